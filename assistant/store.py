@@ -1,0 +1,234 @@
+"""The persistent Chroma index: chunk vectors plus a catalog of committed documents.
+
+Crash safety: a document is written as catalog `pending` -> its chunks -> catalog `ready`.
+Readers only see chunks of `ready` documents, and a writer first deletes the chunks of any
+`pending` document, so a kill at any moment never shows half a document and the next run redoes it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+from assistant.errors import IndexMismatchError, StoreError
+from assistant.models import Chunk, Document, DocumentMetadata, DocumentRecord
+from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+    from chromadb.api.models.Collection import Collection
+    from llama_index.core.schema import BaseNode, TextNode
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+_PAGE = 2000
+# Catalog records carry no meaning in vector space, but Chroma requires a vector per record.
+_CATALOG_VECTOR: list[Sequence[float]] = [[1.0]]  # records per Chroma get/add call; well under Chroma's max batch size
+# Metadata kept on every chunk node; only `title` joins the text that is embedded and BM25-indexed.
+_NODE_ONLY_KEYS = ["doc_id", "source", "chunk_index", "start", "end", "sentences", "n_tokens"]
+
+
+def _client(settings: Settings) -> ClientAPI:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
+    url = settings.store.chroma_url
+    try:
+        if url:
+            parsed = urlparse(url)
+            return chromadb.HttpClient(
+                host=parsed.hostname or "127.0.0.1",
+                port=parsed.port or 8000,
+                ssl=parsed.scheme == "https",
+                settings=chroma_settings,
+            )
+        settings.paths.index_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(settings.paths.index_dir), settings=chroma_settings)
+    except Exception as exc:  # chromadb raises many types for an unreachable server or a bad folder
+        where = url or settings.paths.index_dir
+        raise StoreError(f"cannot open the Chroma index at {where}: {exc}") from exc
+
+
+class Store:
+    """Chunk vectors and the document catalog of one index."""
+
+    def __init__(self, settings: Settings, *, reset: bool = False) -> None:
+        """Open (creating if needed) the index; `reset` first drops it, whatever settings built it."""
+        self.settings = settings
+        self.client = _client(settings)
+        self._names = (settings.store.collection, f"{settings.store.collection}-catalog")
+        if reset:
+            self._drop()
+        self.chunks, self.catalog = self._open()
+
+    def _open(self) -> tuple[Collection, Collection]:
+        shape = self.settings.index_shape()
+        meta: dict[str, Any] = {"fingerprint": self.settings.index_fingerprint(), "shape": json.dumps(shape)}
+        cols = []
+        for name in self._names:
+            col = self.client.get_or_create_collection(
+                name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}, metadata=meta
+            )
+            found = (col.metadata or {}).get("fingerprint")
+            if found != meta["fingerprint"]:
+                raise IndexMismatchError(self._mismatch(col.metadata or {}, shape))
+            cols.append(col)
+        return cols[0], cols[1]
+
+    def _mismatch(self, found: dict[str, Any], shape: dict[str, object]) -> str:
+        old = json.loads(str(found.get("shape", "{}")))
+        diff = ", ".join(f"{k}: {old.get(k)!r} -> {v!r}" for k, v in shape.items() if old.get(k) != v)
+        return (
+            f"the index at {self.settings.store.chroma_url or self.settings.paths.index_dir} was built with "
+            f"other settings ({diff or 'unknown'}); run `assistant index --rebuild` to rebuild it"
+        )
+
+    def _drop(self) -> None:
+        existing = {c.name for c in self.client.list_collections()}
+        for name in self._names:
+            if name in existing:
+                self.client.delete_collection(name)
+
+    # --- catalog -------------------------------------------------------------------------
+    def records(self, status: str = "ready") -> list[DocumentRecord]:
+        got = self.catalog.get(where={"status": status}, include=["metadatas"])
+        return sorted((_record(m) for m in got["metadatas"] or []), key=lambda r: r.source)
+
+    def record(self, doc_id: str) -> DocumentRecord | None:
+        got = self.catalog.get(ids=[doc_id], include=["metadatas"])
+        metas = got["metadatas"] or []
+        return _record(metas[0]) if metas and metas[0].get("status") == "ready" else None
+
+    def paths(self) -> dict[str, str]:
+        """Absolute source path -> doc_id of every committed document that came from a file."""
+        got = self.catalog.get(where={"status": "ready"}, include=["metadatas"])
+        return {str(m["path"]): str(m["doc_id"]) for m in got["metadatas"] or [] if m.get("path")}
+
+    def ready_ids(self) -> set[str]:
+        return set(self.catalog.get(where={"status": "ready"}, include=[])["ids"])
+
+    # --- writing ---------------------------------------------------------------------------
+    def recover(self) -> list[str]:
+        """Delete the chunks of documents whose writing was interrupted; returns their ids."""
+        pending = self.catalog.get(where={"status": "pending"}, include=[])["ids"]
+        for doc_id in pending:
+            self.chunks.delete(where={"doc_id": doc_id})
+            self.catalog.delete(ids=[doc_id])
+        return list(pending)
+
+    def write(self, doc: Document, path: str, nodes: Sequence[BaseNode]) -> DocumentRecord:
+        """Write one document's embedded nodes; it becomes visible only when all are stored."""
+        meta = _catalog_meta(doc, path, len(nodes), "pending")
+        self.catalog.upsert(ids=[doc.doc_id], embeddings=_CATALOG_VECTOR, metadatas=[meta])
+        self.chunks.delete(where={"doc_id": doc.doc_id})  # leftovers of an earlier attempt
+        self.vector_store().add(list(nodes))
+        meta["status"] = "ready"
+        self.catalog.upsert(ids=[doc.doc_id], embeddings=_CATALOG_VECTOR, metadatas=[meta])
+        return _record(meta)
+
+    def delete(self, doc_id: str) -> None:
+        """Hide the document first (catalog), then drop its chunks."""
+        self.catalog.delete(ids=[doc_id])
+        self.chunks.delete(where={"doc_id": doc_id})
+
+    # --- reading ---------------------------------------------------------------------------
+    def vector_store(self) -> ChromaVectorStore:
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        return ChromaVectorStore(chroma_collection=self.chunks)
+
+    def iter_nodes(self) -> Iterator[BaseNode]:
+        """Every chunk node of committed documents, read back from Chroma (for BM25)."""
+        from llama_index.core.vector_stores.utils import metadata_dict_to_node
+
+        ready = self.ready_ids()
+        offset = 0
+        while True:
+            got = self.chunks.get(include=["metadatas", "documents"], limit=_PAGE, offset=offset)
+            for meta, text in zip(got["metadatas"] or [], got["documents"] or [], strict=True):
+                if meta.get("doc_id") in ready:
+                    yield metadata_dict_to_node(dict(meta), text=text)
+            if len(got["ids"]) < _PAGE:
+                return
+            offset += _PAGE
+
+    def chunk_count(self) -> int:
+        return self.chunks.count()
+
+
+def make_node(doc: Document, chunk: Chunk) -> TextNode:
+    """The LlamaIndex node stored for a chunk: text, title for retrieval, spans for citations."""
+    from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+
+    # LlamaIndex writes the source document's id into the stored `doc_id` field, so it must be ours.
+    return TextNode(
+        relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=doc.doc_id)},
+        id_=chunk.chunk_id,
+        text=chunk.text,
+        metadata={
+            "title": doc.title,
+            "doc_id": doc.doc_id,
+            "source": doc.source,
+            "chunk_index": chunk.index,
+            "start": chunk.start,
+            "end": chunk.end,
+            "sentences": json.dumps(chunk.sentences),
+            "n_tokens": chunk.n_tokens,
+        },
+        excluded_embed_metadata_keys=list(_NODE_ONLY_KEYS),
+        excluded_llm_metadata_keys=list(_NODE_ONLY_KEYS),
+        start_char_idx=chunk.start,
+        end_char_idx=chunk.end,
+    )
+
+
+def node_to_chunk(node: Any) -> Chunk:
+    meta = node.metadata
+    return Chunk(
+        chunk_id=node.node_id,
+        doc_id=str(meta["doc_id"]),
+        index=int(meta["chunk_index"]),
+        text=node.get_content(),
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        sentences=tuple((int(s), int(e)) for s, e in json.loads(meta["sentences"])),
+        n_tokens=int(meta["n_tokens"]),
+    )
+
+
+def _catalog_meta(doc: Document, path: str, n_chunks: int, status: str) -> dict[str, Any]:
+    m = doc.metadata
+    return {
+        "doc_id": doc.doc_id,
+        "source": doc.source,
+        "path": path,
+        "title": doc.title,
+        "authors": json.dumps(list(m.authors)),
+        "journal": m.journal,
+        "year": m.year or 0,
+        "pages": m.pages,
+        "published": m.published,
+        "n_chunks": n_chunks,
+        "indexed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "status": status,
+    }
+
+
+def _record(meta: Any) -> DocumentRecord:
+    return DocumentRecord(
+        doc_id=str(meta["doc_id"]),
+        source=str(meta["source"]),
+        metadata=DocumentMetadata(
+            title=str(meta["title"]),
+            authors=tuple(json.loads(str(meta["authors"]))),
+            journal=str(meta["journal"]),
+            year=int(meta["year"]) or None,
+            pages=str(meta["pages"]),
+            published=str(meta["published"]),
+        ),
+        n_chunks=int(meta["n_chunks"]),
+        indexed_at=str(meta["indexed_at"]),
+    )

@@ -1,0 +1,74 @@
+"""Shared fixtures: real Chroma indexes in temporary folders and the real embedding model."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import assistant  # noqa: F401  (offline environment first)
+from assistant.api import Assistant
+from assistant.embeddings import Embedder
+from assistant.settings import PROJECT_ROOT, Settings, load_settings
+
+SEEDS = PROJECT_ROOT / "seeds"
+IMIQUIMOD = "000_d70bce7e43d09f54.txt"
+IMATINIB = "003_82ced8ffe1d35513.txt"
+
+
+def make_settings(index_dir: Path, **sections: dict[str, object]) -> Settings:
+    paths = {"index_dir": index_dir, "seeds_dir": SEEDS}
+    return load_settings(paths=paths | sections.pop("paths", {}), **sections)
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    return Embedder(load_settings().embedding)
+
+
+@pytest.fixture(scope="session")
+def seeded_dir(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
+    """An index of the two seeds, built once per session; tests copy it rather than change it."""
+    index_dir = tmp_path_factory.mktemp("seeded") / "index"
+    Assistant(make_settings(index_dir), embedder=embedder)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def seeded(seeded_dir: Path, embedder: Embedder) -> Assistant:
+    """A read-only assistant over the seeds; do not index into it."""
+    return Assistant(make_settings(seeded_dir), embedder=embedder)
+
+
+@pytest.fixture()
+def fresh(tmp_path: Path, seeded_dir: Path, embedder: Embedder) -> Assistant:
+    """A writable copy of the seeded index."""
+    index_dir = tmp_path / "index"
+    shutil.copytree(seeded_dir, index_dir)
+    return Assistant(make_settings(index_dir), embedder=embedder)
+
+
+def run_cli(*args: str, index_dir: Path, timeout: float = 180, **env: str) -> subprocess.CompletedProcess[str]:
+    """The real `assistant` command in a new process."""
+    environ = os.environ | {"ASSISTANT_PATHS__INDEX_DIR": str(index_dir), "ASSISTANT_PATHS__SEEDS_DIR": str(SEEDS)}
+    return subprocess.run(
+        [sys.executable, "-m", "assistant.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=environ | env,
+        cwd=PROJECT_ROOT,
+    )
+
+
+@pytest.fixture()
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for key in list(os.environ):
+        if key.startswith("ASSISTANT_"):
+            monkeypatch.delenv(key)
+    yield

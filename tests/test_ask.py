@@ -1,0 +1,87 @@
+"""Questions answered end to end over a real Chroma index of the seeds with the real model."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from assistant.api import Assistant
+from assistant.errors import InputError
+from assistant.prompts import REFUSAL_PHRASE
+from tests.conftest import IMATINIB, IMIQUIMOD, run_cli
+
+
+def _check_markers(text: str, n_citations: int) -> None:
+    numbers = {int(n) for n in re.findall(r"\[(\d+)\]", text)}
+    assert numbers == set(range(1, n_citations + 1))
+
+
+def test_example_question_cites_imiquimod_and_names_mast_cells_and_ccl2(seeded: Assistant) -> None:
+    ans = seeded.ask("how does imiquimod activate dendritic cells")
+    assert not ans.refused
+    assert "mast cells" in ans.text.lower() and "CCL2" in ans.text
+    assert any(c.source == IMIQUIMOD for c in ans.citations)
+    _check_markers(ans.text, len(ans.citations))
+    for sentence in ans.sentences:
+        assert sentence.supported and sentence.citations
+
+
+def test_imatinib_question_cites_imatinib_and_names_foxp3(seeded: Assistant) -> None:
+    ans = seeded.ask("what does imatinib do to regulatory T cells")
+    assert not ans.refused
+    assert "FoxP3" in ans.text
+    assert ans.citations[0].source == IMATINIB
+    assert ans.citations[0].year == 2008 and ans.citations[0].journal == "Journal of Immunology"
+
+
+def test_citations_point_at_text_that_holds_the_quoted_sentences(seeded: Assistant) -> None:
+    ans = seeded.ask("what does imatinib do to regulatory T cells")
+    for sentence in ans.sentences:
+        for n in sentence.citations:
+            cited = ans.citations[n - 1]
+            assert sentence.text in cited.text
+            assert cited.support, "a supported citation names the spans that support it"
+            for start, end in cited.support:
+                assert cited.start <= start < end <= cited.end
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what is the capital of France",
+        "which antibiotic treats bacterial pneumonia in children",
+    ],
+)
+def test_question_the_seeds_cannot_answer_is_refused_with_nearest_passages(seeded: Assistant, question: str) -> None:
+    ans = seeded.ask(question)
+    assert ans.refused
+    assert ans.text.startswith(REFUSAL_PHRASE)
+    assert ans.citations == ()
+    assert ans.nearest, "a refusal shows the nearest passages"
+
+
+@pytest.mark.parametrize(
+    ("question", "message"),
+    [("", "empty"), ("   \n ", "empty"), ("x" * 20_000, "limit"), ("?? !!", "no words")],
+)
+def test_bad_questions_get_clear_errors(seeded: Assistant, question: str, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        seeded.ask(question)
+
+
+def test_json_shape_and_a_new_process_gives_the_same_answer(seeded: Assistant, seeded_dir: Path) -> None:
+    question = "how does imiquimod activate dendritic cells"
+    here = seeded.ask(question).to_json()
+    proc = run_cli("ask", question, "--json", index_dir=seeded_dir)
+    assert proc.returncode == 0, proc.stderr
+    lines = [line for line in proc.stdout.splitlines() if line.strip()]
+    assert len(lines) == 1, "exactly one JSON object"
+    there = json.loads(lines[0])
+    assert {"question", "answer", "refused", "citations", "timings_ms"} <= there.keys()
+    for key in ("n", "doc_id", "source", "title", "text", "start", "end", "score"):
+        assert key in there["citations"][0]
+    assert there["answer"] == here["answer"]
+    assert [c["doc_id"] for c in there["citations"]] == [c["doc_id"] for c in here["citations"]]

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from assistant.chunks import chunk_document, count_tokens, split_sentences
+from assistant.models import Document
+from assistant.settings import ChunkingSettings
+
+
+def test_sentences_respect_abbreviations_initials_and_decimals() -> None:
+    text = 'Prof. Maria Sibilia et al. showed it. Dr. B. Drobits said "We saw it." Then 2.5 mg was used.\nA heading'
+    got = [text[s:e] for s, e in split_sentences(text)]
+    assert got == [
+        "Prof. Maria Sibilia et al. showed it.",
+        'Dr. B. Drobits said "We saw it."',
+        "Then 2.5 mg was used.",
+        "A heading",
+    ]
+
+
+def _doc(n_sentences: int) -> Document:
+    text = " ".join(
+        f"Sentence number {i} says that imatinib changes regulatory T cells in mice." for i in range(n_sentences)
+    )
+    return Document("d" * 16, "x.txt", text)
+
+
+@pytest.mark.parametrize(("size", "overlap"), [(64, 16), (160, 32), (100, 0)])
+def test_chunks_are_token_bounded_whole_sentences_with_overlap(size: int, overlap: int) -> None:
+    doc = _doc(60)
+    settings = ChunkingSettings(chunk_tokens=size, overlap_tokens=overlap)
+    chunks = chunk_document(doc, settings)
+    assert len(chunks) > 3
+    sentence_starts = {s for s, _ in split_sentences(doc.text)}
+    for prev, chunk in itertools.pairwise(chunks):
+        repeated = doc.text[chunk.start : prev.end] if chunk.start < prev.end else ""
+        assert count_tokens(repeated) <= overlap
+        assert (chunk.start < prev.end) == (overlap > 0)
+    for chunk in chunks:
+        assert chunk.text == doc.text[chunk.start : chunk.end]
+        assert chunk.n_tokens <= size
+        assert chunk.start in sentence_starts
+        assert chunk.sentences[0][0] == chunk.start and chunk.sentences[-1][1] == chunk.end
+        assert chunk.doc_id == doc.doc_id
+    assert chunks[0].start == 0 and chunks[-1].end == len(doc.text)
+
+
+def test_a_sentence_longer_than_a_chunk_is_cut_into_word_runs() -> None:
+    doc = Document("e" * 16, "long.txt", " ".join(["word"] * 600) + ".")
+    chunks = chunk_document(doc, ChunkingSettings(chunk_tokens=64, overlap_tokens=0))
+    assert len(chunks) >= 9
+    assert all(c.n_tokens <= 64 for c in chunks)
+    assert "".join(c.text.replace(" ", "") for c in chunks) == doc.text.replace(" ", "")
