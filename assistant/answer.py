@@ -3,9 +3,8 @@
 The extractive answer quotes the passage sentences that best answer the question. Each
 candidate sentence is scored as `0.6 * cosine(question, sentence) + 0.4 * term overlap`, the
 overlap being the IDF-weighted share of the question's content terms (aliases included) that
-the sentence contains, IDF taken over the candidate sentences. The evidence for a question is the best
-sentence score; the question is refused when the evidence is below `refusal_threshold` or the
-retrieved passages lack too many of the question's content terms (`min_term_coverage`).
+the sentence contains, IDF taken over the candidate sentences. Whether to refuse instead is
+decided in `answerability`.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from assistant.prompts import REFUSAL_PHRASE, load_prompt
 from assistant.settings import AnswerSettings
 from assistant.terms import content_terms
 
-__all__ = ["REFUSAL_PHRASE", "Candidate", "Evidence", "ExtractiveAnswerer", "refusal_text"]
+__all__ = ["REFUSAL_PHRASE", "Candidate", "ExtractiveAnswerer", "refusal_text"]
 
 _DENSE_WEIGHT = 0.6
 _MIN_WORDS = 5  # shorter lines (headings, bylines) are not answers
@@ -36,17 +35,8 @@ class Candidate:
     span: Span
     passage: int  # index into the retrieved passages
     score: float
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """How well the retrieved passages answer the question."""
-
-    best: float  # best candidate score
-    coverage: float  # share of question content terms found in the passages
-
-    def weak(self, settings: AnswerSettings) -> bool:
-        return self.best < settings.refusal_threshold or self.coverage < settings.min_term_coverage
+    dense: float  # cosine(question, sentence with aliases)
+    overlap: float  # IDF-weighted share of question terms in the sentence
 
 
 class ExtractiveAnswerer:
@@ -77,27 +67,25 @@ class ExtractiveAnswerer:
         dense = vectors[1:] @ vectors[0]
         overlap = _weighted_overlap(content_terms(expand(question)), [content_terms(t) for t in expanded])
         scored = [
-            Candidate(text, span, i, _DENSE_WEIGHT * float(d) + (1 - _DENSE_WEIGHT) * o)
+            Candidate(text, span, i, _DENSE_WEIGHT * float(d) + (1 - _DENSE_WEIGHT) * o, float(d), o)
             for (text, span, i), d, o in zip(units, dense, overlap, strict=True)
         ]
         return sorted(scored, key=lambda c: -c.score)
 
-    def evidence(self, question: str, passages: list[Passage], candidates: list[Candidate]) -> Evidence:
-        """Best sentence score and how many of the question's own terms the passages contain."""
-        q_terms = content_terms(question)
-        found: set[str] = set()
-        for p in passages:
-            found |= content_terms(p.chunk.text) | content_terms(p.document.metadata.title)
-        coverage = len(q_terms & found) / len(q_terms) if q_terms else 0.0
-        return Evidence(best=candidates[0].score if candidates else 0.0, coverage=coverage)
-
-    def draft(self, candidates: list[Candidate]) -> tuple[list[Draft], list[int]]:
+    def draft(
+        self, candidates: list[Candidate], passages: list[Passage], cover: set[str] = frozenset()
+    ) -> tuple[list[Draft], list[int]]:
         """Answer sentences with citation numbers, and the passage index behind each number.
 
         The best sentence comes first (it answers most directly); the others follow in the
         order they appear in their documents, so quoted context reads in its original flow.
+        `cover` names documents that must each contribute a sentence.
         """
         chosen = self._choose(candidates)
+        for doc_id in cover:  # a question about several documents quotes the best sentence of each
+            best = next((c for c in candidates if passages[c.passage].chunk.doc_id == doc_id), None)
+            if best and best not in chosen and best.score >= self.settings.min_sentence_score:
+                chosen.append(best)
         if not chosen:
             return [], []
         ordered = [chosen[0], *sorted(chosen[1:], key=lambda c: (c.passage, c.span))]

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 from assistant.answer import ExtractiveAnswerer, refusal_text
+from assistant.answerability import judge, spans_documents
 from assistant.citations import CitationVerifier
 from assistant.embeddings import Embedder
 from assistant.errors import InputError
@@ -84,15 +85,17 @@ class Assistant:
         clock = _Clock()
         passages = self.retriever.retrieve(question, top_k)
         clock.lap("retrieve")
-        candidates = self.answerer.candidates(question, passages, self.retriever.aliases.expand)
-        evidence = self.answerer.evidence(question, passages, candidates)
-        drafts, order = self.answerer.draft(candidates)
+        expand = self.retriever.aliases.expand
+        candidates = self.answerer.candidates(question, passages, expand)
+        drafts, order = self.answerer.draft(candidates, passages, spans_documents(question, passages, expand))
+        best = candidates[0].score if candidates else 0.0
+        verdict = judge(question, passages, [d.text for d in drafts], best, self.settings.answer, expand)
         clock.lap("answer")
         numbered = {n: passages[i] for n, i in enumerate(order, 1)}
         sentences, spans = self.verifier.verify(drafts, numbered)
         clock.lap("verify")
         kept = [s for s in sentences if s.supported or self.settings.answer.unsupported == "mark"]
-        if evidence.weak(self.settings.answer) or not any(s.supported for s in kept):
+        if not verdict.answerable or not any(s.supported for s in kept):
             return self._refusal(question, passages, clock)
         return self._compose(question, kept, numbered, spans, clock)
 
@@ -142,6 +145,7 @@ def _citation(n: int, passage: Passage, support: tuple[Span, ...]) -> Citation:
         authors=meta.authors,
         journal=meta.journal,
         year=meta.year,
+        page=passage.chunk.page,
         support=support,
     )
 

@@ -126,4 +126,5 @@ def _make_chunk(doc: Document, index: int, sentences: list[Span], n_tokens: int)
         end=end,
         sentences=tuple(sentences),
         n_tokens=n_tokens,
+        page=doc.page_at(start),
     )

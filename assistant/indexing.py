@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.chunks import chunk_document
-from assistant.documents import SUPPORTED_SUFFIXES, load_document
+from assistant.documents import SUPPORTED_SUFFIXES, load_documents
 from assistant.embeddings import Embedder
 from assistant.errors import DocumentError
 from assistant.models import Document
@@ -96,31 +96,40 @@ class Indexer:
         started = time.perf_counter()
         report = IndexReport()
         direct, walked, report.skipped = expand_paths(paths)
-        docs = [(p, load_document(p)) for p in direct]  # raises on a bad named file
+        files = [(p, load_documents(p)) for p in direct]  # raises on a bad named file
         with writer_lock(self.store.settings.paths.index_dir):
             report.recovered = self.store.recover()
             for path in walked:
                 try:
-                    docs.append((path, load_document(path)))
+                    files.append((path, load_documents(path)))
                 except DocumentError as exc:
                     report.skipped.append(str(exc))
             known = self.store.paths()
-            for i, (path, doc) in enumerate(docs, 1):
-                say(f"[{i}/{len(docs)}] {doc.source}")
-                self._index_one(path, doc, known, report)
+            for i, (path, docs) in enumerate(files, 1):
+                say(f"[{i}/{len(files)}] {path.name}")
+                self._index_file(path, docs, known.get(str(path), set()), report)
             self._remove_missing([p for p in paths if p.is_dir()], known, report)
         report.seconds = time.perf_counter() - started
         return report
 
-    def _index_one(self, path: Path, doc: Document, known: dict[str, str], report: IndexReport) -> None:
-        previous = known.get(str(path))
+    def _index_file(self, path: Path, docs: list[Document], previous: set[str], report: IndexReport) -> None:
+        """Index the documents of one file; then drop what the file held before and no longer does."""
+        written = [doc for doc in docs if self._index_one(path, doc, report)]
+        stale = previous - {doc.doc_id for doc in docs}
+        for doc_id in stale:  # the old version goes only after the new one is in
+            self.store.delete(doc_id)
+        target = report.replaced if stale else report.added
+        target += [doc.source for doc in written]
+        report.unchanged += [doc.source for doc in docs if doc not in written]
+
+    def _index_one(self, path: Path, doc: Document, report: IndexReport) -> bool:
+        """Embed and store one document; False when it is already indexed (or has no text)."""
         if self.store.record(doc.doc_id) is not None:
-            report.unchanged.append(doc.source)
-            return
+            return False
         nodes = [make_node(doc, chunk) for chunk in chunk_document(doc, self.store.settings.chunking)]
         if not nodes:
             report.skipped.append(f"{doc.source}: no text left after cleaning")
-            return
+            return False
         from llama_index.core.schema import MetadataMode
 
         vectors = self.embedder.embed([n.get_content(metadata_mode=MetadataMode.EMBED) for n in nodes])
@@ -128,35 +137,34 @@ class Indexer:
             node.embedding = vector.tolist()
         self.store.write(doc, str(path), nodes)
         report.chunks_embedded += len(nodes)
-        if previous and previous != doc.doc_id:
-            self.store.delete(previous)  # the file changed: its old chunks go only after the new ones are in
-            report.replaced.append(doc.source)
-        else:
-            report.added.append(doc.source)
+        return True
 
-    def _remove_missing(self, folders: list[Path], known: dict[str, str], report: IndexReport) -> None:
+    def _remove_missing(self, folders: list[Path], known: dict[str, set[str]], report: IndexReport) -> None:
         for folder in (f.resolve() for f in folders):
-            for path, doc_id in known.items():
+            for path, doc_ids in known.items():
                 if Path(path).is_relative_to(folder) and not Path(path).exists():
-                    self.store.delete(doc_id)
+                    for doc_id in doc_ids:
+                        self.store.delete(doc_id)
                     report.removed.append(Path(path).name)
 
     def remove(self, target: str) -> str:
-        """Remove a document by id or by the path it was indexed from; returns its source."""
+        """Remove a document by id, or every document read from a path or file name; returns their sources."""
         with writer_lock(self.store.settings.paths.index_dir):
-            doc_id = self._resolve(target)
-            record = self.store.record(doc_id)
-            self.store.delete(doc_id)
-            return record.source if record else doc_id
+            sources = []
+            for doc_id in sorted(self._resolve(target)):
+                record = self.store.record(doc_id)
+                self.store.delete(doc_id)
+                sources.append(record.source if record else doc_id)
+            return ", ".join(sources)
 
-    def _resolve(self, target: str) -> str:
+    def _resolve(self, target: str) -> set[str]:
         if self.store.record(target) is not None:
-            return target
+            return {target}
         by_path = self.store.paths()
         resolved = str(Path(target).resolve())
         if resolved in by_path:
             return by_path[resolved]
-        by_source = {r.source: r.doc_id for r in self.store.records()}
-        if target in by_source:
-            return by_source[target]
+        by_source = {r.doc_id for r in self.store.records() if r.source == target}
+        if by_source:
+            return by_source
         raise DocumentError(f"{target}: no indexed document has this id, path or file name")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -28,6 +29,13 @@ class Document:
     source: str  # file name as given by the user (no directories)
     text: str  # cleaned text; every character span in the index refers to it
     metadata: DocumentMetadata = field(default_factory=DocumentMetadata)
+    page_starts: tuple[int, ...] = ()  # offset in `text` where each page begins (paged formats such as PDF)
+
+    def page_at(self, offset: int) -> int | None:
+        """1-based page holding the character at `offset`, or None for unpaged documents."""
+        if not self.page_starts:
+            return None
+        return max(1, bisect_right(self.page_starts, offset))
 
     @property
     def title(self) -> str:
@@ -46,6 +54,7 @@ class Chunk:
     end: int
     sentences: tuple[Span, ...]  # sentence spans in Document.text, inside [start, end)
     n_tokens: int
+    page: int | None = None  # page where the chunk starts, for paged documents
 
 
 @dataclass(frozen=True)
@@ -84,6 +93,7 @@ class Citation:
     authors: tuple[str, ...] = ()
     journal: str = ""
     year: int | None = None
+    page: int | None = None
     support: tuple[Span, ...] = ()  # spans in the document text that support the cited sentences
 
 
@@ -135,6 +145,7 @@ def _citation_json(c: Citation) -> dict[str, Any]:
         "text": c.text,
         "start": c.start,
         "end": c.end,
+        "page": c.page,
         "score": round(c.score, 4),
         "support": [list(s) for s in c.support],
     }

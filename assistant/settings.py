@@ -79,7 +79,7 @@ class AnswerSettings(_Section):
         0.15, ge=0.0, le=2.0, description="Sentences scoring more than this below the best one are left out."
     )
     refusal_threshold: float = Field(
-        0.45, ge=-1.0, le=1.0, description="Least evidence score (see README) below which the answer is a refusal."
+        0.35, ge=-1.0, le=1.0, description="Least evidence score (see README) below which the answer is a refusal."
     )
     min_term_coverage: float = Field(
         0.6, ge=0.0, le=1.0, description="Least share of question terms found in the passages, else a refusal."
@@ -96,6 +96,12 @@ class AnswerSettings(_Section):
 class ServerSettings(_Section):
     host: str = Field("127.0.0.1", description="Address the web server binds to.")
     port: int = Field(7860, ge=1, le=65535, description="Port of the web server.")
+    token: str = Field(
+        "", repr=False, description="Bearer token the REST API requires (not /api/health); needed off loopback."
+    )
+    username: str = Field("", description="User name for the chat page login; needed off loopback.")
+    password: str = Field("", repr=False, description="Password for the chat page login; needed off loopback.")
+    max_upload_mb: int = Field(20, ge=1, le=50, description="Largest file accepted by an upload, in MB.")
 
 
 class Settings(BaseSettings):

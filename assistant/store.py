@@ -27,7 +27,7 @@ _PAGE = 2000
 # Catalog records carry no meaning in vector space, but Chroma requires a vector per record.
 _CATALOG_VECTOR: list[Sequence[float]] = [[1.0]]  # records per Chroma get/add call; well under Chroma's max batch size
 # Metadata kept on every chunk node; only `title` joins the text that is embedded and BM25-indexed.
-_NODE_ONLY_KEYS = ["doc_id", "source", "chunk_index", "start", "end", "sentences", "n_tokens"]
+_NODE_ONLY_KEYS = ["doc_id", "source", "chunk_index", "start", "end", "sentences", "n_tokens", "page"]
 
 
 def _client(settings: Settings) -> ClientAPI:
@@ -102,10 +102,14 @@ class Store:
         metas = got["metadatas"] or []
         return _record(metas[0]) if metas and metas[0].get("status") == "ready" else None
 
-    def paths(self) -> dict[str, str]:
-        """Absolute source path -> doc_id of every committed document that came from a file."""
+    def paths(self) -> dict[str, set[str]]:
+        """Absolute source path -> doc ids of the committed documents read from it (one file may hold many)."""
         got = self.catalog.get(where={"status": "ready"}, include=["metadatas"])
-        return {str(m["path"]): str(m["doc_id"]) for m in got["metadatas"] or [] if m.get("path")}
+        by_path: dict[str, set[str]] = {}
+        for m in got["metadatas"] or []:
+            if m.get("path"):
+                by_path.setdefault(str(m["path"]), set()).add(str(m["doc_id"]))
+        return by_path
 
     def ready_ids(self) -> set[str]:
         return set(self.catalog.get(where={"status": "ready"}, include=[])["ids"])
@@ -177,6 +181,7 @@ def make_node(doc: Document, chunk: Chunk) -> TextNode:
             "end": chunk.end,
             "sentences": json.dumps(chunk.sentences),
             "n_tokens": chunk.n_tokens,
+            "page": chunk.page or 0,
         },
         excluded_embed_metadata_keys=list(_NODE_ONLY_KEYS),
         excluded_llm_metadata_keys=list(_NODE_ONLY_KEYS),
@@ -196,6 +201,7 @@ def node_to_chunk(node: Any) -> Chunk:
         end=int(meta["end"]),
         sentences=tuple((int(s), int(e)) for s, e in json.loads(meta["sentences"])),
         n_tokens=int(meta["n_tokens"]),
+        page=int(meta.get("page") or 0) or None,
     )
 
 

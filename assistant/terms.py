@@ -14,7 +14,7 @@ STOPWORDS = frozenset(
     so some such than that the their theirs them themselves then there these they this those through to too
     under until up very was we were what when where which while who whom why will with would you your yours
     yourself yourselves tell explain describe known know please give list kind kinds type types way ways role
-    effect effects use used using work works""".split()
+    effect effects use used using work works stand stands mean means meaning abbreviation acronym""".split()
 )
 NEGATIONS = frozenset("not no never neither nor without none cannot fail fails failed absence lack lacks".split())
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9+\-/]*[A-Za-z0-9+]|[A-Za-z0-9]")
@@ -33,9 +33,16 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+_BRITISH = re.compile(r"our(s?)$")
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    return str(_stemmer().stemWord(word.lower()))  # type: ignore[attr-defined]
+    """Snowball stem, with British -our spellings folded (tumour -> tumor) so both meet."""
+    lowered = word.lower()
+    if len(lowered) > 5:
+        lowered = _BRITISH.sub(r"or\1", lowered)
+    return str(_stemmer().stemWord(lowered))  # type: ignore[attr-defined]
 
 
 def content_terms(text: str) -> set[str]:
