@@ -117,3 +117,8 @@ def load_document(path: Path, source: str | None = None) -> Document:
         text=cleaned,
         metadata=metadata,
     )
+
+
+def load_documents(path: Path) -> list[Document]:
+    """Every document a file holds: one for text formats; many for collections (JSONL, PubMed XML)."""
+    return [load_document(path)]
