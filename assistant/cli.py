@@ -32,7 +32,8 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     ask.add_argument("--top-k", type=int, default=None, help="passages to retrieve")
     sub.add_parser("documents", help="list the indexed documents")
-    sub.add_parser("settings", help="list every setting with its environment variable and default")
+    settings = sub.add_parser("settings", help="list every setting with its environment variable and default")
+    settings.add_argument("--markdown", action="store_true", help="as the README's markdown table")
     serve = sub.add_parser("serve", help="serve the chat page (and REST API)")
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
@@ -57,8 +58,10 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "settings":
         from assistant.settings import settings_table
 
-        for env, typ, default, description in settings_table():
-            print(f"{env}={default}  ({typ}) {description}")
+        if args.markdown:
+            print("| Variable | Type | Default | What it does |\n|---|---|---|---|")
+        for env, typ, default, text in settings_table():
+            print(f"| `{env}` | {typ} | `{default}` | {text} |" if args.markdown else f"{env}={default}  {text}")
         return 0
     if args.command == "serve":
         from assistant.server import serve
