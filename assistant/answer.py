@@ -10,7 +10,7 @@ decided in `answerability`.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +25,7 @@ __all__ = ["REFUSAL_PHRASE", "Candidate", "ExtractiveAnswerer", "refusal_text"]
 
 _DENSE_WEIGHT = 0.6
 _MIN_WORDS = 5  # shorter lines (headings, bylines) are not answers
+_MAX_EMBEDDED = 16  # candidate sentences embedded per question
 
 
 @dataclass(frozen=True)
@@ -63,9 +64,17 @@ class ExtractiveAnswerer:
         if not units:
             return []
         expanded = [expand(u[0]) for u in units]
+        overlap = _weighted_overlap(content_terms(expand(question)), [content_terms(t) for t in expanded])
+        # Embedding sentences is the cost of an answer: embed only the likeliest, judged by their
+        # passage's similarity and their own term overlap.
+        prior = [
+            _DENSE_WEIGHT * passages[u[2]].similarity + (1 - _DENSE_WEIGHT) * o
+            for u, o in zip(units, overlap, strict=True)
+        ]
+        keep = sorted(sorted(range(len(units)), key=lambda k: -prior[k])[:_MAX_EMBEDDED])
+        units, expanded, overlap = [units[k] for k in keep], [expanded[k] for k in keep], [overlap[k] for k in keep]
         vectors = self.embedder.embed_cached([question, *expanded])
         dense = vectors[1:] @ vectors[0]
-        overlap = _weighted_overlap(content_terms(expand(question)), [content_terms(t) for t in expanded])
         scored = [
             Candidate(text, span, i, _DENSE_WEIGHT * float(d) + (1 - _DENSE_WEIGHT) * o, float(d), o)
             for (text, span, i), d, o in zip(units, dense, overlap, strict=True)
@@ -73,7 +82,7 @@ class ExtractiveAnswerer:
         return sorted(scored, key=lambda c: -c.score)
 
     def draft(
-        self, candidates: list[Candidate], passages: list[Passage], cover: set[str] = frozenset()
+        self, candidates: list[Candidate], passages: list[Passage], cover: Set[str] = frozenset()
     ) -> tuple[list[Draft], list[int]]:
         """Answer sentences with citation numbers, and the passage index behind each number.
 

@@ -8,7 +8,6 @@ passage (BM25-only hits included), so the answer step can compare evidence acros
 
 from __future__ import annotations
 
-import hashlib
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -53,18 +52,14 @@ class HybridRetriever:
         self.store = store
         self.embedder = embedder
         self.settings = settings
-        self._version = ""
+        self._version: str | None = None
         self._fusion: BaseRetriever | None = None
         self._records: dict[str, DocumentRecord] = {}
         self.aliases = AliasMap()
 
-    def _catalog_version(self) -> str:
-        ids = sorted(self.store.ready_ids())
-        return hashlib.sha256("\n".join(ids).encode()).hexdigest()
-
     def refresh(self) -> None:
         """Re-read the catalog and the chunks when another writer (or this process) changed them."""
-        version = self._catalog_version()
+        version = self.store.generation()
         if version == self._version:
             return
         self._records = {r.doc_id: r for r in self.store.records()}

@@ -8,6 +8,7 @@ Readers only see chunks of `ready` documents, and a writer first deletes the chu
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -23,9 +24,10 @@ if TYPE_CHECKING:
     from llama_index.core.schema import BaseNode, TextNode
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
-_PAGE = 2000
+_PAGE = 2000  # records per Chroma get/add call; well under Chroma's max batch size
 # Catalog records carry no meaning in vector space, but Chroma requires a vector per record.
-_CATALOG_VECTOR: list[Sequence[float]] = [[1.0]]  # records per Chroma get/add call; well under Chroma's max batch size
+_CATALOG_VECTOR: list[Sequence[float]] = [[1.0]]
+_GENERATION = "~generation"  # catalog record (no status) whose value changes on every commit
 # Metadata kept on every chunk node; only `title` joins the text that is embedded and BM25-indexed.
 _NODE_ONLY_KEYS = ["doc_id", "source", "chunk_index", "start", "end", "sentences", "n_tokens", "page"]
 
@@ -111,6 +113,16 @@ class Store:
                 by_path.setdefault(str(m["path"]), set()).add(str(m["doc_id"]))
         return by_path
 
+    def generation(self) -> str:
+        """A token that changes whenever a document is committed or deleted (cheap staleness check)."""
+        got = self.catalog.get(ids=[_GENERATION], include=["metadatas"])
+        metas = got["metadatas"] or []
+        return str(metas[0]["value"]) if metas else ""
+
+    def _touch(self) -> None:
+        meta: dict[str, Any] = {"value": uuid.uuid4().hex}
+        self.catalog.upsert(ids=[_GENERATION], embeddings=_CATALOG_VECTOR, metadatas=[meta])
+
     def ready_ids(self) -> set[str]:
         return set(self.catalog.get(where={"status": "ready"}, include=[])["ids"])
 
@@ -131,11 +143,13 @@ class Store:
         self.vector_store().add(list(nodes))
         meta["status"] = "ready"
         self.catalog.upsert(ids=[doc.doc_id], embeddings=_CATALOG_VECTOR, metadatas=[meta])
+        self._touch()
         return _record(meta)
 
     def delete(self, doc_id: str) -> None:
         """Hide the document first (catalog), then drop its chunks."""
         self.catalog.delete(ids=[doc_id])
+        self._touch()
         self.chunks.delete(where={"doc_id": doc_id})
 
     # --- reading ---------------------------------------------------------------------------
