@@ -29,6 +29,27 @@ index: install
 serve: install
 	$(BIN)/assistant serve
 
+# The seed eval on a fresh temporary index: writes eval/reports/<date>-extractive.{md,json,png}.
+.PHONY: eval
+eval: install
+	$(BIN)/assistant eval seeds
+
+# Full retrieval benchmarks (SciFact, PubMedQA) on indexes cached in index/.bench-cache/ (the first run embeds
+# them, several minutes): prints each table and writes eval/reports/<date>-retrieval-<dataset>.{md,json}.
+.PHONY: bench-retrieval
+bench-retrieval: install
+	$(BIN)/python bench/retrieval.py
+
+# Scale: SciFact through the real indexer, then replicas up to 100k chunks; throughput, disk, memory, latency.
+.PHONY: bench-scale
+bench-scale: install
+	$(BIN)/python bench/scale.py
+
+# Question latency, warm and as a cold process.
+.PHONY: bench-latency
+bench-latency: install
+	$(BIN)/python bench/ask_latency.py
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -1,19 +1,26 @@
 """Aliases learned from the documents: "Imiquimod (Imi)", "imatinib mesylate (Gleevec, STI571)".
 
 Two rules, both on a parenthesis after a phrase:
-- a definition (Schwartz-Hearst style): one short form whose letters all occur in the preceding
-  words and whose first letter starts one of them; the long form is the fewest words that fit;
-- a synonym list: two or more comma-separated names, each a synonym of the two words before.
+- a definition: one short form. Its long form is found as Schwartz and Hearst (2003) do: the short form's
+  letters matched right to left in the preceding words, its first letter starting a word; failing that
+  (reordered forms such as "regulatory T cells (Treg)"), the fewest words holding all its letters whose
+  initials give at least two of them;
+- a synonym list: two or more comma-separated names, none of them an abbreviation of the words before,
+  each a synonym of the two words before ("imatinib mesylate (Gleevec, STI571)").
 A question that uses either form is expanded with the other, so both retrieve the same passages.
+The pairs are extracted when a document is indexed and stored with it (`Store.learned_aliases`).
 """
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 
-_PAREN = re.compile(r"((?:[\w+\-]+[ \t]+){0,6}[\w+\-]+)[ \t]*\(([^()\n]{1,60})\)")
+# Bumped when the rules below change: aliases stored with an index under older rules are re-extracted.
+ALIAS_RULES = 2
+
+_PAREN = re.compile(r"((?:[\w+\-]+[ \t]+){0,8}[\w+\-]+)[ \t]*\(([^()\n]{1,60})\)")
 _NAME = re.compile(r"^[A-Za-z][\w\-+]{1,24}$")
 
 
@@ -21,13 +28,31 @@ def _is_short_form(text: str) -> bool:
     return bool(_NAME.match(text)) and (any(c.isupper() or c.isdigit() for c in text) or len(text) <= 5)
 
 
-def _long_form(words: list[str], short: str) -> str | None:
+def _schwartz_hearst(words: list[str], short: str) -> str | None:
+    """The long form ending the words whose letters spell `short` right to left (Schwartz & Hearst's algorithm)."""
+    candidate = " ".join(words[-min(len(short) + 5, 2 * len(short)) :])
+    low, chars = candidate.lower(), [c for c in short.lower() if c.isalnum()]
+    i = len(low) - 1
+    for n, c in enumerate(reversed(chars)):
+        first = n == len(chars) - 1
+        while i >= 0 and (low[i] != c or (first and i > 0 and low[i - 1].isalnum())):
+            i -= 1
+        if i < 0:
+            return None
+        i -= 1
+    start = low.rfind(" ", 0, i + 2) + 1
+    long = candidate[start:]
+    return long if len(long) > len(short) and short.lower() not in long.lower().split() else None
+
+
+def _by_letters(words: list[str], short: str) -> str | None:
     letters = set(short.lower().replace("-", ""))
-    for n in range(1, min(len(words), len(short) + 2) + 1):
+    for n in range(2, min(len(words), len(short) + 2) + 1):
         candidate = words[-n:]
-        text = " ".join(candidate).lower()
-        if letters <= set(text) and any(w.lower().startswith(short[0].lower()) for w in candidate):
-            return " ".join(candidate) if candidate[0].lower() != short.lower() else None
+        initials = {w[0].lower() for w in candidate}
+        spelled = short[0].lower() in initials and len(initials & letters) >= 2
+        if spelled and letters <= set(" ".join(candidate).lower()):
+            return " ".join(candidate)
     return None
 
 
@@ -36,37 +61,63 @@ def find_aliases(text: str) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     for match in _PAREN.finditer(text):
         words, inside = match.group(1).split(), match.group(2)
-        names = [n.strip() for n in re.split(r"[,;]", inside) if n.strip()]
+        names = [n.strip() for n in inside.split(",") if n.strip()]
         if len(names) >= 2 and all(_is_short_form(n) for n in names):
-            pairs += [(" ".join(words[-2:]), n) for n in names]
+            if not any(_schwartz_hearst(words, n) for n in names):  # a list of abbreviations, not synonyms
+                pairs += [(" ".join(words[-2:]), n) for n in names]
         elif len(names) == 1 and _is_short_form(names[0]):
-            long = _long_form(words, names[0])
+            long = _schwartz_hearst(words, names[0]) or _by_letters(words, names[0])
             if long:
                 pairs.append((long, names[0]))
     return pairs
 
 
 class AliasMap:
-    """Groups of names for the same thing; `expand` adds the other names found in a question."""
+    """Short forms and the long forms the corpus defines for them; `expand` adds the other names to a text.
+
+    Built for a corpus of thousands of abstracts: names are looked up by the word n-grams of the text
+    (not one regex per name), short forms match with their case ("OR" is not "or"), and a short form
+    defined several ways expands only to its usual meanings, not to every one of them.
+    """
 
     def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
-        self._groups: dict[str, set[str]] = defaultdict(set)
+        self._long: dict[str, Counter[str]] = defaultdict(Counter)  # short form -> long forms (as written)
+        self._short: dict[str, Counter[str]] = defaultdict(Counter)  # long form, lower-cased -> short forms
         for long, short in pairs:
-            group = self._groups[long.lower()] | self._groups[short.lower()] | {long, short}
-            for name in group:
-                self._groups[name.lower()] = group
+            self._long[short][long] += 1
+            self._short[long.lower()][short] += 1
+        self._width = max((len(name.split()) for name in (*self._long, *self._short)), default=0)
 
     def __len__(self) -> int:
-        return len({id(g) for g in self._groups.values()})
+        return len(self._long)
 
     def names(self, name: str) -> set[str]:
-        return set(self._groups.get(name.lower(), ()))
+        """The other names of `name`: its long forms and theirs short forms, or its short forms."""
+        found = set(self._short.get(name.lower(), ()))
+        for long in self._meanings(name):
+            found |= {long, *self._short[long.lower()]}
+        return found - {name}
 
-    def expand(self, question: str) -> str:
-        """The question plus every alias of a name it mentions (whole-word, case-insensitive)."""
+    def _meanings(self, short: str) -> list[str]:
+        """The long forms of a short form that at least a third of its definitions use, most used first."""
+        counts = self._long.get(short)
+        if not counts:
+            return []
+        total = sum(counts.values())
+        return [long for long, n in counts.most_common(_MAX_MEANINGS) if n * 3 >= total]
+
+    def expand(self, text: str) -> str:
+        """The text plus every alias of a name it mentions (whole words; long forms in any case)."""
+        words = _WORD.findall(text)
+        lowered = text.lower()
         extra: list[str] = []
-        lowered = question.lower()
-        for key, group in self._groups.items():
-            if re.search(rf"(?<![\w-]){re.escape(key)}(?![\w-])", lowered):
-                extra += [n for n in sorted(group) if n.lower() not in lowered and n not in extra]
-        return f"{question} ({'; '.join(extra)})" if extra else question
+        for n in range(1, self._width + 1):
+            for i in range(len(words) - n + 1):
+                for name in sorted(self.names(" ".join(words[i : i + n]))):
+                    if name.lower() not in lowered and name not in extra:
+                        extra.append(name)
+        return f"{text} ({'; '.join(extra)})" if extra else text
+
+
+_WORD = re.compile(r"[\w+\-]+")
+_MAX_MEANINGS = 2

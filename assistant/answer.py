@@ -10,11 +10,13 @@ decided in `answerability`.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Set
 from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.citations import Draft, passage_sentences
+from assistant.documents import CITATION_PREFIX
 from assistant.embeddings import Embedder
 from assistant.models import Passage, Span
 from assistant.prompts import REFUSAL_PHRASE, load_prompt
@@ -26,6 +28,10 @@ __all__ = ["REFUSAL_PHRASE", "Candidate", "ExtractiveAnswerer", "refusal_text"]
 _DENSE_WEIGHT = 0.6
 _MIN_WORDS = 5  # shorter lines (headings, bylines) are not answers
 _MAX_EMBEDDED = 16  # candidate sentences embedded per question
+_BIBLIOGRAPHIC = re.compile(
+    r"\b(journal|published|publication|pages|authors?|wrote|written by|venue|issue|volume)\b", re.IGNORECASE
+)
+_CITATION_BONUS = 0.3
 
 
 @dataclass(frozen=True)
@@ -75,8 +81,11 @@ class ExtractiveAnswerer:
         units, expanded, overlap = [units[k] for k in keep], [expanded[k] for k in keep], [overlap[k] for k in keep]
         vectors = self.embedder.embed_cached([question, *expanded])
         dense = vectors[1:] @ vectors[0]
+        bibliographic = bool(_BIBLIOGRAPHIC.search(question))
         scored = [
-            Candidate(text, span, i, _DENSE_WEIGHT * float(d) + (1 - _DENSE_WEIGHT) * o, float(d), o)
+            Candidate(
+                text, span, i, _score(float(d), o, bibliographic and text.startswith(CITATION_PREFIX)), float(d), o
+            )
             for (text, span, i), d, o in zip(units, dense, overlap, strict=True)
         ]
         return sorted(scored, key=lambda c: -c.score)
@@ -117,6 +126,11 @@ class ExtractiveAnswerer:
             if not any(_near_duplicate(cand.text, c.text) for c in chosen):
                 chosen.append(cand)
         return chosen
+
+
+def _score(dense: float, overlap: float, citation_line: bool) -> float:
+    """A bibliographic question ("which journal", "first author") is answered by the citation line."""
+    return _DENSE_WEIGHT * dense + (1 - _DENSE_WEIGHT) * overlap + (_CITATION_BONUS if citation_line else 0.0)
 
 
 def _weighted_overlap(q_terms: set[str], sentences: list[set[str]]) -> list[float]:

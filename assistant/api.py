@@ -7,7 +7,7 @@ from pathlib import Path
 
 from assistant.answer import ExtractiveAnswerer, refusal_text
 from assistant.answerability import judge, spans_documents
-from assistant.citations import CitationVerifier
+from assistant.citations import CitationVerifier, Draft
 from assistant.embeddings import Embedder
 from assistant.errors import InputError
 from assistant.indexing import Indexer, IndexReport, Progress, writer_lock
@@ -89,9 +89,9 @@ class Assistant:
         candidates = self.answerer.candidates(question, passages, expand)
         drafts, order = self.answerer.draft(candidates, passages, spans_documents(question, passages, expand))
         best = candidates[0].score if candidates else 0.0
-        verdict = judge(question, passages, [d.text for d in drafts], best, self.settings.answer, expand)
-        clock.lap("answer")
         numbered = {n: passages[i] for n, i in enumerate(order, 1)}
+        verdict = judge(question, passages, _lead_document(drafts, numbered), best, self.settings.answer, expand)
+        clock.lap("answer")
         sentences, spans = self.verifier.verify(drafts, numbered)
         clock.lap("verify")
         kept = [s for s in sentences if s.supported or self.settings.answer.unsupported == "mark"]
@@ -123,6 +123,15 @@ class Assistant:
         text = refusal_text(self.settings.paths.prompts_dir, nearest)
         shown = tuple(_citation(i, p, ()) for i, p in enumerate(nearest, 1))
         return Answer(question, text, (), True, (), shown, "extractive", clock.done())
+
+
+def _lead_document(drafts: list[Draft], numbered: dict[int, Passage]) -> list[str]:
+    """The drafted sentences from the best sentence's document: an asked-for date or amount must come from
+    the document that answers, not from a neighbour that happens to hold one."""
+    if not drafts:
+        return []
+    lead = numbered[drafts[0].cites[0]].chunk.doc_id
+    return [d.text for d in drafts if numbered[d.cites[0]].chunk.doc_id == lead]
 
 
 def _render(sentence: AnswerSentence) -> str:

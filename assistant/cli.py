@@ -12,6 +12,7 @@ from assistant.errors import AssistantError
 
 if TYPE_CHECKING:
     from assistant.api import Assistant
+    from assistant.indexing import IndexProgress
     from assistant.models import Answer
 
 
@@ -34,6 +35,11 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("documents", help="list the indexed documents")
     settings = sub.add_parser("settings", help="list every setting with its environment variable and default")
     settings.add_argument("--markdown", action="store_true", help="as the README's markdown table")
+    evaluate = sub.add_parser("eval", help="run a gold question set on a fresh temporary index and write a report")
+    evaluate.add_argument("suite", choices=["seeds"], help="the gold set, eval/gold/<suite>.jsonl")
+    # The modes of assistant.evaluation.runner.MODES, spelled out so that --help stays free of imports.
+    evaluate.add_argument("--mode", choices=["extractive", "llm"], default="extractive", help="how answers are written")
+    evaluate.add_argument("--json", action="store_true", help='print {"n", "metrics", "failures"} as one JSON object')
     serve = sub.add_parser("serve", help="serve the chat page (and REST API)")
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
@@ -68,6 +74,8 @@ def _run(args: argparse.Namespace) -> int:
 
         serve(host=args.host, port=args.port)
         return 0
+    if args.command == "eval":
+        return _eval(args)
     assistant = _assistant(
         index_seeds=args.command not in {"index", "remove"}, rebuild=args.command == "index" and args.rebuild
     )
@@ -85,6 +93,17 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval(args: argparse.Namespace) -> int:
+    from assistant.evaluation.report import build_report, text_summary, write_report
+    from assistant.evaluation.runner import run_eval
+
+    report = build_report(run_eval(args.suite, args.mode, progress=lambda msg: print(msg, file=sys.stderr)))
+    for path in write_report(report):
+        print(f"wrote {path}", file=sys.stderr)
+    print(json.dumps(report.summary(), ensure_ascii=False) if args.json else text_summary(report))
+    return 0
+
+
 def _assistant(index_seeds: bool, rebuild: bool) -> Assistant:
     from assistant.api import Assistant
 
@@ -93,11 +112,34 @@ def _assistant(index_seeds: bool, rebuild: bool) -> Assistant:
 
 def _index(assistant: Assistant, args: argparse.Namespace) -> int:
     paths = args.paths or [assistant.settings.paths.seeds_dir]
-    report = assistant.index(paths, progress=lambda msg: print(msg, file=sys.stderr))
+    with _ProgressBar() as bar:
+        report = assistant.index(paths, progress=bar.update)
     for note in report.skipped:
         print(f"skipped {note}", file=sys.stderr)
     print(report.summary())
     return 0
+
+
+class _ProgressBar:
+    """Files, documents, chunks embedded and ETA on stderr, drawn by tqdm (plain lines when not a terminal)."""
+
+    def __init__(self) -> None:
+        from tqdm import tqdm
+
+        self._bar = tqdm(total=0, unit="file", file=sys.stderr, dynamic_ncols=True, disable=None)
+
+    def update(self, event: IndexProgress) -> None:
+        self._bar.total = event.total
+        self._bar.n = event.done
+        self._bar.set_postfix_str(f"{event.documents} docs, {event.chunks} chunks embedded, {event.current}"[:80])
+        if self._bar.disable and event.done < event.total:
+            print(event, file=sys.stderr)
+
+    def __enter__(self) -> _ProgressBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.close()
 
 
 def _format(answer: Answer) -> str:

@@ -4,19 +4,50 @@ from __future__ import annotations
 
 import fcntl
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant.chunks import chunk_document
-from assistant.documents import SUPPORTED_SUFFIXES, load_documents
+from assistant.documents import SUPPORTED_SUFFIXES, load_documents, with_citation_line
 from assistant.embeddings import Embedder
 from assistant.errors import DocumentError
 from assistant.models import Document
 from assistant.store import Store, make_node
 
-Progress = Callable[[str], None]
+if TYPE_CHECKING:
+    from llama_index.core.schema import BaseNode
+
+
+@dataclass(frozen=True)
+class IndexProgress:
+    """Where an indexing run is; `str()` gives a one-line message for logs."""
+
+    done: int  # files finished
+    total: int  # files to do
+    current: str  # file being indexed
+    documents: int  # documents embedded so far
+    chunks: int  # chunks embedded so far
+    elapsed: float  # seconds since the run started
+
+    @property
+    def fraction(self) -> float:
+        return self.done / self.total if self.total else 1.0
+
+    @property
+    def eta(self) -> float | None:
+        """Seconds left at the pace so far, once there is a pace."""
+        return self.elapsed / self.done * (self.total - self.done) if self.done else None
+
+    def __str__(self) -> str:
+        if self.done >= self.total:
+            return f"indexed {self.total} files, {self.chunks} chunks embedded in {self.elapsed:.1f} s"
+        return f"[{self.done + 1}/{self.total}] {self.current}"
+
+
+Progress = Callable[[IndexProgress], None]
 
 
 @dataclass
@@ -79,12 +110,31 @@ def _hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts)
 
 
+_BATCH_CHUNKS = 256  # chunks embedded and written together: fewer Chroma round trips per document
+
+
+@dataclass
+class _Batch:
+    """Documents waiting to be embedded and written together, and the files they came from."""
+
+    items: list[tuple[Document, str, Sequence[BaseNode]]] = field(default_factory=list)
+    files: list[tuple[Path, list[Document]]] = field(default_factory=list)
+    ids: set[str] = field(default_factory=set)
+    n_chunks: int = 0
+
+    def add(self, doc: Document, path: str, nodes: Sequence[BaseNode]) -> None:
+        self.items.append((doc, path, nodes))
+        self.ids.add(doc.doc_id)
+        self.n_chunks += len(nodes)
+
+
 class Indexer:
     """Keeps a store in step with a set of files."""
 
     def __init__(self, store: Store, embedder: Embedder) -> None:
         self.store = store
         self.embedder = embedder
+        self._known: dict[str, set[str]] = {}
 
     def index(self, paths: list[Path], progress: Progress | None = None) -> IndexReport:
         """Index files and folders. Folders are synced: files gone from them leave the index.
@@ -92,7 +142,7 @@ class Indexer:
         Every named file is read and checked before anything is written, so one bad file
         named on the command line changes nothing.
         """
-        say = progress or (lambda _msg: None)
+        say = progress or (lambda _event: None)
         started = time.perf_counter()
         report = IndexReport()
         direct, walked, report.skipped = expand_paths(paths)
@@ -104,40 +154,52 @@ class Indexer:
                     files.append((path, load_documents(path)))
                 except DocumentError as exc:
                     report.skipped.append(str(exc))
-            known = self.store.paths()
-            for i, (path, docs) in enumerate(files, 1):
-                say(f"[{i}/{len(files)}] {path.name}")
-                self._index_file(path, docs, known.get(str(path), set()), report)
-            self._remove_missing([p for p in paths if p.is_dir()], known, report)
+            self._index_files(files, report, say, started)
+            self._remove_missing([p for p in paths if p.is_dir()], self._known, report)
         report.seconds = time.perf_counter() - started
         return report
 
-    def _index_file(self, path: Path, docs: list[Document], previous: set[str], report: IndexReport) -> None:
-        """Index the documents of one file; then drop what the file held before and no longer does."""
-        written = [doc for doc in docs if self._index_one(path, doc, report)]
-        stale = previous - {doc.doc_id for doc in docs}
-        for doc_id in stale:  # the old version goes only after the new one is in
-            self.store.delete(doc_id)
-        target = report.replaced if stale else report.added
-        target += [doc.source for doc in written]
-        report.unchanged += [doc.source for doc in docs if doc not in written]
+    def _index_files(
+        self, files: list[tuple[Path, list[Document]]], report: IndexReport, say: Progress, started: float
+    ) -> None:
+        """Embed and write new documents in batches; a file's old version goes once its new one is in."""
+        self._known = self.store.paths()
+        ready = self.store.ready_ids()
+        batch = _Batch()
+        for i, (path, docs) in enumerate(files):
+            elapsed = time.perf_counter() - started
+            say(IndexProgress(i, len(files), path.name, len(report.added), report.chunks_embedded, elapsed))
+            for doc in map(with_citation_line, docs):  # metadata stated as a citable sentence
+                if doc.doc_id in ready or doc.doc_id in batch.ids:
+                    report.unchanged.append(doc.source)
+                    continue
+                nodes = [make_node(doc, chunk) for chunk in chunk_document(doc, self.store.settings.chunking)]
+                if nodes:
+                    batch.add(doc, str(path), nodes)
+                else:
+                    report.skipped.append(f"{doc.source}: no text left after cleaning")
+            batch.files.append((path, docs))
+            if batch.n_chunks >= _BATCH_CHUNKS or i == len(files) - 1:
+                self._flush(batch, report)
+                batch = _Batch()
+        done = time.perf_counter() - started
+        say(IndexProgress(len(files), len(files), "", len(report.added), report.chunks_embedded, done))
 
-    def _index_one(self, path: Path, doc: Document, report: IndexReport) -> bool:
-        """Embed and store one document; False when it is already indexed (or has no text)."""
-        if self.store.record(doc.doc_id) is not None:
-            return False
-        nodes = [make_node(doc, chunk) for chunk in chunk_document(doc, self.store.settings.chunking)]
-        if not nodes:
-            report.skipped.append(f"{doc.source}: no text left after cleaning")
-            return False
+    def _flush(self, batch: _Batch, report: IndexReport) -> None:
         from llama_index.core.schema import MetadataMode
 
+        nodes = [node for _, _, doc_nodes in batch.items for node in doc_nodes]
         vectors = self.embedder.embed([n.get_content(metadata_mode=MetadataMode.EMBED) for n in nodes])
         for node, vector in zip(nodes, vectors, strict=True):
             node.embedding = vector.tolist()
-        self.store.write(doc, str(path), nodes)
+        self.store.write_many(batch.items)
         report.chunks_embedded += len(nodes)
-        return True
+        for path, docs in batch.files:
+            stale = self._known.get(str(path), set()) - {doc.doc_id for doc in docs}
+            for doc_id in stale:  # the old version goes only after the new one is in
+                self.store.delete(doc_id)
+            target = report.replaced if stale else report.added
+            target += [doc.source for doc in docs if doc.doc_id in batch.ids]
 
     def _remove_missing(self, folders: list[Path], known: dict[str, set[str]], report: IndexReport) -> None:
         for folder in (f.resolve() for f in folders):

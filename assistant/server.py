@@ -1,72 +1,265 @@
-"""One process, one port: a FastAPI app with the REST API and the Gradio chat page mounted at `/`."""
+"""One process, one port: a FastAPI app with the REST API under `/api` and the Gradio chat page at `/`.
+
+Errors reach clients as `{"error": "<one line>"}`: user errors (`AssistantError`) as 4xx with their
+message, anything else as 500 "internal error" (the traceback goes to the server log only).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
+import json
+import logging
+import secrets
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from assistant.errors import AssistantError, InputError
-from assistant.settings import Settings, load_settings
+from fastapi import APIRouter, Depends, FastAPI, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from assistant.errors import AssistantError, DocumentError, IndexMismatchError, StoreError
+from assistant.settings import ServerSettings, Settings, load_settings
+from assistant.ui import CSS, EXAMPLES, MAX_TOP_K, SCRIPT, build_ui, final_answer, stream_answer
+from assistant.uploads import MB, UploadError, Uploads, record_json
 
 if TYPE_CHECKING:
-    from fastapi import FastAPI
-
     from assistant.api import Assistant
+
+log = logging.getLogger(__name__)
+_MULTIPART_SLACK = 64 * 1024  # form boundaries and headers around the file
+
+
+class _Unauthorized(AssistantError):
+    pass
+
+
+class _NotFound(AssistantError):
+    pass
+
+
+class AskRequest(BaseModel):
+    """A question for `POST /api/ask`."""
+
+    question: str = Field(description="The question, in plain words.")
+    top_k: int | None = Field(None, ge=1, le=MAX_TOP_K, description="Passages to retrieve (default from settings).")
+    mode: str | None = Field(None, description="Answer mode (default from settings).")
+
+
+class UploadLimit:
+    """Refuses an upload whose declared size is over the limit before its body is received."""
+
+    def __init__(self, app: ASGIApp, path: str, max_bytes: int) -> None:
+        self.app = app
+        self.path = path
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == self.path:
+            declared = dict(scope["headers"]).get(b"content-length", b"")
+            if declared.isdigit() and int(declared) > self.max_bytes + _MULTIPART_SLACK:
+                limit = f"{self.max_bytes / MB:.0f} MB"
+                body = {"error": f"the upload is over the {limit} limit (ASSISTANT_SERVER__MAX_UPLOAD_MB)"}
+                await JSONResponse(body, status_code=413)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
 
 
-def create_app(assistant: Assistant) -> FastAPI:
+def check_exposure(host: str, server: ServerSettings) -> None:
+    """Refuse to serve beyond this machine without a REST token and chat page credentials."""
+    if is_loopback(host):
+        return
+    needed = {
+        "ASSISTANT_SERVER__TOKEN": server.token,
+        "ASSISTANT_SERVER__USERNAME": server.username,
+        "ASSISTANT_SERVER__PASSWORD": server.password,
+    }
+    missing = [name for name, value in needed.items() if not value.strip()]
+    if missing:
+        raise AssistantError(
+            f"refusing to bind {host}: serving beyond this machine needs {', '.join(missing)} set "
+            "(a bearer token for the REST API and a login for the chat page); or bind 127.0.0.1"
+        )
+
+
+def status_for(exc: AssistantError) -> int:
+    if isinstance(exc, UploadError):
+        return exc.status
+    if isinstance(exc, _Unauthorized):
+        return 401
+    if isinstance(exc, _NotFound):
+        return 404
+    if isinstance(exc, StoreError):
+        return 503
+    if isinstance(exc, IndexMismatchError):
+        return 409
+    if isinstance(exc, DocumentError):
+        return 422
+    return 400  # InputError and any other user error
+
+
+def create_app(assistant: Assistant, server: ServerSettings | None = None) -> FastAPI:
     import gradio as gr
-    from fastapi import FastAPI
-    from fastapi.responses import JSONResponse
-    from pydantic import BaseModel, Field
 
-    from assistant.ui import CSS, build_ui
+    server = server or assistant.settings.server
+    index_dir = assistant.settings.paths.index_dir
+    uploads = Uploads(assistant, index_dir / "uploads", server.max_upload_mb * MB)
+    bearer = HTTPBearer(auto_error=False, description="Required when ASSISTANT_SERVER__TOKEN is set.")
 
-    app = FastAPI(title="Biomedical literature assistant", docs_url="/docs")
+    def check_token(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:  # noqa: B008
+        if not server.token:
+            return
+        given = credentials.credentials if credentials else ""
+        if not secrets.compare_digest(given.encode(), server.token.encode()):
+            raise _Unauthorized("missing or wrong bearer token: send 'Authorization: Bearer <token>'")
 
-    class AskRequest(BaseModel):
-        question: str = Field(description="The question, in plain words.")
-        top_k: int | None = Field(None, ge=1, le=50, description="Passages to retrieve.")
+    app = FastAPI(
+        title="Biomedical literature assistant",
+        description="Answers from the indexed documents with verified, numbered citations.",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    api = APIRouter(prefix="/api", dependencies=[Depends(check_token)])
 
     @app.exception_handler(AssistantError)
-    async def _user_error(_request: Any, exc: AssistantError) -> JSONResponse:
-        status = 400 if isinstance(exc, InputError) else 422
-        return JSONResponse({"error": str(exc)}, status_code=status)
+    async def _user_error(_request: Request, exc: AssistantError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, _Unauthorized) else None
+        return JSONResponse({"error": str(exc)}, status_code=status_for(exc), headers=headers)
 
-    @app.get("/api/health")
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ()) if p != 'body') or 'body'}: {e.get('msg', 'invalid')}"
+            for e in exc.errors()
+        )
+        return JSONResponse({"error": f"invalid request: {problems}"}, status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def _http(_request: Request, exc: HTTPException) -> JSONResponse:
+        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def _internal(request: Request, exc: Exception) -> JSONResponse:
+        log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+        return JSONResponse({"error": "internal error"}, status_code=500)
+
+    @app.get("/api/health", tags=["service"])
     def health() -> dict[str, Any]:
+        """Liveness and the number of indexed documents; needs no token."""
         return {"status": "ok", "documents": len(assistant.documents())}
 
-    @app.post("/api/ask")
+    @api.post("/ask", tags=["questions"])
     def ask(request: AskRequest) -> dict[str, Any]:
-        return assistant.ask(request.question, top_k=request.top_k).to_json()
+        """Answer a question; the same JSON as `assistant ask --json`."""
+        return final_answer(assistant, request.question, request.top_k, request.mode).to_json()
 
-    mounted: FastAPI = gr.mount_gradio_app(app, build_ui(assistant), path="/", css=CSS, footer_links=["api"])
+    @api.post("/ask/stream", tags=["questions"])
+    def ask_stream(request: AskRequest) -> StreamingResponse:
+        """Newline-delimited JSON: `{"partial": text}` lines while a streaming mode writes, then `{"answer": ...}`."""
+        events = stream_answer(assistant, request.question, request.top_k, request.mode)
+        first = next(events, None)  # errors in the question surface as a normal 4xx before streaming starts
+        if first is None:
+            raise RuntimeError(f"answer mode {request.mode!r} gave nothing")
+
+        def lines() -> Iterator[str]:
+            try:
+                for event in _chain(first, events):
+                    body = {"partial": event} if isinstance(event, str) else {"answer": event.to_json()}
+                    yield json.dumps(body, ensure_ascii=False) + "\n"
+            except AssistantError as exc:
+                yield json.dumps({"error": str(exc)}) + "\n"
+            except Exception:
+                log.exception("streamed answer failed")
+                yield json.dumps({"error": "internal error"}) + "\n"
+
+        return StreamingResponse(lines(), media_type="application/x-ndjson")
+
+    @api.get("/documents", tags=["library"])
+    def documents() -> dict[str, Any]:
+        """The indexed documents."""
+        return {"documents": [record_json(r) for r in assistant.documents()]}
+
+    @api.post("/documents", tags=["library"], status_code=201)
+    async def upload(file: UploadFile) -> JSONResponse:
+        """Upload one file (multipart field `file`) and index it; 200 when its content is already indexed."""
+        data = await file.read(uploads.max_bytes + 1)
+        result = await run_in_threadpool(uploads.ingest, file.filename or "", data)
+        return JSONResponse(result.to_json(), status_code=201 if result.status == "added" else 200)
+
+    @api.delete("/documents/{doc_id}", tags=["library"])
+    def delete(doc_id: str) -> dict[str, Any]:
+        """Remove a document (and its stored upload, if it was uploaded)."""
+        if doc_id not in {r.doc_id for r in assistant.documents()}:
+            raise _NotFound(f"no indexed document has id {doc_id}")
+        source = assistant.remove(doc_id)
+        return {"removed": source, "doc_id": doc_id, "uploads_deleted": uploads.prune()}
+
+    @api.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+    def unknown(rest: str) -> None:
+        raise _NotFound(f"no such endpoint: /api/{rest}; see /docs")
+
+    app.include_router(api)
+    app.add_middleware(UploadLimit, path="/api/documents", max_bytes=uploads.max_bytes)
+    credentials = (server.username, server.password) if server.username and server.password else None
+    mounted: FastAPI = gr.mount_gradio_app(
+        app,
+        build_ui(assistant, uploads),
+        path="/",
+        server_name=server.host,
+        server_port=server.port,
+        footer_links=["api"],
+        auth=credentials,
+        show_error=False,
+        max_file_size=uploads.max_bytes,
+        blocked_paths=[str(index_dir)],
+        css=CSS,
+        head=SCRIPT,
+    )
     return mounted
 
 
-def serve(host: str | None = None, port: int | None = None, settings: Settings | None = None) -> None:
-    import uvicorn
+def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
+    yield first
+    yield from rest
 
-    from assistant.api import Assistant
+
+def warm_up(assistant: Assistant) -> None:
+    """Load the model and build the search indexes now: the first question would otherwise wait for them."""
+    with contextlib.suppress(AssistantError):  # an empty library is fine: the point is the loading
+        assistant.ask(EXAMPLES[0])
+
+
+def serve(host: str | None = None, port: int | None = None, settings: Settings | None = None) -> None:
+    """Serve the chat page and REST API; refuses a non-loopback address without token and login."""
+    import uvicorn
 
     settings = settings or load_settings()
     host = host or settings.server.host
     port = port or settings.server.port
-    if not is_loopback(host):
-        raise AssistantError(
-            f"refusing to bind {host}: serving beyond this machine needs authentication, which this version "
-            "does not have yet; use 127.0.0.1"
-        )
-    app = create_app(Assistant(settings))
-    print(f"serving the chat page on http://{host}:{port}", flush=True)
+    server = settings.server.model_copy(update={"host": host, "port": port})
+    check_exposure(host, server)
+
+    from assistant.api import Assistant
+
+    assistant = Assistant(settings)
+    warm_up(assistant)
+    app = create_app(assistant, server)
+    print(f"serving the chat page on http://{host}:{port} (REST API docs at /docs)", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+__all__ = ["check_exposure", "create_app", "is_loopback", "serve", "status_for", "warm_up"]

@@ -17,7 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Bumped when cleaning or chunking rules change, so old indexes are rebuilt rather than mixed.
-PIPELINE_VERSION = 1
+PIPELINE_VERSION = 2
 
 
 class _Section(BaseModel):
@@ -65,8 +65,26 @@ class StoreSettings(_Section):
 
 class RetrievalSettings(_Section):
     top_k: int = Field(5, ge=1, le=50, description="Passages returned per question.")
-    candidates: int = Field(20, ge=1, le=500, description="Candidates each retriever (dense, BM25) contributes.")
+    candidates: int = Field(
+        30, ge=1, le=500, description="Best fused passages the cross-encoder rescores (when one is configured)."
+    )
     max_question_chars: int = Field(2000, ge=10, le=100_000, description="Longest question accepted.")
+    dense_weight: float = Field(
+        0.5, ge=0.0, le=1.0, description="Weight of the cosine against the normalised BM25 score in the fused score."
+    )
+    bm25_k1: float = Field(0.9, ge=0.0, le=5.0, description="BM25 term-frequency saturation (k1).")
+    bm25_b: float = Field(0.4, ge=0.0, le=1.0, description="BM25 length normalisation (b).")
+    document_weight: float = Field(
+        0.15, ge=0.0, le=1.0, description="Share of a passage's score taken from the mean score of its document."
+    )
+    feedback_docs: int = Field(
+        0, ge=0, le=50, description="Top documents whose best passages refine the question vector; 0 turns it off."
+    )
+    feedback_weight: float = Field(0.5, ge=0.0, le=5.0, description="Weight of that feedback vector (Rocchio beta).")
+    reranker: str = Field("", description="CrossEncoder (local path or cached hub name) that reranks; empty for none.")
+    rerank_weight: float = Field(
+        0.7, ge=0.0, le=1.0, description="Weight of the cross-encoder probability against the fused score."
+    )
 
 
 class AnswerSettings(_Section):

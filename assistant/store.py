@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
+from assistant.aliases import ALIAS_RULES, find_aliases
 from assistant.errors import IndexMismatchError, StoreError
 from assistant.models import Chunk, Document, DocumentMetadata, DocumentRecord
 from assistant.settings import Settings
@@ -104,6 +105,23 @@ class Store:
         metas = got["metadatas"] or []
         return _record(metas[0]) if metas and metas[0].get("status") == "ready" else None
 
+    def learned_aliases(self) -> tuple[list[tuple[str, str]], set[str]]:
+        """(alias pairs stored with committed documents, ids of documents whose aliases are missing or stale).
+
+        Aliases are extracted once, when a document is written; documents written by an older version
+        of the alias rules are returned as stale so that the reader can extract theirs from the chunks.
+        """
+        got = self.catalog.get(where={"status": "ready"}, include=["metadatas"])
+        pairs: list[tuple[str, str]] = []
+        stale: set[str] = set()
+        for m in got["metadatas"] or []:
+            stored = json.loads(str(m.get("aliases") or "{}"))
+            if stored.get("rules") != ALIAS_RULES:
+                stale.add(str(m["doc_id"]))
+                continue
+            pairs += [(str(long), str(short)) for long, short in stored["pairs"]]
+        return pairs, stale
+
     def paths(self) -> dict[str, set[str]]:
         """Absolute source path -> doc ids of the committed documents read from it (one file may hold many)."""
         got = self.catalog.get(where={"status": "ready"}, include=["metadatas"])
@@ -130,21 +148,29 @@ class Store:
     def recover(self) -> list[str]:
         """Delete the chunks of documents whose writing was interrupted; returns their ids."""
         pending = self.catalog.get(where={"status": "pending"}, include=[])["ids"]
-        for doc_id in pending:
-            self.chunks.delete(where={"doc_id": doc_id})
-            self.catalog.delete(ids=[doc_id])
+        if pending:
+            self.chunks.delete(where=_doc_ids_in(pending))
+            self.catalog.delete(ids=list(pending))
         return list(pending)
 
     def write(self, doc: Document, path: str, nodes: Sequence[BaseNode]) -> DocumentRecord:
         """Write one document's embedded nodes; it becomes visible only when all are stored."""
-        meta = _catalog_meta(doc, path, len(nodes), "pending")
-        self.catalog.upsert(ids=[doc.doc_id], embeddings=_CATALOG_VECTOR, metadatas=[meta])
-        self.chunks.delete(where={"doc_id": doc.doc_id})  # leftovers of an earlier attempt
-        self.vector_store().add(list(nodes))
-        meta["status"] = "ready"
-        self.catalog.upsert(ids=[doc.doc_id], embeddings=_CATALOG_VECTOR, metadatas=[meta])
+        return self.write_many([(doc, path, nodes)])[0]
+
+    def write_many(self, items: Sequence[tuple[Document, str, Sequence[BaseNode]]]) -> list[DocumentRecord]:
+        """Write several documents in a few Chroma calls; all become visible together, once all are stored."""
+        if not items:
+            return []
+        ids = [doc.doc_id for doc, _, _ in items]
+        metas: list[Any] = [_catalog_meta(doc, path, len(nodes), "pending") for doc, path, nodes in items]
+        self.catalog.upsert(ids=ids, embeddings=_CATALOG_VECTOR * len(ids), metadatas=metas)
+        self.chunks.delete(where=_doc_ids_in(ids))  # leftovers of an earlier attempt
+        self.vector_store().add([node for _, _, nodes in items for node in nodes])
+        for meta in metas:
+            meta["status"] = "ready"
+        self.catalog.upsert(ids=ids, embeddings=_CATALOG_VECTOR * len(ids), metadatas=metas)
         self._touch()
-        return _record(meta)
+        return [_record(meta) for meta in metas]
 
     def delete(self, doc_id: str) -> None:
         """Hide the document first (catalog), then drop its chunks."""
@@ -175,6 +201,11 @@ class Store:
 
     def chunk_count(self) -> int:
         return self.chunks.count()
+
+
+def _doc_ids_in(ids: Sequence[str]) -> Any:
+    """A Chroma filter for the chunks of these documents."""
+    return {"doc_id": {"$in": list(ids)}}
 
 
 def make_node(doc: Document, chunk: Chunk) -> TextNode:
@@ -234,6 +265,8 @@ def _catalog_meta(doc: Document, path: str, n_chunks: int, status: str) -> dict[
         "n_chunks": n_chunks,
         "indexed_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "status": status,
+        # Learned here, once per document, so that opening the index does not re-read every chunk for them.
+        "aliases": json.dumps({"rules": ALIAS_RULES, "pairs": sorted(set(find_aliases(doc.text)))}),
     }
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from assistant.aliases import AliasMap, find_aliases
-from assistant.api import Assistant
 from assistant.answerability import judge
+from assistant.api import Assistant
 from assistant.prompts import REFUSAL_PHRASE
 from tests.conftest import IMATINIB, IMIQUIMOD
 

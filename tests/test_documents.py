@@ -8,7 +8,7 @@ import pytest
 
 from assistant.documents import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, clean_text, extract_metadata, load_document
 from assistant.errors import DocumentError
-from assistant.models import Document
+from assistant.models import Document, DocumentMetadata
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 IMIQUIMOD = SEEDS / "000_d70bce7e43d09f54.txt"
@@ -396,4 +396,22 @@ def test_too_large(tmp_path: Path) -> None:
 
 
 def test_supported_suffixes() -> None:
-    assert frozenset({".txt", ".md", ".markdown", ".html", ".htm"}) == SUPPORTED_SUFFIXES
+    assert {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".xml", ".nbib", ".jsonl"} <= SUPPORTED_SUFFIXES
+
+
+def test_citation_line_states_the_metadata_after_the_title(imatinib: Document) -> None:
+    from assistant.documents import with_citation_line
+
+    paragraphs = with_citation_line(imatinib).text.split("\n\n")
+    assert paragraphs[0] == IMATINIB_TITLE
+    assert paragraphs[1] == (
+        "Published in Journal of Immunology, on Nov 15 2008, pages 6955-6963, by Nicolas Larmonier, Nona Janikashvili, "
+        "Collin James Lacasse, Claire Billerey Larmonier, Jessica Cantrell, Elaine Situ, Tamara Lundeen, "
+        "Bernard Bonnotte and Emmanuel Katsanis."
+    )
+    assert "\n\n".join(paragraphs[:1] + paragraphs[2:]) == imatinib.text
+    bare = Document("x" * 16, "x.txt", "Title\n\nText.")
+    assert with_citation_line(bare) == bare
+    paged = Document("y" * 16, "y.pdf", "Title\n\nPage one.\n\nPage two.", DocumentMetadata(year=2020), (0, 18))
+    moved = with_citation_line(paged)
+    assert moved.text[moved.page_starts[1] :] == "Page two."

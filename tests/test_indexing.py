@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -79,50 +74,3 @@ def test_settings_mismatch_is_refused_until_rebuild(fresh: Assistant, embedder: 
     assert all(n.metadata["n_tokens"] <= 96 for n in rebuilt.store.iter_nodes())
     with pytest.raises(IndexMismatchError):
         Store(fresh.settings)
-
-
-_WRITER = """
-import sys
-from pathlib import Path
-from assistant.api import Assistant
-from tests.conftest import make_settings
-a = Assistant(make_settings(Path(sys.argv[1])), index_seeds=False)
-a.index([Path(sys.argv[2])], progress=lambda m: print(m, flush=True))
-"""
-
-
-def _corpus(folder: Path, n: int) -> None:
-    base = [(SEEDS / name).read_text(encoding="utf-8") for name in (IMIQUIMOD, IMATINIB)]
-    folder.mkdir()
-    for i in range(n):
-        (folder / f"doc{i:03d}.txt").write_text(f"Study {i} of compound K{i}.\n\n{base[i % 2]}", encoding="utf-8")
-
-
-def test_kill_during_indexing_never_shows_half_a_document(tmp_path: Path, embedder: Embedder) -> None:
-    corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
-    _corpus(corpus, 24)
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _WRITER, str(index_dir), str(corpus)],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=Path(__file__).parent.parent,
-    )
-    assert proc.stdout is not None
-    for line in proc.stdout:  # let it write a few documents, then kill it mid-stream
-        if line.startswith("[6/"):
-            time.sleep(0.3)
-            break
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-
-    assistant = Assistant(make_settings(index_dir), embedder=embedder, index_seeds=False)
-    committed = assistant.documents()
-    assert 0 < len(committed) < 24
-    for doc in committed:  # every visible document is whole
-        nodes = [n for n in assistant.store.iter_nodes() if n.metadata["doc_id"] == doc.doc_id]
-        assert len(nodes) == doc.n_chunks
-    report = assistant.index([corpus])
-    assert len(report.added) == 24 - len(committed) and report.chunks_embedded > 0
-    total = sum(d.n_chunks for d in assistant.documents())
-    assert len(assistant.documents()) == 24 and assistant.store.chunk_count() == total
-    shutil.rmtree(corpus)

@@ -9,7 +9,7 @@ README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
 
 def test_every_setting_is_documented_with_its_default() -> None:
     for env, _typ, default, description in settings_table():
-        row = next((line for line in README.splitlines() if f"`{env}`" in line), None)
+        row = next((line for line in README.splitlines() if line.startswith(f"| `{env}` |")), None)
         assert row is not None, f"{env} is missing from the README settings table"
         assert f"`{default}`" in row and description in row, f"README row for {env} is out of date"
 

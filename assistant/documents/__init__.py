@@ -1,7 +1,21 @@
-"""First stage of the data path: a file on disk -> a cleaned `Document` with its metadata."""
+"""First stage of the data path: a file on disk -> cleaned `Document`s with their metadata.
 
+Text pages (.txt, .md, .html) and PDFs give one document; PubMed XML, MEDLINE (.nbib, or .txt opening with
+"PMID-") and JSONL files give one per record.
+"""
+
+from assistant.documents.citation_line import CITATION_PREFIX, with_citation_line
 from assistant.documents.cleaning import clean_text
 from assistant.documents.loading import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, load_document, load_documents
 from assistant.documents.metadata import extract_metadata
 
-__all__ = ["MAX_FILE_BYTES", "SUPPORTED_SUFFIXES", "clean_text", "extract_metadata", "load_document", "load_documents"]
+__all__ = [
+    "CITATION_PREFIX",
+    "MAX_FILE_BYTES",
+    "SUPPORTED_SUFFIXES",
+    "clean_text",
+    "extract_metadata",
+    "load_document",
+    "load_documents",
+    "with_citation_line",
+]

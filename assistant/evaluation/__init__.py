@@ -1,0 +1,1 @@
+"""The evaluation suite: gold questions in, metrics, failures and reports out (`assistant eval seeds`)."""

@@ -1,0 +1,176 @@
+"""Scale benchmark: index the SciFact corpus, grow it to 100k+ chunks, and time questions at each size.
+
+    .venv/bin/python bench/scale.py [--docs 5183] [--sizes 1000,10000,100000] [--queries 30]
+
+Prints, all measured in the same run:
+- indexing throughput of the real indexer (chunk + embed + store) in chunks/s, and its ratio to a bare
+  `SentenceTransformer.encode` of the same chunk texts (target >= 0.85);
+- for each corpus size: index size on disk, peak memory, and question latency p50/p95 for retrieval
+  and for the full extractive answer (model load excluded; target: answer p50 <= 100 ms at 100k).
+Larger sizes replicate the embedded SciFact chunks under new document ids (their vectors are reused,
+as the issue allows: "replicated with ids changed"), so only the first pass pays for embedding.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import assistant  # noqa: E402,F401  (offline environment first)
+from assistant.api import Assistant  # noqa: E402
+from assistant.chunks import chunk_document  # noqa: E402
+from assistant.models import Document, DocumentMetadata  # noqa: E402
+from assistant.settings import load_settings  # noqa: E402
+from assistant.store import make_node  # noqa: E402
+
+SCIFACT = ROOT.parent / "shared" / "bench" / "scifact"
+
+
+def _documents(limit: int) -> list[Document]:
+    docs = []
+    with (SCIFACT / "corpus.jsonl").open(encoding="utf-8") as lines:
+        for line in lines:
+            r = json.loads(line)
+            text = r["title"] + "\n\n" + " ".join(r["abstract"])
+            meta = DocumentMetadata(title=r["title"])
+            docs.append(Document(f"sf{r['doc_id']:0>14}", f"scifact-{r['doc_id']}", text, meta))
+            if len(docs) >= limit:
+                break
+    return docs
+
+
+def _disk_mb(folder: Path) -> float:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def index_real(a: Assistant, docs: list[Document], target: int, done: list) -> float:
+    """Index real documents the way the indexer does (batches of ~256 chunks: one embed call, one
+    `write_many`) until the index holds `target` chunks; returns seconds. Indexed documents are appended
+    to `done` with their embedded nodes, for replication later."""
+    from llama_index.core.schema import MetadataMode
+
+    started = time.perf_counter()
+    while docs and a.store.chunk_count() < target:
+        batch = []
+        while docs and sum(len(n) for _, n in batch) < 256:
+            doc = docs.pop(0)
+            batch.append((doc, [make_node(doc, c) for c in chunk_document(doc, a.settings.chunking)]))
+        nodes = [node for _, doc_nodes in batch for node in doc_nodes]
+        vectors = a.embedder.embed([n.get_content(metadata_mode=MetadataMode.EMBED) for n in nodes])
+        for node, vector in zip(nodes, vectors, strict=True):
+            node.embedding = vector.tolist()
+        a.store.write_many([(doc, "", doc_nodes) for doc, doc_nodes in batch])
+        done.extend(batch)
+    return time.perf_counter() - started
+
+
+def bare_encode_seconds(a: Assistant, all_nodes: list) -> float:
+    from llama_index.core.schema import MetadataMode
+
+    texts = [n.get_content(metadata_mode=MetadataMode.EMBED) for _, nodes in all_nodes for n in nodes]
+    started = time.perf_counter()
+    a.embedder.model.encode(texts, batch_size=a.settings.embedding.batch_size, normalize_embeddings=True)
+    return time.perf_counter() - started
+
+
+def grow_to(a: Assistant, all_nodes: list, target: int, copy: int) -> int:
+    """Add replicas (new ids, same vectors) until the index holds `target` chunks; returns the copy counter."""
+    count = a.store.chunk_count()
+    pending: list = []
+    while count < target:
+        for doc, nodes in all_nodes:
+            if count >= target:
+                break
+            twin = replace(doc, doc_id=f"{doc.doc_id}r{copy:03d}", source=f"{doc.source}-r{copy}")
+            pending.append((twin, "", [_clone(node, twin.doc_id) for node in nodes]))
+            count += len(nodes)
+            if len(pending) >= 200:
+                a.store.write_many(pending)
+                pending = []
+        copy += 1
+    a.store.write_many(pending)
+    return copy
+
+
+def _clone(node: Any, doc_id: str) -> Any:
+    from llama_index.core.schema import NodeRelationship, RelatedNodeInfo
+
+    clone = node.model_copy(deep=True)
+    clone.id_ = f"{doc_id}-{node.metadata['chunk_index']:05d}"
+    clone.metadata["doc_id"] = doc_id
+    # The stored doc_id comes from the source relationship (see store.make_node).
+    clone.relationships = {NodeRelationship.SOURCE: RelatedNodeInfo(node_id=doc_id)}
+    return clone
+
+
+def time_questions(a: Assistant, questions: list[str]) -> tuple[list[float], list[float]]:
+    a.retriever.refresh()
+    a.ask(questions[0])  # warm-up: BM25 build and caches outside the timing
+    retrieval, full = [], []
+    for q in questions:
+        t = time.perf_counter()
+        a.retriever.retrieve(q)
+        retrieval.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        a.ask(q)
+        full.append((time.perf_counter() - t) * 1000)
+    return retrieval, full
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--docs", type=int, default=5183)
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--queries", type=int, default=30)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    index_dir = Path(tempfile.mkdtemp()) / "index"
+    a = Assistant(load_settings(paths={"index_dir": index_dir}), index_seeds=False)
+    print(f"device: {a.settings.embedding.device}; model: {a.settings.embedding.model}")
+    claims = [json.loads(line)["claim"] for line in (SCIFACT / "claims_dev.jsonl").open()][: args.queries]
+
+    print("| chunks | disk MB | peak RSS MB | retrieval p50 / p95 ms | full answer p50 / p95 ms |")
+    print("|---|---|---|---|---|")
+    docs, all_nodes, seconds, copy = _documents(args.docs), [], 0.0, 0
+    for size in sizes:
+        seconds += index_real(a, docs, size, all_nodes)
+        copy = grow_to(a, all_nodes, size, copy)
+        retrieval, full = time_questions(a, claims)
+        print(
+            f"| {a.store.chunk_count()} | {_disk_mb(index_dir):.0f} | {_peak_mb():.0f} | "
+            f"{statistics.median(retrieval):.0f} / {_pct(retrieval, 0.95):.0f} | "
+            f"{statistics.median(full):.0f} / {_pct(full, 0.95):.0f} |",
+            flush=True,
+        )
+    report_throughput(a, all_nodes, seconds)
+
+
+def report_throughput(a: Assistant, all_nodes: list, seconds: float) -> None:
+    chunks = sum(len(n) for _, n in all_nodes)
+    bare = bare_encode_seconds(a, all_nodes)
+    print(f"indexed {len(all_nodes)} abstracts, {chunks} chunks in {seconds:.1f} s: {chunks / seconds:.1f} chunks/s")
+    print(f"bare encode of the same texts: {chunks / bare:.1f} chunks/s; ratio {bare / seconds:.2f} (target >= 0.85)")
+
+
+if __name__ == "__main__":
+    main()

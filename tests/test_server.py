@@ -1,0 +1,413 @@
+"""The REST API and the Gradio API against a real uvicorn server over a copy of the seeded index."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from assistant.api import Assistant
+from assistant.embeddings import Embedder
+from assistant.errors import AssistantError
+from assistant.models import Answer
+from assistant.server import check_exposure, create_app, is_loopback, serve, warm_up
+from assistant.settings import ServerSettings
+from assistant.ui import ANSWER_MODES
+from assistant.uploads import safe_name
+from tests.conftest import IMATINIB, IMIQUIMOD, make_settings, run_cli
+
+EXAMPLE = "how does imiquimod activate dendritic cells"
+# A document only it can answer; the question below shares no rare words with the seeds.
+NOTE = (
+    "Axolotl limb regeneration and the kinase FLORB-9\n\n"
+    "The kinase FLORB-9 phosphorylates the protein regenerin in axolotl blastema cells. "
+    "Phosphorylated regenerin starts limb regrowth within two days of amputation. "
+    "Blocking FLORB-9 with the inhibitor zelmapitant stops regrowth completely.\n"
+)
+NOTE_QUESTION = "what does the kinase FLORB-9 phosphorylate in axolotl blastema cells"
+
+
+@dataclass
+class Live:
+    url: str
+    assistant: Assistant
+    index_dir: Path
+    cli: Future[subprocess.CompletedProcess[str]] | None = None
+
+    @property
+    def uploads(self) -> Path:
+        return self.index_dir / "uploads"
+
+
+@contextmanager
+def running_server(index_dir: Path, embedder: Embedder) -> Iterator[Live]:
+    """The real app under uvicorn on a free loopback port, in a background thread."""
+    import uvicorn
+
+    assistant = Assistant(make_settings(index_dir), embedder=embedder)
+    warm_up(assistant)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(create_app(assistant), log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    try:
+        yield Live(f"http://127.0.0.1:{port}", assistant, index_dir)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+        sock.close()
+
+
+def copy_index(factory: pytest.TempPathFactory, seeded_dir: Path, name: str) -> Path:
+    target = factory.mktemp(name) / "index"
+    shutil.copytree(seeded_dir, target)
+    return target
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory, seeded_dir: Path, embedder: Embedder) -> Iterator[Live]:
+    index_dir = copy_index(tmp_path_factory, seeded_dir, "rest")
+    with ThreadPoolExecutor(1) as pool:
+        # The CLI's cold start (a new process loading the model) overlaps the server's start-up.
+        cli = pool.submit(run_cli, "ask", "--json", "--top-k", "5", EXAMPLE, index_dir=index_dir)
+        with running_server(index_dir, embedder) as server:
+            server.cli = cli
+            yield server
+
+
+@pytest.fixture(scope="module")
+def http(live: Live) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=live.url, timeout=60) as client:
+        yield client
+
+
+def without_timings(body: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in body.items() if k != "timings_ms"}
+
+
+def differences(a: Any, b: Any, path: str = "") -> list[str]:
+    """Leaf paths where two JSON values differ (timings ignored; scores within float noise)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        keys = (set(a) | set(b)) - {"timings_ms"}
+        return [d for k in sorted(keys) for d in differences(a.get(k), b.get(k), f"{path}.{k}")]
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return [d for i, (x, y) in enumerate(zip(a, b, strict=True)) for d in differences(x, y, f"{path}[{i}]")]
+    if isinstance(a, float) and isinstance(b, float) and abs(a - b) <= 1e-3:
+        return []
+    return [] if a == b else [f"{path}: {a!r:.80} != {b!r:.80}"]
+
+
+def assert_clean_error(response: httpx.Response, status: int, *words: str) -> str:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"}
+    assert "Traceback" not in response.text and ".py" not in response.text
+    for word in words:
+        assert word.lower() in body["error"].lower()
+    return str(body["error"])
+
+
+# --- questions --------------------------------------------------------------------------------
+
+
+def test_health_and_documents(http: httpx.Client, live: Live) -> None:
+    assert http.get("/api/health").json() == {"status": "ok", "documents": len(live.assistant.documents())}
+    docs = http.get("/api/documents").json()["documents"]
+    assert {d["source"] for d in docs} == {IMIQUIMOD, IMATINIB}
+    titles = {r.doc_id: r.metadata.title or r.source for r in live.assistant.documents()}
+    assert {d["doc_id"]: d["title"] for d in docs} == titles
+    assert all(d["n_chunks"] > 0 and d["indexed_at"] for d in docs)
+
+
+def test_ask_returns_the_same_json_as_the_cli(http: httpx.Client, live: Live) -> None:
+    response = http.post("/api/ask", json={"question": EXAMPLE, "top_k": 5})
+    assert response.status_code == 200
+    body = response.json()
+    assert not body["refused"] and body["citations"]
+    assert live.cli is not None
+    cli = live.cli.result(timeout=300)  # `assistant ask --json --top-k 5 EXAMPLE` on the server's index
+    assert cli.returncode == 0, cli.stderr
+    assert differences(body, json.loads(cli.stdout)) == []
+
+
+def test_ask_stream_ends_with_the_answer(http: httpx.Client) -> None:
+    lines = [json.loads(x) for x in http.post("/api/ask/stream", json={"question": EXAMPLE}).text.splitlines()]
+    assert lines and set(lines[-1]) == {"answer"}
+    assert all(set(x) == {"partial"} for x in lines[:-1])
+    plain = http.post("/api/ask", json={"question": EXAMPLE}).json()
+    assert without_timings(lines[-1]["answer"]) == without_timings(plain)
+
+
+def test_a_streaming_mode_plugs_in(http: httpx.Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A mode that yields partial texts before the verified answer streams through /api/ask/stream."""
+
+    def sentence_by_sentence(assistant: Assistant, question: str, top_k: int | None) -> Iterator[str | Answer]:
+        answer = assistant.ask(question, top_k=top_k)
+        text = ""
+        for sentence in answer.sentences:
+            text = f"{text} {sentence.text}".strip()
+            yield text
+        yield answer
+
+    monkeypatch.setitem(ANSWER_MODES, "sentences", sentence_by_sentence)
+    request = {"question": EXAMPLE, "mode": "sentences"}
+    lines = [json.loads(x) for x in http.post("/api/ask/stream", json=request).text.splitlines()]
+    partials = [x["partial"] for x in lines[:-1]]
+    final = lines[-1]["answer"]
+    assert len(partials) == len(final["sentences"]) >= 1
+    assert all(b.startswith(a) for a, b in itertools.pairwise(partials))
+    assert without_timings(http.post("/api/ask", json=request).json()) == without_timings(final)
+
+
+def test_question_errors_are_one_line_json(http: httpx.Client) -> None:
+    assert_clean_error(http.post("/api/ask", json={"question": "   "}), 400, "empty")
+    assert_clean_error(http.post("/api/ask", json={"top_k": 3}), 422, "question")
+    assert_clean_error(http.post("/api/ask", json={"question": "x", "top_k": 0}), 422, "top_k")
+    assert_clean_error(http.post("/api/ask", json={"question": EXAMPLE, "mode": "oracle"}), 400, "mode")
+    assert_clean_error(http.post("/api/ask", content=b"{not json", headers={"content-type": "application/json"}), 422)
+    assert_clean_error(http.get("/api/nothing-here"), 404, "/docs")
+    assert_clean_error(http.post("/api/ask/stream", json={"question": ""}), 400, "empty")
+
+
+def test_openapi_docs_list_the_endpoints(http: httpx.Client) -> None:
+    assert "swagger" in http.get("/docs").text.lower()
+    paths = http.get("/openapi.json").json()["paths"]
+    assert {"/api/ask", "/api/documents", "/api/documents/{doc_id}", "/api/health"} <= set(paths)
+    assert {"get", "post"} <= set(paths["/api/documents"]) and "delete" in paths["/api/documents/{doc_id}"]
+
+
+def test_chat_page_settings(http: httpx.Client, live: Live) -> None:
+    """Top-k and scores are offered; the answer-mode selector only when there is more than one mode."""
+    props = {c["props"].get("label"): c["props"] for c in http.get("/config").json()["components"]}
+    assert props["Passages to retrieve (top-k)"]["value"] == live.assistant.settings.retrieval.top_k
+    assert props["Show retrieval scores"]["visible"] is True
+    assert props["Answer mode"]["visible"] is (len(ANSWER_MODES) > 1)
+    assert props["Example questions"]["samples"][0] == [EXAMPLE]
+
+
+def test_gradio_client_ask_endpoint(live: Live, http: httpx.Client) -> None:
+    from gradio_client import Client
+
+    client = Client(live.url, verbose=False)
+    assert set(client.view_api(print_info=False, return_format="dict")["named_endpoints"]) == {"/ask"}
+    result = client.predict(question=EXAMPLE, top_k=4, api_name="/ask")
+    expected = http.post("/api/ask", json={"question": EXAMPLE, "top_k": 4}).json()
+    assert without_timings(result) == without_timings(expected)
+    with pytest.raises(Exception, match="empty"):
+        client.predict(question=" ", top_k=4, api_name="/ask")
+    with pytest.raises(Exception, match="between 1 and 50"):
+        client.predict(question=EXAMPLE, top_k=0, api_name="/ask")
+
+
+# --- the library ------------------------------------------------------------------------------
+
+
+def upload(http: httpx.Client, name: str, data: bytes) -> httpx.Response:
+    return http.post("/api/documents", files={"file": (name, data, "application/octet-stream")})
+
+
+def test_upload_ask_dedupe_delete(http: httpx.Client, live: Live) -> None:
+    before = http.get("/api/documents").json()["documents"]
+    refused = http.post("/api/ask", json={"question": NOTE_QUESTION}).json()
+    assert refused["refused"], "the seeds must not answer the note's question"
+
+    response = upload(http, "../../outside/Axolotl study.txt", NOTE.encode())
+    assert response.status_code == 201, response.text
+    added = response.json()
+    assert added["status"] == "added" and added["name"] == "Axolotl_study.txt"
+    [doc] = added["documents"]
+    stored = list(live.uploads.glob("*/*"))
+    assert [p.name for p in stored] == ["Axolotl_study.txt"]
+    assert not (live.index_dir.parent / "outside").exists() and not (live.index_dir / "outside").exists()
+    assert doc["doc_id"] in {d["doc_id"] for d in http.get("/api/documents").json()["documents"]}
+
+    answer = http.post("/api/ask", json={"question": NOTE_QUESTION}).json()
+    assert not answer["refused"] and "regenerin" in answer["answer"]
+    assert doc["doc_id"] in {c["doc_id"] for c in answer["citations"]}
+
+    again = upload(http, "copy.txt", NOTE.encode())
+    assert again.status_code == 200 and again.json()["status"] == "unchanged"
+    assert [d["doc_id"] for d in again.json()["documents"]] == [doc["doc_id"]]
+    assert list(live.uploads.glob("*/*")) == stored, "a duplicate is not stored twice"
+    seed = upload(http, "seed-copy.txt", (live.assistant.settings.paths.seeds_dir / IMATINIB).read_bytes())
+    assert seed.status_code == 200 and seed.json()["status"] == "unchanged"
+    assert list(live.uploads.glob("*/*")) == stored, "content indexed from elsewhere is not kept"
+
+    removed = http.delete(f"/api/documents/{doc['doc_id']}")
+    assert removed.status_code == 200 and removed.json()["removed"] == "Axolotl_study.txt"
+    assert list(live.uploads.glob("*/*")) == []
+    assert http.get("/api/documents").json()["documents"] == before
+    assert http.post("/api/ask", json={"question": NOTE_QUESTION}).json()["refused"]
+    assert_clean_error(http.delete(f"/api/documents/{doc['doc_id']}"), 404, doc["doc_id"])
+    back = upload(http, "Axolotl study.txt", NOTE.encode())
+    assert back.status_code == 201 and back.json()["documents"][0]["doc_id"] == doc["doc_id"], "it can come back"
+    assert http.delete(f"/api/documents/{doc['doc_id']}").status_code == 200
+
+
+def test_collection_upload_is_kept_while_any_of_its_documents_is(http: httpx.Client, live: Live) -> None:
+    records = [
+        {
+            "title": f"Fin regrowth in zebrafish, part {i}",
+            "text": f"Part {i}: the factor WNT-Z{i} drives fin regrowth in adult zebrafish after injury.",
+            "authors": ["Doe J", "Roe R"],
+            "journal": "Dev Biol",
+            "year": 2019 + i,
+        }
+        for i in (1, 2)
+    ]
+    data = "\n".join(json.dumps(r) for r in records).encode()
+    response = upload(http, "fins.jsonl", data)
+    assert response.status_code == 201, response.text
+    docs = response.json()["documents"]
+    assert sorted((d["title"], d["journal"], d["year"], d["authors"]) for d in docs) == [
+        (r["title"], r["journal"], r["year"], r["authors"]) for r in records
+    ]
+    assert http.delete(f"/api/documents/{docs[0]['doc_id']}").json()["uploads_deleted"] == []
+    assert [p.name for p in live.uploads.glob("*/*")] == ["fins.jsonl"], "its other document is still indexed"
+    assert http.delete(f"/api/documents/{docs[1]['doc_id']}").json()["uploads_deleted"] == ["fins.jsonl"]
+    assert list(live.uploads.glob("*/*")) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "status", "words"),
+    [
+        ("scan.txt", b"\x00\x01\x02binary" * 50, 422, ["scan.txt", "binary"]),
+        ("latin1.txt", "Résumé of a café study, naïve cells.".encode("latin-1"), 422, ["latin1.txt", "UTF-8"]),
+        ("empty.md", b"", 422, ["empty"]),
+        ("tool.exe", b"MZ program", 415, ["tool.exe", "unsupported"]),
+        ("noext", b"text without a suffix", 415, ["unsupported"]),
+    ],
+)
+def test_bad_upload_changes_nothing(
+    http: httpx.Client, live: Live, name: str, data: bytes, status: int, words: list[str]
+) -> None:
+    before = http.get("/api/documents").json()
+    message = assert_clean_error(upload(http, name, data), status, *words)
+    assert str(live.index_dir) not in message and "/tmp" not in message, "no server paths in messages"
+    assert http.get("/api/documents").json() == before
+    assert not live.uploads.exists() or list(live.uploads.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("given", "safe"),
+    [
+        ("../../etc/passwd.txt", "passwd.txt"),
+        ("..\\..\\windows\\evil.MD", "evil.md"),
+        (".hidden.txt", "hidden.txt"),
+        ("a b<c>|d.txt", "a_b_c_d.txt"),
+        ("/", "upload"),
+        ("Étude β-cells.html", "Étude_β-cells.html"),
+        ("x" * 300 + ".txt", "x" * 80 + ".txt"),
+    ],
+)
+def test_safe_names(given: str, safe: str) -> None:
+    assert safe_name(given) == safe
+
+
+# --- security ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def guarded(tmp_path_factory: pytest.TempPathFactory, seeded_dir: Path, embedder: Embedder) -> Iterator[Any]:
+    """The app with a token, a login and a 1 MB upload limit, through Starlette's test client."""
+    from fastapi.testclient import TestClient
+
+    assistant = Assistant(make_settings(copy_index(tmp_path_factory, seeded_dir, "guarded")), embedder=embedder)
+    server = ServerSettings(token="s3cret-token", username="clinician", password="pw-123", max_upload_mb=1)
+    with TestClient(create_app(assistant, server), raise_server_exceptions=False) as client:
+        client.assistant = assistant  # type: ignore[attr-defined]
+        yield client
+
+
+def test_token_guards_the_rest_api(guarded: Any) -> None:
+    auth = {"Authorization": "Bearer s3cret-token"}
+    assert guarded.get("/api/health").status_code == 200, "health needs no token"
+    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic s3cret-token"}):
+        response = guarded.get("/api/documents", headers=headers)
+        assert response.status_code == 401 and "bearer" in response.json()["error"].lower()
+        assert response.headers["www-authenticate"] == "Bearer"
+    assert guarded.post("/api/ask", json={"question": EXAMPLE}).status_code == 401
+    assert guarded.get("/api/documents", headers=auth).status_code == 200
+    assert guarded.post("/api/ask", json={"question": EXAMPLE}, headers=auth).json()["citations"]
+
+
+def test_login_guards_the_chat_page(guarded: Any) -> None:
+    guarded.cookies.clear()
+    assert guarded.get("/config").status_code == 401
+    assert guarded.post("/login", data={"username": "clinician", "password": "nope"}).status_code == 400
+    assert guarded.post("/login", data={"username": "clinician", "password": "pw-123"}).status_code == 200
+    assert guarded.get("/config").status_code == 200
+    guarded.cookies.clear()
+
+
+def test_upload_size_limit(guarded: Any) -> None:
+    auth = {"Authorization": "Bearer s3cret-token"}
+    line = b"A sentence about cells.\n"
+    for size in (1024 * 1024 + len(line), 3 * 1024 * 1024):  # just over: checked by the handler; far over: before
+        big = line * (size // len(line))
+        response = guarded.post("/api/documents", files={"file": ("big.txt", big)}, headers=auth)
+        assert response.status_code == 413 and "1 MB" in response.json()["error"]
+    assert len(guarded.assistant.documents()) == 2
+    uploads = guarded.assistant.settings.paths.index_dir / "uploads"
+    assert not uploads.exists() or not any(uploads.iterdir())
+
+
+def test_unexpected_errors_hide_their_details(guarded: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("secret detail from /srv/private/path")
+
+    monkeypatch.setattr(guarded.assistant.retriever, "retrieve", broken)
+    response = guarded.post("/api/ask", json={"question": EXAMPLE}, headers={"Authorization": "Bearer s3cret-token"})
+    assert response.status_code == 500 and response.json() == {"error": "internal error"}
+    assert "secret" not in response.text
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [("127.0.0.1", True), ("127.1.2.3", True), ("::1", True), ("localhost", True), ("0.0.0.0", False),
+     ("192.168.1.20", False), ("::", False), ("example.org", False)],
+)  # fmt: skip
+def test_is_loopback(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback
+
+
+def test_serving_beyond_loopback_needs_token_and_login(tmp_path: Path, clean_env: None) -> None:
+    settings = make_settings(tmp_path / "index")
+    with pytest.raises(AssistantError) as refused:
+        serve(host="0.0.0.0", port=9, settings=settings)
+    for name in ("ASSISTANT_SERVER__TOKEN", "ASSISTANT_SERVER__USERNAME", "ASSISTANT_SERVER__PASSWORD"):
+        assert name in str(refused.value)
+    assert not (tmp_path / "index").exists(), "refused before opening anything"
+    with pytest.raises(AssistantError, match="PASSWORD") as partly:
+        check_exposure("10.0.0.5", ServerSettings(token="t", username="u"))
+    assert "TOKEN" not in str(partly.value)
+    check_exposure("10.0.0.5", ServerSettings(token="t", username="u", password="p"))
+    check_exposure("127.0.0.1", ServerSettings())
+
+
+def test_cli_serve_refuses_a_public_address(tmp_path: Path) -> None:
+    done = run_cli("serve", "--host", "0.0.0.0", index_dir=tmp_path / "index", timeout=60)
+    assert done.returncode == 2
+    assert "refusing to bind 0.0.0.0" in done.stderr and "ASSISTANT_SERVER__TOKEN" in done.stderr
+    assert "Traceback" not in done.stderr
