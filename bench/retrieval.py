@@ -13,9 +13,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import assistant  # noqa: E402,F401  (offline environment first)
-from assistant.benchmark.cli import main  # noqa: E402
-from assistant.benchmark.datasets import DATASETS  # noqa: E402
+import assistant  # noqa: F401  (offline environment first)
+from assistant.benchmark.cli import main
+from assistant.benchmark.datasets import DATASETS
 
 
 def run(names: list[str]) -> int:
