@@ -15,17 +15,9 @@ from assistant.documents import SUPPORTED_SUFFIXES, load_document, load_document
 from assistant.documents.pdf_text import Line, assemble, cut_references, join_hyphenated, strip_running_lines
 from assistant.errors import DocumentError
 from assistant.models import Document
+from tests.test_documents import write
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-
-
-def write(tmp_path: Path, name: str, content: str | bytes) -> Path:
-    path = tmp_path / name
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content, encoding="utf-8")
-    return path
 
 
 def refused(path: Path) -> str:
