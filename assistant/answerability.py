@@ -3,25 +3,35 @@
 Near-miss questions (same drug, same cells, a fact the documents do not state) score almost as
 well as answerable ones on similarity alone, so besides a score threshold the check asks:
 - `weak evidence`: the best sentence score is below `refusal_threshold`;
-- `missing terms`: too few of the question's content terms occur in the passages;
+- `missing terms`: too few of the question's topical terms occur in the passages (reporting words such
+  as "authors", "new", "propose" are how a question is put, not what it is about; "antitumour" is
+  found where "tumour" is);
 - `missing names`: a gene, protein, drug code or number named in the question (IL-2, TLR7, CML)
   occurs in no passage;
 - `no quantity`: the question asks for an amount (how many, dose, concentration in a unit) and
   no chosen sentence holds a number of that kind;
 - `no date`: the question asks when or in which year, and no chosen sentence holds a date;
 - `not together`: the question links names that no single document mentions together, and it
-  does not ask about several documents ("both", "and").
+  does not ask about several documents ("both", "and");
+- `not combined`: the question asks about using things together (combined, plus, together with)
+  and no single document mentions all of them, even when it names several documents;
+- `not linked`: the names, cell types and asked-for kind of thing ("which receptor") of the
+  question occur in the passages but never in one pair of neighbouring sentences (`linking`).
+
+A question about several documents is split into the part about each (`document_focus`), which
+the extractive answer quotes a sentence for.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass
 
+from assistant.linking import unlinked
 from assistant.models import Passage
 from assistant.settings import AnswerSettings
-from assistant.terms import content_terms, key_terms
+from assistant.terms import GENERIC, content_terms, key_terms, roots
 
 _QUANTITY_ASKED = re.compile(
     r"\b(how (many|much)|dose|dosage|doses|strength|concentration|micromolar|millimolar|percentage|what percent)\b",
@@ -37,13 +47,11 @@ _AMOUNT_WITH_UNIT = re.compile(
 )
 _DATE_ASKED = re.compile(r"^\s*when\b|\b(what|which) (year|date)\b|\bin what year\b", re.I)
 _DATE = re.compile(r"\b(1[89]\d\d|20\d\d)\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d", re.I)
-# Words of research reporting that any document may or may not use; they say nothing about its topic.
-_GENERIC = content_terms(
-    "study studies model models treat treated treatment use used research result results paper article author "
-    "authors publish published journal disease diseases experiment experiments animal type types new involve "
-    "involved test tested method methods data find found show shown report reported drug drugs"
-)
 _SEVERAL = re.compile(r"\b(both|each|either|compare|comparison|differ|difference|versus|vs)\b|\band\b", re.I)
+# Asking whether things work together: only a document that mentions all of them can answer.
+_COMBINED = re.compile(
+    r"\b(combin\w*|together with|co-?administ\w*|plus|synerg\w*|concomitant\w*|in addition to)\b", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -72,7 +80,9 @@ def judge(
     texts = [_searchable(p, expand) for p in passages]
     per_doc = _doc_terms(passages, expand)
     found = set().union(*per_doc.values()) if per_doc else set()
-    coverage = len(q_terms & found) / len(q_terms) if q_terms else 0.0
+    # Reporting words ("new", "authors", "propose") are how a question is put, not what it is about.
+    topical = (q_terms - GENERIC) or q_terms
+    coverage = sum(held(t, found) for t in topical) / len(topical) if topical else 0.0
     reasons = []
     if best < settings.refusal_threshold:
         reasons.append("weak evidence")
@@ -81,9 +91,15 @@ def judge(
     if _missing_names(question, texts):
         reasons.append("missing names")
     reasons += _answer_type(question, [expand(s) for s in chosen])
-    if _not_together(question, q_terms & found, per_doc):
-        reasons.append("not together")
+    reasons += _split(question, {t for t in q_terms if held(t, found)}, per_doc)
+    if unlinked(question, passages, expand):
+        reasons.append("not linked")
     return Verdict(best, coverage, tuple(reasons))
+
+
+def held(term: str, terms: Set[str]) -> bool:
+    """A question term is held by a set of terms that has it or its root (antitumor -> tumor)."""
+    return not roots(term).isdisjoint(terms)
 
 
 def _squash(text: str) -> str:
@@ -119,23 +135,74 @@ def _searchable(passage: Passage, expand: Callable[[str], str]) -> str:
     return expand(passage.chunk.text) + "\n" + passage.document.metadata.title
 
 
-def _holders(known: set[str], per_doc: dict[str, set[str]]) -> set[str]:
-    """Documents holding a topical question term that no other retrieved document holds."""
-    exclusive = [t for t in known - _GENERIC if sum(t in terms for terms in per_doc.values()) == 1]
-    return {doc for t in exclusive for doc, terms in per_doc.items() if t in terms}
+def exclusive_terms(terms: set[str], per_doc: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Per document, the topical question terms that no other retrieved document holds."""
+    own: dict[str, set[str]] = {}
+    for t in terms - GENERIC:
+        holders = [doc for doc, doc_terms in per_doc.items() if held(t, doc_terms)]
+        if len(holders) == 1:
+            own.setdefault(holders[0], set()).add(t)
+    return own
 
 
-def _not_together(question: str, known: set[str], per_doc: dict[str, set[str]]) -> bool:
-    """True when the question's known terms are split across documents and it asks about one thing."""
-    if len(per_doc) < 2 or len(known) < 2 or _SEVERAL.search(question):
-        return False
-    return len(_holders(known, per_doc)) > 1 and not any(known <= terms for terms in per_doc.values())
+def _split(question: str, known: set[str], per_doc: dict[str, set[str]]) -> list[str]:
+    """`not together` (or `not combined`) when the question's known terms are split across documents and it
+    asks about one thing, or about things used together, which only a document naming all of them can answer."""
+    if len(per_doc) < 2 or len(known) < 2:
+        return []
+    combined = bool(_COMBINED.search(question))
+    if _SEVERAL.search(question) and not combined:
+        return []
+    split = len(exclusive_terms(known, per_doc)) > 1
+    if split and not any(all(held(t, terms) for t in known) for terms in per_doc.values()):
+        return ["not combined" if combined else "not together"]
+    return []
 
 
 def spans_documents(question: str, passages: Sequence[Passage], expand: Callable[[str], str] = str) -> set[str]:
     """Ids of the documents a multi-document question ("both", "and") names terms of; empty otherwise."""
+    return set(document_focus(question, passages, expand))
+
+
+def document_focus(question: str, passages: Sequence[Passage], expand: Callable[[str], str] = str) -> dict[str, str]:
+    """For a question about several documents, each document's id and the part of the question about it.
+
+    "Which cells does imiquimod act on, and which does imatinib inhibit?" is two questions: each document
+    is asked the clauses that do not name another document's subject, less those names. A subject is a
+    question term only that document holds, in its title or in all of its retrieved passages.
+    """
     if not _SEVERAL.search(question):
-        return set()
-    per_doc = _doc_terms(passages, expand)
-    holders = _holders(content_terms(question), per_doc)
-    return holders if len(holders) > 1 else set()
+        return {}
+    own = exclusive_terms(content_terms(question), _doc_terms(passages, expand))
+    if len(own) < 2:
+        return {}
+    subjects = {
+        doc: _subject_terms(terms, [p for p in passages if p.chunk.doc_id == doc], expand) for doc, terms in own.items()
+    }
+    return {doc: _part_about(question, set().union(*(t for d, t in subjects.items() if d != doc))) for doc in own}
+
+
+def _subject_terms(terms: set[str], passages: list[Passage], expand: Callable[[str], str]) -> set[str]:
+    title = content_terms(expand(passages[0].document.metadata.title))
+    each = set.intersection(*(content_terms(_searchable(p, expand)) for p in passages))
+    return {t for t in terms if held(t, title) or held(t, each)}
+
+
+_CLAUSE = re.compile(r"\s*(?:[;,]\s*(?:and|but|while|whereas)?|\b(?:whereas|while)\b)\s*", re.I)
+_JOINER = frozenset({"and", "or", "&"})
+_ARTICLES = frozenset({"the", "a", "an"})
+
+
+def _part_about(question: str, foreign: set[str]) -> str:
+    """The question without the clauses, then the words, that name another document's subject; an article
+    or a joiner left beside a dropped word goes too ("in the imiquimod and the imatinib studies")."""
+    clauses = [c for c in _CLAUSE.split(question) if c.strip()]
+    tokens = " ".join([c for c in clauses if content_terms(c).isdisjoint(foreign)] or [question]).split()
+    dropped = [not content_terms(t).isdisjoint(foreign) for t in tokens]
+    for i in reversed(range(len(tokens) - 1)):  # an article before a dropped word
+        dropped[i] = dropped[i] or (tokens[i].lower() in _ARTICLES and dropped[i + 1])
+    for i, tok in enumerate(tokens):  # a joiner beside a dropped word (seen past articles)
+        after = next((j for j in range(i + 1, len(tokens)) if tokens[j].lower() not in _ARTICLES), None)
+        beside = (i > 0 and dropped[i - 1]) or (after is not None and dropped[after])
+        dropped[i] = dropped[i] or (tok.lower() in _JOINER and beside)
+    return " ".join(t for t, gone in zip(tokens, dropped, strict=True) if not gone)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from assistant.answer import ExtractiveAnswerer, refusal_text
@@ -10,7 +13,9 @@ from assistant.answerability import judge, spans_documents
 from assistant.citations import CitationVerifier, Draft
 from assistant.embeddings import Embedder
 from assistant.errors import InputError
+from assistant.generation import LLMAnswer, LLMAnswerer, Turn
 from assistant.indexing import Indexer, IndexReport, Progress, writer_lock
+from assistant.llm import LLMConfig, LLMError, is_configured, make_llm
 from assistant.models import Answer, AnswerSentence, Citation, DocumentRecord, Passage, Span
 from assistant.prompts import check_prompts
 from assistant.retrieval import HybridRetriever
@@ -18,12 +23,25 @@ from assistant.settings import Settings, load_settings
 from assistant.store import Store
 from assistant.terms import words
 
+MODES = ("extractive", "llm")
+AnswerEvent = str | Answer  # a text delta while the LLM writes, or the final verified answer
+
+
+@dataclass(frozen=True)
+class _Extracted:
+    """The extractive step's answer (or refusal) and its best sentence score, which the judge reuses."""
+
+    answer: Answer
+    best: float
+
 
 class Assistant:
     """Index documents and answer questions from them with checked citations.
 
     `Assistant()` reads settings from the environment, opens the index, and indexes the seed
-    documents when the index is empty.
+    documents when the index is empty. In `llm` mode the extractive step still runs first: it is
+    the answerability gate (an unanswerable question is refused before any LLM call) and the
+    fallback shown when the LLM fails or nothing it wrote is verified.
     """
 
     def __init__(
@@ -48,6 +66,8 @@ class Assistant:
         self.retriever = HybridRetriever(self.store, self.embedder, self.settings.retrieval)
         self.answerer = ExtractiveAnswerer(self.embedder, self.settings.answer)
         self.verifier = CitationVerifier(self.embedder, self.settings.answer.support_threshold)
+        self._llm: LLMAnswerer | None = None  # built on the first llm-mode question
+        self._llm_lock = threading.Lock()
         seeds = self.settings.paths.seeds_dir
         if index_seeds and seeds.is_dir() and not self.store.records():
             self.index([seeds])
@@ -79,12 +99,62 @@ class Assistant:
             raise InputError("the question has no words to search for")
         return text
 
-    def ask(self, question: str, top_k: int | None = None) -> Answer:
-        """Answer from the indexed passages, or refuse with the nearest passages when they do not answer."""
+    def ask(
+        self, question: str, top_k: int | None = None, *, mode: str | None = None, history: Sequence[Turn] = ()
+    ) -> Answer:
+        """Answer from the indexed passages, or refuse with the nearest passages when they do not answer.
+
+        `mode` overrides `ASSISTANT_ANSWER__MODE`; `history` (llm mode) turns a follow-up into a standalone question.
+        """
+        for event in self._events(question, top_k, mode, history, stream=False):
+            if isinstance(event, Answer):
+                return event
+        raise AssertionError("an answer always ends the events")
+
+    def ask_stream(
+        self, question: str, top_k: int | None = None, *, mode: str | None = None, history: Sequence[Turn] = ()
+    ) -> Iterator[AnswerEvent]:
+        """Text deltas while the LLM writes (none in extractive mode or for a refusal), then the verified
+        `Answer`, which replaces them: it may drop sentences the stream showed."""
+        return self._events(question, top_k, mode, history, stream=True)
+
+    def _events(
+        self, question: str, top_k: int | None, mode: str | None, history: Sequence[Turn], stream: bool
+    ) -> Iterator[AnswerEvent]:
         question = self.check_question(question)
+        mode = mode or self.settings.answer.mode
+        if mode not in MODES:
+            raise InputError(f"unknown answer mode {mode!r}; modes: {', '.join(MODES)}")
         clock = _Clock()
+        if mode == "llm" and history:
+            question = self._condense(history, question)
+            clock.lap("condense")
         passages = self.retriever.retrieve(question, top_k)
         clock.lap("retrieve")
+        extracted = self._extract(question, passages, clock)
+        if mode == "extractive":
+            yield extracted.answer
+            return
+        if extracted.answer.refused:  # the gate: no LLM call for a question the passages do not answer
+            yield replace(extracted.answer, mode="llm")
+            return
+        try:
+            answerer = self.llm_answerer()
+        except LLMError as exc:
+            yield _fallback(extracted.answer, str(exc), clock)
+            return
+        result: LLMAnswer | None = None
+        events = answerer.stream_answer(question, passages) if stream else iter([answerer.answer(question, passages)])
+        for event in events:
+            if isinstance(event, str):
+                yield event
+            else:
+                result = event
+        assert result is not None
+        clock.lap("llm")
+        yield self._from_llm(question, passages, result, extracted, clock)
+
+    def _extract(self, question: str, passages: list[Passage], clock: _Clock) -> _Extracted:
         expand = self.retriever.aliases.expand
         candidates = self.answerer.candidates(question, passages, expand)
         drafts, order = self.answerer.draft(candidates, passages, spans_documents(question, passages, expand))
@@ -96,8 +166,55 @@ class Assistant:
         clock.lap("verify")
         kept = [s for s in sentences if s.supported or self.settings.answer.unsupported == "mark"]
         if not verdict.answerable or not any(s.supported for s in kept):
-            return self._refusal(question, passages, clock)
-        return self._compose(question, kept, numbered, spans, clock)
+            return _Extracted(self._refusal(question, passages, clock), best)
+        return _Extracted(self._compose(question, kept, numbered, spans, clock), best)
+
+    def _from_llm(
+        self, question: str, passages: list[Passage], result: LLMAnswer, extracted: _Extracted, clock: _Clock
+    ) -> Answer:
+        """The checked LLM answer as an `Answer`, a refusal when the model refuses, else the extractive answer."""
+        if result.status == "refused":  # the model is taken at its word
+            return replace(self._refusal(question, passages, clock), mode="llm")
+        if result.status == "fallback":
+            return _fallback(extracted.answer, result.reason, clock)
+        shown = [s.text for s in result.sentences if s.supported]
+        expand = self.retriever.aliases.expand
+        verdict = judge(question, passages, shown, extracted.best, self.settings.answer, expand)
+        if not verdict.answerable:  # e.g. a dose was asked for and no verified sentence gives one
+            return _fallback(extracted.answer, "its verified sentences do not answer the question", clock)
+        answer = self._compose(question, list(result.sentences), result.passages, result.spans, clock)
+        return replace(answer, mode="llm")
+
+    # --- the LLM -----------------------------------------------------------------------------
+    @property
+    def llm_config(self) -> LLMConfig:
+        return LLMConfig.from_settings(self.settings.llm)
+
+    @property
+    def llm_configured(self) -> bool:
+        """The llm mode is chosen, or some ASSISTANT_LLM__* setting was given."""
+        return is_configured(self.settings)
+
+    def llm_answerer(self) -> LLMAnswerer:
+        """The LLM answerer, built on first use (a gguf backend starts its server here); raises `LLMError`."""
+        with self._llm_lock:
+            if self._llm is None:
+                config = self.llm_config
+                self._llm = LLMAnswerer(
+                    make_llm(config),
+                    self.embedder,
+                    self.settings.paths.prompts_dir,
+                    support_threshold=self.settings.answer.support_threshold,
+                    unsupported=self.settings.answer.unsupported,
+                    where=config.describe(),
+                )
+            return self._llm
+
+    def _condense(self, history: Sequence[Turn], question: str) -> str:
+        try:
+            return self.check_question(self.llm_answerer().condense(history, question))
+        except (LLMError, InputError):
+            return question
 
     def _compose(
         self,
@@ -123,6 +240,12 @@ class Assistant:
         text = refusal_text(self.settings.paths.prompts_dir, nearest)
         shown = tuple(_citation(i, p, ()) for i, p in enumerate(nearest, 1))
         return Answer(question, text, (), True, (), shown, "extractive", clock.done())
+
+
+def _fallback(extractive: Answer, reason: str, clock: _Clock) -> Answer:
+    """The extractive answer, saying why the LLM's was not used."""
+    notice = f"The LLM answer was not used ({reason.rstrip('.')}); this answer quotes the passages instead."
+    return replace(extractive, mode="extractive", notice=notice, timings_ms=clock.done())
 
 
 def _lead_document(drafts: list[Draft], numbered: dict[int, Passage]) -> list[str]:

@@ -32,11 +32,17 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     ask.add_argument("--top-k", type=int, default=None, help="passages to retrieve")
+    ask.add_argument("--mode", choices=["extractive", "llm"], default=None, help="override ASSISTANT_ANSWER__MODE")
+    sub.add_parser("doctor", help="check the answer mode, the LLM backend (does it answer?) and the index")
     sub.add_parser("documents", help="list the indexed documents")
     settings = sub.add_parser("settings", help="list every setting with its environment variable and default")
     settings.add_argument("--markdown", action="store_true", help="as the README's markdown table")
     evaluate = sub.add_parser("eval", help="run a gold question set on a fresh temporary index and write a report")
-    evaluate.add_argument("suite", choices=["seeds"], help="the gold set, eval/gold/<suite>.jsonl")
+    evaluate.add_argument(
+        "suite",
+        choices=["seeds", "retrieval"],
+        help="seeds: the gold set eval/gold/seeds.jsonl; retrieval: SciFact/PubMedQA (see `eval retrieval --help`)",
+    )
     # The modes of assistant.evaluation.runner.MODES, spelled out so that --help stays free of imports.
     evaluate.add_argument("--mode", choices=["extractive", "llm"], default="extractive", help="how answers are written")
     evaluate.add_argument("--json", action="store_true", help='print {"n", "metrics", "failures"} as one JSON object')
@@ -47,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:2] == ["eval", "retrieval"]:  # its own flags (--dataset, --limit ...), parsed by its own parser
+        from assistant.benchmark.cli import main as retrieval_main
+
+        return retrieval_main(argv[2:])
     args = _parser().parse_args(argv)
     try:
         return _run(args)
@@ -76,6 +87,10 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "eval":
         return _eval(args)
+    if args.command == "doctor":
+        from assistant.doctor import doctor
+
+        return doctor()
     assistant = _assistant(
         index_seeds=args.command not in {"index", "remove"}, rebuild=args.command == "index" and args.rebuild
     )
@@ -88,12 +103,14 @@ def _run(args: argparse.Namespace) -> int:
         for r in assistant.documents():
             print(f"{r.doc_id}  {r.source}  {r.n_chunks} chunks  {r.indexed_at}  {r.metadata.title}")
         return 0
-    answer = assistant.ask(args.question, top_k=args.top_k)
+    answer = assistant.ask(args.question, top_k=args.top_k, mode=args.mode)
     print(json.dumps(answer.to_json(), ensure_ascii=False) if args.json else _format(answer))
     return 0
 
 
 def _eval(args: argparse.Namespace) -> int:
+    if args.mode == "llm":
+        _check_eval_llm()
     from assistant.evaluation.report import build_report, text_summary, write_report
     from assistant.evaluation.runner import run_eval
 
@@ -102,6 +119,23 @@ def _eval(args: argparse.Namespace) -> int:
         print(f"wrote {path}", file=sys.stderr)
     print(json.dumps(report.summary(), ensure_ascii=False) if args.json else text_summary(report))
     return 0
+
+
+def _check_eval_llm() -> None:
+    """An llm eval whose LLM is missing or down would score the extractive fallback: refuse it at once."""
+    from assistant.errors import InputError
+    from assistant.llm import LLMConfig, check_llm, is_configured
+    from assistant.settings import load_settings
+
+    settings = load_settings()
+    if not is_configured(settings):
+        raise InputError(
+            "--mode llm needs an LLM backend and none is configured: set ASSISTANT_LLM__BACKEND and its "
+            "ASSISTANT_LLM__BASE_URL/MODEL or MODEL_PATH (`assistant doctor` checks them)"
+        )
+    ok, message = check_llm(LLMConfig.from_settings(settings.llm))
+    if not ok:
+        raise InputError(f"--mode llm: the LLM does not answer: {message}")
 
 
 def _assistant(index_seeds: bool, rebuild: bool) -> Assistant:
@@ -144,6 +178,8 @@ class _ProgressBar:
 
 def _format(answer: Answer) -> str:
     lines = [answer.text, ""]
+    if answer.notice:
+        lines[1:1] = ["", f"Note: {answer.notice}"]
     if answer.citations:
         lines.append("Sources:")
     for c in answer.citations:

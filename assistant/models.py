@@ -116,8 +116,9 @@ class Answer:
     refused: bool
     sentences: tuple[AnswerSentence, ...] = ()
     nearest: tuple[Citation, ...] = ()  # shown with a refusal: the closest passages found
-    mode: str = "extractive"
+    mode: str = "extractive"  # who wrote the text shown: "extractive" or "llm"
     timings_ms: dict[str, float] = field(default_factory=dict)
+    notice: str = ""  # e.g. why an llm-mode question got the extractive answer instead
 
     def to_json(self) -> dict[str, Any]:
         """The public JSON shape shared by the CLI (`ask --json`) and the REST API."""
@@ -126,6 +127,7 @@ class Answer:
             "answer": self.text,
             "refused": self.refused,
             "mode": self.mode,
+            "notice": self.notice,
             "citations": [_citation_json(c) for c in self.citations],
             "nearest": [_citation_json(c) for c in self.nearest],
             "sentences": [asdict(s) | {"citations": list(s.citations)} for s in self.sentences],

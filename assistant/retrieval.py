@@ -1,16 +1,17 @@
-"""Hybrid retrieval: dense (the stored MiniLM vectors) and BM25 (bm25s, the engine of LlamaIndex's BM25 retriever),
-fused as a weighted sum of scores that mean the same for every question, with each chunk blended with its
-document, aliases learned from the corpus, optional pseudo-relevance feedback and an optional cross-encoder.
-Every chunk of the index is scored (vectors and BM25 held in memory), so a document's score is exact.
+"""Hybrid retrieval through LlamaIndex: dense (Chroma's nearest neighbours, queried through LlamaIndex's
+`ChromaVectorStore`) and BM25 (LlamaIndex's `BM25Retriever`) each bring their best chunks; every chunk of the
+documents they found is then scored by both and the scores are fused, by weighted sum (the default, measured
+better on SciFact) or by reciprocal rank (`RETRIEVAL__FUSION=rrf`, as LlamaIndex's `QueryFusionRetriever`).
+Aliases learned from the corpus, pseudo-relevance feedback and a cross-encoder are optional steps.
 
 Scores, and why they are comparable across questions:
 - dense: the cosine between the question and the chunk (title included), clipped at 0;
-- BM25: the chunk's BM25 score divided by the most any chunk could score for this question (the sum of the
-  query terms' IDF, the limit of BM25's saturating term weight), so in [0, 1] and not relative to the hits;
-  with aliases, the better of the question as asked and the question plus its aliases;
+- BM25: normalised by the question's ceiling (see `assistant.sparse`), in [0, 1]; with aliases, the better of
+  the question as asked and the question plus its aliases;
 - fused: `dense_weight` x dense + (1 - dense_weight) x BM25, then `document_weight` of it replaced by the mean
-  over the chunk's document; with a reranker, `rerank_weight` x the cross-encoder's probability + the rest x
-  the fused score. `Passage.score` is that, in [0, 1].
+  over the chunk's document (all its chunks are scored, so the mean is exact); with a reranker, see
+  `assistant.rerank`. `Passage.score` is that, in [0, 1]. With `fusion=rrf` it is the reciprocal-rank sum over
+  its maximum (a chunk first in both rankings).
 No score is divided by the best hit of its own question, so a weak best hit stays weak and the answer step
 can refuse on it. `Passage.similarity` is the cosine to the question as asked.
 """
@@ -26,16 +27,18 @@ import numpy as np
 from assistant.aliases import AliasMap, find_aliases
 from assistant.embeddings import Embedder, Matrix
 from assistant.models import DocumentRecord, Passage
+from assistant.rerank import Reranker
 from assistant.settings import RetrievalSettings
+from assistant.sparse import SparseIndex
 from assistant.store import Store, node_to_chunk
 
 if TYPE_CHECKING:
-    import bm25s
+    from llama_index.core.base.base_retriever import BaseRetriever
     from llama_index.core.schema import BaseNode
-    from sentence_transformers import CrossEncoder
 
 _PAGE = 2000  # chunks per Chroma read
 RRF_K = 60.0  # the constant LlamaIndex's QueryFusionRetriever uses
+Rows = Any  # np.ndarray of chunk row numbers
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,7 @@ class Pipeline:
     aliases: bool = True  # expand the question with the aliases the corpus defines
     feedback: bool = True  # pseudo-relevance feedback (settings.feedback_docs > 0)
     rerank: bool = True  # the cross-encoder, when settings.reranker names one
-    rrf: bool = False  # fuse by reciprocal rank instead (LlamaIndex's QueryFusionRetriever; the former default)
+    rrf: bool = False  # fuse by reciprocal rank whatever settings.fusion says
 
 
 HYBRID = Pipeline("hybrid+aliases", rerank=False)
@@ -70,51 +73,57 @@ def default_pipeline(settings: RetrievalSettings) -> Pipeline:
 
 
 class _Corpus:
-    """The committed chunks of one index generation: texts, vectors, a BM25 index, document membership."""
+    """The committed chunks of one index generation: texts, vectors, both retrievers, document membership."""
 
-    def __init__(self, nodes: list[BaseNode], vectors: Matrix, settings: RetrievalSettings) -> None:
-        from llama_index.core.schema import MetadataMode
-
+    def __init__(self, store: Store, embedder: Embedder, nodes: list[BaseNode], vectors: Matrix, settings: Any) -> None:
         self.nodes = nodes
         self.vectors = vectors
         doc_ids = [str(n.metadata["doc_id"]) for n in nodes]
         self.doc_names = sorted(set(doc_ids))
         index = {d: i for i, d in enumerate(self.doc_names)}
         self.doc_of = np.array([index[d] for d in doc_ids], dtype=np.int64)
-        # The title joins each chunk's text here as it does in the embedded text.
-        self.bm25 = _bm25([n.get_content(metadata_mode=MetadataMode.EMBED) for n in nodes], settings)
-        df = np.diff(self.bm25.scores["indptr"])  # chunks holding each token
-        self.idf = np.log(1 + (len(nodes) - df + 0.5) / (df + 0.5))
+        # The rows of document d are by_doc[starts[d]:starts[d + 1]].
+        self.by_doc = np.argsort(self.doc_of, kind="stable")
+        self.starts = np.concatenate([[0], np.cumsum(np.bincount(self.doc_of, minlength=len(self.doc_names)))])
+        self.sparse = SparseIndex(nodes, settings)
+        self.dense_retriever = _chroma_retriever(store, embedder)
 
-    def dense(self, query: Matrix) -> Matrix:
-        return np.asarray(np.clip(self.vectors @ query, 0.0, None), dtype=np.float32)
+    def dense_search(self, question: str, vector: Matrix, depth: int) -> list[int]:
+        """Rows of Chroma's `depth` nearest chunks (through LlamaIndex); chunks of uncommitted documents left out."""
+        from llama_index.core.schema import QueryBundle
 
-    def sparse(self, text: str) -> Matrix:
-        """BM25 of every chunk divided by the question's ceiling (the sum of its terms' IDF)."""
-        tokens = [t for t in _tokens(text) if t in self.bm25.vocab_dict]
-        if not tokens:
-            return np.zeros(len(self.nodes), dtype=np.float32)
-        ceiling = float(self.idf[[self.bm25.vocab_dict[t] for t in tokens]].sum())
-        return np.asarray(self.bm25.get_scores(tokens) / ceiling, dtype=np.float32)
+        self.dense_retriever.similarity_top_k = min(depth, len(self.nodes))  # type: ignore[attr-defined]
+        hits = self.dense_retriever.retrieve(QueryBundle(query_str=question, embedding=[float(x) for x in vector]))
+        rows = (self.sparse.row_of.get(hit.node.node_id) for hit in hits)
+        return [row for row in rows if row is not None]
 
-    def with_context(self, scores: Matrix, settings: RetrievalSettings) -> Matrix:
+    def whole_documents(self, hits: list[int]) -> Rows:
+        """Every row of every document that holds one of the hits (so each document is scored whole)."""
+        if not hits:
+            return np.zeros(0, dtype=np.int64)
+        docs = np.unique(self.doc_of[np.asarray(hits, dtype=np.int64)])
+        return np.concatenate([self.by_doc[self.starts[d] : self.starts[d + 1]] for d in docs])
+
+    def dense(self, rows: Rows, vector: Matrix) -> Matrix:
+        return np.asarray(np.clip(self.vectors[rows] @ vector, 0.0, None), dtype=np.float32)
+
+    def with_context(self, rows: Rows, scores: Matrix, weight: float) -> Matrix:
         """Each chunk's score blended with the mean score of its document's chunks (a whole abstract's evidence)."""
-        w = settings.document_weight
-        if not w:
+        if not weight or not len(rows):
             return scores
-        counts = np.bincount(self.doc_of, minlength=len(self.doc_names))
-        means = np.bincount(self.doc_of, weights=scores, minlength=len(self.doc_names)) / np.maximum(counts, 1)
-        return np.asarray((1 - w) * scores + w * means[self.doc_of], dtype=np.float32)
+        docs = self.doc_of[rows]
+        counts = np.bincount(docs, minlength=len(self.doc_names))
+        means = np.bincount(docs, weights=scores, minlength=len(self.doc_names)) / np.maximum(counts, 1)
+        return np.asarray((1 - weight) * scores + weight * means[docs], dtype=np.float32)
 
-    def top_documents(self, scores: Matrix, k: int) -> list[int]:
-        """The best chunk of each of the `k` best documents (a document scores as its best chunk), best first."""
-        order = np.argsort(-scores, kind="stable")
-        seen = np.zeros(len(self.doc_names), dtype=bool)
+    def top_documents(self, rows: Rows, scores: Matrix, k: int) -> list[int]:
+        """Positions (in `rows`) of the best chunk of each of the `k` best documents, best first."""
+        seen: set[int] = set()
         picked: list[int] = []
-        for i in order:
-            d = self.doc_of[i]
-            if not seen[d]:
-                seen[d] = True
+        for i in np.argsort(-scores, kind="stable"):
+            d = int(self.doc_of[rows[i]])
+            if d not in seen:
+                seen.add(d)
                 picked.append(int(i))
                 if len(picked) >= k:
                     break
@@ -131,7 +140,7 @@ class HybridRetriever:
         self._version: str | None = None
         self._corpus: _Corpus | None = None
         self._records: dict[str, DocumentRecord] = {}
-        self._reranker: CrossEncoder | None = None
+        self.reranker = Reranker(settings.reranker, embedder.settings.device, settings.rerank_weight)
         self.aliases = AliasMap()
 
     def refresh(self) -> None:
@@ -140,8 +149,9 @@ class HybridRetriever:
         if version == self._version:
             return
         self._records = {r.doc_id: r for r in self.store.records()}
+        # BM25 is built from the chunks read back from Chroma, so after a restart it sees exactly what is stored.
         nodes, vectors = _read_chunks(self.store, set(self._records))
-        self._corpus = _Corpus(nodes, vectors, self.settings) if nodes else None
+        self._corpus = _Corpus(self.store, self.embedder, nodes, vectors, self.settings) if nodes else None
         self.aliases = AliasMap(_learned_aliases(self.store, nodes))
         self._version = version
 
@@ -153,59 +163,75 @@ class HybridRetriever:
     def retrieve(self, question: str, top_k: int | None = None, pipeline: Pipeline = DEFAULT) -> list[Passage]:
         """The best passages for a question, best first (several may come from one document)."""
         k = top_k or self.settings.top_k
-        scores = self.scores(question, pipeline)
-        if self._corpus is None or scores is None:
+        found = self.candidates(question, pipeline, max(self.settings.depth, k))
+        if found is None:
             return []
+        rows, scores = found
         order = [int(i) for i in np.argsort(-scores, kind="stable")[: max(k, self._rerank_depth(pipeline))]]
-        order, final = self._rerank(question, order, scores, pipeline)
-        return [self._passage(i, final[i], question) for i in order[:k]]
+        order, final = self._rerank(question, rows, order, scores, pipeline)
+        return [self._passage(int(rows[i]), float(final[i]), question) for i in order[:k]]
 
     def rank_documents(self, question: str, k: int, pipeline: Pipeline = DEFAULT) -> list[tuple[str, float]]:
         """(doc id, score) of the `k` best documents; a document scores as its best passage (benchmarks)."""
-        scores = self.scores(question, pipeline)
-        if self._corpus is None or scores is None:
+        found = self.candidates(question, pipeline, max(self.settings.depth, 3 * k))
+        if found is None or self._corpus is None:
             return []
+        rows, scores = found
         corpus = self._corpus
-        picked = corpus.top_documents(scores, max(k, self._rerank_depth(pipeline)))
-        picked, final = self._rerank(question, picked, scores, pipeline)
-        return [(corpus.doc_names[corpus.doc_of[i]], float(final[i])) for i in picked[:k]]
+        picked = corpus.top_documents(rows, scores, max(k, self._rerank_depth(pipeline)))
+        picked, final = self._rerank(question, rows, picked, scores, pipeline)
+        return [(corpus.doc_names[corpus.doc_of[rows[i]]], float(final[i])) for i in picked[:k]]
 
     # --- scoring -----------------------------------------------------------------------------
-    def scores(self, question: str, pipeline: Pipeline = DEFAULT) -> Matrix | None:
-        """The fused score of every chunk (None for an empty index)."""
+    def candidates(self, question: str, pipeline: Pipeline, depth: int) -> tuple[Rows, Matrix] | None:
+        """The chunks of every document either retriever found, with their fused scores (None: empty index)."""
         self.refresh()
-        query = self.aliases.expand(question) if pipeline.aliases else question
         corpus = self._corpus
         if corpus is None:
             return None
+        query = self.aliases.expand(question) if pipeline.aliases else question
         # Aliases go to BM25 only: appended to the question they blur its embedding (measured on SciFact).
         vector = self.embedder.embed_cached([question])[0] if pipeline.dense else None
-        sparse = corpus.sparse(question) if pipeline.sparse else None
-        if sparse is not None and query != question:
+        hits = corpus.dense_search(question, vector, depth) if vector is not None else []
+        if pipeline.sparse:
+            hits += corpus.sparse.search(question, depth)
+            if query != question:
+                hits += corpus.sparse.search(query, depth)
+        rows = corpus.whole_documents(hits)
+        sparse = self._sparse(corpus, rows, question, query) if pipeline.sparse else None
+        fused = self._fuse(corpus, rows, vector, sparse, pipeline)
+        if pipeline.feedback and vector is not None and self.settings.feedback_docs > 0:
+            vector = self._feedback(corpus, rows, vector, fused)
+            fused = self._fuse(corpus, rows, vector, sparse, pipeline)
+        return rows, fused
+
+    @staticmethod
+    def _sparse(corpus: _Corpus, rows: Rows, question: str, query: str) -> Matrix:
+        sparse = corpus.sparse.scores(question)[rows]
+        if query != question:
             # A passage scores by whichever form matches it better: the expansion never waters down a passage
             # that matches the question as asked (adding the alias terms to one query did, on SciFact).
-            sparse = np.maximum(sparse, corpus.sparse(query))
-        fused = self._fuse(corpus, vector, sparse, pipeline)
-        if pipeline.feedback and vector is not None and self.settings.feedback_docs > 0:
-            vector = self._feedback(corpus, vector, fused)
-            fused = self._fuse(corpus, vector, sparse, pipeline)
-        return fused
+            sparse = np.maximum(sparse, corpus.sparse.scores(query)[rows])
+        return sparse
 
-    def _fuse(self, corpus: _Corpus, vector: Matrix | None, sparse: Matrix | None, pipeline: Pipeline) -> Matrix:
+    def _fuse(
+        self, corpus: _Corpus, rows: Rows, vector: Matrix | None, sparse: Matrix | None, pipeline: Pipeline
+    ) -> Matrix:
         if vector is None:
             assert sparse is not None
             return sparse  # one retriever alone is the plain baseline: no document blend
-        dense = corpus.dense(vector)
+        dense = corpus.dense(rows, vector)
         if sparse is None:
             return dense
-        if pipeline.rrf:
+        if pipeline.rrf or self.settings.fusion == "rrf":
             return _reciprocal_rank(dense, sparse)
         w = self.settings.dense_weight
-        return corpus.with_context(np.asarray(w * dense + (1 - w) * sparse, dtype=np.float32), self.settings)
+        fused = np.asarray(w * dense + (1 - w) * sparse, dtype=np.float32)
+        return corpus.with_context(rows, fused, self.settings.document_weight)
 
-    def _feedback(self, corpus: _Corpus, vector: Matrix, fused: Matrix) -> Matrix:
+    def _feedback(self, corpus: _Corpus, rows: Rows, vector: Matrix, fused: Matrix) -> Matrix:
         """Rocchio on the dense side: move the question towards the best chunks of the top documents."""
-        top = corpus.top_documents(fused, self.settings.feedback_docs)
+        top = rows[corpus.top_documents(rows, fused, self.settings.feedback_docs)]
         moved = vector + self.settings.feedback_weight * corpus.vectors[top].mean(axis=0)
         return np.asarray(moved / np.linalg.norm(moved), dtype=np.float32)
 
@@ -213,37 +239,29 @@ class HybridRetriever:
     def _rerank_depth(self, pipeline: Pipeline) -> int:
         return self.settings.candidates if pipeline.rerank and self.settings.reranker else 0
 
-    def _rerank(self, question: str, order: list[int], scores: Matrix, pipeline: Pipeline) -> tuple[list[int], Matrix]:
-        """Cross-encoder over the first `candidates` chunks, blended with the fused score."""
+    def _rerank(
+        self, question: str, rows: Rows, order: list[int], scores: Matrix, pipeline: Pipeline
+    ) -> tuple[list[int], Matrix]:
+        """Cross-encoder over the first `candidates` positions of `order`, blended with the fused score."""
         depth = self._rerank_depth(pipeline)
         if not depth or self._corpus is None:
             return order, scores
         head, tail = order[:depth], order[depth:]
-        pairs = [(question, _passage_text(self._corpus.nodes[i])) for i in head]
-        probs = np.asarray(self.reranker.predict(pairs, show_progress_bar=False), dtype=np.float32).reshape(-1)
-        final = scores.copy()
-        w = self.settings.rerank_weight
-        final[head] = w * probs + (1 - w) * scores[head]
+        texts = [_passage_text(self._corpus.nodes[rows[i]]) for i in head]
+        final = self.reranker.rerank(question, head, texts, scores)
         head = sorted(head, key=lambda i: -float(final[i]))
         # Chunks below the reranked head keep their order and stay below it.
         floor = float(final[head].min()) if head else 0.0
         final[tail] = np.minimum(final[tail], floor)
         return head + tail, final
 
-    @property
-    def reranker(self) -> CrossEncoder:
-        if self._reranker is None:
-            self._reranker = load_reranker(self.settings.reranker, self.embedder.settings.device)
-        return self._reranker
-
     # --- passages ------------------------------------------------------------------------------
-    def _passage(self, i: int, score: float, question: str) -> Passage:
+    def _passage(self, row: int, score: float, question: str) -> Passage:
         assert self._corpus is not None
-        node = self._corpus.nodes[i]
-        chunk = node_to_chunk(node)
+        chunk = node_to_chunk(self._corpus.nodes[row])
         asked = self.embedder.embed_cached([question])[0]
-        similarity = float(self._corpus.vectors[i] @ asked)
-        return Passage(chunk, self._records[chunk.doc_id], min(max(float(score), 0.0), 1.0), similarity)
+        similarity = float(self._corpus.vectors[row] @ asked)
+        return Passage(chunk, self._records[chunk.doc_id], min(max(score, 0.0), 1.0), similarity)
 
 
 def _reciprocal_rank(*scores: Matrix) -> Matrix:
@@ -256,21 +274,29 @@ def _reciprocal_rank(*scores: Matrix) -> Matrix:
     return np.asarray(fused / (len(scores) / (RRF_K + 1.0)), dtype=np.float32)
 
 
-def load_reranker(name: str, device: str) -> CrossEncoder:
-    """A sentence-transformers CrossEncoder from a local path or an already cached hub name (never downloaded)."""
-    from sentence_transformers import CrossEncoder
+def _chroma_retriever(store: Store, embedder: Embedder) -> BaseRetriever:
+    """LlamaIndex's vector retriever over the Chroma collection; it is always given the question's embedding."""
+    from llama_index.core import VectorStoreIndex
 
-    from assistant.embeddings import resolve_model_path
-    from assistant.errors import AssistantError
+    index = VectorStoreIndex.from_vector_store(store.vector_store(), embed_model=llama_embedding(embedder))
+    return index.as_retriever()
 
-    try:
-        model: CrossEncoder = CrossEncoder(resolve_model_path(name), device=device, local_files_only=True)
-        return model
-    except (OSError, ValueError) as exc:
-        raise AssistantError(
-            f"cannot load reranker {name!r} from local files ({exc.__class__.__name__}); "
-            "give a local path in ASSISTANT_RETRIEVAL__RERANKER or leave it empty"
-        ) from exc
+
+def llama_embedding(embedder: Embedder) -> Any:
+    """Our embedder as a LlamaIndex embedding model (so LlamaIndex never reaches for a default one)."""
+    from llama_index.core.base.embeddings.base import BaseEmbedding
+
+    class _Adapter(BaseEmbedding):
+        def _get_query_embedding(self, query: str) -> list[float]:
+            return [float(x) for x in embedder.embed_cached([query])[0]]
+
+        async def _aget_query_embedding(self, query: str) -> list[float]:
+            return self._get_query_embedding(query)
+
+        def _get_text_embedding(self, text: str) -> list[float]:
+            return [float(x) for x in embedder.embed([text])[0]]
+
+    return _Adapter(model_name=embedder.settings.model, embed_batch_size=embedder.settings.batch_size)
 
 
 def _passage_text(node: BaseNode) -> str:
@@ -306,30 +332,3 @@ def _learned_aliases(store: Store, nodes: list[BaseNode]) -> list[tuple[str, str
         if node.metadata.get("doc_id") in stale:
             texts[str(node.metadata["doc_id"])].append(node.get_content())
     return pairs + [pair for chunks in texts.values() for text in chunks for pair in find_aliases(text)]
-
-
-def _tokens(text: str) -> list[str]:
-    import bm25s
-
-    return list(bm25s.tokenize([text], stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)[0])
-
-
-def _stemmer() -> Any:
-    import Stemmer
-
-    global _STEMMER
-    if _STEMMER is None:
-        _STEMMER = Stemmer.Stemmer("english")
-    return _STEMMER
-
-
-_STEMMER: Any = None
-
-
-def _bm25(texts: list[str], settings: RetrievalSettings) -> bm25s.BM25:
-    import bm25s
-
-    tokens = bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), show_progress=False)
-    index = bm25s.BM25(k1=settings.bm25_k1, b=settings.bm25_b)
-    index.index(tokens, show_progress=False)
-    return index

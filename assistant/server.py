@@ -11,7 +11,7 @@ import ipaddress
 import json
 import logging
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, UploadFile
@@ -24,8 +24,9 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from assistant.errors import AssistantError, DocumentError, IndexMismatchError, StoreError
+from assistant.models import Answer
 from assistant.settings import ServerSettings, Settings, load_settings
-from assistant.ui import CSS, EXAMPLES, MAX_TOP_K, SCRIPT, build_ui, final_answer, stream_answer
+from assistant.ui import CSS, EXAMPLES, MAX_TOP_K, SCRIPT, AnswerEvent, build_ui, final_answer, stream_answer
 from assistant.uploads import MB, UploadError, Uploads, record_json
 
 if TYPE_CHECKING:
@@ -168,25 +169,21 @@ def create_app(assistant: Assistant, server: ServerSettings | None = None) -> Fa
         return final_answer(assistant, request.question, request.top_k, request.mode).to_json()
 
     @api.post("/ask/stream", tags=["questions"])
-    def ask_stream(request: AskRequest) -> StreamingResponse:
-        """Newline-delimited JSON: `{"partial": text}` lines while a streaming mode writes, then `{"answer": ...}`."""
+    def ask_stream(request: AskRequest, http: Request) -> StreamingResponse:
+        """Server-sent events: `data: {"delta": text}` while the answer is written, then `event: answer` with
+        the verified answer (the JSON of `/api/ask`), which replaces the streamed text; `event: error` on a
+        failure. With `Accept: application/x-ndjson`: one JSON object per line, `{"partial": text so far}`
+        lines, then `{"answer": ...}`."""
         events = stream_answer(assistant, request.question, request.top_k, request.mode)
         first = next(events, None)  # errors in the question surface as a normal 4xx before streaming starts
         if first is None:
             raise RuntimeError(f"answer mode {request.mode!r} gave nothing")
-
-        def lines() -> Iterator[str]:
-            try:
-                for event in _chain(first, events):
-                    body = {"partial": event} if isinstance(event, str) else {"answer": event.to_json()}
-                    yield json.dumps(body, ensure_ascii=False) + "\n"
-            except AssistantError as exc:
-                yield json.dumps({"error": str(exc)}) + "\n"
-            except Exception:
-                log.exception("streamed answer failed")
-                yield json.dumps({"error": "internal error"}) + "\n"
-
-        return StreamingResponse(lines(), media_type="application/x-ndjson")
+        if "application/x-ndjson" in http.headers.get("accept", ""):
+            return StreamingResponse(_guarded(_chain(first, events), _ndjson), media_type="application/x-ndjson")
+        headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}  # no proxy may hold tokens back
+        return StreamingResponse(
+            _guarded(_chain(first, events), _SSE().event), media_type="text/event-stream", headers=headers
+        )
 
     @api.get("/documents", tags=["library"])
     def documents() -> dict[str, Any]:
@@ -237,10 +234,57 @@ def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
     yield from rest
 
 
+def _guarded(events: Iterator[AnswerEvent], encode: Callable[[AnswerEvent | Exception], str]) -> Iterator[str]:
+    """The encoded events; a failure mid-stream ends it with an error event (the status line is already sent)."""
+    try:
+        for event in events:
+            yield encode(event)
+    except AssistantError as exc:
+        yield encode(exc)
+    except Exception:
+        log.exception("streamed answer failed")
+        yield encode(RuntimeError("internal error"))
+
+
+def _ndjson(event: AnswerEvent | Exception) -> str:
+    if isinstance(event, Exception):
+        body: dict[str, Any] = {"error": str(event)}
+    else:
+        body = {"partial": event} if isinstance(event, str) else {"answer": event.to_json()}
+    return json.dumps(body, ensure_ascii=False) + "\n"
+
+
+class _SSE:
+    """Server-sent events of one answer: modes yield the text so far; clients get what is new in it."""
+
+    def __init__(self) -> None:
+        self.sent = ""
+
+    def event(self, event: AnswerEvent | Exception) -> str:
+        if isinstance(event, Exception):
+            return _sse({"error": str(event)}, "error")
+        if isinstance(event, Answer):
+            return _sse(event.to_json(), "answer")
+        # A mode that rewrote its text (not an extension of what was sent) sends it whole.
+        grown = event.startswith(self.sent)
+        body: dict[str, Any] = {"delta": event[len(self.sent) :]} if grown else {"delta": event, "reset": True}
+        self.sent = event
+        return _sse(body)
+
+
+def _sse(body: dict[str, Any], name: str = "") -> str:
+    head = f"event: {name}\n" if name else ""
+    return f"{head}data: {json.dumps(body, ensure_ascii=False)}\n\n"  # JSON keeps newlines out of the data line
+
+
 def warm_up(assistant: Assistant) -> None:
-    """Load the model and build the search indexes now: the first question would otherwise wait for them."""
+    """Load the model and build the search indexes now (and start a gguf LLM server): the first question would
+    otherwise wait for them. No LLM call: a slow or absent backend must not hold the server's start."""
     with contextlib.suppress(AssistantError):  # an empty library is fine: the point is the loading
-        assistant.ask(EXAMPLES[0])
+        assistant.ask(EXAMPLES[0], mode="extractive")
+    if assistant.llm_configured:
+        with contextlib.suppress(AssistantError):  # reported per question, as a notice, and by `assistant doctor`
+            assistant.llm_answerer()
 
 
 def serve(host: str | None = None, port: int | None = None, settings: Settings | None = None) -> None:

@@ -69,6 +69,12 @@ class RetrievalSettings(_Section):
         30, ge=1, le=500, description="Best fused passages the cross-encoder rescores (when one is configured)."
     )
     max_question_chars: int = Field(2000, ge=10, le=100_000, description="Longest question accepted.")
+    depth: int = Field(
+        100, ge=1, le=5000, description="Chunks each retriever (Chroma's nearest, BM25's best) brings to fusion."
+    )
+    fusion: Literal["weighted", "rrf"] = Field(
+        "weighted", description="Fuse dense and BM25 by weighted score (measured better) or by reciprocal rank."
+    )
     dense_weight: float = Field(
         0.5, ge=0.0, le=1.0, description="Weight of the cosine against the normalised BM25 score in the fused score."
     )
@@ -88,7 +94,9 @@ class RetrievalSettings(_Section):
 
 
 class AnswerSettings(_Section):
-    mode: Literal["extractive"] = Field("extractive", description="How answers are written.")
+    mode: Literal["extractive", "llm"] = Field(
+        "extractive", description="How answers are written: quoted passage sentences, or by the LLM (see llm)."
+    )
     max_sentences: int = Field(4, ge=1, le=20, description="Most sentences in an extractive answer.")
     min_sentence_score: float = Field(
         0.35, ge=-1.0, le=1.0, description="Least question-sentence similarity for a sentence to be used."
@@ -109,6 +117,25 @@ class AnswerSettings(_Section):
         "remove", description="What happens to an answer sentence its citations do not support."
     )
     nearest_on_refusal: int = Field(3, ge=0, le=20, description="Passages shown with a refusal.")
+
+
+class LLMSettings(_Section):
+    """The LLM of the `llm` answer mode; not part of the index shape (changing it needs no rebuild)."""
+
+    backend: Literal["openai", "ollama", "gguf"] = Field(
+        "openai", description="openai (any OpenAI-compatible server), ollama (native API) or gguf (a local file)."
+    )
+    base_url: str = Field(
+        "http://127.0.0.1:8080/v1", description="Server URL: .../v1 for openai, http://host:11434 for ollama."
+    )
+    model: str = Field("", description="Model name the server knows (needed by ollama and most openai servers).")
+    api_key: str = Field("", repr=False, description="API key for the openai backend; local servers need none.")
+    model_path: str = Field("", description="gguf: a .gguf file (or a package that ships one), served by llama.cpp.")
+    timeout_s: float = Field(120.0, gt=0, le=3600, description="Seconds to wait for the LLM before falling back.")
+    max_tokens: int = Field(384, ge=16, le=8192, description="Most tokens in an LLM answer.")
+    temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature; 0 is deterministic.")
+    context_window: int = Field(4096, ge=512, le=262_144, description="Context length (gguf server, ollama num_ctx).")
+    threads: int = Field(0, ge=0, le=256, description="gguf: llama.cpp threads; 0 means the number of CPU cores.")
 
 
 class ServerSettings(_Section):
@@ -133,6 +160,7 @@ class Settings(BaseSettings):
     store: StoreSettings = Field(StoreSettings(), description="The vector store.")
     retrieval: RetrievalSettings = Field(RetrievalSettings(), description="Finding passages.")
     answer: AnswerSettings = Field(AnswerSettings(), description="Writing answers.")
+    llm: LLMSettings = Field(LLMSettings(), description="The LLM of the llm answer mode.")
     server: ServerSettings = Field(ServerSettings(), description="The web server.")
 
     def index_shape(self) -> dict[str, object]:

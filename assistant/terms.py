@@ -14,7 +14,7 @@ STOPWORDS = frozenset(
     so some such than that the their theirs them themselves then there these they this those through to too
     under until up very was we were what when where which while who whom why will with would you your yours
     yourself yourselves tell explain describe known know please give list kind kinds type types way ways role
-    effect effects use used using work works stand stands mean means meaning abbreviation acronym""".split()
+    effect effects use used using work works stand stands mean means meaning abbreviation acronym et al etc""".split()
 )
 NEGATIONS = frozenset("not no never neither nor without none cannot fail fails failed absence lack lacks".split())
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9+\-/]*[A-Za-z0-9+]|[A-Za-z0-9]")
@@ -57,3 +57,26 @@ def key_terms(text: str) -> set[str]:
 
 def has_negation(text: str) -> bool:
     return any(w.lower() in NEGATIONS or w.lower().endswith("n't") for w in text.split())
+
+
+# Derivational prefixes of biomedical adjectives: "antitumour" is about tumours, "intracellular" about cells.
+_PREFIXES = ("anti", "non", "intra", "inter", "extra", "hyper", "hypo", "multi", "pseudo", "semi", "post")
+
+
+def roots(term: str) -> set[str]:
+    """A stem and the stem without a derivational prefix (antitumor -> tumor), for matching topics."""
+    found = {term}
+    for prefix in _PREFIXES:
+        rest = term.removeprefix(prefix).lstrip("-")
+        if rest != term and len(rest) >= 4:
+            found.add(rest)
+    return found
+
+
+# Words of research reporting that any document may or may not use; they say nothing about its topic.
+GENERIC = content_terms(
+    "study studies model models treat treated treatment use used research result results paper article author "
+    "authors publish published journal disease diseases experiment experiments animal type types new involve "
+    "involved test tested method methods data find found show shown report reported drug drugs propose proposed "
+    "suggest suggested conclude concluded"
+)

@@ -1,8 +1,9 @@
 """The chat page (Gradio): a Chat tab whose answers link every `[n]` to its passage, and a Library tab.
 
 Answer modes are generators of events: zero or more partial texts (`str`) and then the final, verified
-`Answer`. The extractive mode yields only the final answer; a streaming mode (an LLM) plugs in by adding
-a generator to `ANSWER_MODES`, and the chat, `/api/ask` and `/api/ask/stream` all follow it.
+`Answer`. The extractive mode yields only the final answer; the `llm` mode streams the model's text as it
+is written, then the verified answer replaces it. The chat, `/api/ask` and `/api/ask/stream` all follow
+`ANSWER_MODES`; `llm` is offered only when an LLM is configured.
 """
 
 from __future__ import annotations
@@ -34,7 +35,17 @@ if TYPE_CHECKING:
 
     from assistant.api import Assistant
 
-__all__ = ["ANSWER_MODES", "CSS", "EXAMPLES", "SCRIPT", "answer_modes", "build_ui", "final_answer", "stream_answer"]
+__all__ = [
+    "ANSWER_MODES",
+    "CSS",
+    "EXAMPLES",
+    "SCRIPT",
+    "AnswerEvent",
+    "answer_modes",
+    "build_ui",
+    "final_answer",
+    "stream_answer",
+]
 
 log = logging.getLogger(__name__)
 
@@ -50,25 +61,38 @@ AnswerMode = Callable[["Assistant", str, int | None], Iterator[AnswerEvent]]
 
 
 def _extractive(assistant: Assistant, question: str, top_k: int | None) -> Iterator[AnswerEvent]:
-    yield assistant.ask(question, top_k=top_k)
+    yield assistant.ask(question, top_k=top_k, mode="extractive")
 
 
-ANSWER_MODES: dict[str, AnswerMode] = {"extractive": _extractive}
+def _llm(assistant: Assistant, question: str, top_k: int | None) -> Iterator[AnswerEvent]:
+    """The text written so far after each token (modes yield whole partial texts), then the verified answer."""
+    text = ""
+    for event in assistant.ask_stream(question, top_k, mode="llm"):
+        if isinstance(event, str):
+            text += event
+            yield text
+        else:
+            yield event
+
+
+ANSWER_MODES: dict[str, AnswerMode] = {"extractive": _extractive, "llm": _llm}
 
 
 def answer_modes(assistant: Assistant) -> list[str]:
-    """The modes offered: the configured one first, then any other registered mode."""
+    """The modes offered: the configured one first, then any other registered mode (`llm` only when configured)."""
+    offered = [m for m in ANSWER_MODES if m != "llm" or assistant.llm_configured]
     default = assistant.settings.answer.mode
-    return [default, *(m for m in ANSWER_MODES if m != default)] if default in ANSWER_MODES else list(ANSWER_MODES)
+    return [default, *(m for m in offered if m != default)] if default in offered else offered
 
 
 def stream_answer(
     assistant: Assistant, question: str, top_k: int | None = None, mode: str | None = None
 ) -> Iterator[AnswerEvent]:
     """Partial answer texts, then the final `Answer` (always last)."""
-    name = mode or answer_modes(assistant)[0]
-    if name not in ANSWER_MODES:
-        raise InputError(f"unknown answer mode {name!r}; available: {', '.join(ANSWER_MODES)}")
+    offered = answer_modes(assistant)
+    name = mode or offered[0]
+    if name not in offered:
+        raise InputError(f"unknown answer mode {name!r}; available: {', '.join(offered)}")
     assistant.check_question(question)  # fail before any partial output
     if top_k is not None and not 1 <= top_k <= MAX_TOP_K:
         raise InputError(f"top_k is {top_k}; it must be between 1 and {MAX_TOP_K}")

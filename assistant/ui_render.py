@@ -38,6 +38,7 @@ CSS = """
 .passage mark { background: #fff3a3; color: inherit; padding: 0 2px; }
 .passage .ptext { font-size: .92em; line-height: 1.45; }
 .answer .unsupported { color: #a33; font-style: italic; }
+.answer .notice { color: #7a5200; font-size: .88em; font-style: italic; }
 .answer.pending { color: #666; font-style: italic; }
 .answer.error, .status .error { color: #b00020; }
 .status .ok { color: #1b6e20; }
@@ -86,8 +87,10 @@ def pending_html(text: str = "Searching the indexed documents…") -> str:
 
 
 def partial_html(text: str) -> str:
-    """An answer still being written (streaming modes); citations are checked only when it is complete."""
-    return f'<div class="answer partial"><p>{_paragraphs(text)}</p></div>'
+    """An answer still being written (streaming modes); citations are checked only when it is complete,
+    and the verified answer then replaces this text."""
+    note = '<p class="notice">Writing; every sentence is checked against its passage when it is done.</p>'
+    return f'<div class="answer partial"><p>{_paragraphs(text)}</p>{note}</div>'
 
 
 def error_html(message: str) -> str:
@@ -198,7 +201,8 @@ def answer_html(answer: Answer, turn: int, show_scores: bool = False) -> str:
         if answer.citations
         else ""
     )
-    return f'<div class="answer final"><p>{_answer_body(answer, turn)}</p>{sources}</div>'
+    notice = f'<p class="notice">{_e(answer.notice)}</p>' if answer.notice else ""
+    return f'<div class="answer final"><p>{_answer_body(answer, turn)}</p>{notice}{sources}</div>'
 
 
 def sources_panel_html(answer: Answer | None, turn: int = 0, show_scores: bool = False, note: str = "") -> str:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 
 from assistant.aliases import AliasMap, find_aliases
-from assistant.answerability import judge
+from assistant.answerability import document_focus, judge
 from assistant.api import Assistant
+from assistant.linking import asked_kind, named_things
 from assistant.prompts import REFUSAL_PHRASE
+from assistant.terms import roots, stem
 from tests.conftest import IMATINIB, IMIQUIMOD
 
 
@@ -52,6 +54,12 @@ def test_a_question_using_only_an_alias_retrieves_the_right_seed_first(
         ("Which regulatory agency approved imiquimod, and in which year?", "no date"),
         ("What effect does imiquimod have on regulatory T cells?", "not together"),
         ("Does imatinib inhibit mast cells?", "not together"),
+        # Each drug is in its own document: none says anything about giving them together.
+        ("Should imatinib be given together with imiquimod cream for melanoma?", "not combined"),
+        ("Is imatinib combined with imiquimod more effective against skin cancer?", "not combined"),
+        # Receptors, dendritic cells and CCL2 each occur, but no sentence relates them.
+        ("Which receptor on dendritic cells binds CCL2?", "not linked"),
+        ("Do dendritic cells respond to CCL2?", "not linked"),
     ],
 )
 def test_near_miss_questions_are_refused_for_a_stated_reason(seeded: Assistant, question: str, reason: str) -> None:
@@ -71,9 +79,52 @@ def test_near_miss_questions_are_refused_for_a_stated_reason(seeded: Assistant, 
         ("does imatinib block IL-10 production?", "IL-10"),
         ("What do mast cells release when imiquimod activates them?", "CCL2"),
         ("Were mice used in both the imiquimod and the imatinib studies?", "imatinib treatment of mice"),
+        # Reporting words ("authors", "propose") are not topics the passages must hold.
+        ("What do the authors propose imatinib mesylate could be used for?", "immunomodulatory agent"),
+        ("In which journal was the Larmonier et al. study published?", "Journal of Immunology"),
+        # "antitumour" is about tumours, which the imiquimod article names: not a topic of the other document.
+        ("What signal starts the antitumour response to the skin cream?", "starting signal"),
+        # A combination stated in one document is answered.
+        ("Can imatinib be combined with dendritic cell-based immunization?", "dendritic cell-based immunization"),
+        # The asked-for kind (receptors) is stated with the cells and the drug.
+        ("What receptor on mast cells does imiquimod activate?", "toll-like receptors"),
     ],
 )
 def test_answerable_questions_with_the_same_words_are_answered(seeded: Assistant, question: str, needle: str) -> None:
     ans = seeded.ask(question)
     assert not ans.refused
     assert needle in ans.text
+
+
+def test_roots_fold_derivational_prefixes_only_onto_real_stems() -> None:
+    assert roots(stem("antitumour")) == {"antitumor", "tumor"}
+    assert roots(stem("intracellular")) == {stem("intracellular"), stem("cellular")}
+    assert roots("protein") == {"protein"} and roots("antix") == {"antix"}  # no prefix, or too short a rest
+
+
+def test_asked_kind_and_named_things_of_a_question() -> None:
+    assert asked_kind("Which receptor on dendritic cells binds CCL2?") == {"receptor"}
+    assert asked_kind("Which transcription factors does imatinib inhibit?") == {"transcript", "factor"}
+    assert asked_kind("What do mast cells release?") == set()  # "do" is no kind of thing
+    things = named_things("Which receptor on dendritic cells binds CCL2?")
+    assert {t.name for t in things if t.name} == {"ccl2"}
+    assert {frozenset({"dendrit", "cell"}), frozenset({"receptor"})} <= {t.stems for t in things}
+
+
+def test_a_question_about_two_documents_is_split_into_the_part_about_each(seeded: Assistant) -> None:
+    question = "Which immune cells does imiquimod act on directly, and which does imatinib inhibit?"
+    passages = seeded.retriever.retrieve(question)
+    parts = document_focus(question, passages, seeded.retriever.aliases.expand)
+    by_source = {p.document.source: parts[p.chunk.doc_id] for p in passages}
+    assert by_source == {
+        IMIQUIMOD: "Which immune cells does imiquimod act on directly",
+        IMATINIB: "which does imatinib inhibit?",
+    }
+    both = "Were mice used in both the imiquimod and the imatinib studies?"
+    parts = document_focus(both, seeded.retriever.retrieve(both), seeded.retriever.aliases.expand)
+    assert sorted(parts.values()) == [
+        "Were mice used in both the imatinib studies?",
+        "Were mice used in both the imiquimod studies?",
+    ], "a shared topic (mice) stays in each part; only the other document's subject goes"
+    single = "What do mast cells release when imiquimod activates them?"
+    assert document_focus(single, seeded.retriever.retrieve(single)) == {}

@@ -49,6 +49,42 @@ def test_citations_point_at_text_that_holds_the_quoted_sentences(seeded: Assista
 
 
 @pytest.mark.parametrize(
+    ("question", "needle"),
+    [
+        # The best sentence names the drug and the cells; another one of its document names the discovery.
+        ("Who discovered how imiquimod interacts with immune cells?", "doctoral programme"),
+        # The sentence right after the best one continues it ("effects of this drug ... have been reported").
+        ("Which immune cells was imatinib already reported to affect?", "CD8+"),
+    ],
+)
+def test_a_second_sentence_completes_the_best_one(seeded: Assistant, question: str, needle: str) -> None:
+    ans = seeded.ask(question)
+    assert not ans.refused and needle in ans.text
+    assert needle not in ans.sentences[0].text and all(s.supported for s in ans.sentences)
+
+
+@pytest.mark.parametrize(
+    ("question", "needles"),
+    [
+        (
+            "Which cells does imiquimod act on directly, and which cells does imatinib inhibit?",
+            ("mast cells", "regulatory T cell"),
+        ),
+        ("Which diseases are imiquimod and imatinib used to treat?", ("skin cancer", "leukemias")),
+    ],
+)
+def test_a_question_about_both_documents_quotes_each_on_its_part(
+    seeded: Assistant, question: str, needles: tuple[str, ...]
+) -> None:
+    ans = seeded.ask(question)
+    assert not ans.refused
+    assert {c.source for c in ans.citations} == {IMIQUIMOD, IMATINIB}
+    for needle in needles:
+        assert needle in ans.text
+    assert len(ans.sentences) <= seeded.settings.answer.max_sentences
+
+
+@pytest.mark.parametrize(
     "question",
     [
         "what is the capital of France",

@@ -11,7 +11,8 @@ import pytest
 from assistant.api import Assistant
 from assistant.embeddings import Embedder, resolve_model_path
 from assistant.errors import AssistantError
-from assistant.retrieval import DEFAULT, HYBRID, load_reranker
+from assistant.rerank import load_reranker
+from assistant.retrieval import DEFAULT, HYBRID
 from tests.conftest import make_settings
 
 QUESTION = "how does imiquimod act on mast cells"

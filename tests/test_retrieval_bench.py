@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant import cli as assistant_cli
 from assistant.api import Assistant
 from assistant.benchmark import cli, report
 from assistant.benchmark.build import Throughput, open_index
@@ -22,7 +23,7 @@ BENCH = PROJECT_ROOT.parent / "shared" / "bench"
 CLAIMS, DISTRACTORS = 50, 300  # the first 50 dev claims against their cited abstracts and 300 others
 # Measured on this slice (see README, "Retrieval benchmarks"), less a small margin.
 FLOOR_NDCG10 = 0.91
-FLOOR_RECALL10 = 0.88
+FLOOR_RECALL10 = 0.94
 
 
 def _bench_settings(index_dir: Path) -> Settings:
@@ -77,7 +78,7 @@ def test_the_command_prints_the_json_and_writes_reports(
     monkeypatch.setenv("ASSISTANT_PATHS__BENCH_DIR", str(BENCH))
     monkeypatch.setattr(report, "REPORTS", tmp_path)
     argv = ["--dataset", "scifact", "--limit", str(CLAIMS), "--distractors", str(DISTRACTORS), "--json"]
-    assert cli.main(argv) == 0
+    assert assistant_cli.main(["eval", "retrieval", *argv]) == 0  # as `assistant eval retrieval ...`
     out = json.loads(capsys.readouterr().out)
     assert out["n_queries"] == CLAIMS and out["default"] == HYBRID.name
     assert {r["pipeline"] for r in out["rows"]} == {"bm25", "dense", "hybrid-rrf", "hybrid", "hybrid+aliases"}

@@ -25,7 +25,7 @@ from assistant.errors import AssistantError
 from assistant.models import Answer
 from assistant.server import check_exposure, create_app, is_loopback, serve, warm_up
 from assistant.settings import ServerSettings
-from assistant.ui import ANSWER_MODES
+from assistant.ui import ANSWER_MODES, answer_modes
 from assistant.uploads import safe_name
 from tests.conftest import IMATINIB, IMIQUIMOD, make_settings, run_cli
 
@@ -38,6 +38,7 @@ NOTE = (
     "Blocking FLORB-9 with the inhibitor zelmapitant stops regrowth completely.\n"
 )
 NOTE_QUESTION = "what does the kinase FLORB-9 phosphorylate in axolotl blastema cells"
+NDJSON = {"Accept": "application/x-ndjson"}
 
 
 @dataclass
@@ -151,8 +152,29 @@ def test_ask_returns_the_same_json_as_the_cli(http: httpx.Client, live: Live) ->
     assert differences(body, json.loads(cli.stdout)) == []
 
 
+def sse_events(text: str) -> list[tuple[str, dict[str, Any]]]:
+    """(event name, JSON data) of a text/event-stream body; unnamed events are "message"."""
+    events = []
+    for block in text.split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in block.splitlines() if line)
+        if fields:
+            events.append((fields.get("event", "message"), json.loads(fields["data"])))
+    return events
+
+
+def test_ask_stream_sends_server_sent_events_ending_with_the_answer(http: httpx.Client) -> None:
+    response = http.post("/api/ask/stream", json={"question": EXAMPLE})
+    assert response.headers["content-type"].startswith("text/event-stream")
+    events = sse_events(response.text)
+    assert [name for name, _ in events] == ["answer"], "the extractive mode writes no partial text"
+    plain = http.post("/api/ask", json={"question": EXAMPLE}).json()
+    assert differences(events[-1][1], plain) == []
+
+
 def test_ask_stream_ends_with_the_answer(http: httpx.Client) -> None:
-    lines = [json.loads(x) for x in http.post("/api/ask/stream", json={"question": EXAMPLE}).text.splitlines()]
+    response = http.post("/api/ask/stream", json={"question": EXAMPLE}, headers=NDJSON)
+    assert response.headers["content-type"].startswith("application/x-ndjson")
+    lines = [json.loads(x) for x in response.text.splitlines()]
     assert lines and set(lines[-1]) == {"answer"}
     assert all(set(x) == {"partial"} for x in lines[:-1])
     plain = http.post("/api/ask", json={"question": EXAMPLE}).json()
@@ -172,12 +194,17 @@ def test_a_streaming_mode_plugs_in(http: httpx.Client, monkeypatch: pytest.Monke
 
     monkeypatch.setitem(ANSWER_MODES, "sentences", sentence_by_sentence)
     request = {"question": EXAMPLE, "mode": "sentences"}
-    lines = [json.loads(x) for x in http.post("/api/ask/stream", json=request).text.splitlines()]
+    lines = [json.loads(x) for x in http.post("/api/ask/stream", json=request, headers=NDJSON).text.splitlines()]
     partials = [x["partial"] for x in lines[:-1]]
     final = lines[-1]["answer"]
     assert len(partials) == len(final["sentences"]) >= 1
     assert all(b.startswith(a) for a, b in itertools.pairwise(partials))
     assert without_timings(http.post("/api/ask", json=request).json()) == without_timings(final)
+    # As server-sent events: what is new in each partial text, then the answer that replaces it.
+    events = sse_events(http.post("/api/ask/stream", json=request).text)
+    assert [name for name, _ in events] == ["message"] * len(partials) + ["answer"]
+    assert "".join(data["delta"] for _, data in events[:-1]) == partials[-1]
+    assert differences(events[-1][1], final) == []
 
 
 def test_question_errors_are_one_line_json(http: httpx.Client) -> None:
@@ -202,7 +229,8 @@ def test_chat_page_settings(http: httpx.Client, live: Live) -> None:
     props = {c["props"].get("label"): c["props"] for c in http.get("/config").json()["components"]}
     assert props["Passages to retrieve (top-k)"]["value"] == live.assistant.settings.retrieval.top_k
     assert props["Show retrieval scores"]["visible"] is True
-    assert props["Answer mode"]["visible"] is (len(ANSWER_MODES) > 1)
+    assert "llm" in ANSWER_MODES and answer_modes(live.assistant) == ["extractive"], "llm only when configured"
+    assert props["Answer mode"]["visible"] is False
     assert props["Example questions"]["samples"][0] == [EXAMPLE]
 
 
