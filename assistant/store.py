@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
@@ -97,8 +97,18 @@ class Store:
 
     # --- catalog -------------------------------------------------------------------------
     def records(self, status: str = "ready") -> list[DocumentRecord]:
-        got = self.catalog.get(where={"status": status}, include=["metadatas"])
-        return sorted((_record(m) for m in got["metadatas"] or []), key=lambda r: r.source)
+        return sorted((_record(m) for _, m in self._catalog(status)), key=lambda r: r.source)
+
+    def _catalog(self, status: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        """(doc id, metadata) of the catalog rows with this status, a page at a time: one read of tens of
+        thousands of rows overflows SQLite's limit on query variables inside Chroma."""
+        offset = 0
+        while True:
+            got = self.catalog.get(where={"status": status}, include=["metadatas"], limit=_PAGE, offset=offset)
+            yield from zip(got["ids"], got["metadatas"] or [], strict=True)
+            if len(got["ids"]) < _PAGE:
+                return
+            offset += _PAGE
 
     def record(self, doc_id: str) -> DocumentRecord | None:
         got = self.catalog.get(ids=[doc_id], include=["metadatas"])
@@ -111,10 +121,9 @@ class Store:
         Aliases are extracted once, when a document is written; documents written by an older version
         of the alias rules are returned as stale so that the reader can extract theirs from the chunks.
         """
-        got = self.catalog.get(where={"status": "ready"}, include=["metadatas"])
         pairs: list[tuple[str, str]] = []
         stale: set[str] = set()
-        for m in got["metadatas"] or []:
+        for _, m in self._catalog("ready"):
             stored = json.loads(str(m.get("aliases") or "{}"))
             if stored.get("rules") != ALIAS_RULES:
                 stale.add(str(m["doc_id"]))
@@ -124,9 +133,8 @@ class Store:
 
     def paths(self) -> dict[str, set[str]]:
         """Absolute source path -> doc ids of the committed documents read from it (one file may hold many)."""
-        got = self.catalog.get(where={"status": "ready"}, include=["metadatas"])
         by_path: dict[str, set[str]] = {}
-        for m in got["metadatas"] or []:
+        for _, m in self._catalog("ready"):
             if m.get("path"):
                 by_path.setdefault(str(m["path"]), set()).add(str(m["doc_id"]))
         return by_path
@@ -142,16 +150,16 @@ class Store:
         self.catalog.upsert(ids=[_GENERATION], embeddings=_CATALOG_VECTOR, metadatas=[meta])
 
     def ready_ids(self) -> set[str]:
-        return set(self.catalog.get(where={"status": "ready"}, include=[])["ids"])
+        return {doc_id for doc_id, _ in self._catalog("ready")}
 
     # --- writing ---------------------------------------------------------------------------
     def recover(self) -> list[str]:
         """Delete the chunks of documents whose writing was interrupted; returns their ids."""
-        pending = self.catalog.get(where={"status": "pending"}, include=[])["ids"]
-        if pending:
-            self.chunks.delete(where=_doc_ids_in(pending))
-            self.catalog.delete(ids=list(pending))
-        return list(pending)
+        pending = [doc_id for doc_id, _ in self._catalog("pending")]
+        for i in range(0, len(pending), _PAGE):
+            self.chunks.delete(where=_doc_ids_in(pending[i : i + _PAGE]))
+            self.catalog.delete(ids=pending[i : i + _PAGE])
+        return pending
 
     def write(self, doc: Document, path: str, nodes: Sequence[BaseNode]) -> DocumentRecord:
         """Write one document's embedded nodes; it becomes visible only when all are stored."""

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant import store as store_module
 from assistant.api import Assistant
 from assistant.embeddings import Embedder
 from assistant.errors import DocumentError, IndexMismatchError
@@ -74,3 +75,11 @@ def test_settings_mismatch_is_refused_until_rebuild(fresh: Assistant, embedder: 
     assert all(n.metadata["n_tokens"] <= 96 for n in rebuilt.store.iter_nodes())
     with pytest.raises(IndexMismatchError):
         Store(fresh.settings)
+
+
+def test_catalog_reads_are_paged(fresh: Assistant, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Tens of thousands of catalog rows in one read overflow SQLite's variable limit inside Chroma; pages do not.
+    whole = (fresh.store.records(), fresh.store.ready_ids(), fresh.store.paths(), fresh.store.learned_aliases())
+    monkeypatch.setattr(store_module, "_PAGE", 1)
+    assert len(whole[0]) == 2
+    assert (fresh.store.records(), fresh.store.ready_ids(), fresh.store.paths(), fresh.store.learned_aliases()) == whole
