@@ -87,6 +87,8 @@ class AliasMap:
             self._long[short][long] += 1
             self._short[long.lower()][short] += 1
         self._width = max((len(name.split()) for name in (*self._long, *self._short)), default=0)
+        # The answer step expands each candidate sentence several times (selection, answerability, linking).
+        self._expanded: dict[str, str] = {}
 
     def __len__(self) -> int:
         return len(self._long)
@@ -108,6 +110,14 @@ class AliasMap:
 
     def expand(self, text: str) -> str:
         """The text plus every alias of a name it mentions (whole words; long forms in any case)."""
+        found = self._expanded.get(text)
+        if found is None:
+            if len(self._expanded) >= _MEMO:
+                self._expanded.clear()
+            found = self._expanded[text] = self._expand(text)
+        return found
+
+    def _expand(self, text: str) -> str:
         words = _WORD.findall(text)
         lowered = text.lower()
         extra: list[str] = []
@@ -121,3 +131,4 @@ class AliasMap:
 
 _WORD = re.compile(r"[\w+\-]+")
 _MAX_MEANINGS = 2
+_MEMO = 4096  # expansions remembered per map
