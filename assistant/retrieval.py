@@ -75,7 +75,9 @@ def default_pipeline(settings: RetrievalSettings) -> Pipeline:
 class _Corpus:
     """The committed chunks of one index generation: texts, vectors, both retrievers, document membership."""
 
-    def __init__(self, store: Store, embedder: Embedder, nodes: list[BaseNode], vectors: Matrix, settings: Any) -> None:
+    def __init__(
+        self, store: Store, embedder: Embedder, nodes: list[BaseNode], vectors: Matrix, settings: RetrievalSettings
+    ) -> None:
         self.nodes = nodes
         self.vectors = vectors
         doc_ids = [str(n.metadata["doc_id"]) for n in nodes]
