@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.errors import AssistantError
+from assistant.errors import exit_status
 
 if TYPE_CHECKING:
     from assistant.api import Assistant
@@ -59,16 +59,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return retrieval_main(argv[2:])
     args = _parser().parse_args(argv)
-    try:
-        return _run(args)
-    except AssistantError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except ValueError as exc:  # settings validation (unknown or out-of-range ASSISTANT_* values)
-        print(f"error: invalid settings: {' '.join(str(exc).split())}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+    return exit_status(lambda: _run(args))
 
 
 def _run(args: argparse.Namespace) -> int:

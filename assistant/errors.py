@@ -1,5 +1,10 @@
 """Errors a user can act on. Each message is one line that says what is wrong and what to do."""
 
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
 
 class AssistantError(Exception):
     """Base class: the CLI prints the message and exits non-zero, the API returns it as a 4xx."""
@@ -19,3 +24,17 @@ class IndexMismatchError(AssistantError):
 
 class StoreError(AssistantError):
     """The vector store cannot be opened or reached."""
+
+
+def exit_status(run: Callable[[], int]) -> int:
+    """Run a command-line command: a user's error is one `error:` line on stderr and status 2, Ctrl-C is 130."""
+    try:
+        return run()
+    except AssistantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:  # settings validation (unknown or out-of-range ASSISTANT_* values)
+        print(f"error: invalid settings: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -11,7 +11,7 @@ import json
 import sys
 
 from assistant.benchmark.datasets import DATASETS
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, exit_status
 
 
 def parser() -> argparse.ArgumentParser:
@@ -33,16 +33,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    try:
-        return _run(args)
-    except AssistantError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except ValueError as exc:  # settings validation
-        print(f"error: invalid settings: {' '.join(str(exc).split())}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+    return exit_status(lambda: _run(args))
 
 
 def _run(args: argparse.Namespace) -> int:
