@@ -86,7 +86,11 @@ class AliasMap:
         for long, short in pairs:
             self._long[short][long] += 1
             self._short[long.lower()][short] += 1
-        self._width = max((len(name.split()) for name in (*self._long, *self._short)), default=0)
+        # For each word that starts a name (lower-cased), the most words a name starting with it has.
+        self._starts: dict[str, int] = {}
+        for name in (*self._long, *self._short):
+            first, width = name.split()[0].lower(), len(name.split())
+            self._starts[first] = max(width, self._starts.get(first, 0))
         # The answer step expands each candidate sentence several times (selection, answerability, linking).
         self._expanded: dict[str, str] = {}
 
@@ -108,6 +112,10 @@ class AliasMap:
         total = sum(counts.values())
         return [long for long, n in counts.most_common(_MAX_MEANINGS) if n * 3 >= total]
 
+    def forget(self) -> None:
+        """Drop the remembered expansions (benchmarks time questions from cold)."""
+        self._expanded.clear()
+
     def expand(self, text: str) -> str:
         """The text plus every alias of a name it mentions (whole words; long forms in any case)."""
         found = self._expanded.get(text)
@@ -120,12 +128,17 @@ class AliasMap:
     def _expand(self, text: str) -> str:
         words = _WORD.findall(text)
         lowered = text.lower()
+        # Only word runs that start like a name are looked up (a text has few): by length, then position.
+        runs = sorted(
+            (n, i)
+            for i, word in enumerate(words)
+            for n in range(1, min(self._starts.get(word.lower(), 0), len(words) - i) + 1)
+        )
         extra: list[str] = []
-        for n in range(1, self._width + 1):
-            for i in range(len(words) - n + 1):
-                for name in sorted(self.names(" ".join(words[i : i + n]))):
-                    if name.lower() not in lowered and name not in extra:
-                        extra.append(name)
+        for n, i in runs:
+            for name in sorted(self.names(" ".join(words[i : i + n]))):
+                if name.lower() not in lowered and name not in extra:
+                    extra.append(name)
         return f"{text} ({'; '.join(extra)})" if extra else text
 
 
