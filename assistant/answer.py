@@ -16,10 +16,12 @@ from collections.abc import Callable, Iterable, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from assistant.answerability import document_focus
 from assistant.citations import Draft, passage_sentences
 from assistant.documents import CITATION_PREFIX
-from assistant.embeddings import Embedder
+from assistant.embeddings import Embedder, Matrix
 from assistant.models import Passage, Span
 from assistant.prompts import REFUSAL_PHRASE, load_prompt
 from assistant.selection import Candidate, Selector
@@ -30,7 +32,7 @@ __all__ = ["REFUSAL_PHRASE", "Candidate", "ExtractiveAnswerer", "refusal_text"]
 
 _DENSE_WEIGHT = 0.6
 _MIN_WORDS = 5  # shorter lines (headings, bylines) are not answers
-_MAX_EMBEDDED = 16  # candidate sentences embedded per question
+_SHORTLIST = 16  # candidate sentences scored per question
 _PER_DOCUMENT = 6  # and, for a question about several documents, per document
 _BIBLIOGRAPHIC = re.compile(
     r"\b(journal|published|publication|pages|authors?|wrote|written by|venue|issue|volume)\b", re.IGNORECASE
@@ -57,8 +59,9 @@ class ExtractiveAnswerer:
     def candidates(self, question: str, passages: list[Passage], expand: Callable[[str], str] = str) -> list[Candidate]:
         """Unique passage sentences with their scores, best first.
 
-        `expand` adds aliases to a text; question and sentences are both expanded, so that
-        "Imi" in a sentence meets "imiquimod" in a question, for the model and the term overlap.
+        Sentences carry aliases, so that "Imi" in a sentence meets "imiquimod" in a question: in the
+        model's vector those its own document defines (stored at indexing, `assistant.encoding`), in the
+        term overlap those `expand` adds (the whole corpus's).
         A question about several documents is also scored, per document, by the part of it about
         that document (`Candidate.focus`).
         """
@@ -70,10 +73,10 @@ class ExtractiveAnswerer:
         asked = {doc: content_terms(expand(part)) for doc, part in parts.items()}
         overlap = {"": _weighted_overlap(q_terms, [u.terms for u in units])}
         overlap |= {doc: _weighted_overlap(terms, [u.terms for u in units]) for doc, terms in asked.items()}
-        kept = _kept(passages, units, overlap)
+        kept = _shortlist(passages, units, overlap)
         # One column per question: the whole one, then the part about each document.
-        vectors = self.embedder.embed_cached([question, *parts.values(), *(units[k].expanded for k in kept)])
-        dense = vectors[1 + len(parts) :] @ vectors[: 1 + len(parts)].T
+        questions = self.embedder.embed_cached([question, *parts.values()])
+        dense = self._sentence_vectors([units[k] for k in kept], passages) @ questions.T
         column = {doc: 1 + n for n, doc in enumerate(parts)}
         concept = _concepts(question, expand)
         cited = bool(_BIBLIOGRAPHIC.search(question))
@@ -88,6 +91,14 @@ class ExtractiveAnswerer:
                 Candidate(unit.text, unit.span, unit.passage, score, float(dense[row, 0]), overlap[""][k], held, focus)
             )
         return sorted(scored, key=lambda c: -c.score)
+
+    def _sentence_vectors(self, units: list[_Unit], passages: list[Passage]) -> Matrix:
+        """Each unit's vector as indexing stored it; a sentence without one (a document indexed without them)
+        is encoded now, aliases added, as indexing would have."""
+        stored = [passages[u.passage].sentence_vectors.get(u.span) for u in units]
+        missing = [u.expanded for u, v in zip(units, stored, strict=True) if v is None]
+        fresh = iter(self.embedder.embed_cached(missing)) if missing else iter(())
+        return np.vstack([v if v is not None else next(fresh) for v in stored]).astype(np.float32)
 
     def draft(
         self, candidates: list[Candidate], passages: list[Passage], cover: Set[str] = frozenset()
@@ -137,10 +148,12 @@ def _concepts(question: str, expand: Callable[[str], str]) -> dict[str, str]:
     return concept
 
 
-def _kept(passages: list[Passage], units: list[_Unit], overlap: dict[str, list[float]]) -> list[int]:
-    """The units worth embedding (the cost of an answer), judged by their passage's similarity and their own
-    term overlap: the best overall (`overlap[""]`) and the best of each document a question is about."""
-    kept = set(_likeliest(passages, units, overlap[""], range(len(units)), _MAX_EMBEDDED))
+def _shortlist(passages: list[Passage], units: list[_Unit], overlap: dict[str, list[float]]) -> list[int]:
+    """The units worth scoring, judged by their passage's similarity and their own term overlap: the best overall
+    (`overlap[""]`) and the best of each document a question is about. A sentence of a passage far from the
+    question that shares few of its terms is not considered, however close its own vector comes: short
+    sentences ("Imatinib may also directly influence immune cells.") come close to many questions."""
+    kept = set(_likeliest(passages, units, overlap[""], range(len(units)), _SHORTLIST))
     for doc, doc_overlap in overlap.items():
         if doc:
             own = [k for k, u in enumerate(units) if passages[u.passage].chunk.doc_id == doc]

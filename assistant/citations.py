@@ -1,6 +1,7 @@
 """Citation checking: every answer sentence must be supported by the passage it cites.
 
-A sentence is supported by a cited passage when (1) some sentence of the passage is close to it
+A sentence quoted whole from the cited passage is supported by itself. Any other sentence is
+supported by a cited passage when (1) some sentence of the passage is close to it
 in embedding space (cosine >= `support_threshold`) and (2) its key terms (numbers, gene, protein
 and drug names) all occur in the passage and (3) a negation in the sentence is matched by one
 in the supporting passage sentence. The support spans are the passage sentences that pass (1) and come within
@@ -66,6 +67,9 @@ class CitationVerifier:
         units = passage_sentences(passage)
         if not units:
             return Support(False, (), 0.0)
+        quoted = [span for span, text in units if text.strip() == sentence.strip()]
+        if quoted:  # a sentence of the passage, quoted whole (the extractive answer), is supported by itself
+            return Support(True, (quoted[0],), 1.0)
         vectors = self.embedder.embed_cached([sentence] + [text for _, text in units])
         sims = vectors[1:] @ vectors[0]
         best = float(sims.max())

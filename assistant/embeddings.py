@@ -90,6 +90,10 @@ class Embedder:
         )
         return np.asarray(vectors, dtype=np.float32)
 
+    def forget(self) -> None:
+        """Drop the remembered texts (benchmarks time questions from cold)."""
+        self._cache.clear()
+
     def embed_cached(self, texts: list[str]) -> Matrix:
         """Like `embed`, but remembers recent texts (questions and answer sentences repeat)."""
         missing = list(dict.fromkeys(t for t in texts if t not in self._cache))

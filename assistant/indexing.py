@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 from assistant.chunks import chunk_document
 from assistant.documents import SUPPORTED_SUFFIXES, load_documents, with_citation_line
 from assistant.embeddings import Embedder
+from assistant.encoding import SentenceVectors, ToEncode, encode_documents
 from assistant.errors import DocumentError
-from assistant.models import Document
+from assistant.models import Chunk, Document
 from assistant.store import Store, make_node
 
 if TYPE_CHECKING:
@@ -118,14 +119,34 @@ class _Batch:
     """Documents waiting to be embedded and written together, and the files they came from."""
 
     items: list[tuple[Document, str, Sequence[BaseNode]]] = field(default_factory=list)
+    chunks: list[Sequence[Chunk]] = field(default_factory=list)  # of each item
     files: list[tuple[Path, list[Document]]] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)
     n_chunks: int = 0
 
-    def add(self, doc: Document, path: str, nodes: Sequence[BaseNode]) -> None:
-        self.items.append((doc, path, nodes))
+    def add(self, doc: Document, path: str, chunks: Sequence[Chunk]) -> None:
+        self.items.append((doc, path, [make_node(doc, chunk) for chunk in chunks]))
+        self.chunks.append(chunks)
         self.ids.add(doc.doc_id)
-        self.n_chunks += len(nodes)
+        self.n_chunks += len(chunks)
+
+
+def embed_documents(
+    embedder: Embedder, group: Sequence[tuple[Document, Sequence[Chunk], Sequence[BaseNode]]]
+) -> dict[str, SentenceVectors]:
+    """Put its vector on every chunk node; returns each document's sentence vectors (see `assistant.encoding`)."""
+    encoded = encode_documents(embedder, [to_encode(doc, chunks, nodes) for doc, chunks, nodes in group])
+    for (_, _, nodes), vectors in zip(group, encoded, strict=True):
+        for node, vector in zip(nodes, vectors.chunks, strict=True):
+            node.embedding = vector.tolist()
+    return {doc.doc_id: vectors.sentences for (doc, _, _), vectors in zip(group, encoded, strict=True)}
+
+
+def to_encode(doc: Document, chunks: Sequence[Chunk], nodes: Sequence[BaseNode]) -> ToEncode:
+    """The document with the text LlamaIndex embeds for each chunk node (its title, then its text)."""
+    from llama_index.core.schema import MetadataMode
+
+    return ToEncode(doc, chunks, [node.get_content(metadata_mode=MetadataMode.EMBED) for node in nodes])
 
 
 class Indexer:
@@ -173,9 +194,9 @@ class Indexer:
                 if doc.doc_id in ready or doc.doc_id in batch.ids:
                     report.unchanged.append(doc.source)
                     continue
-                nodes = [make_node(doc, chunk) for chunk in chunk_document(doc, self.store.settings.chunking)]
-                if nodes:
-                    batch.add(doc, str(path), nodes)
+                chunks = chunk_document(doc, self.store.settings.chunking)
+                if chunks:
+                    batch.add(doc, str(path), chunks)
                 else:
                     report.skipped.append(f"{doc.source}: no text left after cleaning")
             batch.files.append((path, docs))
@@ -186,14 +207,10 @@ class Indexer:
         say(IndexProgress(len(files), len(files), "", len(report.added), report.chunks_embedded, done))
 
     def _flush(self, batch: _Batch, report: IndexReport) -> None:
-        from llama_index.core.schema import MetadataMode
-
-        nodes = [node for _, _, doc_nodes in batch.items for node in doc_nodes]
-        vectors = self.embedder.embed([n.get_content(metadata_mode=MetadataMode.EMBED) for n in nodes])
-        for node, vector in zip(nodes, vectors, strict=True):
-            node.embedding = vector.tolist()
-        self.store.write_many(batch.items)
-        report.chunks_embedded += len(nodes)
+        group = [(doc, chunks, nodes) for (doc, _, nodes), chunks in zip(batch.items, batch.chunks, strict=True)]
+        sentences = embed_documents(self.embedder, group)
+        self.store.write_many(batch.items, sentences)
+        report.chunks_embedded += batch.n_chunks
         for path, docs in batch.files:
             stale = self._known.get(str(path), set()) - {doc.doc_id for doc in docs}
             for doc_id in stale:  # the old version goes only after the new one is in

@@ -19,14 +19,14 @@ can refuse on it. `Passage.similarity` is the cosine to the question as asked.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from assistant.aliases import AliasMap, find_aliases
 from assistant.embeddings import Embedder, Matrix
-from assistant.models import DocumentRecord, Passage
+from assistant.models import DocumentRecord, Passage, Span
 from assistant.rerank import Reranker
 from assistant.settings import RetrievalSettings
 from assistant.sparse import SparseIndex
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from llama_index.core.schema import BaseNode
 
 _PAGE = 2000  # chunks per Chroma read
+_SENTENCE_CACHE = 1024  # documents whose sentence vectors stay in memory between questions
 RRF_K = 60.0  # the constant LlamaIndex's QueryFusionRetriever uses
 Rows = Any  # np.ndarray of chunk row numbers
 
@@ -142,6 +143,7 @@ class HybridRetriever:
         self._version: str | None = None
         self._corpus: _Corpus | None = None
         self._records: dict[str, DocumentRecord] = {}
+        self._sentences: dict[str, dict[Span, Matrix]] = {}  # doc id -> stored sentence vectors, recently used
         self.reranker = Reranker(settings.reranker, embedder.settings.device, settings.rerank_weight)
         self.aliases = AliasMap()
 
@@ -155,7 +157,13 @@ class HybridRetriever:
         nodes, vectors = _read_chunks(self.store, set(self._records))
         self._corpus = _Corpus(self.store, self.embedder, nodes, vectors, self.settings) if nodes else None
         self.aliases = AliasMap(_learned_aliases(self.store, nodes))
+        self._sentences.clear()
         self._version = version
+
+    def forget(self) -> None:
+        """Drop what is remembered between questions: sentence vectors and alias expansions (benchmarks)."""
+        self._sentences.clear()
+        self.aliases.forget()
 
     def expand(self, question: str) -> str:
         """The question with the aliases the corpus defines for names in it."""
@@ -171,7 +179,8 @@ class HybridRetriever:
         rows, scores = found
         order = [int(i) for i in np.argsort(-scores, kind="stable")[: max(k, self._rerank_depth(pipeline))]]
         order, final = self._rerank(question, rows, order, scores, pipeline)
-        return [self._passage(int(rows[i]), float(final[i]), question) for i in order[:k]]
+        passages = [self._passage(int(rows[i]), float(final[i]), question) for i in order[:k]]
+        return self._with_sentence_vectors(passages)
 
     def rank_documents(self, question: str, k: int, pipeline: Pipeline = DEFAULT) -> list[tuple[str, float]]:
         """(doc id, score) of the `k` best documents; a document scores as its best passage (benchmarks)."""
@@ -258,6 +267,15 @@ class HybridRetriever:
         return head + tail, final
 
     # --- passages ------------------------------------------------------------------------------
+    def _with_sentence_vectors(self, passages: list[Passage]) -> list[Passage]:
+        """The passages with their sentences' stored vectors, so that the answer step encodes none of them."""
+        missing = [p.chunk.doc_id for p in passages if p.chunk.doc_id not in self._sentences]
+        if missing:
+            if len(self._sentences) > _SENTENCE_CACHE:
+                self._sentences.clear()
+            self._sentences.update((d, v.lookup()) for d, v in self.store.sentence_vectors(missing).items())
+        return [replace(p, sentence_vectors=self._sentences.get(p.chunk.doc_id, {})) for p in passages]
+
     def _passage(self, row: int, score: float, question: str) -> Passage:
         assert self._corpus is not None
         chunk = node_to_chunk(self._corpus.nodes[row])

@@ -16,8 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-# Bumped when cleaning or chunking rules change, so old indexes are rebuilt rather than mixed.
-PIPELINE_VERSION = 2
+# Bumped when cleaning, chunking or encoding rules change, so old indexes are rebuilt rather than mixed.
+# 3: sentence vectors stored with each document (assistant/encoding.py).
+PIPELINE_VERSION = 3
 
 
 class _Section(BaseModel):

@@ -1,12 +1,14 @@
-"""The persistent Chroma index: chunk vectors plus a catalog of committed documents.
+"""The persistent Chroma index: chunk vectors, the sentence vectors of each document, and a catalog of
+committed documents.
 
-Crash safety: a document is written as catalog `pending` -> its chunks -> catalog `ready`.
+Crash safety: a document is written as catalog `pending` -> its chunks and sentence vectors -> catalog `ready`.
 Readers only see chunks of `ready` documents, and a writer first deletes the chunks of any
 `pending` document, so a kill at any moment never shows half a document and the next run redoes it.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -14,7 +16,10 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
+import numpy as np
+
 from assistant.aliases import ALIAS_RULES, find_aliases
+from assistant.encoding import SentenceVectors
 from assistant.errors import IndexMismatchError, StoreError
 from assistant.models import Chunk, Document, DocumentMetadata, DocumentRecord
 from assistant.settings import Settings
@@ -62,12 +67,13 @@ class Store:
         """Open (creating if needed) the index; `reset` first drops it, whatever settings built it."""
         self.settings = settings
         self.client = _client(settings)
-        self._names = (settings.store.collection, f"{settings.store.collection}-catalog")
+        name = settings.store.collection
+        self._names = (name, f"{name}-catalog", f"{name}-sentences")
         if reset:
             self._drop()
-        self.chunks, self.catalog = self._open()
+        self.chunks, self.catalog, self.sentences = self._open()
 
-    def _open(self) -> tuple[Collection, Collection]:
+    def _open(self) -> tuple[Collection, Collection, Collection]:
         shape = self.settings.index_shape()
         meta: dict[str, Any] = {"fingerprint": self.settings.index_fingerprint(), "shape": json.dumps(shape)}
         cols = []
@@ -79,7 +85,7 @@ class Store:
             if found != meta["fingerprint"]:
                 raise IndexMismatchError(self._mismatch(col.metadata or {}, shape))
             cols.append(col)
-        return cols[0], cols[1]
+        return cols[0], cols[1], cols[2]
 
     def _mismatch(self, found: dict[str, Any], shape: dict[str, object]) -> str:
         old = json.loads(str(found.get("shape", "{}")))
@@ -158,22 +164,35 @@ class Store:
         pending = [doc_id for doc_id, _ in self._catalog("pending")]
         for i in range(0, len(pending), _PAGE):
             self.chunks.delete(where=_doc_ids_in(pending[i : i + _PAGE]))
+            self.sentences.delete(ids=pending[i : i + _PAGE])
             self.catalog.delete(ids=pending[i : i + _PAGE])
         return pending
 
-    def write(self, doc: Document, path: str, nodes: Sequence[BaseNode]) -> DocumentRecord:
+    def write(
+        self, doc: Document, path: str, nodes: Sequence[BaseNode], sentences: SentenceVectors | None = None
+    ) -> DocumentRecord:
         """Write one document's embedded nodes; it becomes visible only when all are stored."""
-        return self.write_many([(doc, path, nodes)])[0]
+        return self.write_many([(doc, path, nodes)], {doc.doc_id: sentences} if sentences else {})[0]
 
-    def write_many(self, items: Sequence[tuple[Document, str, Sequence[BaseNode]]]) -> list[DocumentRecord]:
-        """Write several documents in a few Chroma calls; all become visible together, once all are stored."""
+    def write_many(
+        self,
+        items: Sequence[tuple[Document, str, Sequence[BaseNode]]],
+        sentences: Mapping[str, SentenceVectors] | None = None,
+    ) -> list[DocumentRecord]:
+        """Write several documents (and the sentence vectors of those in `sentences`) in a few Chroma calls;
+        all become visible together, once all are stored."""
         if not items:
             return []
         ids = [doc.doc_id for doc, _, _ in items]
         metas: list[Any] = [_catalog_meta(doc, path, len(nodes), "pending") for doc, path, nodes in items]
         self.catalog.upsert(ids=ids, embeddings=_CATALOG_VECTOR * len(ids), metadatas=metas)
         self.chunks.delete(where=_doc_ids_in(ids))  # leftovers of an earlier attempt
+        self.sentences.delete(ids=ids)
         self.vector_store().add([node for _, _, nodes in items for node in nodes])
+        vectors = {doc_id: v for doc_id, v in (sentences or {}).items() if doc_id in set(ids)}
+        if vectors:
+            sentence_metas: list[Any] = [_sentence_meta(v) for v in vectors.values()]
+            self.sentences.add(ids=list(vectors), embeddings=_CATALOG_VECTOR * len(vectors), metadatas=sentence_metas)
         for meta in metas:
             meta["status"] = "ready"
         self.catalog.upsert(ids=ids, embeddings=_CATALOG_VECTOR * len(ids), metadatas=metas)
@@ -185,6 +204,12 @@ class Store:
         self.catalog.delete(ids=[doc_id])
         self._touch()
         self.chunks.delete(where={"doc_id": doc_id})
+        self.sentences.delete(ids=[doc_id])
+
+    def sentence_vectors(self, doc_ids: Sequence[str]) -> dict[str, SentenceVectors]:
+        """The stored sentence vectors of these documents (those indexed without any are left out)."""
+        got = self.sentences.get(ids=list(dict.fromkeys(doc_ids)), include=["metadatas"])
+        return {doc_id: _sentence_vectors(m) for doc_id, m in zip(got["ids"], got["metadatas"] or [], strict=True)}
 
     # --- reading ---------------------------------------------------------------------------
     def vector_store(self) -> ChromaVectorStore:
@@ -276,6 +301,22 @@ def _catalog_meta(doc: Document, path: str, n_chunks: int, status: str) -> dict[
         # Learned here, once per document, so that opening the index does not re-read every chunk for them.
         "aliases": json.dumps({"rules": ALIAS_RULES, "pairs": sorted(set(find_aliases(doc.text)))}),
     }
+
+
+def _sentence_meta(vectors: SentenceVectors) -> dict[str, Any]:
+    """Float16 is plenty for cosines compared at two decimals, and halves what each document stores."""
+    packed = np.ascontiguousarray(vectors.vectors, dtype=np.float16).tobytes()
+    return {
+        "spans": json.dumps([list(span) for span in vectors.spans]),
+        "dim": int(vectors.vectors.shape[1]) if len(vectors.spans) else 0,
+        "vectors": base64.b64encode(packed).decode("ascii"),
+    }
+
+
+def _sentence_vectors(meta: Mapping[str, Any]) -> SentenceVectors:
+    spans = tuple((int(s), int(e)) for s, e in json.loads(str(meta["spans"])))
+    raw = np.frombuffer(base64.b64decode(str(meta["vectors"])), dtype=np.float16)
+    return SentenceVectors(spans, raw.astype(np.float32).reshape(len(spans), int(meta["dim"]) or 0))
 
 
 def _record(meta: Any) -> DocumentRecord:

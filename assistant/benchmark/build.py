@@ -3,7 +3,8 @@
 One index per dataset and `Settings.index_fingerprint()`, under `<index_dir>/.bench-cache/` (git-ignored
 with the index). Documents already committed there are skipped, so a second run embeds nothing and an
 interrupted build resumes. While building, indexing throughput is measured next to a bare
-`SentenceTransformer.encode` of the same texts (every `SAMPLE_EVERY`th batch), in the same run.
+`SentenceTransformer.encode` of the same texts (those `assistant.encoding` puts through the model: each
+chunk and each sentence), every `SAMPLE_EVERY`th batch, in the same run.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from typing import TYPE_CHECKING
 from assistant.benchmark.datasets import Dataset
 from assistant.chunks import chunk_document, count_tokens
 from assistant.embeddings import Embedder
-from assistant.indexing import writer_lock
-from assistant.models import Document
+from assistant.encoding import texts_to_encode
+from assistant.indexing import embed_documents, to_encode, writer_lock
+from assistant.models import Chunk, Document
 from assistant.settings import Settings, StoreSettings
 from assistant.store import Store, make_node
 
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
     from llama_index.core.schema import TextNode
 
 Say = Callable[[str], None]
-Group = list[tuple[Document, list["TextNode"]]]  # documents with their chunk nodes, embedded in one call
+Group = list[tuple[Document, list[Chunk], list["TextNode"]]]  # documents with their chunks, embedded in one call
 EMBED_GROUP = 128  # texts per embedding call: whole documents grouped, so that length-sorted batches pad little
 SAMPLE_EVERY = 3  # every 3rd batch is also encoded bare, right after, for the throughput baseline
 
@@ -97,22 +99,12 @@ def _groups(store: Store, docs: Sequence[Document]) -> Iterator[tuple[int, Group
     """(documents done, their nodes) in groups of about EMBED_GROUP passages."""
     group: Group = []
     for i, doc in enumerate(docs, 1):
-        nodes = [make_node(doc, chunk) for chunk in chunk_document(doc, store.settings.chunking)]
-        if nodes:
-            group.append((doc, nodes))
-        if sum(len(n) for _, n in group) >= EMBED_GROUP or i == len(docs):
+        chunks = chunk_document(doc, store.settings.chunking)
+        if chunks:
+            group.append((doc, chunks, [make_node(doc, chunk) for chunk in chunks]))
+        if sum(len(c) for _, c, _ in group) >= EMBED_GROUP or i == len(docs):
             yield i, group
             group = []
-
-
-def _embed(embedder: Embedder, group: Group) -> list[str]:
-    """Embed a group of documents in one call; the vectors go onto their nodes."""
-    from llama_index.core.schema import MetadataMode
-
-    texts = [node.get_content(metadata_mode=MetadataMode.EMBED) for _, nodes in group for node in nodes]
-    for node, vector in zip((n for _, ns in group for n in ns), embedder.embed(texts), strict=True):
-        node.embedding = vector.tolist()
-    return texts
 
 
 def _build(store: Store, embedder: Embedder, docs: Sequence[Document], say: Say) -> Throughput:
@@ -122,12 +114,14 @@ def _build(store: Store, embedder: Embedder, docs: Sequence[Document], say: Say)
     total = Counter[str]()
     started = time.perf_counter()
     for n, (done, group) in enumerate(_groups(store, docs)):
-        texts = _embed(embedder, group)
+        sentences = embed_documents(embedder, group)
         # One batch per group: per-document writes cost four Chroma commits each, as much as the embedding.
-        store.write_many([(doc, "", nodes) for doc, nodes in group])
-        total.update({"passages": len(texts)})
+        store.write_many([(doc, "", nodes) for doc, _, nodes in group], sentences)
+        passages = sum(len(chunks) for _, chunks, _ in group)
+        total.update({"passages": passages})
         if n % SAMPLE_EVERY == 1 or (done == len(docs) and not total["sampled"]):
-            total.update({"sampled": len(texts), "bare": _bare_encode(embedder, texts)})
+            texts = texts_to_encode([to_encode(doc, chunks, nodes) for doc, chunks, nodes in group])
+            total.update({"sampled": passages, "bare": _bare_encode(embedder, texts)})
         say(f"  {done}/{len(docs)} documents, {total['passages']:.0f} passages")
     seconds = time.perf_counter() - started - total["bare"]  # the bare encodes are not the pipeline's time
     return Throughput(int(total["passages"]), seconds, int(total["sampled"]), total["bare"])

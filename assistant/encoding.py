@@ -1,0 +1,75 @@
+"""What indexing puts through the model: each chunk, for retrieval, and each sentence, for the answer step.
+
+The answer step compares the question with the sentences of the retrieved passages, and checks each
+answer sentence against the passage it cites. Encoding those sentences per question cost about 10 ms
+each on a 2-core CPU (some 250 ms an answer), so indexing encodes every sentence of a document once
+and stores its vector with the document (`SentenceVectors`). A sentence is encoded with the aliases its
+own document defines added, as the answer step reads it ("Treg" with "regulatory T cells"); a sentence
+shared by two overlapping chunks is encoded once.
+
+This doubles what indexing encodes. Chunk vectors pooled from the sentence passes instead (one pass,
+no extra cost) kept SciFact's retrieval but blurred the chunks of one document together: the seed
+questions then found the wrong chunk of the right paper (see the README, Scale).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.aliases import AliasMap, find_aliases
+from assistant.embeddings import Embedder, Matrix
+from assistant.models import Chunk, Document, Span
+
+
+@dataclass(frozen=True)
+class SentenceVectors:
+    """The unit vector of each sentence of one document, by the sentence's span in `Document.text`."""
+
+    spans: tuple[Span, ...]
+    vectors: Matrix  # one row per span
+
+    def lookup(self) -> dict[Span, Matrix]:
+        return dict(zip(self.spans, self.vectors, strict=True))
+
+
+@dataclass(frozen=True)
+class DocumentVectors:
+    """What indexing stores for one document: a vector per chunk (in order) and its sentence vectors."""
+
+    chunks: Matrix
+    sentences: SentenceVectors
+
+
+@dataclass(frozen=True)
+class ToEncode:
+    """One document on its way to the model: its chunks and the text embedded for each (title included)."""
+
+    doc: Document
+    chunks: Sequence[Chunk]
+    chunk_texts: Sequence[str]
+
+    def sentence_spans(self) -> tuple[Span, ...]:
+        return tuple(sorted({span for chunk in self.chunks for span in chunk.sentences}))
+
+    def sentence_texts(self) -> list[str]:
+        expand = AliasMap(find_aliases(self.doc.text)).expand
+        return [expand(self.doc.text[s:e]) for s, e in self.sentence_spans()]
+
+
+def texts_to_encode(docs: Sequence[ToEncode]) -> list[str]:
+    """Every text `encode_documents` puts through the model for these documents (benchmark baselines)."""
+    return [text for d in docs for text in (*d.chunk_texts, *d.sentence_texts())]
+
+
+def encode_documents(embedder: Embedder, docs: Sequence[ToEncode]) -> list[DocumentVectors]:
+    """Chunk and sentence vectors of several documents, from one batched encoding call."""
+    texts = [(list(d.chunk_texts), d.sentence_texts()) for d in docs]
+    vectors = embedder.embed([t for chunks, sentences in texts for t in (*chunks, *sentences)])
+    out: list[DocumentVectors] = []
+    at = 0
+    for d, (chunks, sentences) in zip(docs, texts, strict=True):
+        split, end = at + len(chunks), at + len(chunks) + len(sentences)
+        out.append(DocumentVectors(vectors[at:split], SentenceVectors(d.sentence_spans(), vectors[split:end])))
+        at = end
+    return out
