@@ -93,3 +93,6 @@ def test_kill_9_mid_indexing_then_rerun_equals_an_uninterrupted_build(tmp_path: 
     assert resumed_docs == clean_docs
     assert resumed_chunks == clean_chunks  # same ids, so no duplicates and no orphans
     assert len(set(resumed_chunks)) == len(resumed_chunks) == sum(n for _, n in clean_docs)
+    # One record of sentence vectors per document, whatever the kill left behind.
+    for index in (crashed, clean):
+        assert sorted(index.store.sentences.get(include=[])["ids"]) == sorted(doc_id for doc_id, _ in clean_docs)
