@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from assistant.aliases import AliasMap, find_aliases
 from assistant.embeddings import Embedder, Matrix
@@ -49,27 +50,30 @@ class ToEncode:
     chunks: Sequence[Chunk]
     chunk_texts: Sequence[str]
 
+    @cached_property
     def sentence_spans(self) -> tuple[Span, ...]:
+        """Each sentence of the document's chunks once (overlapping chunks share some), in text order."""
         return tuple(sorted({span for chunk in self.chunks for span in chunk.sentences}))
 
-    def sentence_texts(self) -> list[str]:
+    @cached_property
+    def texts(self) -> list[str]:
+        """The chunk texts, then the sentences with the aliases the document defines."""
         expand = AliasMap(find_aliases(self.doc.text)).expand
-        return [expand(self.doc.text[s:e]) for s, e in self.sentence_spans()]
+        return [*self.chunk_texts, *(expand(self.doc.text[s:e]) for s, e in self.sentence_spans)]
 
 
 def texts_to_encode(docs: Sequence[ToEncode]) -> list[str]:
     """Every text `encode_documents` puts through the model for these documents (benchmark baselines)."""
-    return [text for d in docs for text in (*d.chunk_texts, *d.sentence_texts())]
+    return [text for d in docs for text in d.texts]
 
 
 def encode_documents(embedder: Embedder, docs: Sequence[ToEncode]) -> list[DocumentVectors]:
     """Chunk and sentence vectors of several documents, from one batched encoding call."""
-    texts = [(list(d.chunk_texts), d.sentence_texts()) for d in docs]
-    vectors = embedder.embed([t for chunks, sentences in texts for t in (*chunks, *sentences)])
+    vectors = embedder.embed(texts_to_encode(docs))
     out: list[DocumentVectors] = []
     at = 0
-    for d, (chunks, sentences) in zip(docs, texts, strict=True):
-        split, end = at + len(chunks), at + len(chunks) + len(sentences)
-        out.append(DocumentVectors(vectors[at:split], SentenceVectors(d.sentence_spans(), vectors[split:end])))
+    for d in docs:
+        split, end = at + len(d.chunk_texts), at + len(d.texts)
+        out.append(DocumentVectors(vectors[at:split], SentenceVectors(d.sentence_spans, vectors[split:end])))
         at = end
     return out

@@ -14,8 +14,8 @@ from assistant.chunks import chunk_document
 from assistant.citations import CitationVerifier, passage_sentences
 from assistant.documents import load_documents, with_citation_line
 from assistant.embeddings import Embedder
-from assistant.encoding import encode_documents, texts_to_encode
-from assistant.indexing import to_encode
+from assistant.encoding import SentenceVectors, encode_documents, texts_to_encode
+from assistant.indexing import embed_documents, to_encode
 from assistant.models import Document
 from assistant.settings import load_settings
 from assistant.store import Store, make_node
@@ -55,18 +55,22 @@ def test_chunk_vectors_are_the_model_s_vectors_of_the_chunk_texts(embedder: Embe
     np.testing.assert_allclose(vectors.chunks, embedder.embed(texts), atol=1e-5)
 
 
+def _write(store: Store, embedder: Embedder, doc: Document) -> SentenceVectors:
+    """Index one document the way the indexer does; returns the sentence vectors written."""
+    chunks = chunk_document(doc, store.settings.chunking)
+    nodes = [make_node(doc, c) for c in chunks]
+    sentences = embed_documents(embedder, [(doc, chunks, nodes)])[doc.doc_id]
+    store.write(doc, "", nodes, sentences)
+    return sentences
+
+
 def test_store_keeps_sentence_vectors_with_the_document(tmp_path: Path, embedder: Embedder, imatinib: Document) -> None:
     store = Store(make_settings(tmp_path / "index"))
-    chunks = chunk_document(imatinib, store.settings.chunking)
-    nodes = [make_node(imatinib, c) for c in chunks]
-    [vectors] = encode_documents(embedder, [to_encode(imatinib, chunks, nodes)])
-    for node, vector in zip(nodes, vectors.chunks, strict=True):
-        node.embedding = vector.tolist()
-    store.write(imatinib, "", nodes, vectors.sentences)
+    written = _write(store, embedder, imatinib)
     got = store.sentence_vectors([imatinib.doc_id, "no-such-document"])
     assert list(got) == [imatinib.doc_id]
-    assert got[imatinib.doc_id].spans == vectors.sentences.spans
-    np.testing.assert_allclose(got[imatinib.doc_id].vectors, vectors.sentences.vectors, atol=2e-3)  # float16
+    assert got[imatinib.doc_id].spans == written.spans
+    np.testing.assert_allclose(got[imatinib.doc_id].vectors, written.vectors, atol=2e-3)  # float16
     store.delete(imatinib.doc_id)
     assert store.sentence_vectors([imatinib.doc_id]) == {}
 
@@ -75,12 +79,7 @@ def test_an_interrupted_write_leaves_no_sentence_vectors(
     tmp_path: Path, embedder: Embedder, imatinib: Document
 ) -> None:
     store = Store(make_settings(tmp_path / "index"))
-    chunks = chunk_document(imatinib, store.settings.chunking)
-    nodes = [make_node(imatinib, c) for c in chunks]
-    [vectors] = encode_documents(embedder, [to_encode(imatinib, chunks, nodes)])
-    for node, vector in zip(nodes, vectors.chunks, strict=True):
-        node.embedding = vector.tolist()
-    store.write(imatinib, "", nodes, vectors.sentences)
+    _write(store, embedder, imatinib)
     # As if killed after the vectors were written but before the catalog said `ready`.
     meta = store.catalog.get(ids=[imatinib.doc_id], include=["metadatas"])["metadatas"][0]  # type: ignore[index]
     store.catalog.upsert(ids=[imatinib.doc_id], embeddings=[[1.0]], metadatas=[dict(meta) | {"status": "pending"}])
