@@ -89,8 +89,9 @@ class AliasMap:
         # For each word that starts a name (lower-cased), the most words a name starting with it has.
         self._starts: dict[str, int] = {}
         for name in (*self._long, *self._short):
-            first, width = name.split()[0].lower(), len(name.split())
-            self._starts[first] = max(width, self._starts.get(first, 0))
+            parts = name.split()
+            first = parts[0].lower()
+            self._starts[first] = max(len(parts), self._starts.get(first, 0))
         # The answer step expands each candidate sentence several times (selection, answerability, linking).
         self._expanded: dict[str, str] = {}
 

@@ -150,9 +150,9 @@ def _concepts(question: str, expand: Callable[[str], str]) -> dict[str, str]:
 
 def _shortlist(passages: list[Passage], units: list[_Unit], overlap: dict[str, list[float]]) -> list[int]:
     """The units worth scoring, judged by their passage's similarity and their own term overlap: the best overall
-    (`overlap[""]`) and the best of each document a question is about. A sentence of a passage far from the
-    question that shares few of its terms is not considered, however close its own vector comes: short
-    sentences ("Imatinib may also directly influence immune cells.") come close to many questions."""
+    (`overlap[""]`) and the best of each document a question is about. It once bounded what was encoded per
+    question; scoring is free now, but the answer rules and the gold eval were tuned with this shortlist, so it
+    stays."""
     kept = set(_likeliest(passages, units, overlap[""], range(len(units)), _SHORTLIST))
     for doc, doc_overlap in overlap.items():
         if doc:

@@ -189,7 +189,8 @@ class Store:
         self.chunks.delete(where=_doc_ids_in(ids))  # leftovers of an earlier attempt
         self.sentences.delete(ids=ids)
         self.vector_store().add([node for _, _, nodes in items for node in nodes])
-        vectors = {doc_id: v for doc_id, v in (sentences or {}).items() if doc_id in set(ids)}
+        written = set(ids)
+        vectors = {doc_id: v for doc_id, v in (sentences or {}).items() if doc_id in written}
         if vectors:
             sentence_metas: list[Any] = [_sentence_meta(v) for v in vectors.values()]
             self.sentences.add(ids=list(vectors), embeddings=_CATALOG_VECTOR * len(vectors), metadatas=sentence_metas)
