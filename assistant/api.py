@@ -8,20 +8,20 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from assistant.answer import ExtractiveAnswerer, refusal_text
-from assistant.answerability import judge, spans_documents
-from assistant.citations import CitationVerifier, Draft
-from assistant.embeddings import Embedder
+from assistant.answer.extractive import ExtractiveAnswerer, refusal_text
+from assistant.answer.gate.answerability import judge, spans_documents
+from assistant.answer.llm.backends import LLMConfig, LLMError, is_configured, make_llm
+from assistant.answer.llm.generation import LLMAnswer, LLMAnswerer, Turn
+from assistant.answer.prompts import check_prompts
+from assistant.answer.verification import CitationVerifier, Draft
 from assistant.errors import InputError
-from assistant.generation import LLMAnswer, LLMAnswerer, Turn
-from assistant.indexing import Indexer, IndexReport, Progress, writer_lock
-from assistant.llm import LLMConfig, LLMError, is_configured, make_llm
+from assistant.ingest.indexing import Indexer, IndexReport, Progress, writer_lock
 from assistant.models import Answer, AnswerSentence, Citation, DocumentRecord, Passage, Span
-from assistant.prompts import check_prompts
-from assistant.retrieval import HybridRetriever
+from assistant.retrieval.hybrid import HybridRetriever
 from assistant.settings import Settings, load_settings
-from assistant.store import Store
-from assistant.terms import words
+from assistant.store.chroma import Store
+from assistant.store.embeddings import Embedder
+from assistant.text.terms import words
 
 MODES = ("extractive", "llm")
 AnswerEvent = str | Answer  # a text delta while the LLM writes, or the final verified answer

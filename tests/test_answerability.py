@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.aliases import AliasMap, find_aliases
-from assistant.answerability import document_focus, judge
+from assistant.answer.gate.answerability import document_focus, judge
+from assistant.answer.gate.linking import asked_kind, named_things
+from assistant.answer.prompts import REFUSAL_PHRASE
 from assistant.api import Assistant
-from assistant.linking import asked_kind, named_things
-from assistant.prompts import REFUSAL_PHRASE
-from assistant.terms import roots, stem
+from assistant.text.aliases import AliasMap, find_aliases
+from assistant.text.terms import roots, stem
 from tests.conftest import IMATINIB, IMIQUIMOD
 
 

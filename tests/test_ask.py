@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from assistant.answer.prompts import REFUSAL_PHRASE
 from assistant.api import Assistant
 from assistant.errors import InputError
-from assistant.prompts import REFUSAL_PHRASE
 from tests.conftest import IMATINIB, IMIQUIMOD, run_cli
 
 

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from assistant.answer import REFUSAL_PHRASE
-from assistant.embeddings import Embedder
+from assistant.answer.extractive import REFUSAL_PHRASE
 from assistant.settings import PROJECT_ROOT
+from assistant.store.embeddings import Embedder
 from tests.conftest import IMIQUIMOD
 from tests.test_server import EXAMPLE, Live, copy_index, running_server
 

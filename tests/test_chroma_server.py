@@ -12,11 +12,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from assistant.answer.prompts import REFUSAL_PHRASE
 from assistant.api import Assistant
-from assistant.embeddings import Embedder
 from assistant.errors import IndexMismatchError, StoreError
-from assistant.prompts import REFUSAL_PHRASE
-from assistant.store import Store
+from assistant.store.chroma import Store
+from assistant.store.embeddings import Embedder
 from tests.conftest import IMATINIB, IMIQUIMOD, SEEDS, make_settings
 
 

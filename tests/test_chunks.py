@@ -4,9 +4,10 @@ import itertools
 
 import pytest
 
-from assistant.chunks import chunk_document, count_tokens, split_sentences
+from assistant.ingest.chunking import chunk_document, count_tokens
 from assistant.models import Document
 from assistant.settings import ChunkingSettings
+from assistant.text.sentences import split_sentences
 
 
 def test_sentences_respect_abbreviations_initials_and_decimals() -> None:

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from assistant.api import Assistant
-from assistant.embeddings import Embedder
 from assistant.settings import PROJECT_ROOT
+from assistant.store.embeddings import Embedder
 from tests.conftest import make_settings
 
 CORPUS = PROJECT_ROOT.parent / "shared" / "bench" / "scifact" / "corpus.jsonl"

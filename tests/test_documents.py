@@ -1,4 +1,4 @@
-"""Tests for assistant.documents: real seed files and made-up files in tmp_path, no mocks."""
+"""Tests for assistant.ingest.documents: real seed files and made-up files in tmp_path, no mocks."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.documents import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, clean_text, extract_metadata, load_document
 from assistant.errors import DocumentError
+from assistant.ingest.documents import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, clean_text, extract_metadata, load_document
 from assistant.models import Document, DocumentMetadata
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -400,7 +400,7 @@ def test_supported_suffixes() -> None:
 
 
 def test_citation_line_states_the_metadata_after_the_title(imatinib: Document) -> None:
-    from assistant.documents import with_citation_line
+    from assistant.ingest.documents import with_citation_line
 
     paragraphs = with_citation_line(imatinib).text.split("\n\n")
     assert paragraphs[0] == IMATINIB_TITLE

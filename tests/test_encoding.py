@@ -1,4 +1,4 @@
-"""Chunk and sentence vectors encoded at indexing (assistant.encoding): stored, then used by the answer step."""
+"""Chunk and sentence vectors encoded at indexing (assistant.ingest.encoding): stored, then used by the answer step."""
 
 from __future__ import annotations
 
@@ -8,17 +8,17 @@ import numpy as np
 import pytest
 from llama_index.core.schema import MetadataMode
 
-from assistant.aliases import AliasMap, find_aliases
+from assistant.answer.verification import CitationVerifier, passage_sentences
 from assistant.api import Assistant
-from assistant.chunks import chunk_document
-from assistant.citations import CitationVerifier, passage_sentences
-from assistant.documents import load_documents, with_citation_line
-from assistant.embeddings import Embedder
-from assistant.encoding import SentenceVectors, encode_documents, texts_to_encode
-from assistant.indexing import embed_documents, to_encode
+from assistant.ingest.chunking import chunk_document
+from assistant.ingest.documents import load_documents, with_citation_line
+from assistant.ingest.encoding import encode_documents, texts_to_encode
+from assistant.ingest.indexing import embed_documents, to_encode
 from assistant.models import Document
 from assistant.settings import load_settings
-from assistant.store import Store, make_node
+from assistant.store.chroma import Store, make_node
+from assistant.store.embeddings import Embedder, SentenceVectors
+from assistant.text.aliases import AliasMap, find_aliases
 from tests.conftest import IMATINIB, SEEDS, make_settings
 
 

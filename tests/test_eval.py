@@ -14,16 +14,16 @@ from pathlib import Path
 import pytest
 
 from assistant import cli
-from assistant.embeddings import Embedder
 from assistant.errors import InputError
 from assistant.evaluation import report, runner
 from assistant.evaluation.gold import Evidence, GoldRecord, load_gold, suite_path
 from assistant.evaluation.metrics import METRICS, Outcome, compute, failure_reasons, holds, metric, percentile
 from assistant.evaluation.report import Report, build_report, write_report
-from assistant.evaluation.runner import EvalRun, eval_settings, run_eval
+from assistant.evaluation.seeds import EvalRun, eval_settings, run_eval
 from assistant.evaluation.thresholds import load_thresholds
 from assistant.models import Answer, AnswerSentence, Citation
 from assistant.settings import PROJECT_ROOT, load_settings
+from assistant.store.embeddings import Embedder
 from tests.conftest import IMIQUIMOD, SEEDS, run_cli
 
 GOLD = "In reaction to Imi, mast cells release CCL2 messenger substances – a starting signal for tumour killing."
@@ -222,9 +222,9 @@ def test_reports_compare_with_the_previous_one_and_list_failures(tmp_path: Path)
 
 
 def test_benchmark_results_are_written_in_the_same_format_one_report_per_pipeline(tmp_path: Path) -> None:
-    from assistant.benchmark.metrics import Row
-    from assistant.benchmark.runner import BenchReport
     from assistant.evaluation.benchmarks import write_benchmark_reports
+    from assistant.evaluation.retrieval.metrics import Row
+    from assistant.evaluation.retrieval.runner import BenchReport
 
     rows = [Row("dense", 0.6, {1: 0.4, 10: 0.8}, 0.5, 12.0), Row("hybrid", 0.7, {1: 0.5, 10: 0.9}, 0.6, 15.0)]
     paths = write_benchmark_reports(BenchReport("scifact", 300, 5183, rows, "hybrid"), tmp_path)

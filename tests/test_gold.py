@@ -51,7 +51,7 @@ ANSWERABLE = [r for r in RECORDS if r.get("answerable") is True]
 
 @cache
 def _document(source: str) -> Any:
-    from assistant.documents import load_document
+    from assistant.ingest.documents import load_document
 
     return load_document(SEEDS / source)
 

@@ -8,9 +8,9 @@ import pytest
 
 from assistant import store as store_module
 from assistant.api import Assistant
-from assistant.embeddings import Embedder
 from assistant.errors import DocumentError, IndexMismatchError
-from assistant.store import Store
+from assistant.store.chroma import Store
+from assistant.store.embeddings import Embedder
 from tests.conftest import IMATINIB, IMIQUIMOD, SEEDS, make_settings, run_cli
 
 

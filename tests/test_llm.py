@@ -15,11 +15,7 @@ from typing import Any
 
 import pytest
 
-from assistant.api import Assistant
-from assistant.embeddings import Embedder
-from assistant.errors import AssistantError, InputError
-from assistant.generation import LLMAnswer, LLMAnswerer, Turn
-from assistant.llm import (
+from assistant.answer.llm.backends import (
     LLMConfig,
     LLMError,
     LocalServer,
@@ -32,10 +28,14 @@ from assistant.llm import (
     resolve_gguf,
     user_message,
 )
+from assistant.answer.llm.generation import LLMAnswer, LLMAnswerer, Turn
+from assistant.answer.prompts import REFUSAL_PHRASE
+from assistant.api import Assistant
+from assistant.app.ui import answer_modes
+from assistant.errors import AssistantError, InputError
 from assistant.models import Answer, Passage
-from assistant.prompts import REFUSAL_PHRASE
 from assistant.settings import PROJECT_ROOT, LLMSettings, Settings, load_settings
-from assistant.ui import answer_modes
+from assistant.store.embeddings import Embedder
 from tests.conftest import make_settings, run_cli
 from tests.llm_server import CONTEXT, MAX_TOKENS, llm_server, openai_config, smollm2_path  # noqa: F401
 from tests.test_server import sse_events
@@ -217,7 +217,7 @@ def test_an_unanswerable_question_is_refused_before_any_llm_call(llm_mode: Assis
 def test_sse_streams_tokens_then_the_verified_answer_that_replaces_them(llm_mode: Assistant) -> None:
     from fastapi.testclient import TestClient
 
-    from assistant.server import create_app
+    from assistant.app.server import create_app
 
     with TestClient(create_app(llm_mode)) as client:
         response = client.post("/api/ask/stream", json={"question": TREG_QUESTION})
@@ -295,7 +295,7 @@ def test_llm_settings_come_from_the_environment_and_leave_the_index_alone(
 
 def test_the_extractive_mode_loads_no_llm_client() -> None:
     code = (
-        "import sys; from assistant.api import Assistant; import assistant.server, assistant.cli; "
+        "import sys; from assistant.api import Assistant; import assistant.app.server, assistant.app.cli; "
         "print(sorted(m for m in sys.modules if m.startswith(('llama_index.llms', 'openai', 'ollama', 'xllamacpp'))))"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}

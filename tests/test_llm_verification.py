@@ -10,11 +10,11 @@ from dataclasses import replace
 
 import pytest
 
+from assistant.answer.llm.generation import LLMAnswer, LLMAnswerer, clean_output, is_refusal, quote_passage
+from assistant.answer.prompts import REFUSAL_PHRASE, check_prompts
+from assistant.answer.verification import Draft, parse_answer
 from assistant.api import Assistant
-from assistant.citations import Draft, parse_answer
-from assistant.generation import LLMAnswer, LLMAnswerer, clean_output, is_refusal, quote_passage
 from assistant.models import Passage
-from assistant.prompts import REFUSAL_PHRASE, check_prompts
 from tests.conftest import IMATINIB, IMIQUIMOD
 
 QUESTION = "What do mast cells release when imiquimod activates them?"

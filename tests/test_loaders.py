@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from assistant.documents import SUPPORTED_SUFFIXES, load_document, load_documents
-from assistant.documents.pdf_text import Line, assemble, cut_references, join_hyphenated, strip_running_lines
 from assistant.errors import DocumentError
+from assistant.ingest.documents import SUPPORTED_SUFFIXES, load_document, load_documents
+from assistant.ingest.documents.pdf_text import Line, assemble, cut_references, join_hyphenated, strip_running_lines
 from assistant.models import Document
 from tests.test_documents import write
 

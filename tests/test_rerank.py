@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from assistant.api import Assistant
-from assistant.embeddings import Embedder, resolve_model_path
 from assistant.errors import AssistantError
-from assistant.rerank import load_reranker
-from assistant.retrieval import DEFAULT, HYBRID
+from assistant.retrieval.hybrid import DEFAULT, HYBRID
+from assistant.retrieval.rerank import load_reranker
+from assistant.store.embeddings import Embedder, resolve_model_path
 from tests.conftest import make_settings
 
 QUESTION = "how does imiquimod act on mast cells"

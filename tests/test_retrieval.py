@@ -10,8 +10,8 @@ import pytest
 from llama_index.retrievers.bm25 import BM25Retriever
 
 from assistant.api import Assistant
-from assistant.embeddings import Embedder
-from assistant.retrieval import HYBRID, PIPELINES
+from assistant.retrieval.hybrid import HYBRID, PIPELINES
+from assistant.store.embeddings import Embedder
 from tests.conftest import make_settings
 
 QUESTION = "which transcription factors does imatinib inhibit in regulatory T cells"

@@ -10,14 +10,14 @@ import pytest
 
 from assistant import cli as assistant_cli
 from assistant.api import Assistant
-from assistant.benchmark import cli, report
-from assistant.benchmark.build import Throughput, open_index
-from assistant.benchmark.datasets import Dataset, load_dataset
-from assistant.benchmark.metrics import ndcg, recall, reciprocal_rank
-from assistant.benchmark.runner import evaluate, open_retriever
-from assistant.embeddings import Embedder
-from assistant.retrieval import HYBRID, PIPELINES, HybridRetriever
+from assistant.evaluation.retrieval import cli, report
+from assistant.evaluation.retrieval.build import Throughput, open_index
+from assistant.evaluation.retrieval.datasets import Dataset, load_dataset
+from assistant.evaluation.retrieval.metrics import ndcg, recall, reciprocal_rank
+from assistant.evaluation.retrieval.runner import evaluate, open_retriever
+from assistant.retrieval.hybrid import HYBRID, PIPELINES, HybridRetriever
 from assistant.settings import PROJECT_ROOT, Settings, load_settings
+from assistant.store.embeddings import Embedder
 
 BENCH = PROJECT_ROOT.parent / "shared" / "bench"
 CLAIMS, DISTRACTORS = 50, 300  # the first 50 dev claims against their cited abstracts and 300 others

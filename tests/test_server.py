@@ -20,13 +20,13 @@ import httpx
 import pytest
 
 from assistant.api import Assistant
-from assistant.embeddings import Embedder
+from assistant.app.server import check_exposure, create_app, is_loopback, serve, warm_up
+from assistant.app.ui import ANSWER_MODES, answer_modes
+from assistant.app.uploads import safe_name
 from assistant.errors import AssistantError
 from assistant.models import Answer
-from assistant.server import check_exposure, create_app, is_loopback, serve, warm_up
 from assistant.settings import ServerSettings
-from assistant.ui import ANSWER_MODES, answer_modes
-from assistant.uploads import safe_name
+from assistant.store.embeddings import Embedder
 from tests.conftest import IMATINIB, IMIQUIMOD, make_settings, run_cli
 
 EXAMPLE = "how does imiquimod activate dendritic cells"

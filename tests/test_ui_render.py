@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 
 from assistant.api import Assistant
-from assistant.models import Answer, AnswerSentence, Citation, DocumentMetadata, DocumentRecord
-from assistant.ui import ANSWER_MODES, build_ui
-from assistant.ui_render import (
+from assistant.app.ui import ANSWER_MODES, build_ui
+from assistant.app.ui_render import (
     answer_html,
     claim_support,
     highlight,
@@ -20,7 +19,8 @@ from assistant.ui_render import (
     sources_panel_html,
     status_html,
 )
-from assistant.uploads import Uploads
+from assistant.app.uploads import Uploads
+from assistant.models import Answer, AnswerSentence, Citation, DocumentMetadata, DocumentRecord
 from tests.conftest import IMIQUIMOD
 
 EXAMPLE = "how does imiquimod activate dendritic cells"

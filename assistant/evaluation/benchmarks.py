@@ -1,4 +1,4 @@
-"""The public retrieval benchmarks (`assistant.benchmark`) written in the eval report format.
+"""The public retrieval benchmarks (`assistant.evaluation.retrieval`) written in the eval report format.
 
 One report per pipeline: suite `retrieval-<dataset>`, mode = the pipeline, so the chart compares
 the pipelines (and each with its previous run) as it compares answer modes for the seeds.
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from assistant.evaluation.report import Report, write_report
 
 if TYPE_CHECKING:
-    from assistant.benchmark.runner import BenchReport
+    from assistant.evaluation.retrieval.runner import BenchReport
 
 DEFINITIONS = {
     "ndcg_at_10": "Over the queries: mean nDCG@10 of the ranked documents with binary relevance (as BEIR computes it).",

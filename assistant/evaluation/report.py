@@ -23,7 +23,7 @@ from assistant.evaluation.metrics import (
     metric_unit,
     verifies,
 )
-from assistant.evaluation.runner import EvalRun
+from assistant.evaluation.seeds import EvalRun
 from assistant.evaluation.thresholds import THRESHOLDS, Threshold, load_thresholds
 from assistant.models import Citation
 from assistant.settings import PROJECT_ROOT

@@ -1,0 +1,200 @@
+"""Writing an answer from passages: the offline extractive answer and the refusal.
+
+The extractive answer quotes the passage sentences that best answer the question. Each
+candidate sentence is scored as `0.6 * cosine(question, sentence) + 0.4 * term overlap`, the
+overlap being the IDF-weighted share of the question's content terms (aliases included) that
+the sentence contains, IDF taken over the candidate sentences. A question about several documents
+is also scored, per document, by the part of it about that document. Which sentences make the
+answer is decided in `selection`, whether to refuse instead in `answerability`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Sequence, Set
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from assistant.answer.gate.answerability import document_focus
+from assistant.answer.prompts import REFUSAL_PHRASE, load_prompt
+from assistant.answer.selection import Candidate, Selector
+from assistant.answer.verification import Draft, passage_sentences
+from assistant.ingest.documents import CITATION_PREFIX
+from assistant.models import Passage, Span
+from assistant.settings import AnswerSettings
+from assistant.store.embeddings import Embedder, Matrix
+from assistant.text.terms import content_terms, words
+
+__all__ = ["REFUSAL_PHRASE", "Candidate", "ExtractiveAnswerer", "refusal_text"]
+
+_DENSE_WEIGHT = 0.6
+_MIN_WORDS = 5  # shorter lines (headings, bylines) are not answers
+_SHORTLIST = 16  # candidate sentences scored per question
+_PER_DOCUMENT = 6  # and, for a question about several documents, per document
+_BIBLIOGRAPHIC = re.compile(
+    r"\b(journal|published|publication|pages|authors?|wrote|written by|venue|issue|volume)\b", re.IGNORECASE
+)
+_CITATION_BONUS = 0.3
+
+
+@dataclass(frozen=True)
+class _Unit:
+    text: str
+    span: Span
+    passage: int
+    expanded: str
+    terms: frozenset[str]
+
+
+class ExtractiveAnswerer:
+    """Chooses, scores and orders passage sentences."""
+
+    def __init__(self, embedder: Embedder, settings: AnswerSettings) -> None:
+        self.embedder = embedder
+        self.settings = settings
+
+    def candidates(self, question: str, passages: list[Passage], expand: Callable[[str], str] = str) -> list[Candidate]:
+        """Unique passage sentences with their scores, best first.
+
+        Sentences carry aliases, so that "Imi" in a sentence meets "imiquimod" in a question: in the
+        model's vector those its own document defines (stored at indexing, `assistant.ingest.encoding`), in the
+        term overlap those `expand` adds (the whole corpus's).
+        A question about several documents is also scored, per document, by the part of it about
+        that document (`Candidate.focus`).
+        """
+        units = _units(passages, expand)
+        if not units:
+            return []
+        parts = document_focus(question, passages, expand)
+        q_terms = content_terms(expand(question))
+        asked = {doc: content_terms(expand(part)) for doc, part in parts.items()}
+        overlap = {"": _weighted_overlap(q_terms, [u.terms for u in units])}
+        overlap |= {doc: _weighted_overlap(terms, [u.terms for u in units]) for doc, terms in asked.items()}
+        kept = _shortlist(passages, units, overlap)
+        # One column per question: the whole one, then the part about each document.
+        questions = self.embedder.embed_cached([question, *parts.values()])
+        dense = self._sentence_vectors([units[k] for k in kept], passages) @ questions.T
+        column = {doc: 1 + n for n, doc in enumerate(parts)}
+        concept = _concepts(question, expand)
+        cited = bool(_BIBLIOGRAPHIC.search(question))
+        scored = []
+        for row, k in enumerate(kept):
+            unit, doc = units[k], passages[units[k].passage].chunk.doc_id
+            bonus = cited and unit.text.startswith(CITATION_PREFIX)
+            score = _score(float(dense[row, 0]), overlap[""][k], bonus)
+            focus = _score(float(dense[row, column[doc]]), overlap[doc][k], bonus) if doc in column else score
+            held = frozenset(concept.get(t, t) for t in unit.terms & asked.get(doc, q_terms))
+            scored.append(
+                Candidate(unit.text, unit.span, unit.passage, score, float(dense[row, 0]), overlap[""][k], held, focus)
+            )
+        return sorted(scored, key=lambda c: -c.score)
+
+    def _sentence_vectors(self, units: list[_Unit], passages: list[Passage]) -> Matrix:
+        """Each unit's vector as indexing stored it; a sentence without one (a document indexed without them)
+        is encoded now, aliases added, as indexing would have."""
+        stored = [passages[u.passage].sentence_vectors.get(u.span) for u in units]
+        missing = [u.expanded for u, v in zip(units, stored, strict=True) if v is None]
+        fresh = iter(self.embedder.embed_cached(missing)) if missing else iter(())
+        return np.vstack([v if v is not None else next(fresh) for v in stored]).astype(np.float32)
+
+    def draft(
+        self, candidates: list[Candidate], passages: list[Passage], cover: Set[str] = frozenset()
+    ) -> tuple[list[Draft], list[int]]:
+        """Answer sentences with citation numbers, and the passage index behind each number.
+
+        The best sentence comes first (it answers most directly); the others follow in the
+        order they appear in their documents, so quoted context reads in its original flow.
+        `cover` names documents that must each contribute a sentence: the one that best answers
+        the part of the question about that document.
+        """
+        chosen = Selector(self.settings, passages).select(candidates, cover)
+        if not chosen:
+            return [], []
+        ordered = [chosen[0], *sorted(chosen[1:], key=lambda c: (c.passage, c.span))]
+        numbers: dict[int, int] = {}
+        drafts = []
+        for cand in ordered:
+            n = numbers.setdefault(cand.passage, len(numbers) + 1)
+            drafts.append(Draft(cand.text, (n,)))
+        by_number = sorted(numbers, key=numbers.__getitem__)
+        return drafts, by_number
+
+
+def _units(passages: list[Passage], expand: Callable[[str], str]) -> list[_Unit]:
+    """The passages' sentences long enough to answer, each once, with aliases added and content terms."""
+    seen: set[tuple[str, Span]] = set()
+    units: list[_Unit] = []
+    for i, passage in enumerate(passages):
+        for span, text in passage_sentences(passage):
+            key = (passage.chunk.doc_id, span)
+            if key not in seen and len(text.split()) >= _MIN_WORDS:
+                seen.add(key)
+                expanded = expand(text)
+                units.append(_Unit(text, span, i, expanded, frozenset(content_terms(expanded))))
+    return units
+
+
+def _concepts(question: str, expand: Callable[[str], str]) -> dict[str, str]:
+    """The terms of each name the question uses with aliases, mapped to that name ("STI571" and its
+    "imatinib mesylate", "Gleevec"): a sentence holding one of them holds the name."""
+    concept: dict[str, str] = {}
+    for word in dict.fromkeys(words(question)):
+        names = content_terms(expand(word))
+        if len(names) > 1:
+            concept.update(dict.fromkeys(names, word.lower()))
+    return concept
+
+
+def _shortlist(passages: list[Passage], units: list[_Unit], overlap: dict[str, list[float]]) -> list[int]:
+    """The units worth scoring, judged by their passage's similarity and their own term overlap: the best overall
+    (`overlap[""]`) and the best of each document a question is about. It once bounded what was encoded per
+    question; scoring is free now, but the answer rules and the gold eval were tuned with this shortlist, so it
+    stays."""
+    kept = set(_likeliest(passages, units, overlap[""], range(len(units)), _SHORTLIST))
+    for doc, doc_overlap in overlap.items():
+        if doc:
+            own = [k for k, u in enumerate(units) if passages[u.passage].chunk.doc_id == doc]
+            kept.update(_likeliest(passages, units, doc_overlap, own, _PER_DOCUMENT))
+    return sorted(kept)
+
+
+def _likeliest(
+    passages: list[Passage], units: list[_Unit], overlap: list[float], among: Iterable[int], n: int
+) -> list[int]:
+    """The `n` units among `among` with the best prior: passage similarity and term overlap."""
+    prior = {k: _DENSE_WEIGHT * passages[units[k].passage].similarity + (1 - _DENSE_WEIGHT) * overlap[k] for k in among}
+    return sorted(prior, key=lambda k: -prior[k])[:n]
+
+
+def _score(dense: float, overlap: float, citation_line: bool) -> float:
+    """A bibliographic question ("which journal", "first author") is answered by the citation line."""
+    return _DENSE_WEIGHT * dense + (1 - _DENSE_WEIGHT) * overlap + (_CITATION_BONUS if citation_line else 0.0)
+
+
+def _weighted_overlap(q_terms: Set[str], sentences: Sequence[Set[str]]) -> list[float]:
+    """Per sentence, the IDF-weighted share of question terms it holds (rare terms count more)."""
+    n = len(sentences)
+    weight = {t: math.log(1 + n / (1 + sum(t in s for s in sentences))) for t in q_terms}
+    total = sum(weight.values())
+    if not total:
+        return [0.0] * n
+    return [sum(w for t, w in weight.items() if t in s) / total for s in sentences]
+
+
+def refusal_text(prompts_dir: Path, nearest: list[Passage]) -> str:
+    """The refusal phrase, then the nearest passages as a numbered list."""
+    lines = [
+        f"[{i}] {p.document.metadata.title or p.document.source}: {_snippet(p.chunk.text)}"
+        for i, p in enumerate(nearest, 1)
+    ]
+    return load_prompt(prompts_dir, "refusal").render(
+        refusal_phrase=REFUSAL_PHRASE, nearest="\n".join(lines) or "(no passages found)"
+    )
+
+
+def _snippet(text: str, limit: int = 240) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"

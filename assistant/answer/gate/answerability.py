@@ -1,0 +1,208 @@
+"""Does what was retrieved answer the question? Reasons to refuse, each one testable on its own.
+
+Near-miss questions (same drug, same cells, a fact the documents do not state) score almost as
+well as answerable ones on similarity alone, so besides a score threshold the check asks:
+- `weak evidence`: the best sentence score is below `refusal_threshold`;
+- `missing terms`: too few of the question's topical terms occur in the passages (reporting words such
+  as "authors", "new", "propose" are how a question is put, not what it is about; "antitumour" is
+  found where "tumour" is);
+- `missing names`: a gene, protein, drug code or number named in the question (IL-2, TLR7, CML)
+  occurs in no passage;
+- `no quantity`: the question asks for an amount (how many, dose, concentration in a unit) and
+  no chosen sentence holds a number of that kind;
+- `no date`: the question asks when or in which year, and no chosen sentence holds a date;
+- `not together`: the question links names that no single document mentions together, and it
+  does not ask about several documents ("both", "and");
+- `not combined`: the question asks about using things together (combined, plus, together with)
+  and no single document mentions all of them, even when it names several documents;
+- `not linked`: the names, cell types and asked-for kind of thing ("which receptor") of the
+  question occur in the passages but never in one pair of neighbouring sentences (`linking`).
+
+A question about several documents is split into the part about each (`document_focus`), which
+the extractive answer quotes a sentence for.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence, Set
+from dataclasses import dataclass
+
+from assistant.answer.gate.linking import unlinked
+from assistant.models import Passage
+from assistant.settings import AnswerSettings
+from assistant.text.terms import GENERIC, content_terms, key_terms, roots
+
+_QUANTITY_ASKED = re.compile(
+    r"\b(how (many|much)|dose|dosage|doses|strength|concentration|micromolar|millimolar|percentage|what percent)\b",
+    re.I,
+)
+_UNIT_ASKED = re.compile(r"\b(dose|dosage|doses|strength|micromolar|millimolar|mg|µm|nm)\b", re.I)
+_NUMBER = re.compile(
+    r"\b\d+(?:[.,]\d+)?\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|hundred)\b", re.I
+)
+_AMOUNT_WITH_UNIT = re.compile(
+    r"\b\d+(?:[.,]\d+)?\s*(?:%|percent|mg|µg|ug|ng|g|kg|ml|µl|mm|µm|um|nm|mmol|µmol|iu|units?|mg/kg|mg/m2)(?![\w])",
+    re.I,
+)
+_DATE_ASKED = re.compile(r"^\s*when\b|\b(what|which) (year|date)\b|\bin what year\b", re.I)
+_DATE = re.compile(r"\b(1[89]\d\d|20\d\d)\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d", re.I)
+_SEVERAL = re.compile(r"\b(both|each|either|compare|comparison|differ|difference|versus|vs)\b|\band\b", re.I)
+# Asking whether things work together: only a document that mentions all of them can answer.
+_COMBINED = re.compile(
+    r"\b(combin\w*|together with|co-?administ\w*|plus|synerg\w*|concomitant\w*|in addition to)\b", re.I
+)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The evidence figures and, when the question should be refused, why."""
+
+    best: float
+    coverage: float
+    reasons: tuple[str, ...]
+
+    @property
+    def answerable(self) -> bool:
+        return not self.reasons
+
+
+def judge(
+    question: str,
+    passages: Sequence[Passage],
+    chosen: Sequence[str],
+    best: float,
+    settings: AnswerSettings,
+    expand: Callable[[str], str] = str,
+) -> Verdict:
+    """Check the question against the retrieved passages and the sentences chosen to answer it."""
+    q_terms = content_terms(question)
+    texts = [_searchable(p, expand) for p in passages]
+    per_doc = _doc_terms(passages, expand)
+    found = set().union(*per_doc.values()) if per_doc else set()
+    # Reporting words ("new", "authors", "propose") are how a question is put, not what it is about.
+    topical = (q_terms - GENERIC) or q_terms
+    coverage = sum(held(t, found) for t in topical) / len(topical) if topical else 0.0
+    reasons = []
+    if best < settings.refusal_threshold:
+        reasons.append("weak evidence")
+    if coverage < settings.min_term_coverage:
+        reasons.append("missing terms")
+    if _missing_names(question, texts):
+        reasons.append("missing names")
+    reasons += _answer_type(question, [expand(s) for s in chosen])
+    reasons += _split(question, {t for t in q_terms if held(t, found)}, per_doc)
+    if unlinked(question, passages, expand):
+        reasons.append("not linked")
+    return Verdict(best, coverage, tuple(reasons))
+
+
+def held(term: str, terms: Set[str]) -> bool:
+    """A question term is held by a set of terms that has it or its root (antitumor -> tumor)."""
+    return not roots(term).isdisjoint(terms)
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[\s\-]", "", text.lower())
+
+
+def _missing_names(question: str, texts: list[str]) -> list[str]:
+    haystack = _squash(" ".join(texts))
+    return [t for t in key_terms(question) if _squash(t) not in haystack]
+
+
+def _answer_type(question: str, chosen: list[str]) -> list[str]:
+    joined = " ".join(chosen)
+    reasons = []
+    if _QUANTITY_ASKED.search(question):
+        pattern = _AMOUNT_WITH_UNIT if _UNIT_ASKED.search(question) else _NUMBER
+        if not pattern.search(joined):
+            reasons.append("no quantity")
+    if _DATE_ASKED.search(question) and not _DATE.search(joined):
+        reasons.append("no date")
+    return reasons
+
+
+def _doc_terms(passages: Sequence[Passage], expand: Callable[[str], str]) -> dict[str, set[str]]:
+    per_doc: dict[str, set[str]] = {}
+    for p in passages:
+        per_doc.setdefault(p.chunk.doc_id, set()).update(content_terms(_searchable(p, expand)))
+    return per_doc
+
+
+def _searchable(passage: Passage, expand: Callable[[str], str]) -> str:
+    """A passage's text with aliases, plus its document's title."""
+    return expand(passage.chunk.text) + "\n" + passage.document.metadata.title
+
+
+def exclusive_terms(terms: set[str], per_doc: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Per document, the topical question terms that no other retrieved document holds."""
+    own: dict[str, set[str]] = {}
+    for t in terms - GENERIC:
+        holders = [doc for doc, doc_terms in per_doc.items() if held(t, doc_terms)]
+        if len(holders) == 1:
+            own.setdefault(holders[0], set()).add(t)
+    return own
+
+
+def _split(question: str, known: set[str], per_doc: dict[str, set[str]]) -> list[str]:
+    """`not together` (or `not combined`) when the question's known terms are split across documents and it
+    asks about one thing, or about things used together, which only a document naming all of them can answer."""
+    if len(per_doc) < 2 or len(known) < 2:
+        return []
+    combined = bool(_COMBINED.search(question))
+    if _SEVERAL.search(question) and not combined:
+        return []
+    split = len(exclusive_terms(known, per_doc)) > 1
+    if split and not any(all(held(t, terms) for t in known) for terms in per_doc.values()):
+        return ["not combined" if combined else "not together"]
+    return []
+
+
+def spans_documents(question: str, passages: Sequence[Passage], expand: Callable[[str], str] = str) -> set[str]:
+    """Ids of the documents a multi-document question ("both", "and") names terms of; empty otherwise."""
+    return set(document_focus(question, passages, expand))
+
+
+def document_focus(question: str, passages: Sequence[Passage], expand: Callable[[str], str] = str) -> dict[str, str]:
+    """For a question about several documents, each document's id and the part of the question about it.
+
+    "Which cells does imiquimod act on, and which does imatinib inhibit?" is two questions: each document
+    is asked the clauses that do not name another document's subject, less those names. A subject is a
+    question term only that document holds, in its title or in all of its retrieved passages.
+    """
+    if not _SEVERAL.search(question):
+        return {}
+    own = exclusive_terms(content_terms(question), _doc_terms(passages, expand))
+    if len(own) < 2:
+        return {}
+    subjects = {
+        doc: _subject_terms(terms, [p for p in passages if p.chunk.doc_id == doc], expand) for doc, terms in own.items()
+    }
+    return {doc: _part_about(question, set().union(*(t for d, t in subjects.items() if d != doc))) for doc in own}
+
+
+def _subject_terms(terms: set[str], passages: list[Passage], expand: Callable[[str], str]) -> set[str]:
+    title = content_terms(expand(passages[0].document.metadata.title))
+    each = set.intersection(*(content_terms(_searchable(p, expand)) for p in passages))
+    return {t for t in terms if held(t, title) or held(t, each)}
+
+
+_CLAUSE = re.compile(r"\s*(?:[;,]\s*(?:and|but|while|whereas)?|\b(?:whereas|while)\b)\s*", re.I)
+_JOINER = frozenset({"and", "or", "&"})
+_ARTICLES = frozenset({"the", "a", "an"})
+
+
+def _part_about(question: str, foreign: set[str]) -> str:
+    """The question without the clauses, then the words, that name another document's subject; an article
+    or a joiner left beside a dropped word goes too ("in the imiquimod and the imatinib studies")."""
+    clauses = [c for c in _CLAUSE.split(question) if c.strip()]
+    tokens = " ".join([c for c in clauses if content_terms(c).isdisjoint(foreign)] or [question]).split()
+    dropped = [not content_terms(t).isdisjoint(foreign) for t in tokens]
+    for i in reversed(range(len(tokens) - 1)):  # an article before a dropped word
+        dropped[i] = dropped[i] or (tokens[i].lower() in _ARTICLES and dropped[i + 1])
+    for i, tok in enumerate(tokens):  # a joiner beside a dropped word (seen past articles)
+        after = next((j for j in range(i + 1, len(tokens)) if tokens[j].lower() not in _ARTICLES), None)
+        beside = (i > 0 and dropped[i - 1]) or (after is not None and dropped[after])
+        dropped[i] = dropped[i] or (tok.lower() in _JOINER and beside)
+    return " ".join(t for t, gone in zip(tokens, dropped, strict=True) if not gone)

@@ -1,0 +1,304 @@
+"""The LLM answer: prompt, stream, parse, verify, and fall back when nothing verified is left.
+
+The retrieved passages go into the prompt as numbered, delimited, quoted data
+(`<passage n="1" source="...">...</passage>`, with anything tag-like inside a passage escaped),
+so an instruction written in a document is text to answer from, never an instruction. What the
+model writes is split into sentences with their `[n]` markers (`citations.parse_answer`) and
+checked against the passages they cite (`citations.CitationVerifier`). A passage sentence that
+reads as an instruction to the assistant ("ignore previous instructions and ...") is no evidence
+for anything, so it never counts as support.
+
+Outcomes (`LLMAnswer.status`):
+- `answered`: at least one sentence is supported; unsupported ones are removed (or kept and
+  marked, `unsupported="mark"`), and citations to passages that were not retrieved are dropped.
+  Small models often leave sentences uncited: with `attribute=True` (the default) such a sentence,
+  or one whose own citations do not support it, is cited to the retrieved passage that supports
+  it best, by the same check; it is removed when none does;
+- `refused`: the model's answer holds the refusal phrase (a model that says it cannot answer is
+  taken at its word, whatever else it wrote);
+- `fallback`: nothing supported is left, or the backend failed (`reason` says which); the caller
+  answers extractively instead.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from assistant.answer.llm.backends import LLMError, chat_text, stream_text, user_message
+from assistant.answer.prompts import REFUSAL_PHRASE, load_prompt
+from assistant.answer.verification import CitationVerifier, Draft, parse_answer
+from assistant.models import AnswerSentence, Passage, Span
+from assistant.store.embeddings import Embedder
+
+if TYPE_CHECKING:
+    from llama_index.core.llms import LLM
+
+log = logging.getLogger(__name__)
+
+Status = Literal["answered", "refused", "fallback"]
+Unsupported = Literal["remove", "mark"]
+
+_HISTORY_TURNS = 6  # the most recent turns shown to the condensing prompt
+_TURN_CHARS = 600
+# A sentence that tells the reader (the model) what to do, not what is so.
+_INSTRUCTION = re.compile(
+    r"\b(ignore|disregard|forget|override)\b[^.]{0,60}\b(instructions?|prompts?|rules|guidelines|above|previous|prior)\b"
+    r"|\b(system prompt|you are now|new instructions?|act as|respond only|answer only|reply only)\b",
+    re.I,
+)
+_TAG = re.compile(r"<\s*/?\s*passage\b[^>]*>?", re.I)
+_THINK = re.compile(r"<think>.*?(</think>|$)", re.S | re.I)
+_NUMS = r"#?\d+(?:\s*(?:,|and|&)\s*#?\d+)*"
+# "[Passage 1]", "(passage 2 and 3)", "【1】": passage numbers written another way than "[1]".
+_PASSAGE_MARK = re.compile(
+    rf"\[\s*(?:passages?|sources?)\s*({_NUMS})\s*\]|\(\s*(?:passages?|sources?)\s*({_NUMS})\s*\)|【\s*({_NUMS})\s*】",
+    re.I,
+)
+_MARK_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)")
+_LIST_MARK = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+", re.M)
+_LEAD = re.compile(r"^\s*(?:answer|response)\s*:\s*", re.I)
+_REFUSAL_CORE = " ".join(REFUSAL_PHRASE.lower().rstrip(".").split()[:6])  # "the indexed documents do not contain"
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One turn of a conversation, for condensing a follow-up question."""
+
+    role: Literal["user", "assistant"]
+    text: str
+
+
+@dataclass(frozen=True)
+class Removed:
+    """A sentence the model wrote that the user is not shown, and why."""
+
+    text: str
+    cites: tuple[int, ...]
+    # "no retrieved passage supports it" or "repeats an earlier sentence"; without attribution also
+    # "no citation", "cites no retrieved passage" or "not supported by its passage"
+    reason: str
+
+
+@dataclass(frozen=True)
+class LLMAnswer:
+    """The checked result of one LLM answer; citation numbers refer to `passages`."""
+
+    status: Status
+    raw: str  # the model's text as it arrived
+    drafts: tuple[Draft, ...] = ()  # the sentences as parsed, before checking
+    sentences: tuple[AnswerSentence, ...] = ()  # what the user may see (supported, or marked)
+    spans: dict[int, list[Span]] = field(default_factory=dict)  # citation number -> supporting document spans
+    passages: dict[int, Passage] = field(default_factory=dict)  # the numbering used in the prompt
+    removed: tuple[Removed, ...] = ()
+    attributed: int = 0  # shown sentences cited by the verifier because the model's own citation was missing or wrong
+    reason: str = ""  # why a fallback happened
+
+    @property
+    def text(self) -> str:
+        """The kept sentences with their markers, as `api._render` writes them."""
+        return " ".join(_render(s) for s in self.sentences)
+
+    @property
+    def verified_share(self) -> float:
+        """Supported sentences over all sentences the model wrote (0 when it wrote none)."""
+        supported = sum(s.supported for s in self.sentences)
+        return supported / len(self.drafts) if self.drafts else 0.0
+
+
+def _render(sentence: AnswerSentence) -> str:
+    marks = "".join(f"[{n}]" for n in sentence.citations)
+    flag = "" if sentence.supported else " (unsupported)"
+    return f"{sentence.text} {marks}{flag}".strip()
+
+
+# --- the prompt ---------------------------------------------------------------------------------
+def quote_passage(n: int, passage: Passage) -> str:
+    """One passage as delimited data; tag-like text inside it cannot close or open a passage."""
+    source = html.escape(passage.document.source, quote=True)
+    title = html.escape(passage.document.metadata.title or passage.document.source, quote=True)
+    body = _TAG.sub(lambda m: html.escape(m.group(0), quote=False), passage.chunk.text.strip())
+    return f'<passage n="{n}" source="{source}" title="{title}">\n{body}\n</passage>'
+
+
+def number_passages(passages: Sequence[Passage]) -> dict[int, Passage]:
+    return {n: p for n, p in enumerate(passages, 1)}
+
+
+def evidence_only(passage: Passage) -> Passage:
+    """The passage with its instruction-like sentences blanked out (offsets kept), so that they
+    neither support a claim nor lend it their numbers and names."""
+    chunk = passage.chunk
+    text, kept = chunk.text, []
+    for s, e in chunk.sentences:
+        a, b = s - chunk.start, e - chunk.start
+        if _INSTRUCTION.search(text[a:b]):
+            text = text[:a] + " " * (b - a) + text[b:]
+        else:
+            kept.append((s, e))
+    if len(kept) == len(chunk.sentences):
+        return passage
+    return replace(passage, chunk=replace(chunk, text=text, sentences=tuple(kept)))
+
+
+# --- reading what the model wrote ---------------------------------------------------------------
+def clean_output(text: str) -> str:
+    """Model text made parseable: no reasoning block, no list bullets, markers as `[n]` before the full stop."""
+    text = _THINK.sub("", text)
+    text = _TAG.sub("", text)
+    text = _LEAD.sub("", text.strip())
+    text = _LIST_MARK.sub("", text)
+    text = _PASSAGE_MARK.sub(_as_marker, text)
+    return _MARK_AFTER_STOP.sub(lambda m: m.group(2) + m.group(1), text).strip()
+
+
+def _as_marker(match: re.Match[str]) -> str:
+    numbers = re.findall(r"\d+", next(g for g in match.groups() if g))
+    return "[" + ",".join(numbers) + "]"
+
+
+def is_refusal(text: str) -> bool:
+    """True when the model's answer holds the refusal phrase (its first six words are enough)."""
+    return _REFUSAL_CORE in " ".join(text.lower().split())
+
+
+class LLMAnswerer:
+    """Writes answers with an LLM and keeps only what the cited passages support."""
+
+    def __init__(
+        self,
+        llm: LLM,
+        embedder: Embedder,
+        prompts_dir: Path,
+        *,
+        support_threshold: float = 0.6,
+        unsupported: Unsupported = "remove",
+        attribute: bool = True,
+        where: str = "backend",
+    ) -> None:
+        self.llm = llm
+        self.verifier = CitationVerifier(embedder, support_threshold)
+        self.prompts_dir = prompts_dir
+        self.unsupported = unsupported
+        self.attribute = (
+            attribute  # cite sentences the model left uncited, or cited wrongly, where a passage supports them
+        )
+        self.where = where  # names the backend in error messages, e.g. LLMConfig.describe()
+
+    def prompt(self, question: str, passages: Sequence[Passage]) -> str:
+        quoted = "\n\n".join(quote_passage(n, p) for n, p in number_passages(passages).items())
+        return load_prompt(self.prompts_dir, "answer").render(
+            question=question, passages=quoted or "(no passages)", refusal_phrase=REFUSAL_PHRASE
+        )
+
+    def stream(self, question: str, passages: Sequence[Passage]) -> Iterator[str]:
+        """The model's answer as text deltas; raises `LLMError` when the backend fails."""
+        return stream_text(self.llm, [user_message(self.prompt(question, passages))], self.where)
+
+    def answer(self, question: str, passages: Sequence[Passage]) -> LLMAnswer:
+        """Ask without streaming and check the answer; a failing backend gives a `fallback` with the reason."""
+        try:
+            raw = chat_text(self.llm, [user_message(self.prompt(question, passages))], self.where)
+        except LLMError as exc:
+            log.warning("%s", exc)
+            return LLMAnswer("fallback", "", passages=number_passages(passages), reason=str(exc))
+        return self.finish(passages, raw)
+
+    def stream_answer(self, question: str, passages: Sequence[Passage]) -> Iterator[str | LLMAnswer]:
+        """Text deltas as they arrive, then the checked `LLMAnswer` (a `fallback` if the backend fails)."""
+        parts: list[str] = []
+        try:
+            for delta in self.stream(question, passages):
+                parts.append(delta)
+                yield delta
+        except LLMError as exc:
+            log.warning("%s", exc)
+            yield LLMAnswer("fallback", "".join(parts), passages=number_passages(passages), reason=str(exc))
+            return
+        yield self.finish(passages, "".join(parts))
+
+    def finish(self, passages: Sequence[Passage], raw: str) -> LLMAnswer:
+        """Check a finished answer against the passages it was written from."""
+        numbered = number_passages(passages)
+        text = clean_output(raw)
+        if is_refusal(text):
+            return LLMAnswer("refused", raw, passages=numbered)
+        drafts = parse_answer(text)
+        evidence = {n: evidence_only(p) for n, p in numbered.items()}
+        checked, spans = self.verifier.verify(drafts, evidence)
+        kept: list[AnswerSentence] = []
+        removed: list[Removed] = []
+        attributed = 0
+        for draft, checked_sentence in zip(drafts, checked, strict=True):
+            sentence = checked_sentence
+            if not sentence.supported and self.attribute:
+                sentence = self._attribute(sentence, evidence, spans)
+            if any(_same(sentence.text, k.text) for k in kept):
+                removed.append(Removed(draft.text, draft.cites, "repeats an earlier sentence"))
+            elif sentence.supported or self.unsupported == "mark":
+                kept.append(sentence)
+                attributed += sentence is not checked_sentence and sentence.supported
+            else:
+                removed.append(Removed(draft.text, draft.cites, self._removal_reason(draft, numbered)))
+        result = LLMAnswer("answered", raw, tuple(drafts), tuple(kept), spans, numbered, tuple(removed), attributed)
+        if not any(s.supported for s in kept):
+            reason = "the model wrote nothing" if not drafts else "no sentence of the model's answer is supported"
+            return replace(result, status="fallback", sentences=(), spans={}, reason=reason)
+        return result
+
+    def _attribute(
+        self, sentence: AnswerSentence, evidence: dict[int, Passage], spans: dict[int, list[Span]]
+    ) -> AnswerSentence:
+        """The sentence cited to the retrieved passage that supports it best, or unchanged when none does."""
+        best: tuple[float, int, tuple[Span, ...]] | None = None
+        for n, passage in evidence.items():
+            support = self.verifier.support(sentence.text, passage)
+            if support.supported and (best is None or support.similarity > best[0]):
+                best = (support.similarity, n, support.spans)
+        if best is None:
+            return sentence
+        _, n, found = best
+        known = spans.setdefault(n, [])
+        known.extend(s for s in found if s not in known)
+        return AnswerSentence(sentence.text, (n,), True)
+
+    def _removal_reason(self, draft: Draft, passages: dict[int, Passage]) -> str:
+        if self.attribute:
+            return "no retrieved passage supports it"
+        if not draft.cites:
+            return "no citation"
+        if not any(n in passages for n in draft.cites):
+            return "cites no retrieved passage"
+        return "not supported by its passage"
+
+    # --- follow-up questions -----------------------------------------------------------------
+    def condense(self, history: Sequence[Turn], question: str) -> str:
+        """A follow-up question rewritten to stand alone; the question itself when there is no history,
+        the backend fails, or the rewrite is unusable."""
+        if not history:
+            return question
+        lines = [f"{t.role.capitalize()}: {' '.join(t.text.split())[:_TURN_CHARS]}" for t in history[-_HISTORY_TURNS:]]
+        prompt = load_prompt(self.prompts_dir, "condense").render(history="\n".join(lines), question=question)
+        try:
+            raw = chat_text(self.llm, [user_message(prompt)], self.where)
+        except LLMError as exc:
+            log.warning("%s", exc)
+            return question
+        return _standalone(raw) or question
+
+
+def _same(a: str, b: str) -> bool:
+    return a.lower().split() == b.lower().split()
+
+
+def _standalone(raw: str) -> str:
+    """The first line of a condensing reply, without labels or quotes; empty when unusable."""
+    text = _THINK.sub("", raw)
+    line = next((x.strip() for x in text.splitlines() if x.strip()), "")
+    line = re.sub(r"^(standalone|rewritten)?\s*question\s*:\s*", "", line, flags=re.I).strip().strip("\"'`").strip()
+    return line if 3 <= len(line) <= 1000 else ""

@@ -1,0 +1,185 @@
+"""`assistant` command line: a thin shell over `Assistant`. Heavy imports wait until a command needs them."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from assistant.errors import exit_status
+
+if TYPE_CHECKING:
+    from assistant.api import Assistant
+    from assistant.ingest.indexing import IndexProgress
+    from assistant.models import Answer
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="assistant",
+        description="Answers questions from your biomedical documents, "
+        "with every claim cited to the passage it rests on.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    index = sub.add_parser("index", help="index files and folders (default: the seeds folder)")
+    index.add_argument("paths", nargs="*", type=Path, help="files or folders; folders are synced")
+    index.add_argument("--rebuild", action="store_true", help="drop the index and build it with current settings")
+    remove = sub.add_parser("remove", help="remove a document by id, path or file name")
+    remove.add_argument("target")
+    ask = sub.add_parser("ask", help="ask a question")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.add_argument("--top-k", type=int, default=None, help="passages to retrieve")
+    ask.add_argument("--mode", choices=["extractive", "llm"], default=None, help="override ASSISTANT_ANSWER__MODE")
+    sub.add_parser("doctor", help="check the answer mode, the LLM backend (does it answer?) and the index")
+    sub.add_parser("documents", help="list the indexed documents")
+    settings = sub.add_parser("settings", help="list every setting with its environment variable and default")
+    settings.add_argument("--markdown", action="store_true", help="as the README's markdown table")
+    evaluate = sub.add_parser("eval", help="run a gold question set on a fresh temporary index and write a report")
+    evaluate.add_argument(
+        "suite",
+        choices=["seeds", "retrieval"],
+        help="seeds: the gold set eval/gold/seeds.jsonl; retrieval: SciFact/PubMedQA (see `eval retrieval --help`)",
+    )
+    # The modes of assistant.evaluation.seeds.MODES, spelled out so that --help stays free of imports.
+    evaluate.add_argument("--mode", choices=["extractive", "llm"], default="extractive", help="how answers are written")
+    evaluate.add_argument("--json", action="store_true", help='print {"n", "metrics", "failures"} as one JSON object')
+    serve = sub.add_parser("serve", help="serve the chat page (and REST API)")
+    serve.add_argument("--host", default=None)
+    serve.add_argument("--port", type=int, default=None)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:2] == ["eval", "retrieval"]:  # its own flags (--dataset, --limit ...), parsed by its own parser
+        from assistant.evaluation.retrieval.cli import main as retrieval_main
+
+        return retrieval_main(argv[2:])
+    args = _parser().parse_args(argv)
+    return exit_status(lambda: _run(args))
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "settings":
+        from assistant.settings import settings_table
+
+        if args.markdown:
+            print("| Variable | Type | Default | What it does |\n|---|---|---|---|")
+        for env, typ, default, text in settings_table():
+            print(f"| `{env}` | {typ} | `{default}` | {text} |" if args.markdown else f"{env}={default}  {text}")
+        return 0
+    if args.command == "serve":
+        from assistant.app.server import serve
+
+        serve(host=args.host, port=args.port)
+        return 0
+    if args.command == "eval":
+        return _eval(args)
+    if args.command == "doctor":
+        from assistant.app.doctor import doctor
+
+        return doctor()
+    assistant = _assistant(
+        index_seeds=args.command not in {"index", "remove"}, rebuild=args.command == "index" and args.rebuild
+    )
+    if args.command == "index":
+        return _index(assistant, args)
+    if args.command == "remove":
+        print(f"removed {assistant.remove(args.target)}")
+        return 0
+    if args.command == "documents":
+        for r in assistant.documents():
+            print(f"{r.doc_id}  {r.source}  {r.n_chunks} chunks  {r.indexed_at}  {r.metadata.title}")
+        return 0
+    answer = assistant.ask(args.question, top_k=args.top_k, mode=args.mode)
+    print(json.dumps(answer.to_json(), ensure_ascii=False) if args.json else _format(answer))
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    if args.mode == "llm":
+        _check_eval_llm()
+    from assistant.evaluation.report import build_report, text_summary, write_report
+    from assistant.evaluation.seeds import run_eval
+
+    report = build_report(run_eval(args.suite, args.mode, progress=lambda msg: print(msg, file=sys.stderr)))
+    for path in write_report(report):
+        print(f"wrote {path}", file=sys.stderr)
+    print(json.dumps(report.summary(), ensure_ascii=False) if args.json else text_summary(report))
+    return 0
+
+
+def _check_eval_llm() -> None:
+    """An llm eval whose LLM is missing or down would score the extractive fallback: refuse it at once."""
+    from assistant.answer.llm.backends import LLMConfig, check_llm, is_configured
+    from assistant.errors import InputError
+    from assistant.settings import load_settings
+
+    settings = load_settings()
+    if not is_configured(settings):
+        raise InputError(
+            "--mode llm needs an LLM backend and none is configured: set ASSISTANT_LLM__BACKEND and its "
+            "ASSISTANT_LLM__BASE_URL/MODEL or MODEL_PATH (`assistant doctor` checks them)"
+        )
+    ok, message = check_llm(LLMConfig.from_settings(settings.llm))
+    if not ok:
+        raise InputError(f"--mode llm: the LLM does not answer: {message}")
+
+
+def _assistant(index_seeds: bool, rebuild: bool) -> Assistant:
+    from assistant.api import Assistant
+
+    return Assistant(index_seeds=index_seeds, rebuild=rebuild)
+
+
+def _index(assistant: Assistant, args: argparse.Namespace) -> int:
+    paths = args.paths or [assistant.settings.paths.seeds_dir]
+    with _ProgressBar() as bar:
+        report = assistant.index(paths, progress=bar.update)
+    for note in report.skipped:
+        print(f"skipped {note}", file=sys.stderr)
+    print(report.summary())
+    return 0
+
+
+class _ProgressBar:
+    """Files, documents, chunks embedded and ETA on stderr, drawn by tqdm (plain lines when not a terminal)."""
+
+    def __init__(self) -> None:
+        from tqdm import tqdm
+
+        self._bar = tqdm(total=0, unit="file", file=sys.stderr, dynamic_ncols=True, disable=None)
+
+    def update(self, event: IndexProgress) -> None:
+        self._bar.total = event.total
+        self._bar.n = event.done
+        self._bar.set_postfix_str(f"{event.documents} docs, {event.chunks} chunks embedded, {event.current}"[:80])
+        if self._bar.disable and event.done < event.total:
+            print(event, file=sys.stderr)
+
+    def __enter__(self) -> _ProgressBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.close()
+
+
+def _format(answer: Answer) -> str:
+    lines = [answer.text, ""]
+    if answer.notice:
+        lines[1:1] = ["", f"Note: {answer.notice}"]
+    if answer.citations:
+        lines.append("Sources:")
+    for c in answer.citations:
+        venue = ", ".join(x for x in (c.journal, str(c.year or "")) if x)
+        lines.append(f"[{c.n}] {c.title} ({c.source}{'; ' + venue if venue else ''})")
+        for start, end in c.support:
+            lines.append(f'    "{c.text[start - c.start : end - c.start]}"')
+    return "\n".join(lines).rstrip()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,201 @@
+"""Turn HTML and Markdown into plain text with paragraph breaks, before cleaning.
+
+Only the standard library is used: `html.parser` for HTML and line-based rules for Markdown.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+from assistant.ingest.documents.metadata import normalise_pages, year_of
+from assistant.models import DocumentMetadata
+
+# Page chrome and non-text elements: their text is never article content.
+_SKIP_TAGS = frozenset(
+    {"script", "style", "nav", "header", "footer", "aside", "form", "noscript", "template", "svg", "iframe", "button"}
+)
+_BLOCK_TAGS = frozenset(
+    {
+        "p",
+        "div",
+        "section",
+        "article",
+        "main",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "li",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "table",
+        "tr",
+        "blockquote",
+        "pre",
+        "hr",
+        "figure",
+        "figcaption",
+        "caption",
+        "address",
+        "details",
+        "summary",
+    }
+)
+_VOID_TAGS = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"})
+_CELL_TAGS = frozenset({"td", "th"})
+
+
+class _HtmlText(HTMLParser):
+    """Collects visible text (block elements as paragraph breaks), <title>, the first <h1> and meta tags."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.meta: dict[str, list[str]] = {}
+        self.title = ""
+        self.h1 = ""
+        self._skipping: list[tuple[str, bool]] = []  # open non-void elements: (tag, starts a skipped region)
+        self._skip_depth = 0
+        self._content_depth = 0  # open <article>/<main>: a <header> inside them holds the article's title
+        self._in_title = False
+        self._h1_open = False
+        self._pre_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "meta":
+            self._meta(dict(attrs))
+        if tag in _VOID_TAGS:
+            self.parts.append("\n" if tag == "br" else "\n\n" if tag == "hr" else "")
+            return
+        skip = tag in _SKIP_TAGS and not (tag == "header" and self._content_depth)
+        self._skipping.append((tag, skip))
+        self._skip_depth += skip
+        self._content_depth += tag in ("article", "main")
+        self._in_title = self._in_title or tag == "title"
+        self._h1_open = self._h1_open or (tag == "h1" and not self.h1)
+        self._pre_depth += tag == "pre"
+        self.parts.append("\n\n" if tag in _BLOCK_TAGS else " " if tag in _CELL_TAGS else "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _VOID_TAGS or all(open_tag != tag for open_tag, _ in self._skipping):
+            return  # stray end tag
+        while self._skipping:  # close implicitly closed children too (<p> without </p>)
+            open_tag, skip = self._skipping.pop()
+            self._skip_depth -= skip
+            self._content_depth -= open_tag in ("article", "main")
+            self._pre_depth -= open_tag == "pre"
+            if open_tag == tag:
+                break
+        self._in_title = self._in_title and tag != "title"
+        self._h1_open = self._h1_open and tag != "h1"
+        self.parts.append("\n\n" if tag in _BLOCK_TAGS else "")
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title += data
+            return
+        if self._skip_depth:
+            return
+        text = data if self._pre_depth else re.sub(r"\s+", " ", data)
+        if self._h1_open:
+            self.h1 += text
+        self.parts.append(text)
+
+    def _meta(self, attrs: dict[str, str | None]) -> None:
+        name = (attrs.get("name") or attrs.get("property") or "").strip().lower()
+        content = (attrs.get("content") or "").strip()
+        if name and content:
+            self.meta.setdefault(name, []).append(content)
+
+
+def _first(meta: dict[str, list[str]], *names: str) -> str:
+    return next((meta[name][0] for name in names if meta.get(name)), "")
+
+
+def _person(name: str) -> str:
+    # citation_author is often "Last, First"; print it as "First Last".
+    last, comma, first = name.partition(",")
+    return f"{first.strip()} {last.strip()}" if comma and first.strip() else name.strip()
+
+
+def _html_metadata(parser: _HtmlText) -> DocumentMetadata:
+    meta = parser.meta
+    authors = meta.get("citation_author") or meta.get("dc.creator") or []
+    published = _first(meta, "citation_publication_date", "citation_date", "dc.date", "dc.date.issued")
+    first_page, last_page = _first(meta, "citation_firstpage"), _first(meta, "citation_lastpage")
+    journal = _first(meta, "citation_journal_title", "dc.source")
+    title = _first(meta, "citation_title", "dc.title") or parser.h1 or parser.title
+    return DocumentMetadata(
+        title=re.sub(r"\s+", " ", title).strip(),
+        authors=tuple(_person(a) for a in authors if a.strip()),
+        journal="" if journal.startswith(("http://", "https://")) else journal,
+        year=year_of(published),
+        pages=normalise_pages("-".join(p for p in (first_page, last_page) if p)),
+        published=published,
+    )
+
+
+def html_to_text(html: str) -> tuple[str, DocumentMetadata]:
+    """Visible text of an HTML page (paragraph breaks kept) and the metadata in its head."""
+    parser = _HtmlText()
+    parser.feed(html)
+    parser.close()
+    return "".join(parser.parts), _html_metadata(parser)
+
+
+_FENCE = re.compile(r"\s*(```|~~~)")
+_ATX_HEADING = re.compile(r"\s{0,3}(#{1,6})\s+(.*?)(?:\s+#+)?\s*")
+_RULE_OR_UNDERLINE = re.compile(r"\s{0,3}(?:[-=_*]\s*){3,}")
+_REF_DEFINITION = re.compile(r"\s{0,3}\[[^\]]+\]:\s*\S+.*")
+_LIST_ITEM = re.compile(r"^(\s*)[*+-]\s+")
+_INLINE_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"!\[[^\]]*\]\([^)]*\)|!\[[^\]]*\]\[[^\]]*\]"), ""),  # images carry no text
+    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # [text](url) -> text
+    (re.compile(r"\[([^\]]+)\]\[[^\]]*\]"), r"\1"),  # [text][ref] -> text
+    (re.compile(r"<(https?://[^>\s]+)>"), r"\1"),  # autolinks
+    (re.compile(r"`([^`]+)`"), r"\1"),  # inline code keeps its text
+    (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),  # strong
+    (re.compile(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])"), r"\1"),  # *emphasis*
+    (re.compile(r"(?<!\w)_(?=\S)(.+?)(?<=\S)_(?!\w)"), r"\1"),  # _emphasis_ (not snake_case)
+    (re.compile(r"~~(?=\S)(.+?)(?<=\S)~~"), r"\1"),  # strikethrough
+    (re.compile(r"\\([\\`*_{}\[\]()#+\-.!>|~])"), r"\1"),  # backslash escapes
+)
+
+
+def _inline(line: str) -> str:
+    for pattern, replacement in _INLINE_RULES:
+        line = pattern.sub(replacement, line)
+    return line
+
+
+def markdown_to_text(markdown: str) -> tuple[str, str]:
+    """Plain text of a Markdown document (paragraphs kept, markup removed) and its first "# " heading."""
+    out: list[str] = []
+    title = ""
+    in_fence = False
+    for line in markdown.split("\n"):
+        if _FENCE.match(line):
+            in_fence = not in_fence  # fence lines go; code inside is kept as text
+            continue
+        if in_fence:
+            out.append(line)
+            continue
+        heading = _ATX_HEADING.fullmatch(line)
+        if heading:
+            text = _inline(heading.group(2))
+            title = title or (text if heading.group(1) == "#" else "")
+            out.extend(["", text, ""])  # a heading is a paragraph of its own
+        elif _RULE_OR_UNDERLINE.fullmatch(line):
+            if line.strip().startswith("=") and out and out[-1].strip() and not title:
+                title = out[-1].strip()  # setext level-1 heading: the line above is the title
+            out.append("")
+        elif not _REF_DEFINITION.fullmatch(line):
+            line = re.sub(r"^\s{0,3}(?:>\s?)+", "", line)  # blockquote markers
+            out.append(_inline(_LIST_ITEM.sub(r"\1- ", line, count=1)))
+    return "\n".join(out), title

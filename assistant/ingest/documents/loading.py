@@ -1,0 +1,82 @@
+"""Read a file into cleaned `Document`s by its format, refusing inputs that cannot be indexed with a clear message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assistant.errors import DocumentError
+from assistant.ingest.documents.cleaning import clean_text
+from assistant.ingest.documents.files import (
+    MAX_FILE_BYTES,
+    SUPPORTED_SUFFIXES,
+    decode_text,
+    document_id,
+    read_bytes,
+    with_title,
+)
+from assistant.ingest.documents.formats import html_to_text, markdown_to_text
+from assistant.ingest.documents.jsonl import parse_jsonl
+from assistant.ingest.documents.medline import is_medline, parse_medline
+from assistant.ingest.documents.metadata import extract_metadata, merge_metadata, split_front_matter, strip_author_line
+from assistant.ingest.documents.pdf import parse_pdf
+from assistant.ingest.documents.pubmed import parse_pubmed_xml
+from assistant.models import Document, DocumentMetadata
+
+__all__ = ["MAX_FILE_BYTES", "SUPPORTED_SUFFIXES", "document_id", "load_document", "load_documents"]
+
+
+def _to_plain(text: str, suffix: str) -> tuple[str, str, DocumentMetadata]:
+    """(plain text to clean, raw text for metadata rules, metadata the format itself states)."""
+    if suffix in (".html", ".htm"):
+        plain, stated = html_to_text(text)
+        return plain, plain, stated
+    front, body = split_front_matter(text)
+    front_block = text[: len(text) - len(body)]  # kept for extract_metadata, which reads front matter itself
+    if suffix in (".md", ".markdown"):
+        body, title = markdown_to_text(body)
+        # Front matter outranks the "# " heading; extract_metadata applies it.
+        return body, front_block + body, DocumentMetadata(title="" if "title" in front else title)
+    return body, text, DocumentMetadata()
+
+
+def _text_document(path: Path, data: bytes, text: str, source: str) -> Document:
+    plain, raw_for_metadata, stated = _to_plain(text, path.suffix.lower())
+    cleaned = clean_text(plain)
+    metadata = merge_metadata(stated, extract_metadata(raw_for_metadata, cleaned))
+    cleaned = strip_author_line(cleaned, metadata.authors)
+    if not cleaned:
+        raise DocumentError(f"{path} has no article text (only page boilerplate or metadata)")
+    return Document(
+        doc_id=document_id(data),
+        source=source,
+        text=with_title(cleaned, metadata.title),
+        metadata=metadata,
+    )
+
+
+def load_documents(path: Path, source: str | None = None) -> list[Document]:
+    """Every document a file holds: one for a text page or a PDF; one per record for collections
+    (PubMed XML, MEDLINE .nbib/.txt exports, JSONL). Raises DocumentError with a one-line message
+    naming the file; a collection with one bad record is refused whole, so it is never half indexed."""
+    path = Path(path)
+    data = read_bytes(path)
+    name = Path(source).name if source else path.name
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        return [parse_pdf(path, data, name)]
+    text = decode_text(path, data)
+    if suffix == ".xml":
+        return parse_pubmed_xml(path, text, name)
+    if suffix == ".jsonl":
+        return parse_jsonl(path, text, name)
+    if suffix == ".nbib" or (suffix == ".txt" and is_medline(text)):
+        return parse_medline(path, text, name)
+    return [_text_document(path, data, text, name)]
+
+
+def load_document(path: Path, source: str | None = None) -> Document:
+    """The one document of a file; a collection file holding several must go through `load_documents`."""
+    documents = load_documents(path, source)
+    if len(documents) != 1:
+        raise DocumentError(f"{path} holds {len(documents)} documents; load it with load_documents")
+    return documents[0]

@@ -1,0 +1,337 @@
+"""The persistent Chroma index: chunk vectors, the sentence vectors of each document, and a catalog of
+committed documents.
+
+Crash safety: a document is written as catalog `pending` -> its chunks and sentence vectors -> catalog `ready`.
+Readers only see chunks of `ready` documents, and a writer first deletes the chunks of any
+`pending` document, so a kill at any moment never shows half a document and the next run redoes it.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from assistant.errors import IndexMismatchError, StoreError
+from assistant.models import Chunk, Document, DocumentMetadata, DocumentRecord
+from assistant.settings import Settings
+from assistant.store.embeddings import SentenceVectors
+from assistant.text.aliases import ALIAS_RULES, find_aliases
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+    from chromadb.api.models.Collection import Collection
+    from llama_index.core.schema import BaseNode, TextNode
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+_PAGE = 2000  # records per Chroma get/add call; well under Chroma's max batch size
+# Catalog records carry no meaning in vector space, but Chroma requires a vector per record.
+_CATALOG_VECTOR: list[Sequence[float]] = [[1.0]]
+_GENERATION = "~generation"  # catalog record (no status) whose value changes on every commit
+# Metadata kept on every chunk node; only `title` joins the text that is embedded and BM25-indexed.
+_NODE_ONLY_KEYS = ["doc_id", "source", "chunk_index", "start", "end", "sentences", "n_tokens", "page"]
+
+
+def _client(settings: Settings) -> ClientAPI:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
+    url = settings.store.chroma_url
+    try:
+        if url:
+            parsed = urlparse(url)
+            return chromadb.HttpClient(
+                host=parsed.hostname or "127.0.0.1",
+                port=parsed.port or 8000,
+                ssl=parsed.scheme == "https",
+                settings=chroma_settings,
+            )
+        settings.paths.index_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(settings.paths.index_dir), settings=chroma_settings)
+    except Exception as exc:  # chromadb raises many types for an unreachable server or a bad folder
+        where = url or settings.paths.index_dir
+        raise StoreError(f"cannot open the Chroma index at {where}: {exc}") from exc
+
+
+class Store:
+    """Chunk vectors and the document catalog of one index."""
+
+    def __init__(self, settings: Settings, *, reset: bool = False) -> None:
+        """Open (creating if needed) the index; `reset` first drops it, whatever settings built it."""
+        self.settings = settings
+        self.client = _client(settings)
+        name = settings.store.collection
+        self._names = (name, f"{name}-catalog", f"{name}-sentences")
+        if reset:
+            self._drop()
+        self.chunks, self.catalog, self.sentences = self._open()
+
+    def _open(self) -> tuple[Collection, Collection, Collection]:
+        shape = self.settings.index_shape()
+        meta: dict[str, Any] = {"fingerprint": self.settings.index_fingerprint(), "shape": json.dumps(shape)}
+        cols = []
+        for name in self._names:
+            col = self.client.get_or_create_collection(
+                name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}, metadata=meta
+            )
+            found = (col.metadata or {}).get("fingerprint")
+            if found != meta["fingerprint"]:
+                raise IndexMismatchError(self._mismatch(col.metadata or {}, shape))
+            cols.append(col)
+        return cols[0], cols[1], cols[2]
+
+    def _mismatch(self, found: dict[str, Any], shape: dict[str, object]) -> str:
+        old = json.loads(str(found.get("shape", "{}")))
+        diff = ", ".join(f"{k}: {old.get(k)!r} -> {v!r}" for k, v in shape.items() if old.get(k) != v)
+        return (
+            f"the index at {self.settings.store.chroma_url or self.settings.paths.index_dir} was built with "
+            f"other settings ({diff or 'unknown'}); run `assistant index --rebuild` to rebuild it"
+        )
+
+    def _drop(self) -> None:
+        existing = {c.name for c in self.client.list_collections()}
+        for name in self._names:
+            if name in existing:
+                self.client.delete_collection(name)
+
+    # --- catalog -------------------------------------------------------------------------
+    def records(self, status: str = "ready") -> list[DocumentRecord]:
+        return sorted((_record(m) for _, m in self._catalog(status)), key=lambda r: r.source)
+
+    def _catalog(self, status: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        """(doc id, metadata) of the catalog rows with this status, a page at a time: one read of tens of
+        thousands of rows overflows SQLite's limit on query variables inside Chroma."""
+        offset = 0
+        while True:
+            got = self.catalog.get(where={"status": status}, include=["metadatas"], limit=_PAGE, offset=offset)
+            yield from zip(got["ids"], got["metadatas"] or [], strict=True)
+            if len(got["ids"]) < _PAGE:
+                return
+            offset += _PAGE
+
+    def record(self, doc_id: str) -> DocumentRecord | None:
+        got = self.catalog.get(ids=[doc_id], include=["metadatas"])
+        metas = got["metadatas"] or []
+        return _record(metas[0]) if metas and metas[0].get("status") == "ready" else None
+
+    def learned_aliases(self) -> tuple[list[tuple[str, str]], set[str]]:
+        """(alias pairs stored with committed documents, ids of documents whose aliases are missing or stale).
+
+        Aliases are extracted once, when a document is written; documents written by an older version
+        of the alias rules are returned as stale so that the reader can extract theirs from the chunks.
+        """
+        pairs: list[tuple[str, str]] = []
+        stale: set[str] = set()
+        for _, m in self._catalog("ready"):
+            stored = json.loads(str(m.get("aliases") or "{}"))
+            if stored.get("rules") != ALIAS_RULES:
+                stale.add(str(m["doc_id"]))
+                continue
+            pairs += [(str(long), str(short)) for long, short in stored["pairs"]]
+        return pairs, stale
+
+    def paths(self) -> dict[str, set[str]]:
+        """Absolute source path -> doc ids of the committed documents read from it (one file may hold many)."""
+        by_path: dict[str, set[str]] = {}
+        for _, m in self._catalog("ready"):
+            if m.get("path"):
+                by_path.setdefault(str(m["path"]), set()).add(str(m["doc_id"]))
+        return by_path
+
+    def generation(self) -> str:
+        """A token that changes whenever a document is committed or deleted (cheap staleness check)."""
+        got = self.catalog.get(ids=[_GENERATION], include=["metadatas"])
+        metas = got["metadatas"] or []
+        return str(metas[0]["value"]) if metas else ""
+
+    def _touch(self) -> None:
+        meta: dict[str, Any] = {"value": uuid.uuid4().hex}
+        self.catalog.upsert(ids=[_GENERATION], embeddings=_CATALOG_VECTOR, metadatas=[meta])
+
+    def ready_ids(self) -> set[str]:
+        return {doc_id for doc_id, _ in self._catalog("ready")}
+
+    # --- writing ---------------------------------------------------------------------------
+    def recover(self) -> list[str]:
+        """Delete the chunks of documents whose writing was interrupted; returns their ids."""
+        pending = [doc_id for doc_id, _ in self._catalog("pending")]
+        for i in range(0, len(pending), _PAGE):
+            self.chunks.delete(where=_doc_ids_in(pending[i : i + _PAGE]))
+            self.sentences.delete(ids=pending[i : i + _PAGE])
+            self.catalog.delete(ids=pending[i : i + _PAGE])
+        return pending
+
+    def write(
+        self, doc: Document, path: str, nodes: Sequence[BaseNode], sentences: SentenceVectors | None = None
+    ) -> DocumentRecord:
+        """Write one document's embedded nodes; it becomes visible only when all are stored."""
+        return self.write_many([(doc, path, nodes)], {doc.doc_id: sentences} if sentences else {})[0]
+
+    def write_many(
+        self,
+        items: Sequence[tuple[Document, str, Sequence[BaseNode]]],
+        sentences: Mapping[str, SentenceVectors] | None = None,
+    ) -> list[DocumentRecord]:
+        """Write several documents (and the sentence vectors of those in `sentences`) in a few Chroma calls;
+        all become visible together, once all are stored."""
+        if not items:
+            return []
+        ids = [doc.doc_id for doc, _, _ in items]
+        metas: list[Any] = [_catalog_meta(doc, path, len(nodes), "pending") for doc, path, nodes in items]
+        self.catalog.upsert(ids=ids, embeddings=_CATALOG_VECTOR * len(ids), metadatas=metas)
+        self.chunks.delete(where=_doc_ids_in(ids))  # leftovers of an earlier attempt
+        self.sentences.delete(ids=ids)
+        self.vector_store().add([node for _, _, nodes in items for node in nodes])
+        written = set(ids)
+        vectors = {doc_id: v for doc_id, v in (sentences or {}).items() if doc_id in written}
+        if vectors:
+            sentence_metas: list[Any] = [_sentence_meta(v) for v in vectors.values()]
+            self.sentences.add(ids=list(vectors), embeddings=_CATALOG_VECTOR * len(vectors), metadatas=sentence_metas)
+        for meta in metas:
+            meta["status"] = "ready"
+        self.catalog.upsert(ids=ids, embeddings=_CATALOG_VECTOR * len(ids), metadatas=metas)
+        self._touch()
+        return [_record(meta) for meta in metas]
+
+    def delete(self, doc_id: str) -> None:
+        """Hide the document first (catalog), then drop its chunks."""
+        self.catalog.delete(ids=[doc_id])
+        self._touch()
+        self.chunks.delete(where={"doc_id": doc_id})
+        self.sentences.delete(ids=[doc_id])
+
+    def sentence_vectors(self, doc_ids: Sequence[str]) -> dict[str, SentenceVectors]:
+        """The stored sentence vectors of these documents (those indexed without any are left out)."""
+        got = self.sentences.get(ids=list(dict.fromkeys(doc_ids)), include=["metadatas"])
+        return {doc_id: _sentence_vectors(m) for doc_id, m in zip(got["ids"], got["metadatas"] or [], strict=True)}
+
+    # --- reading ---------------------------------------------------------------------------
+    def vector_store(self) -> ChromaVectorStore:
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        return ChromaVectorStore(chroma_collection=self.chunks)
+
+    def iter_nodes(self) -> Iterator[BaseNode]:
+        """Every chunk node of committed documents, read back from Chroma (for BM25)."""
+        from llama_index.core.vector_stores.utils import metadata_dict_to_node
+
+        ready = self.ready_ids()
+        offset = 0
+        while True:
+            got = self.chunks.get(include=["metadatas", "documents"], limit=_PAGE, offset=offset)
+            for meta, text in zip(got["metadatas"] or [], got["documents"] or [], strict=True):
+                if meta.get("doc_id") in ready:
+                    yield metadata_dict_to_node(dict(meta), text=text)
+            if len(got["ids"]) < _PAGE:
+                return
+            offset += _PAGE
+
+    def chunk_count(self) -> int:
+        return self.chunks.count()
+
+
+def _doc_ids_in(ids: Sequence[str]) -> Any:
+    """A Chroma filter for the chunks of these documents."""
+    return {"doc_id": {"$in": list(ids)}}
+
+
+def make_node(doc: Document, chunk: Chunk) -> TextNode:
+    """The LlamaIndex node stored for a chunk: text, title for retrieval, spans for citations."""
+    from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+
+    # LlamaIndex writes the source document's id into the stored `doc_id` field, so it must be ours.
+    return TextNode(
+        relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=doc.doc_id)},
+        id_=chunk.chunk_id,
+        text=chunk.text,
+        metadata={
+            "title": doc.title,
+            "doc_id": doc.doc_id,
+            "source": doc.source,
+            "chunk_index": chunk.index,
+            "start": chunk.start,
+            "end": chunk.end,
+            "sentences": json.dumps(chunk.sentences),
+            "n_tokens": chunk.n_tokens,
+            "page": chunk.page or 0,
+        },
+        excluded_embed_metadata_keys=list(_NODE_ONLY_KEYS),
+        excluded_llm_metadata_keys=list(_NODE_ONLY_KEYS),
+        start_char_idx=chunk.start,
+        end_char_idx=chunk.end,
+    )
+
+
+def node_to_chunk(node: Any) -> Chunk:
+    meta = node.metadata
+    return Chunk(
+        chunk_id=node.node_id,
+        doc_id=str(meta["doc_id"]),
+        index=int(meta["chunk_index"]),
+        text=node.get_content(),
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        sentences=tuple((int(s), int(e)) for s, e in json.loads(meta["sentences"])),
+        n_tokens=int(meta["n_tokens"]),
+        page=int(meta.get("page") or 0) or None,
+    )
+
+
+def _catalog_meta(doc: Document, path: str, n_chunks: int, status: str) -> dict[str, Any]:
+    m = doc.metadata
+    return {
+        "doc_id": doc.doc_id,
+        "source": doc.source,
+        "path": path,
+        "title": doc.title,
+        "authors": json.dumps(list(m.authors)),
+        "journal": m.journal,
+        "year": m.year or 0,
+        "pages": m.pages,
+        "published": m.published,
+        "n_chunks": n_chunks,
+        "indexed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "status": status,
+        # Learned here, once per document, so that opening the index does not re-read every chunk for them.
+        "aliases": json.dumps({"rules": ALIAS_RULES, "pairs": sorted(set(find_aliases(doc.text)))}),
+    }
+
+
+def _sentence_meta(vectors: SentenceVectors) -> dict[str, Any]:
+    """Float16 is plenty for cosines compared at two decimals, and halves what each document stores."""
+    packed = np.ascontiguousarray(vectors.vectors, dtype=np.float16).tobytes()
+    return {
+        "spans": json.dumps([list(span) for span in vectors.spans]),
+        "dim": int(vectors.vectors.shape[1]) if len(vectors.spans) else 0,
+        "vectors": base64.b64encode(packed).decode("ascii"),
+    }
+
+
+def _sentence_vectors(meta: Mapping[str, Any]) -> SentenceVectors:
+    spans = tuple((int(s), int(e)) for s, e in json.loads(str(meta["spans"])))
+    raw = np.frombuffer(base64.b64decode(str(meta["vectors"])), dtype=np.float16)
+    return SentenceVectors(spans, raw.astype(np.float32).reshape(len(spans), int(meta["dim"]) or 0))
+
+
+def _record(meta: Any) -> DocumentRecord:
+    return DocumentRecord(
+        doc_id=str(meta["doc_id"]),
+        source=str(meta["source"]),
+        metadata=DocumentMetadata(
+            title=str(meta["title"]),
+            authors=tuple(json.loads(str(meta["authors"]))),
+            journal=str(meta["journal"]),
+            year=int(meta["year"]) or None,
+            pages=str(meta["pages"]),
+            published=str(meta["published"]),
+        ),
+        n_chunks=int(meta["n_chunks"]),
+        indexed_at=str(meta["indexed_at"]),
+    )

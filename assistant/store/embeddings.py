@@ -1,0 +1,122 @@
+"""Sentence-transformers embeddings, loaded lazily, batched, normalised, never downloaded."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from importlib.util import find_spec
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from assistant.errors import AssistantError
+from assistant.models import Span
+from assistant.settings import EmbeddingSettings
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+Matrix = np.ndarray[Any, np.dtype[np.float32]]
+
+
+@dataclass(frozen=True)
+class SentenceVectors:
+    """The unit vector of each sentence of one document, by the sentence's span in `Document.text`."""
+
+    spans: tuple[Span, ...]
+    vectors: Matrix  # one row per span
+
+    def lookup(self) -> dict[Span, Matrix]:
+        return dict(zip(self.spans, self.vectors, strict=True))
+
+
+def resolve_model_path(name: str) -> str:
+    """A packaged model (a PyPI package holding `model/`) resolves to its folder; anything else is kept."""
+    spec = find_spec(name.replace("-", "_")) if name.replace("-", "_").isidentifier() else None
+    if spec is not None and spec.origin is not None:
+        folder = Path(spec.origin).parent / "model"
+        if (folder / "modules.json").is_file():
+            return str(folder)
+    return name
+
+
+def set_torch_threads(threads: int) -> None:
+    import torch
+
+    torch.set_num_threads(threads or os.cpu_count() or 1)
+
+
+class Embedder:
+    """Encodes texts to unit vectors. The model loads on first use (torch import costs ~10 s)."""
+
+    def __init__(self, settings: EmbeddingSettings, cache_size: int = 2048) -> None:
+        self.settings = settings
+        self._model: SentenceTransformer | None = None
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[str, Matrix] = OrderedDict()
+        self._cache_size = cache_size
+        self.encoded = 0  # texts actually run through the model; tests use it to prove nothing was re-embedded
+
+    @property
+    def model(self) -> SentenceTransformer:
+        with self._lock:
+            if self._model is None:
+                self._model = self._load()
+            return self._model
+
+    def _load(self) -> SentenceTransformer:
+        set_torch_threads(self.settings.threads)
+        from sentence_transformers import SentenceTransformer
+
+        path = resolve_model_path(self.settings.model)
+        try:
+            return SentenceTransformer(path, device=self.settings.device, local_files_only=True)
+        except (OSError, ValueError) as exc:
+            raise AssistantError(
+                f"cannot load embedding model {self.settings.model!r} from local files ({exc.__class__.__name__}); "
+                "give a local path in ASSISTANT_EMBEDDING__MODEL or install the package that ships it"
+            ) from exc
+
+    @property
+    def dimension(self) -> int:
+        model = self.model
+        # sentence-transformers 6 renamed the method; keep working on 5.x too.
+        getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        dim = getter()
+        assert dim is not None
+        return int(dim)
+
+    def embed(self, texts: list[str]) -> Matrix:
+        """Unit-normalised float32 vectors, one row per text, in input order."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        self.encoded += len(texts)
+        vectors = self.model.encode(
+            texts,
+            batch_size=self.settings.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def forget(self) -> None:
+        """Drop the remembered texts (benchmarks time questions from cold)."""
+        self._cache.clear()
+
+    def embed_cached(self, texts: list[str]) -> Matrix:
+        """Like `embed`, but remembers recent texts (questions and answer sentences repeat)."""
+        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if missing:
+            for text, vector in zip(missing, self.embed(missing), strict=True):
+                self._cache[text] = vector
+        rows = []
+        for text in texts:
+            self._cache.move_to_end(text)
+            rows.append(self._cache[text])
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return np.vstack(rows) if rows else np.zeros((0, self.dimension), dtype=np.float32)

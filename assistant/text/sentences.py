@@ -1,0 +1,51 @@
+"""Sentence spans of cleaned text: shared by chunking (ingest) and by the answer step."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.models import Span
+
+# Words that end in a period without ending a sentence (lower-cased, without the period).
+_ABBREVIATIONS = frozenset(
+    "prof dr mr mrs ms st no vs e.g i.e al fig figs ref refs approx ca cf etc inc ltd jr sr dept univ vol"
+    " jan feb mar apr jun jul aug sep sept oct nov dec".split()
+)
+# A boundary: terminal punctuation, optional closing quotes/brackets, whitespace, then a likely sentence start.
+_BOUNDARY = re.compile(r"[.!?][\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
+_PARAGRAPH = re.compile(r"[^\n]+")
+
+
+def split_sentences(text: str, offset: int = 0) -> list[Span]:
+    """Sentence spans of `text` (shifted by `offset`). Each line (paragraph) ends a sentence."""
+    spans: list[Span] = []
+    for para in _PARAGRAPH.finditer(text):
+        start = para.start()
+        for match in _BOUNDARY.finditer(para.group()):
+            end = para.start() + match.start() + 1
+            if _is_abbreviation(text, start, end):
+                continue
+            end = para.start() + match.end()
+            spans.append(trimmed(text, start, end, offset))
+            start = end
+        if start < para.end():
+            spans.append(trimmed(text, start, para.end(), offset))
+    return [s for s in spans if s[1] > s[0]]
+
+
+def _is_abbreviation(text: str, start: int, period_end: int) -> bool:
+    """True when the period at `period_end - 1` closes an abbreviation or an initial."""
+    if text[period_end - 1] != ".":
+        return False
+    word = text[start : period_end - 1].rsplit(None, 1)[-1] if text[start : period_end - 1].strip() else ""
+    word = word.lstrip("(\"'").lower()
+    return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
+
+
+def trimmed(text: str, start: int, end: int, offset: int = 0) -> Span:
+    """The span without its leading and trailing whitespace, shifted by `offset`."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (start + offset, end + offset)
