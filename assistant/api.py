@@ -10,21 +10,18 @@ from pathlib import Path
 
 from assistant.answer.extractive import ExtractiveAnswerer, refusal_text
 from assistant.answer.gate.answerability import judge, spans_documents
-from assistant.answer.llm.backends import LLMConfig, LLMError, is_configured, make_llm
 from assistant.answer.llm.generation import LLMAnswer, LLMAnswerer, Turn
+from assistant.answer.llm.registry import describe, is_configured, make_llm
 from assistant.answer.prompts import check_prompts
 from assistant.answer.verification import CitationVerifier, Draft
-from assistant.errors import InputError
+from assistant.errors import InputError, LLMError
 from assistant.ingest.indexing import Indexer, IndexReport, Progress, writer_lock
-from assistant.models import Answer, AnswerSentence, Citation, DocumentRecord, Passage, Span
+from assistant.models import ANSWER_MODES, Answer, AnswerEvent, AnswerSentence, Citation, DocumentRecord, Passage, Span
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.settings import Settings, load_settings
 from assistant.store.chroma import Store
-from assistant.store.embeddings import Embedder
+from assistant.store.embeddings import Embedder, SentenceTransformerEmbedder
 from assistant.text.terms import words
-
-MODES = ("extractive", "llm")
-AnswerEvent = str | Answer  # a text delta while the LLM writes, or the final verified answer
 
 
 @dataclass(frozen=True)
@@ -61,7 +58,7 @@ class Assistant:
         else:
             self.store = Store(self.settings)
         # An embedder may be shared between assistants of the same model (tests, benchmarks).
-        self.embedder = embedder or Embedder(self.settings.embedding)
+        self.embedder = embedder or SentenceTransformerEmbedder(self.settings.embedding)
         self.indexer = Indexer(self.store, self.embedder)
         self.retriever = HybridRetriever(self.store, self.embedder, self.settings.retrieval)
         self.answerer = ExtractiveAnswerer(self.embedder, self.settings.answer)
@@ -123,8 +120,8 @@ class Assistant:
     ) -> Iterator[AnswerEvent]:
         question = self.check_question(question)
         mode = mode or self.settings.answer.mode
-        if mode not in MODES:
-            raise InputError(f"unknown answer mode {mode!r}; modes: {', '.join(MODES)}")
+        if mode not in ANSWER_MODES:
+            raise InputError(f"unknown answer mode {mode!r}; modes: {', '.join(ANSWER_MODES)}")
         clock = _Clock()
         if mode == "llm" and history:
             question = self._condense(history, question)
@@ -187,10 +184,6 @@ class Assistant:
 
     # --- the LLM -----------------------------------------------------------------------------
     @property
-    def llm_config(self) -> LLMConfig:
-        return LLMConfig.from_settings(self.settings.llm)
-
-    @property
     def llm_configured(self) -> bool:
         """The llm mode is chosen, or some ASSISTANT_LLM__* setting was given."""
         return is_configured(self.settings)
@@ -199,14 +192,14 @@ class Assistant:
         """The LLM answerer, built on first use (a gguf backend starts its server here); raises `LLMError`."""
         with self._llm_lock:
             if self._llm is None:
-                config = self.llm_config
+                config = self.settings.llm
                 self._llm = LLMAnswerer(
                     make_llm(config),
                     self.embedder,
                     self.settings.paths.prompts_dir,
                     support_threshold=self.settings.answer.support_threshold,
                     unsupported=self.settings.answer.unsupported,
-                    where=config.describe(),
+                    where=describe(config),
                 )
             return self._llm
 
@@ -229,7 +222,7 @@ class Assistant:
             for n in s.citations:
                 renumber.setdefault(n, len(renumber) + 1)
         final = [AnswerSentence(s.text, tuple(renumber[n] for n in s.citations), s.supported) for s in sentences]
-        text = " ".join(_render(s) for s in final)
+        text = " ".join(s.rendered() for s in final)
         citations = tuple(
             _citation(new, passages[old], tuple(sorted(spans.get(old, [])))) for old, new in renumber.items()
         )
@@ -255,12 +248,6 @@ def _lead_document(drafts: list[Draft], numbered: dict[int, Passage]) -> list[st
         return []
     lead = numbered[drafts[0].cites[0]].chunk.doc_id
     return [d.text for d in drafts if numbered[d.cites[0]].chunk.doc_id == lead]
-
-
-def _render(sentence: AnswerSentence) -> str:
-    marks = "".join(f"[{n}]" for n in sentence.citations)
-    flag = "" if sentence.supported else " (unsupported)"
-    return f"{sentence.text} {marks}{flag}".strip()
 
 
 def _citation(n: int, passage: Passage, support: tuple[Span, ...]) -> Citation:

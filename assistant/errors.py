@@ -38,3 +38,7 @@ def exit_status(run: Callable[[], int]) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+class LLMError(AssistantError):
+    """The LLM backend cannot be built, reached, or gave no usable reply."""

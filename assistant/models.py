@@ -5,9 +5,13 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args
 
 Span = tuple[int, int]
+# How an answer is written: quoted passage sentences, or by the LLM. The CLI choices, the eval runner, the settings
+# and the chat page's selector all derive from this one type.
+AnswerMode = Literal["extractive", "llm"]
+ANSWER_MODES: tuple[str, ...] = get_args(AnswerMode)
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,12 @@ class AnswerSentence:
     citations: tuple[int, ...]
     supported: bool
 
+    def rendered(self) -> str:
+        """The sentence as shown: its `[n]` markers after it, and a flag when no citation supports it."""
+        marks = "".join(f"[{n}]" for n in self.citations)
+        flag = "" if self.supported else " (unsupported)"
+        return f"{self.text} {marks}{flag}".strip()
+
 
 @dataclass(frozen=True)
 class Answer:
@@ -154,3 +164,6 @@ def _citation_json(c: Citation) -> dict[str, Any]:
         "score": round(c.score, 4),
         "support": [list(s) for s in c.support],
     }
+
+
+AnswerEvent = str | Answer  # a text delta (or partial text) while the LLM writes, or the final verified answer

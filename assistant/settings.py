@@ -15,6 +15,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from assistant.models import AnswerMode
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Bumped when cleaning, chunking or encoding rules change, so old indexes are rebuilt rather than mixed.
 # 3: sentence vectors stored with each document (assistant/ingest/encoding.py).
@@ -95,7 +97,7 @@ class RetrievalSettings(_Section):
 
 
 class AnswerSettings(_Section):
-    mode: Literal["extractive", "llm"] = Field(
+    mode: AnswerMode = Field(
         "extractive", description="How answers are written: quoted passage sentences, or by the LLM (see llm)."
     )
     max_sentences: int = Field(4, ge=1, le=20, description="Most sentences in an extractive answer.")
@@ -224,3 +226,13 @@ def settings_table() -> list[tuple[str, str, str, str]]:
                 default = _display_path(default)
             rows.append((env, typ, str(default), field.description or ""))
     return rows
+
+
+def field_bounds(section: type[BaseModel], name: str) -> tuple[int, int]:
+    """The `ge`/`le` bounds a numeric settings field declares (the UI and REST read them from here)."""
+    low = high = None
+    for rule in section.model_fields[name].metadata:
+        low = getattr(rule, "ge", low)
+        high = getattr(rule, "le", high)
+    assert low is not None and high is not None, f"{section.__name__}.{name} declares no bounds"
+    return int(low), int(high)

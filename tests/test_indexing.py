@@ -72,7 +72,7 @@ def test_settings_mismatch_is_refused_until_rebuild(fresh: Assistant, embedder: 
     assert proc.returncode != 0 and "--rebuild" in proc.stderr and "Traceback" not in proc.stderr
     rebuilt = Assistant(other, embedder=embedder, rebuild=True)
     assert len(rebuilt.documents()) == 2
-    assert all(n.metadata["n_tokens"] <= 96 for n in rebuilt.store.iter_nodes())
+    assert all(n.metadata["n_tokens"] <= 96 for n, _ in rebuilt.store.ready_chunks(rebuilt.store.ready_ids()))
     with pytest.raises(IndexMismatchError):
         Store(fresh.settings)
 

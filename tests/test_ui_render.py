@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from assistant.api import Assistant
-from assistant.app.ui import ANSWER_MODES, build_ui
+from assistant.app.answering import MODE_STREAMS
+from assistant.app.ui import build_ui
 from assistant.app.ui_render import (
     answer_html,
     claim_support,
@@ -156,7 +157,7 @@ def test_chat_offers_modes_and_streams_partial_answers(
         yield answer.text[: len(answer.text) // 2]
         yield answer
 
-    monkeypatch.setitem(ANSWER_MODES, "halves", halves)
+    monkeypatch.setitem(MODE_STREAMS, "halves", halves)
     page = build_ui(seeded, Uploads(seeded, tmp_path / "uploads", 1024))
     [radio] = [b for b in page.blocks.values() if isinstance(b, gr.Radio)]
     assert radio.visible is True and [c[1] for c in radio.choices] == ["extractive", "halves"]

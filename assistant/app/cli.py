@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assistant.errors import exit_status
+from assistant.models import ANSWER_MODES  # stdlib only: --help stays free of heavy imports
 
 if TYPE_CHECKING:
     from assistant.api import Assistant
@@ -32,7 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("question")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     ask.add_argument("--top-k", type=int, default=None, help="passages to retrieve")
-    ask.add_argument("--mode", choices=["extractive", "llm"], default=None, help="override ASSISTANT_ANSWER__MODE")
+    ask.add_argument("--mode", choices=ANSWER_MODES, default=None, help="override ASSISTANT_ANSWER__MODE")
     sub.add_parser("doctor", help="check the answer mode, the LLM backend (does it answer?) and the index")
     sub.add_parser("documents", help="list the indexed documents")
     settings = sub.add_parser("settings", help="list every setting with its environment variable and default")
@@ -43,8 +44,7 @@ def _parser() -> argparse.ArgumentParser:
         choices=["seeds", "retrieval"],
         help="seeds: the gold set eval/gold/seeds.jsonl; retrieval: SciFact/PubMedQA (see `eval retrieval --help`)",
     )
-    # The modes of assistant.evaluation.seeds.MODES, spelled out so that --help stays free of imports.
-    evaluate.add_argument("--mode", choices=["extractive", "llm"], default="extractive", help="how answers are written")
+    evaluate.add_argument("--mode", choices=ANSWER_MODES, default="extractive", help="how answers are written")
     evaluate.add_argument("--json", action="store_true", help='print {"n", "metrics", "failures"} as one JSON object')
     serve = sub.add_parser("serve", help="serve the chat page (and REST API)")
     serve.add_argument("--host", default=None)
@@ -114,7 +114,8 @@ def _eval(args: argparse.Namespace) -> int:
 
 def _check_eval_llm() -> None:
     """An llm eval whose LLM is missing or down would score the extractive fallback: refuse it at once."""
-    from assistant.answer.llm.backends import LLMConfig, check_llm, is_configured
+    from assistant.answer.llm.client import check_llm
+    from assistant.answer.llm.registry import is_configured
     from assistant.errors import InputError
     from assistant.settings import load_settings
 
@@ -124,7 +125,7 @@ def _check_eval_llm() -> None:
             "--mode llm needs an LLM backend and none is configured: set ASSISTANT_LLM__BACKEND and its "
             "ASSISTANT_LLM__BASE_URL/MODEL or MODEL_PATH (`assistant doctor` checks them)"
         )
-    ok, message = check_llm(LLMConfig.from_settings(settings.llm))
+    ok, message = check_llm(settings.llm)
     if not ok:
         raise InputError(f"--mode llm: the LLM does not answer: {message}")
 

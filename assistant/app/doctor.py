@@ -10,7 +10,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from assistant.answer.llm.backends import LLMConfig, check_llm, is_configured
+from assistant.answer.llm.client import check_llm
+from assistant.answer.llm.registry import describe, is_configured
 from assistant.errors import AssistantError
 from assistant.settings import Settings, load_settings
 
@@ -28,8 +29,8 @@ def _llm(settings: Settings, say: Say) -> bool:
     if not is_configured(settings):
         say("llm: not configured (the extractive mode needs none; see ASSISTANT_LLM__BACKEND)")
         return True
-    config = LLMConfig.from_settings(settings.llm)
-    say(f"llm backend: {config.describe()}, model {config.model or '(the server default)'}")
+    config = settings.llm
+    say(f"llm backend: {describe(config)}, model {config.model or '(the server default)'}")
     ok, message = check_llm(config)
     say(f"llm: answers: {message}" if ok else f"llm: does not answer: {message}")
     if not ok and settings.answer.mode == "llm":
@@ -55,11 +56,11 @@ def _index(settings: Settings, say: Say) -> bool:
 
 
 def _embedding(settings: Settings, say: Say) -> bool:
-    from assistant.store.embeddings import Embedder
+    from assistant.store.embeddings import SentenceTransformerEmbedder
 
     started = time.perf_counter()
     try:
-        dimension = Embedder(settings.embedding).dimension
+        dimension = SentenceTransformerEmbedder(settings.embedding).dimension
     except (AssistantError, OSError, ValueError) as exc:
         say(f"embedding: {settings.embedding.model} cannot be loaded: {' '.join(str(exc).split())}")
         return False

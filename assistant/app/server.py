@@ -8,25 +8,23 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
-import json
 import logging
 import secrets
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from fastapi import APIRouter, Depends, FastAPI, Request, UploadFile
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from assistant.app.ui import CSS, EXAMPLES, MAX_TOP_K, SCRIPT, AnswerEvent, build_ui, final_answer, stream_answer
-from assistant.app.uploads import MB, UploadError, Uploads, record_json
+from assistant.app.routes import NotFound, fallback_router, library_router, questions_router, service_router
+from assistant.app.ui import EXAMPLES, build_ui
+from assistant.app.ui_render import CSS, SCRIPT
+from assistant.app.uploads import MB, UploadError, Uploads
 from assistant.errors import AssistantError, DocumentError, IndexMismatchError, StoreError
-from assistant.models import Answer
 from assistant.settings import ServerSettings, Settings, load_settings
 
 if TYPE_CHECKING:
@@ -38,18 +36,6 @@ _MULTIPART_SLACK = 64 * 1024  # form boundaries and headers around the file
 
 class _Unauthorized(AssistantError):
     pass
-
-
-class _NotFound(AssistantError):
-    pass
-
-
-class AskRequest(BaseModel):
-    """A question for `POST /api/ask`."""
-
-    question: str = Field(description="The question, in plain words.")
-    top_k: int | None = Field(None, ge=1, le=MAX_TOP_K, description="Passages to retrieve (default from settings).")
-    mode: str | None = Field(None, description="Answer mode (default from settings).")
 
 
 class UploadLimit:
@@ -102,7 +88,7 @@ def status_for(exc: AssistantError) -> int:
         return exc.status
     if isinstance(exc, _Unauthorized):
         return 401
-    if isinstance(exc, _NotFound):
+    if isinstance(exc, NotFound):
         return 404
     if isinstance(exc, StoreError):
         return 503
@@ -114,11 +100,24 @@ def status_for(exc: AssistantError) -> int:
 
 
 def create_app(assistant: Assistant, server: ServerSettings | None = None) -> FastAPI:
-    import gradio as gr
-
     server = server or assistant.settings.server
-    index_dir = assistant.settings.paths.index_dir
-    uploads = Uploads(assistant, index_dir / "uploads", server.max_upload_mb * MB)
+    uploads = Uploads(assistant, assistant.settings.paths.index_dir / "uploads", server.max_upload_mb * MB)
+    app = FastAPI(
+        title="Biomedical literature assistant",
+        description="Answers from the indexed documents with verified, numbered citations.",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    _error_handlers(app)
+    guarded_api = [Depends(_token_check(server))]
+    app.include_router(service_router(assistant))
+    for router in (questions_router(assistant), library_router(assistant, uploads), fallback_router()):
+        app.include_router(router, prefix="/api", dependencies=guarded_api)
+    app.add_middleware(UploadLimit, path="/api/documents", max_bytes=uploads.max_bytes)
+    return _mount_ui(app, assistant, uploads, server)
+
+
+def _token_check(server: ServerSettings) -> Callable[..., None]:
     bearer = HTTPBearer(auto_error=False, description="Required when ASSISTANT_SERVER__TOKEN is set.")
 
     def check_token(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:  # noqa: B008
@@ -128,14 +127,10 @@ def create_app(assistant: Assistant, server: ServerSettings | None = None) -> Fa
         if not secrets.compare_digest(given.encode(), server.token.encode()):
             raise _Unauthorized("missing or wrong bearer token: send 'Authorization: Bearer <token>'")
 
-    app = FastAPI(
-        title="Biomedical literature assistant",
-        description="Answers from the indexed documents with verified, numbered citations.",
-        docs_url="/docs",
-        redoc_url=None,
-    )
-    api = APIRouter(prefix="/api", dependencies=[Depends(check_token)])
+    return check_token
 
+
+def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AssistantError)
     async def _user_error(_request: Request, exc: AssistantError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, _Unauthorized) else None
@@ -158,59 +153,10 @@ def create_app(assistant: Assistant, server: ServerSettings | None = None) -> Fa
         log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
         return JSONResponse({"error": "internal error"}, status_code=500)
 
-    @app.get("/api/health", tags=["service"])
-    def health() -> dict[str, Any]:
-        """Liveness and the number of indexed documents; needs no token."""
-        return {"status": "ok", "documents": len(assistant.documents())}
 
-    @api.post("/ask", tags=["questions"])
-    def ask(request: AskRequest) -> dict[str, Any]:
-        """Answer a question; the same JSON as `assistant ask --json`."""
-        return final_answer(assistant, request.question, request.top_k, request.mode).to_json()
+def _mount_ui(app: FastAPI, assistant: Assistant, uploads: Uploads, server: ServerSettings) -> FastAPI:
+    import gradio as gr
 
-    @api.post("/ask/stream", tags=["questions"])
-    def ask_stream(request: AskRequest, http: Request) -> StreamingResponse:
-        """Server-sent events: `data: {"delta": text}` while the answer is written, then `event: answer` with
-        the verified answer (the JSON of `/api/ask`), which replaces the streamed text; `event: error` on a
-        failure. With `Accept: application/x-ndjson`: one JSON object per line, `{"partial": text so far}`
-        lines, then `{"answer": ...}`."""
-        events = stream_answer(assistant, request.question, request.top_k, request.mode)
-        first = next(events, None)  # errors in the question surface as a normal 4xx before streaming starts
-        if first is None:
-            raise RuntimeError(f"answer mode {request.mode!r} gave nothing")
-        if "application/x-ndjson" in http.headers.get("accept", ""):
-            return StreamingResponse(_guarded(_chain(first, events), _ndjson), media_type="application/x-ndjson")
-        headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}  # no proxy may hold tokens back
-        return StreamingResponse(
-            _guarded(_chain(first, events), _SSE().event), media_type="text/event-stream", headers=headers
-        )
-
-    @api.get("/documents", tags=["library"])
-    def documents() -> dict[str, Any]:
-        """The indexed documents."""
-        return {"documents": [record_json(r) for r in assistant.documents()]}
-
-    @api.post("/documents", tags=["library"], status_code=201)
-    async def upload(file: UploadFile) -> JSONResponse:
-        """Upload one file (multipart field `file`) and index it; 200 when its content is already indexed."""
-        data = await file.read(uploads.max_bytes + 1)
-        result = await run_in_threadpool(uploads.ingest, file.filename or "", data)
-        return JSONResponse(result.to_json(), status_code=201 if result.status == "added" else 200)
-
-    @api.delete("/documents/{doc_id}", tags=["library"])
-    def delete(doc_id: str) -> dict[str, Any]:
-        """Remove a document (and its stored upload, if it was uploaded)."""
-        if doc_id not in {r.doc_id for r in assistant.documents()}:
-            raise _NotFound(f"no indexed document has id {doc_id}")
-        source = assistant.remove(doc_id)
-        return {"removed": source, "doc_id": doc_id, "uploads_deleted": uploads.prune()}
-
-    @api.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
-    def unknown(rest: str) -> None:
-        raise _NotFound(f"no such endpoint: /api/{rest}; see /docs")
-
-    app.include_router(api)
-    app.add_middleware(UploadLimit, path="/api/documents", max_bytes=uploads.max_bytes)
     credentials = (server.username, server.password) if server.username and server.password else None
     mounted: FastAPI = gr.mount_gradio_app(
         app,
@@ -222,59 +168,11 @@ def create_app(assistant: Assistant, server: ServerSettings | None = None) -> Fa
         auth=credentials,
         show_error=False,
         max_file_size=uploads.max_bytes,
-        blocked_paths=[str(index_dir)],
+        blocked_paths=[str(assistant.settings.paths.index_dir)],
         css=CSS,
         head=SCRIPT,
     )
     return mounted
-
-
-def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
-    yield first
-    yield from rest
-
-
-def _guarded(events: Iterator[AnswerEvent], encode: Callable[[AnswerEvent | Exception], str]) -> Iterator[str]:
-    """The encoded events; a failure mid-stream ends it with an error event (the status line is already sent)."""
-    try:
-        for event in events:
-            yield encode(event)
-    except AssistantError as exc:
-        yield encode(exc)
-    except Exception:
-        log.exception("streamed answer failed")
-        yield encode(RuntimeError("internal error"))
-
-
-def _ndjson(event: AnswerEvent | Exception) -> str:
-    if isinstance(event, Exception):
-        body: dict[str, Any] = {"error": str(event)}
-    else:
-        body = {"partial": event} if isinstance(event, str) else {"answer": event.to_json()}
-    return json.dumps(body, ensure_ascii=False) + "\n"
-
-
-class _SSE:
-    """Server-sent events of one answer: modes yield the text so far; clients get what is new in it."""
-
-    def __init__(self) -> None:
-        self.sent = ""
-
-    def event(self, event: AnswerEvent | Exception) -> str:
-        if isinstance(event, Exception):
-            return _sse({"error": str(event)}, "error")
-        if isinstance(event, Answer):
-            return _sse(event.to_json(), "answer")
-        # A mode that rewrote its text (not an extension of what was sent) sends it whole.
-        grown = event.startswith(self.sent)
-        body: dict[str, Any] = {"delta": event[len(self.sent) :]} if grown else {"delta": event, "reset": True}
-        self.sent = event
-        return _sse(body)
-
-
-def _sse(body: dict[str, Any], name: str = "") -> str:
-    head = f"event: {name}\n" if name else ""
-    return f"{head}data: {json.dumps(body, ensure_ascii=False)}\n\n"  # JSON keeps newlines out of the data line
 
 
 def warm_up(assistant: Assistant) -> None:

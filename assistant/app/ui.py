@@ -1,21 +1,17 @@
 """The chat page (Gradio): a Chat tab whose answers link every `[n]` to its passage, and a Library tab.
 
-Answer modes are generators of events: zero or more partial texts (`str`) and then the final, verified
-`Answer`. The extractive mode yields only the final answer; the `llm` mode streams the model's text as it
-is written, then the verified answer replaces it. The chat, `/api/ask` and `/api/ask/stream` all follow
-`ANSWER_MODES`; `llm` is offered only when an LLM is configured.
+Each tab is built by its own function with its own event handlers; answers come from `answering`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.app.answering import TOP_K_BOUNDS, answer_modes, final_answer, stream_answer
 from assistant.app.ui_render import (
-    CSS,
-    SCRIPT,
     answer_html,
     document_choices,
     error_html,
@@ -27,25 +23,12 @@ from assistant.app.ui_render import (
     status_html,
 )
 from assistant.app.uploads import Uploads
-from assistant.errors import AssistantError, InputError
-from assistant.models import Answer
+from assistant.errors import AssistantError
 
 if TYPE_CHECKING:
     import gradio as gr
 
     from assistant.api import Assistant
-
-__all__ = [
-    "ANSWER_MODES",
-    "CSS",
-    "EXAMPLES",
-    "SCRIPT",
-    "AnswerEvent",
-    "answer_modes",
-    "build_ui",
-    "final_answer",
-    "stream_answer",
-]
 
 log = logging.getLogger(__name__)
 
@@ -54,128 +37,12 @@ EXAMPLES = [
     "what does imatinib do to regulatory T cells",
     "does imatinib block IL-10 production?",
 ]
-
-MAX_TOP_K = 50  # as RetrievalSettings.top_k allows
-AnswerEvent = str | Answer
-AnswerMode = Callable[["Assistant", str, int | None], Iterator[AnswerEvent]]
-
-
-def _extractive(assistant: Assistant, question: str, top_k: int | None) -> Iterator[AnswerEvent]:
-    yield assistant.ask(question, top_k=top_k, mode="extractive")
-
-
-def _llm(assistant: Assistant, question: str, top_k: int | None) -> Iterator[AnswerEvent]:
-    """The text written so far after each token (modes yield whole partial texts), then the verified answer."""
-    text = ""
-    for event in assistant.ask_stream(question, top_k, mode="llm"):
-        if isinstance(event, str):
-            text += event
-            yield text
-        else:
-            yield event
-
-
-ANSWER_MODES: dict[str, AnswerMode] = {"extractive": _extractive, "llm": _llm}
-
-
-def answer_modes(assistant: Assistant) -> list[str]:
-    """The modes offered: the configured one first, then any other registered mode (`llm` only when configured)."""
-    offered = [m for m in ANSWER_MODES if m != "llm" or assistant.llm_configured]
-    default = assistant.settings.answer.mode
-    return [default, *(m for m in offered if m != default)] if default in offered else offered
-
-
-def stream_answer(
-    assistant: Assistant, question: str, top_k: int | None = None, mode: str | None = None
-) -> Iterator[AnswerEvent]:
-    """Partial answer texts, then the final `Answer` (always last)."""
-    offered = answer_modes(assistant)
-    name = mode or offered[0]
-    if name not in offered:
-        raise InputError(f"unknown answer mode {name!r}; available: {', '.join(offered)}")
-    assistant.check_question(question)  # fail before any partial output
-    if top_k is not None and not 1 <= top_k <= MAX_TOP_K:
-        raise InputError(f"top_k is {top_k}; it must be between 1 and {MAX_TOP_K}")
-    yield from ANSWER_MODES[name](assistant, question, top_k)
-
-
-def final_answer(assistant: Assistant, question: str, top_k: int | None = None, mode: str | None = None) -> Answer:
-    for event in stream_answer(assistant, question, top_k, mode):
-        if isinstance(event, Answer):
-            return event
-    raise RuntimeError(f"answer mode {mode!r} ended without an answer")
+Chat = list[dict[str, Any]]
 
 
 def build_ui(assistant: Assistant, uploads: Uploads) -> gr.Blocks:
     import gradio as gr
     from gradio.events import api as expose
-
-    modes = answer_modes(assistant)
-    default_k = assistant.settings.retrieval.top_k
-    suffixes = sorted(uploads.allowed)
-
-    def respond(
-        message: str, history: list[dict[str, Any]] | None, top_k: float, mode: str, show_scores: bool
-    ) -> Iterator[tuple[list[dict[str, Any]], str, str]]:
-        history = list(history or [])
-        if not message.strip():
-            yield [*history], "", gr.skip()
-            return
-        turn = sum(1 for m in history if m.get("role") == "user") + 1
-        history.append({"role": "user", "content": question_html(message)})
-        history.append({"role": "assistant", "content": pending_html()})
-        yield [*history], "", sources_panel_html(None, note="Searching the indexed documents…")
-        try:
-            for event in stream_answer(assistant, message, int(top_k), mode):
-                if isinstance(event, str):
-                    history[-1] = {"role": "assistant", "content": partial_html(event)}
-                    yield [*history], "", gr.skip()
-                else:
-                    history[-1] = {"role": "assistant", "content": answer_html(event, turn, show_scores)}
-                    yield [*history], "", sources_panel_html(event, turn, show_scores)
-        except AssistantError as exc:
-            history[-1] = {"role": "assistant", "content": error_html(str(exc))}
-            yield [*history], "", sources_panel_html(None)
-        except Exception:
-            log.exception("chat: answering %r failed", message)
-            history[-1] = {"role": "assistant", "content": error_html("internal error; the server log has details")}
-            yield [*history], "", sources_panel_html(None)
-
-    def library() -> tuple[str, Any]:
-        records = assistant.documents()
-        return library_html(records), gr.update(choices=document_choices(records), value=None)
-
-    def on_upload(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, str, Any, None]:  # noqa: B008
-        lines: list[tuple[bool, str]] = []
-        paths = [Path(f) for f in files or []]
-        for i, path in enumerate(paths):
-
-            def step(update: object, i: int = i, name: str = path.name) -> None:
-                # `update` says how far the indexer is (IndexProgress: its `fraction` of the file's work).
-                share = min(max(float(getattr(update, "fraction", 0.5)), 0.0), 1.0)
-                progress((i + 0.2 + 0.8 * share) / len(paths), desc=f"indexing {name}")
-
-            progress(i / len(paths), desc=f"reading {path.name}")
-            try:
-                lines.append((True, uploads.ingest_file(path, path.name, step).message()))
-            except AssistantError as exc:
-                lines.append((False, str(exc)))
-            except Exception:
-                log.exception("upload of %s failed", path.name)
-                lines.append((False, f"{path.name}: internal error; the server log has details"))
-        progress(1.0, desc="done")
-        return (status_html(lines), *library(), None)
-
-    def on_delete(doc_id: str | None) -> tuple[str, str, Any]:
-        if not doc_id:
-            return (status_html([(False, "choose a document to delete first")]), *library())
-        try:
-            source = assistant.remove(doc_id)
-            uploads.prune()
-            message = (True, f"removed {source}")
-        except AssistantError as exc:
-            message = (False, str(exc))
-        return (status_html([message]), *library())
 
     def ask(question: str, top_k: int | None = None) -> dict[str, Any]:
         """Answer a question from the indexed documents (the same JSON as `assistant ask --json`)."""
@@ -192,55 +59,148 @@ def build_ui(assistant: Assistant, uploads: Uploads) -> gr.Blocks:
             "supporting sentence highlighted. REST API: [/docs](/docs)."
         )
         with gr.Tabs():
-            with gr.Tab("Chat", id="chat-tab"):
-                with gr.Row():
-                    chat = gr.Chatbot(
-                        label="Answers",
-                        elem_id="chat",
-                        height=640,
-                        layout="panel",
-                        sanitize_html=True,
-                        latex_delimiters=[],
-                        buttons=["copy"],
-                        feedback_options=None,
-                        placeholder="Ask about the indexed documents; every claim in an answer is cited.",
-                        scale=3,
-                    )
-                    with gr.Column(scale=2):
-                        panel = gr.HTML(sources_panel_html(None), label="Sources", elem_id="sources")
-                box = gr.Textbox(
-                    label="Question",
-                    elem_id="question",
-                    placeholder="Ask a mechanism question and press Enter…",
-                    lines=1,
-                    max_lines=1,
-                    autofocus=True,
-                )
-                gr.Examples(EXAMPLES, inputs=box, label="Example questions", elem_id="examples")
-                with gr.Accordion("Settings", open=False, elem_id="settings"):
-                    top_k = gr.Slider(
-                        1, max(20, default_k), value=default_k, step=1, label="Passages to retrieve (top-k)"
-                    )
-                    mode = gr.Radio(modes, value=modes[0], label="Answer mode", visible=len(modes) > 1)
-                    show_scores = gr.Checkbox(False, label="Show retrieval scores")
-                clear = gr.Button("New conversation", size="sm")
-            with gr.Tab("Library", id="library-tab") as library_tab:
-                gr.Markdown(f"Upload {', '.join(suffixes)} files (up to {uploads.max_bytes // 2**20} MB each).")
-                upload = gr.File(label="Upload documents", file_count="multiple", file_types=suffixes, elem_id="upload")
-                status = gr.HTML(elem_id="library-status")
-                table = gr.HTML(elem_id="documents")
-                with gr.Row():
-                    pick = gr.Dropdown(label="Document to delete", choices=[], elem_id="delete-choice", scale=4)
-                    delete = gr.Button("Delete document", variant="stop", elem_id="delete", scale=1)
-
-        box.submit(respond, [box, chat, top_k, mode, show_scores], [chat, box, panel], api_visibility="private")
-        clear.click(lambda: ([], "", sources_panel_html(None)), None, [chat, box, panel], api_visibility="private")
-        chat.clear(lambda: sources_panel_html(None), None, [panel], api_visibility="private")
-        upload.upload(
-            on_upload, [upload], [status, table, pick, upload], api_visibility="private", show_progress_on=[status]
-        )
-        delete.click(on_delete, [pick], [status, table, pick], api_visibility="private")
-        library_tab.select(library, None, [table, pick], api_visibility="private")
-        page.load(library, None, [table, pick], api_visibility="private")
+            _chat_tab(assistant)
+            _library_tab(assistant, uploads, page)
         expose(ask, api_name="ask")
     return page
+
+
+def _chat_tab(assistant: Assistant) -> None:
+    import gradio as gr
+
+    modes = answer_modes(assistant)
+    default_k = assistant.settings.retrieval.top_k
+    with gr.Tab("Chat", id="chat-tab"):
+        with gr.Row():
+            chat = gr.Chatbot(
+                label="Answers",
+                elem_id="chat",
+                height=640,
+                layout="panel",
+                sanitize_html=True,
+                latex_delimiters=[],
+                buttons=["copy"],
+                feedback_options=None,
+                placeholder="Ask about the indexed documents; every claim in an answer is cited.",
+                scale=3,
+            )
+            with gr.Column(scale=2):
+                panel = gr.HTML(sources_panel_html(None), label="Sources", elem_id="sources")
+        box = gr.Textbox(
+            label="Question",
+            elem_id="question",
+            placeholder="Ask a mechanism question and press Enter…",
+            lines=1,
+            max_lines=1,
+            autofocus=True,
+        )
+        gr.Examples(EXAMPLES, inputs=box, label="Example questions", elem_id="examples")
+        with gr.Accordion("Settings", open=False, elem_id="settings"):
+            low, high = TOP_K_BOUNDS
+            top_k = gr.Slider(
+                low, min(high, max(20, default_k)), value=default_k, step=1, label="Passages to retrieve (top-k)"
+            )
+            mode = gr.Radio(modes, value=modes[0], label="Answer mode", visible=len(modes) > 1)
+            show_scores = gr.Checkbox(False, label="Show retrieval scores")
+        clear = gr.Button("New conversation", size="sm")
+
+    def respond(
+        message: str, history: Chat | None, top_k: float, mode: str, show_scores: bool
+    ) -> Iterator[tuple[Chat, str, Any]]:
+        yield from _respond(assistant, message, list(history or []), int(top_k), mode, show_scores)
+
+    box.submit(respond, [box, chat, top_k, mode, show_scores], [chat, box, panel], api_visibility="private")
+    clear.click(lambda: ([], "", sources_panel_html(None)), None, [chat, box, panel], api_visibility="private")
+    chat.clear(lambda: sources_panel_html(None), None, [panel], api_visibility="private")
+
+
+def _respond(
+    assistant: Assistant, message: str, history: Chat, top_k: int, mode: str, show_scores: bool
+) -> Iterator[tuple[Chat, str, Any]]:
+    """The chat after each step: the question with a pending answer, partial texts, then the verified answer."""
+    import gradio as gr
+
+    if not message.strip():
+        yield [*history], "", gr.skip()
+        return
+    turn = sum(1 for m in history if m.get("role") == "user") + 1
+    history.append({"role": "user", "content": question_html(message)})
+    history.append({"role": "assistant", "content": pending_html()})
+    yield [*history], "", sources_panel_html(None, note="Searching the indexed documents…")
+    try:
+        for event in stream_answer(assistant, message, top_k, mode):
+            if isinstance(event, str):
+                history[-1] = {"role": "assistant", "content": partial_html(event)}
+                yield [*history], "", gr.skip()
+            else:
+                history[-1] = {"role": "assistant", "content": answer_html(event, turn, show_scores)}
+                yield [*history], "", sources_panel_html(event, turn, show_scores)
+    except AssistantError as exc:
+        history[-1] = {"role": "assistant", "content": error_html(str(exc))}
+        yield [*history], "", sources_panel_html(None)
+    except Exception:
+        log.exception("chat: answering %r failed", message)
+        history[-1] = {"role": "assistant", "content": error_html("internal error; the server log has details")}
+        yield [*history], "", sources_panel_html(None)
+
+
+def _library_tab(assistant: Assistant, uploads: Uploads, page: gr.Blocks) -> None:
+    import gradio as gr
+
+    suffixes = sorted(uploads.allowed)
+    with gr.Tab("Library", id="library-tab") as library_tab:
+        gr.Markdown(f"Upload {', '.join(suffixes)} files (up to {uploads.max_bytes // 2**20} MB each).")
+        upload = gr.File(label="Upload documents", file_count="multiple", file_types=suffixes, elem_id="upload")
+        status = gr.HTML(elem_id="library-status")
+        table = gr.HTML(elem_id="documents")
+        with gr.Row():
+            pick = gr.Dropdown(label="Document to delete", choices=[], elem_id="delete-choice", scale=4)
+            delete = gr.Button("Delete document", variant="stop", elem_id="delete", scale=1)
+
+    def library() -> tuple[str, Any]:
+        records = assistant.documents()
+        return library_html(records), gr.update(choices=document_choices(records), value=None)
+
+    def on_upload(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, str, Any, None]:  # noqa: B008
+        lines = _ingest_all(uploads, [Path(f) for f in files or []], progress)
+        return (status_html(lines), *library(), None)
+
+    def on_delete(doc_id: str | None) -> tuple[str, str, Any]:
+        if not doc_id:
+            return (status_html([(False, "choose a document to delete first")]), *library())
+        try:
+            source = assistant.remove(doc_id)
+            uploads.prune()
+            message = (True, f"removed {source}")
+        except AssistantError as exc:
+            message = (False, str(exc))
+        return (status_html([message]), *library())
+
+    upload.upload(
+        on_upload, [upload], [status, table, pick, upload], api_visibility="private", show_progress_on=[status]
+    )
+    delete.click(on_delete, [pick], [status, table, pick], api_visibility="private")
+    library_tab.select(library, None, [table, pick], api_visibility="private")
+    page.load(library, None, [table, pick], api_visibility="private")
+
+
+def _ingest_all(uploads: Uploads, paths: list[Path], progress: gr.Progress) -> list[tuple[bool, str]]:
+    """Index each uploaded file, moving the progress bar; one status line per file."""
+    lines: list[tuple[bool, str]] = []
+    for i, path in enumerate(paths):
+
+        def step(update: object, i: int = i, name: str = path.name) -> None:
+            # `update` says how far the indexer is (IndexProgress: its `fraction` of the file's work).
+            share = min(max(float(getattr(update, "fraction", 0.5)), 0.0), 1.0)
+            progress((i + 0.2 + 0.8 * share) / len(paths), desc=f"indexing {name}")
+
+        progress(i / len(paths), desc=f"reading {path.name}")
+        try:
+            lines.append((True, uploads.ingest_file(path, path.name, step).message()))
+        except AssistantError as exc:
+            lines.append((False, str(exc)))
+        except Exception:
+            log.exception("upload of %s failed", path.name)
+            lines.append((False, f"{path.name}: internal error; the server log has details"))
+    progress(1.0, desc="done")
+    return lines

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from assistant.models import DocumentRecord, Passage, Span
-from assistant.retrieval.rerank import Reranker
+from assistant.retrieval.rerank import CrossEncoderReranker, Reranker
 from assistant.retrieval.sparse import SparseIndex
 from assistant.settings import RetrievalSettings
 from assistant.store.chroma import Store, node_to_chunk
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from llama_index.core.base.base_retriever import BaseRetriever
     from llama_index.core.schema import BaseNode
 
-_PAGE = 2000  # chunks per Chroma read
 _SENTENCE_CACHE = 1024  # documents whose sentence vectors stay in memory between questions
 RRF_K = 60.0  # the constant LlamaIndex's QueryFusionRetriever uses
 Rows = Any  # np.ndarray of chunk row numbers
@@ -136,7 +135,10 @@ class _Corpus:
 class HybridRetriever:
     """Finds passages of committed documents; re-reads the index when the catalog changes."""
 
-    def __init__(self, store: Store, embedder: Embedder, settings: RetrievalSettings) -> None:
+    def __init__(
+        self, store: Store, embedder: Embedder, settings: RetrievalSettings, reranker: Reranker | None = None
+    ) -> None:
+        """`reranker` defaults to the cross-encoder `settings.reranker` names (used only when it names one)."""
         self.store = store
         self.embedder = embedder
         self.settings = settings
@@ -144,7 +146,10 @@ class HybridRetriever:
         self._corpus: _Corpus | None = None
         self._records: dict[str, DocumentRecord] = {}
         self._sentences: dict[str, dict[Span, Matrix]] = {}  # doc id -> stored sentence vectors, recently used
-        self.reranker = Reranker(settings.reranker, embedder.settings.device, settings.rerank_weight)
+        self.reranker: Reranker = reranker or CrossEncoderReranker(
+            settings.reranker, embedder.settings.device, settings.rerank_weight
+        )
+        self._reranks = reranker is not None or bool(settings.reranker)
         self.aliases = AliasMap()
 
     def refresh(self) -> None:
@@ -248,7 +253,7 @@ class HybridRetriever:
 
     # --- reranking -----------------------------------------------------------------------------
     def _rerank_depth(self, pipeline: Pipeline) -> int:
-        return self.settings.candidates if pipeline.rerank and self.settings.reranker else 0
+        return self.settings.candidates if pipeline.rerank and self._reranks else 0
 
     def _rerank(
         self, question: str, rows: Rows, order: list[int], scores: Matrix, pipeline: Pipeline
@@ -326,21 +331,11 @@ def _passage_text(node: BaseNode) -> str:
 
 def _read_chunks(store: Store, ready: set[str]) -> tuple[list[BaseNode], Matrix]:
     """Every chunk of committed documents with its stored vector, read back from Chroma."""
-    from llama_index.core.vector_stores.utils import metadata_dict_to_node
-
     nodes: list[BaseNode] = []
     vectors: list[Any] = []
-    offset = 0
-    while True:
-        got = store.chunks.get(include=["metadatas", "documents", "embeddings"], limit=_PAGE, offset=offset)
-        rows = zip(got["metadatas"] or [], got["documents"] or [], got["embeddings"], strict=True)  # type: ignore[arg-type]
-        for meta, text, vector in rows:
-            if meta.get("doc_id") in ready:
-                nodes.append(metadata_dict_to_node(dict(meta), text=text))
-                vectors.append(vector)
-        if len(got["ids"]) < _PAGE:
-            break
-        offset += _PAGE
+    for node, vector in store.ready_chunks(ready, vectors=True):
+        nodes.append(node)
+        vectors.append(vector)
     return nodes, np.asarray(vectors, dtype=np.float32).reshape(len(nodes), -1)
 
 

@@ -8,7 +8,7 @@ order and are capped at the head's lowest score.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -19,8 +19,15 @@ if TYPE_CHECKING:
     from sentence_transformers import CrossEncoder
 
 
-class Reranker:
-    """A cross-encoder loaded on first use."""
+class Reranker(Protocol):
+    """Rescores the head of a fused ranking: new scores for the rows in `head` (whose passage texts are `texts`),
+    in [0, 1]; the other rows of `scores` unchanged."""
+
+    def rerank(self, question: str, head: list[int], texts: Sequence[str], scores: Matrix) -> Matrix: ...
+
+
+class CrossEncoderReranker:
+    """The sentence-transformers CrossEncoder `Reranker`, loaded on first use."""
 
     def __init__(self, name: str, device: str, weight: float) -> None:
         self.name = name

@@ -108,13 +108,8 @@ class Store:
     def _catalog(self, status: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
         """(doc id, metadata) of the catalog rows with this status, a page at a time: one read of tens of
         thousands of rows overflows SQLite's limit on query variables inside Chroma."""
-        offset = 0
-        while True:
-            got = self.catalog.get(where={"status": status}, include=["metadatas"], limit=_PAGE, offset=offset)
+        for got in pages(self.catalog, where={"status": status}, include=["metadatas"]):
             yield from zip(got["ids"], got["metadatas"] or [], strict=True)
-            if len(got["ids"]) < _PAGE:
-                return
-            offset += _PAGE
 
     def record(self, doc_id: str) -> DocumentRecord | None:
         got = self.catalog.get(ids=[doc_id], include=["metadatas"])
@@ -218,23 +213,33 @@ class Store:
 
         return ChromaVectorStore(chroma_collection=self.chunks)
 
-    def iter_nodes(self) -> Iterator[BaseNode]:
-        """Every chunk node of committed documents, read back from Chroma (for BM25)."""
+    def ready_chunks(self, ready: set[str], vectors: bool = False) -> Iterator[tuple[BaseNode, Any]]:
+        """Every chunk node of the documents in `ready`, read back from Chroma, with its stored vector when
+        `vectors` (else None)."""
         from llama_index.core.vector_stores.utils import metadata_dict_to_node
 
-        ready = self.ready_ids()
-        offset = 0
-        while True:
-            got = self.chunks.get(include=["metadatas", "documents"], limit=_PAGE, offset=offset)
-            for meta, text in zip(got["metadatas"] or [], got["documents"] or [], strict=True):
+        include = ["metadatas", "documents", "embeddings"] if vectors else ["metadatas", "documents"]
+        for got in pages(self.chunks, include=include):
+            metas, texts = got["metadatas"] or [], got["documents"] or []
+            stored = got["embeddings"] if vectors else [None] * len(metas)
+            for meta, text, vector in zip(metas, texts, stored, strict=True):  # type: ignore[arg-type]
                 if meta.get("doc_id") in ready:
-                    yield metadata_dict_to_node(dict(meta), text=text)
-            if len(got["ids"]) < _PAGE:
-                return
-            offset += _PAGE
+                    yield metadata_dict_to_node(dict(meta), text=text), vector
 
     def chunk_count(self) -> int:
         return self.chunks.count()
+
+
+def pages(collection: Collection, **query: Any) -> Iterator[Any]:
+    """A Chroma `get` a page of `_PAGE` records at a time: one read of tens of thousands of rows overflows
+    SQLite's limit on query variables inside Chroma."""
+    offset = 0
+    while True:
+        got = collection.get(limit=_PAGE, offset=offset, **query)
+        yield got
+        if len(got["ids"]) < _PAGE:
+            return
+        offset += _PAGE
 
 
 def _doc_ids_in(ids: Sequence[str]) -> Any:

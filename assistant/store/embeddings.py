@@ -8,7 +8,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -49,8 +49,24 @@ def set_torch_threads(threads: int) -> None:
     torch.set_num_threads(threads or os.cpu_count() or 1)
 
 
-class Embedder:
-    """Encodes texts to unit vectors. The model loads on first use (torch import costs ~10 s)."""
+class Embedder(Protocol):
+    """Encodes texts to unit vectors (rows of a float32 matrix), the same text always to the same vector."""
+
+    settings: EmbeddingSettings
+    encoded: int  # texts actually run through the model; tests use it to prove nothing was re-embedded
+
+    @property
+    def dimension(self) -> int: ...
+
+    def embed(self, texts: list[str]) -> Matrix: ...
+
+    def embed_cached(self, texts: list[str]) -> Matrix: ...
+
+    def forget(self) -> None: ...
+
+
+class SentenceTransformerEmbedder:
+    """The sentence-transformers `Embedder`. The model loads on first use (torch import costs ~10 s)."""
 
     def __init__(self, settings: EmbeddingSettings, cache_size: int = 2048) -> None:
         self.settings = settings

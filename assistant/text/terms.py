@@ -55,6 +55,11 @@ def key_terms(text: str) -> set[str]:
     return {w.lower().rstrip("-/") for w in words(text) if _KEY.search(w) and w.lower() not in STOPWORDS}
 
 
+def squash(text: str) -> str:
+    """Lower-cased without spaces or hyphens, so "IL 10", "IL-10" and "il10" meet."""
+    return re.sub(r"[\s\-]", "", text.lower())
+
+
 def has_negation(text: str) -> bool:
     return any(w.lower() in NEGATIONS or w.lower().endswith("n't") for w in text.split())
 

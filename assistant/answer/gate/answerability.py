@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from assistant.answer.gate.linking import unlinked
 from assistant.models import Passage
 from assistant.settings import AnswerSettings
-from assistant.text.terms import GENERIC, content_terms, key_terms, roots
+from assistant.text.terms import GENERIC, content_terms, key_terms, roots, squash
 
 _QUANTITY_ASKED = re.compile(
     r"\b(how (many|much)|dose|dosage|doses|strength|concentration|micromolar|millimolar|percentage|what percent)\b",
@@ -102,13 +102,9 @@ def held(term: str, terms: Set[str]) -> bool:
     return not roots(term).isdisjoint(terms)
 
 
-def _squash(text: str) -> str:
-    return re.sub(r"[\s\-]", "", text.lower())
-
-
 def _missing_names(question: str, texts: list[str]) -> list[str]:
-    haystack = _squash(" ".join(texts))
-    return [t for t in key_terms(question) if _squash(t) not in haystack]
+    haystack = squash(" ".join(texts))
+    return [t for t in key_terms(question) if squash(t) not in haystack]
 
 
 def _answer_type(question: str, chosen: list[str]) -> list[str]:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant.models import Passage
-from assistant.text.terms import GENERIC, STOPWORDS, content_terms, key_terms, words
+from assistant.text.terms import GENERIC, STOPWORDS, content_terms, key_terms, squash, words
 
 _CELLS = re.compile(r"\b([A-Za-z][\w+\-]*)\s+(?:cells?|lymphocytes?)\b(?!-)")
 _ASKED = re.compile(r"\b(?:which|what)\s+(.+)", re.I)
@@ -31,16 +31,16 @@ class _Thing:
     stems: frozenset[str] = frozenset()
 
     def in_text(self, squashed: str, stems: set[str]) -> bool:
-        return _squash(self.name) in squashed if self.name else self.stems <= stems
+        return squash(self.name) in squashed if self.name else self.stems <= stems
 
 
 def unlinked(question: str, passages: Sequence[Passage], expand: Callable[[str], str] = str) -> bool:
     """True when two or more things the question names occur in the passages but never in one window."""
     texts = _windows(passages, expand)
-    windows = [(_squash(text), content_terms(text)) for text in texts]
+    windows = [(squash(text), content_terms(text)) for text in texts]
     if not windows:
         return False
-    everywhere = (_squash(" ".join(texts)), set().union(*(stems for _, stems in windows)))
+    everywhere = (squash(" ".join(texts)), set().union(*(stems for _, stems in windows)))
     present = [t for t in named_things(question) if t.in_text(*everywhere)]
     if len(present) < 2:
         return False
@@ -82,7 +82,3 @@ def _windows(passages: Sequence[Passage], expand: Callable[[str], str]) -> list[
         for i in range(max(len(texts) - 1, 1)):
             found.append(expand(" ".join(texts[i : i + 2]) + "\n" + title))
     return found
-
-
-def _squash(text: str) -> str:
-    return re.sub(r"[\s\-]", "", text.lower())

@@ -30,9 +30,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from assistant.answer.llm.backends import LLMError, chat_text, stream_text, user_message
+from assistant.answer.llm.client import chat_text, stream_text, user_message
 from assistant.answer.prompts import REFUSAL_PHRASE, load_prompt
 from assistant.answer.verification import CitationVerifier, Draft, parse_answer
+from assistant.errors import LLMError
 from assistant.models import AnswerSentence, Passage, Span
 from assistant.store.embeddings import Embedder
 
@@ -102,19 +103,13 @@ class LLMAnswer:
     @property
     def text(self) -> str:
         """The kept sentences with their markers, as `api._render` writes them."""
-        return " ".join(_render(s) for s in self.sentences)
+        return " ".join(s.rendered() for s in self.sentences)
 
     @property
     def verified_share(self) -> float:
         """Supported sentences over all sentences the model wrote (0 when it wrote none)."""
         supported = sum(s.supported for s in self.sentences)
         return supported / len(self.drafts) if self.drafts else 0.0
-
-
-def _render(sentence: AnswerSentence) -> str:
-    marks = "".join(f"[{n}]" for n in sentence.citations)
-    flag = "" if sentence.supported else " (unsupported)"
-    return f"{sentence.text} {marks}{flag}".strip()
 
 
 # --- the prompt ---------------------------------------------------------------------------------
@@ -188,7 +183,7 @@ class LLMAnswerer:
         self.attribute = (
             attribute  # cite sentences the model left uncited, or cited wrongly, where a passage supports them
         )
-        self.where = where  # names the backend in error messages, e.g. LLMConfig.describe()
+        self.where = where  # names the backend in error messages, e.g. registry.describe()
 
     def prompt(self, question: str, passages: Sequence[Passage]) -> str:
         quoted = "\n\n".join(quote_passage(n, p) for n, p in number_passages(passages).items())

@@ -23,7 +23,7 @@ from assistant.ingest.indexing import embed_documents, to_encode, writer_lock
 from assistant.models import Chunk, Document
 from assistant.settings import Settings, StoreSettings
 from assistant.store.chroma import Store, make_node
-from assistant.store.embeddings import Embedder
+from assistant.store.embeddings import SentenceTransformerEmbedder
 
 if TYPE_CHECKING:
     from llama_index.core.schema import TextNode
@@ -77,7 +77,7 @@ def bench_settings(settings: Settings, name: str) -> Settings:
 
 
 def open_index(
-    dataset: Dataset, settings: Settings, embedder: Embedder, say: Say = print
+    dataset: Dataset, settings: Settings, embedder: SentenceTransformerEmbedder, say: Say = print
 ) -> tuple[Store, Throughput | None]:
     """The dataset's store, building what is missing; the throughput when anything was built."""
     bench = bench_settings(settings, dataset.name)
@@ -107,7 +107,7 @@ def _groups(store: Store, docs: Sequence[Document]) -> Iterator[tuple[int, Group
             group = []
 
 
-def _build(store: Store, embedder: Embedder, docs: Sequence[Document], say: Say) -> Throughput:
+def _build(store: Store, embedder: SentenceTransformerEmbedder, docs: Sequence[Document], say: Say) -> Throughput:
     """Embed each group of documents in one call and write it in one batch (each document pending -> ready)."""
     embedder.model  # noqa: B018  (load the model and the tokenizer before the clock starts)
     count_tokens("warm-up", store.settings.chunking.encoding)
@@ -127,7 +127,7 @@ def _build(store: Store, embedder: Embedder, docs: Sequence[Document], say: Say)
     return Throughput(int(total["passages"]), seconds, int(total["sampled"]), total["bare"])
 
 
-def _bare_encode(embedder: Embedder, texts: list[str]) -> float:
+def _bare_encode(embedder: SentenceTransformerEmbedder, texts: list[str]) -> float:
     """Seconds for the bare model to encode the texts, with the embedder's batch size."""
     model = embedder.model
     started = time.perf_counter()

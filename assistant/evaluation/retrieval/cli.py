@@ -41,7 +41,7 @@ def _run(args: argparse.Namespace) -> int:
     from assistant.evaluation.retrieval.report import markdown, write_report
     from assistant.evaluation.retrieval.runner import run_benchmark
     from assistant.settings import load_settings
-    from assistant.store.embeddings import Embedder
+    from assistant.store.embeddings import SentenceTransformerEmbedder
 
     if args.limit is not None and args.limit < 1:
         raise AssistantError("--limit must be at least 1")
@@ -49,7 +49,7 @@ def _run(args: argparse.Namespace) -> int:
     dataset = load_dataset(args.dataset, settings.paths.bench_dir)
     if args.distractors is not None:
         dataset = dataset.sliced(args.limit or len(dataset.queries), args.distractors)
-    report = run_benchmark(dataset, settings, Embedder(settings.embedding), args.limit, _say)
+    report = run_benchmark(dataset, settings, SentenceTransformerEmbedder(settings.embedding), args.limit, _say)
     for path in write_report(report):
         _say(f"wrote {path}")
     print(json.dumps(report.to_json()) if args.json else markdown(report))

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.errors import AssistantError
 from assistant.models import Document, DocumentMetadata
-
-DATASETS = ("scifact", "pubmedqa")
 
 
 @dataclass(frozen=True)
@@ -45,17 +44,17 @@ class Dataset:
 
 
 def load_dataset(name: str, bench_dir: Path) -> Dataset:
+    """The named data set, read from its folder `bench_dir/<name>` (the registry `DATASETS` names them)."""
     folder = bench_dir / name
-    if not folder.is_dir():
+    if name in DATASETS and not folder.is_dir():
         raise AssistantError(
             f"benchmark data not found at {folder}; the data sets live in ../shared/bench "
             "(ASSISTANT_PATHS__BENCH_DIR), see its README"
         )
-    if name == "scifact":
-        return _scifact(folder)
-    if name == "pubmedqa":
-        return _pubmedqa(folder)
-    raise AssistantError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+    reader = DATASETS.get(name)
+    if reader is None:
+        raise AssistantError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+    return reader(folder)
 
 
 def _jsonl(path: Path) -> list[dict[str, object]]:
@@ -97,3 +96,7 @@ def _pubmedqa(folder: Path) -> Dataset:
         tuple(q for q in queries if q.qid in test),
         tuple(q for q in queries if q.qid not in test),
     )
+
+
+# A reader per data set, by the name of its folder under the bench data: a new data set is a reader and a line here.
+DATASETS: dict[str, Callable[[Path], Dataset]] = {"scifact": _scifact, "pubmedqa": _pubmedqa}

@@ -11,7 +11,7 @@ from assistant.evaluation.retrieval.datasets import Dataset, Query
 from assistant.evaluation.retrieval.metrics import RECALL_AT, Row, score_run
 from assistant.retrieval.hybrid import PIPELINES, HybridRetriever, Pipeline, default_pipeline
 from assistant.settings import Settings
-from assistant.store.embeddings import Embedder
+from assistant.store.embeddings import SentenceTransformerEmbedder
 
 DEPTH = max(RECALL_AT)  # documents ranked per query
 
@@ -47,7 +47,7 @@ def pipelines(settings: Settings) -> list[Pipeline]:
 
 
 def open_retriever(
-    dataset: Dataset, settings: Settings, embedder: Embedder, say: Say = print
+    dataset: Dataset, settings: Settings, embedder: SentenceTransformerEmbedder, say: Say = print
 ) -> tuple[HybridRetriever, Throughput | None]:
     store, throughput = open_index(dataset, settings, embedder, say)
     retriever = HybridRetriever(store, embedder, settings.retrieval)
@@ -60,7 +60,7 @@ def evaluate(retriever: HybridRetriever, queries: Sequence[Query], pipeline: Pip
     runs: list[tuple[list[str], frozenset[str]]] = []
     latencies: list[float] = []
     for q in queries:
-        retriever.embedder._cache.clear()  # each pipeline pays for its own question embedding
+        retriever.embedder.forget()  # each pipeline pays for its own question embedding
         started = time.perf_counter()
         ranked = retriever.rank_documents(q.text, DEPTH, pipeline)
         latencies.append((time.perf_counter() - started) * 1000)
@@ -69,7 +69,11 @@ def evaluate(retriever: HybridRetriever, queries: Sequence[Query], pipeline: Pip
 
 
 def run_benchmark(
-    dataset: Dataset, settings: Settings, embedder: Embedder, limit: int | None = None, say: Say = print
+    dataset: Dataset,
+    settings: Settings,
+    embedder: SentenceTransformerEmbedder,
+    limit: int | None = None,
+    say: Say = print,
 ) -> BenchReport:
     retriever, throughput = open_retriever(dataset, settings, embedder, say)
     queries = dataset.queries[:limit] if limit else dataset.queries

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Set
 from pathlib import Path
 
 from assistant.errors import DocumentError
 
-SUPPORTED_SUFFIXES = frozenset(
-    {".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".xml", ".nbib", ".jsonl"},
-)
 MAX_FILE_BYTES = 50 * 1024 * 1024  # larger files are almost never single articles; refuse before reading
 DOC_ID_CHARS = 16
 _SNIFF_BYTES = 8192  # binary detection looks at the head of the file only
@@ -29,7 +27,8 @@ def record_id(key: str, text: str) -> str:
     return document_id(f"{key}\n{text}".encode())
 
 
-def check_path(path: Path) -> None:
+def check_path(path: Path, supported: Set[str]) -> None:
+    """A readable regular file of a supported suffix (`supported`: the loaders' registry), not oversized."""
     if not path.exists():
         raise DocumentError(f"{path}: no such file; check the path")
     if path.is_dir():
@@ -37,19 +36,19 @@ def check_path(path: Path) -> None:
     if not path.is_file():
         raise DocumentError(f"{path} is not a regular file")
     suffix = path.suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
+    if suffix not in supported:
         kind = f"type '{suffix}'" if suffix else "no file extension"
-        supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
-        raise DocumentError(f"{path} has unsupported {kind}; supported: {supported} (convert it to text first)")
+        listed = ", ".join(sorted(supported))
+        raise DocumentError(f"{path} has unsupported {kind}; supported: {listed} (convert it to text first)")
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         limit_mb = MAX_FILE_BYTES // (1024 * 1024)
         raise DocumentError(f"{path} is {size / 1024 / 1024:.1f} MB, over the {limit_mb} MB limit; split it first")
 
 
-def read_bytes(path: Path) -> bytes:
+def read_bytes(path: Path, supported: Set[str]) -> bytes:
     """The bytes of a supported, not oversized, non-empty file."""
-    check_path(path)
+    check_path(path, supported)
     try:
         data = path.read_bytes()
     except OSError as exc:

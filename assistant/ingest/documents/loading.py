@@ -1,19 +1,17 @@
-"""Read a file into cleaned `Document`s by its format, refusing inputs that cannot be indexed with a clear message."""
+"""Read a file into cleaned `Document`s by its format, refusing inputs that cannot be indexed with a clear message.
+
+Formats are a registry keyed by file suffix (`LOADERS`): a new format is one module with a function of the
+`Loader` shape and one line in `LOADERS`; the supported suffixes are derived from it.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Protocol
 
 from assistant.errors import DocumentError
 from assistant.ingest.documents.cleaning import clean_text
-from assistant.ingest.documents.files import (
-    MAX_FILE_BYTES,
-    SUPPORTED_SUFFIXES,
-    decode_text,
-    document_id,
-    read_bytes,
-    with_title,
-)
+from assistant.ingest.documents.files import MAX_FILE_BYTES, decode_text, document_id, read_bytes, with_title
 from assistant.ingest.documents.formats import html_to_text, markdown_to_text
 from assistant.ingest.documents.jsonl import parse_jsonl
 from assistant.ingest.documents.medline import is_medline, parse_medline
@@ -54,24 +52,59 @@ def _text_document(path: Path, data: bytes, text: str, source: str) -> Document:
     )
 
 
+class Loader(Protocol):
+    """Reads one file's bytes into its documents; raises `DocumentError` with one line naming the file."""
+
+    def __call__(self, path: Path, data: bytes, source: str) -> list[Document]: ...
+
+
+def _pdf(path: Path, data: bytes, source: str) -> list[Document]:
+    return [parse_pdf(path, data, source)]
+
+
+def _pubmed(path: Path, data: bytes, source: str) -> list[Document]:
+    return parse_pubmed_xml(path, decode_text(path, data), source)
+
+
+def _jsonl(path: Path, data: bytes, source: str) -> list[Document]:
+    return parse_jsonl(path, decode_text(path, data), source)
+
+
+def _medline(path: Path, data: bytes, source: str) -> list[Document]:
+    return parse_medline(path, decode_text(path, data), source)
+
+
+def _text(path: Path, data: bytes, source: str) -> list[Document]:
+    """A text page; a .txt that opens like a MEDLINE export ("PMID-") is read as one."""
+    text = decode_text(path, data)
+    if path.suffix.lower() == ".txt" and is_medline(text):
+        return parse_medline(path, text, source)
+    return [_text_document(path, data, text, source)]
+
+
+# One line per format.
+LOADERS: dict[str, Loader] = {
+    ".txt": _text,
+    ".md": _text,
+    ".markdown": _text,
+    ".html": _text,
+    ".htm": _text,
+    ".pdf": _pdf,
+    ".xml": _pubmed,
+    ".nbib": _medline,
+    ".jsonl": _jsonl,
+}
+SUPPORTED_SUFFIXES = frozenset(LOADERS)
+
+
 def load_documents(path: Path, source: str | None = None) -> list[Document]:
     """Every document a file holds: one for a text page or a PDF; one per record for collections
     (PubMed XML, MEDLINE .nbib/.txt exports, JSONL). Raises DocumentError with a one-line message
     naming the file; a collection with one bad record is refused whole, so it is never half indexed."""
     path = Path(path)
-    data = read_bytes(path)
+    data = read_bytes(path, SUPPORTED_SUFFIXES)
     name = Path(source).name if source else path.name
-    suffix = path.suffix.lower()
-    if suffix == ".pdf":
-        return [parse_pdf(path, data, name)]
-    text = decode_text(path, data)
-    if suffix == ".xml":
-        return parse_pubmed_xml(path, text, name)
-    if suffix == ".jsonl":
-        return parse_jsonl(path, text, name)
-    if suffix == ".nbib" or (suffix == ".txt" and is_medline(text)):
-        return parse_medline(path, text, name)
-    return [_text_document(path, data, text, name)]
+    return LOADERS[path.suffix.lower()](path, data, name)
 
 
 def load_document(path: Path, source: str | None = None) -> Document:

@@ -1,0 +1,109 @@
+"""The REST API's routers, one function each: questions, the library, the service."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from fastapi import APIRouter, Request, UploadFile
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from assistant.app.answering import TOP_K_BOUNDS, final_answer, stream_answer
+from assistant.app.streaming import SSE, chain, guarded, ndjson
+from assistant.app.uploads import Uploads, record_json
+from assistant.errors import AssistantError
+
+if TYPE_CHECKING:
+    from assistant.api import Assistant
+
+
+class NotFound(AssistantError):
+    """A 404: no such document or endpoint."""
+
+
+class AskRequest(BaseModel):
+    """A question for `POST /api/ask`."""
+
+    question: str = Field(description="The question, in plain words.")
+    top_k: int | None = Field(
+        None, ge=TOP_K_BOUNDS[0], le=TOP_K_BOUNDS[1], description="Passages to retrieve (default from settings)."
+    )
+    mode: str | None = Field(None, description="Answer mode (default from settings).")
+
+
+def service_router(assistant: Assistant) -> APIRouter:
+    """Routes that need no token."""
+    router = APIRouter(prefix="/api")
+
+    @router.get("/health", tags=["service"])
+    def health() -> dict[str, Any]:
+        """Liveness and the number of indexed documents; needs no token."""
+        return {"status": "ok", "documents": len(assistant.documents())}
+
+    return router
+
+
+def questions_router(assistant: Assistant) -> APIRouter:
+    router = APIRouter()
+
+    @router.post("/ask", tags=["questions"])
+    def ask(request: AskRequest) -> dict[str, Any]:
+        """Answer a question; the same JSON as `assistant ask --json`."""
+        return final_answer(assistant, request.question, request.top_k, request.mode).to_json()
+
+    @router.post("/ask/stream", tags=["questions"])
+    def ask_stream(request: AskRequest, http: Request) -> StreamingResponse:
+        """Server-sent events: `data: {"delta": text}` while the answer is written, then `event: answer` with
+        the verified answer (the JSON of `/api/ask`), which replaces the streamed text; `event: error` on a
+        failure. With `Accept: application/x-ndjson`: one JSON object per line, `{"partial": text so far}`
+        lines, then `{"answer": ...}`."""
+        events = stream_answer(assistant, request.question, request.top_k, request.mode)
+        first = next(events, None)  # errors in the question surface as a normal 4xx before streaming starts
+        if first is None:
+            raise RuntimeError(f"answer mode {request.mode!r} gave nothing")
+        if "application/x-ndjson" in http.headers.get("accept", ""):
+            return StreamingResponse(guarded(chain(first, events), ndjson), media_type="application/x-ndjson")
+        headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}  # no proxy may hold tokens back
+        return StreamingResponse(
+            guarded(chain(first, events), SSE().event), media_type="text/event-stream", headers=headers
+        )
+
+    return router
+
+
+def library_router(assistant: Assistant, uploads: Uploads) -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/documents", tags=["library"])
+    def documents() -> dict[str, Any]:
+        """The indexed documents."""
+        return {"documents": [record_json(r) for r in assistant.documents()]}
+
+    @router.post("/documents", tags=["library"], status_code=201)
+    async def upload(file: UploadFile) -> JSONResponse:
+        """Upload one file (multipart field `file`) and index it; 200 when its content is already indexed."""
+        data = await file.read(uploads.max_bytes + 1)
+        result = await run_in_threadpool(uploads.ingest, file.filename or "", data)
+        return JSONResponse(result.to_json(), status_code=201 if result.status == "added" else 200)
+
+    @router.delete("/documents/{doc_id}", tags=["library"])
+    def delete(doc_id: str) -> dict[str, Any]:
+        """Remove a document (and its stored upload, if it was uploaded)."""
+        if doc_id not in {r.doc_id for r in assistant.documents()}:
+            raise NotFound(f"no indexed document has id {doc_id}")
+        source = assistant.remove(doc_id)
+        return {"removed": source, "doc_id": doc_id, "uploads_deleted": uploads.prune()}
+
+    return router
+
+
+def fallback_router() -> APIRouter:
+    """Any other /api path: a JSON 404 (registered last)."""
+    router = APIRouter()
+
+    @router.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+    def unknown(rest: str) -> None:
+        raise NotFound(f"no such endpoint: /api/{rest}; see /docs")
+
+    return router
