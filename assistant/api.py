@@ -13,6 +13,7 @@ from assistant.answer.gate.answerability import judge, spans_documents
 from assistant.answer.llm.generation import LLMAnswer, LLMAnswerer, Turn
 from assistant.answer.llm.registry import describe, is_configured, make_llm
 from assistant.answer.prompts import check_prompts
+from assistant.answer.terms import words
 from assistant.answer.verification import CitationVerifier, Draft
 from assistant.errors import InputError, LLMError
 from assistant.ingest.indexing import Indexer, IndexReport, Progress, writer_lock
@@ -21,7 +22,6 @@ from assistant.retrieval.hybrid import HybridRetriever
 from assistant.settings import Settings, load_settings
 from assistant.store.chroma import Store
 from assistant.store.embeddings import Embedder, SentenceTransformerEmbedder
-from assistant.text.terms import words
 
 
 @dataclass(frozen=True)

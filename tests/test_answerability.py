@@ -7,9 +7,9 @@ import pytest
 from assistant.answer.gate.answerability import document_focus, judge
 from assistant.answer.gate.linking import asked_kind, named_things
 from assistant.answer.prompts import REFUSAL_PHRASE
+from assistant.answer.terms import roots, stem
 from assistant.api import Assistant
 from assistant.text.aliases import AliasMap, find_aliases
-from assistant.text.terms import roots, stem
 from tests.conftest import IMATINIB, IMIQUIMOD
 
 

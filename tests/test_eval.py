@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import cli
+from assistant.app import cli
 from assistant.errors import InputError
 from assistant.evaluation import report, runner
 from assistant.evaluation.gold import Evidence, GoldRecord, load_gold, suite_path
@@ -221,26 +221,6 @@ def test_reports_compare_with_the_previous_one_and_list_failures(tmp_path: Path)
     assert Report.from_json(data).metrics == data["metrics"]
 
 
-def test_benchmark_results_are_written_in_the_same_format_one_report_per_pipeline(tmp_path: Path) -> None:
-    from assistant.evaluation.benchmarks import write_benchmark_reports
-    from assistant.evaluation.retrieval.metrics import Row
-    from assistant.evaluation.retrieval.runner import BenchReport
-
-    rows = [Row("dense", 0.6, {1: 0.4, 10: 0.8}, 0.5, 12.0), Row("hybrid", 0.7, {1: 0.5, 10: 0.9}, 0.6, 15.0)]
-    paths = write_benchmark_reports(BenchReport("scifact", 300, 5183, rows, "hybrid"), tmp_path)
-    assert sorted(p.name.split("-", 3)[3] for p in paths) == sorted(
-        f"retrieval-scifact-{pipeline}.{ext}" for pipeline in ("dense", "hybrid") for ext in ("json", "md", "png")
-    )
-    markdown = next(p for p in paths if p.name.endswith("hybrid.md")).read_text()
-    assert "| ndcg_at_10 | 0.700 |" in markdown and "| recall_at_10 | 0.900 |" in markdown
-    assert "| latency_p50_ms | 15 |" in markdown and "- **ndcg_at_10**: Over the queries" in markdown
-    assert "Failing questions" not in markdown and "300 questions." in markdown
-    data = json.loads(next(p for p in paths if p.name.endswith("dense.json")).read_text())
-    assert (data["suite"], data["mode"], data["metrics"]["mrr_at_10"]) == ("retrieval-scifact", "dense", 0.5)
-
-
-# --- the CI gate -------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
 def seed_run(embedder: Embedder) -> EvalRun:
     return run_eval("seeds", "extractive", base=load_settings(paths={"seeds_dir": SEEDS}), embedder=embedder)
 

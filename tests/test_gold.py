@@ -1,19 +1,18 @@
-"""The gold evaluation set: its schema, and that every piece of evidence is in the cleaned seed documents."""
+"""The gold sets (`eval/gold/*.jsonl`), read through `load_gold`: schema rules, and that every piece of evidence is
+in the cleaned seed documents."""
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-GOLD = ROOT / "eval" / "gold" / "seeds.jsonl"
-SEEDS = ROOT / "seeds"
+from assistant.evaluation.gold import GOLD_DIR, GoldRecord, load_gold
+from assistant.ingest.documents import load_document
+from assistant.models import Document
+from tests.conftest import SEEDS
 
-REQUIRED_KEYS = {"id", "question", "answer", "answerable", "kind", "key_facts", "evidence"}
 KINDS = {
     "mechanism",
     "factual",
@@ -29,30 +28,23 @@ REQUIRED_QUESTIONS = {
     "how does imiquimod activate dendritic cells",
     "what does imatinib do to regulatory T cells",
 }
-MIN_RECORDS = 40
-MIN_UNANSWERABLE = 10
+SPLITS = sorted(p.stem for p in GOLD_DIR.glob("*.jsonl"))
+MIN_RECORDS = {"seeds": 40, "heldout": 60}
+MIN_UNANSWERABLE = {"seeds": 10, "heldout": 15}
 MAX_METADATA_ONLY = 4
 
 
-def _load_gold() -> list[dict[str, Any]]:
-    records = []
-    for n, line in enumerate(GOLD.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        record = json.loads(line)
-        assert isinstance(record, dict), f"line {n} is not a JSON object"
-        records.append(record)
-    return records
+@cache
+def _records(split: str) -> tuple[GoldRecord, ...]:
+    return tuple(load_gold(GOLD_DIR / f"{split}.jsonl"))
 
 
-RECORDS = _load_gold()
-ANSWERABLE = [r for r in RECORDS if r.get("answerable") is True]
+def _all() -> list[tuple[str, GoldRecord]]:
+    return [(split, r) for split in SPLITS for r in _records(split)]
 
 
 @cache
-def _document(source: str) -> Any:
-    from assistant.ingest.documents import load_document
-
+def _document(source: str) -> Document:
     return load_document(SEEDS / source)
 
 
@@ -60,86 +52,80 @@ def _metadata_text(source: str, name: str) -> str:
     value = getattr(_document(source).metadata, name)
     if value is None:
         return ""
-    if isinstance(value, tuple | list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
+    return ", ".join(str(v) for v in value) if isinstance(value, tuple) else str(value)
 
 
-def _matches(fact: list[str], text: str) -> bool:
+def _matches(fact: tuple[str, ...], text: str) -> bool:
     return any(phrase.lower() in text.lower() for phrase in fact)
 
 
-def test_file_has_enough_records() -> None:
-    assert len(RECORDS) >= MIN_RECORDS
-    assert sum(1 for r in RECORDS if r.get("answerable") is False) >= MIN_UNANSWERABLE
+def test_both_splits_exist() -> None:
+    assert {"seeds", "heldout"} <= set(SPLITS)
 
 
-def test_ids_are_unique() -> None:
-    ids = [str(r.get("id")) for r in RECORDS]
+@pytest.mark.parametrize("split", SPLITS)
+def test_each_split_is_big_enough_and_uses_every_kind(split: str) -> None:
+    records = _records(split)
+    assert len(records) >= MIN_RECORDS.get(split, 1)
+    assert sum(not r.answerable for r in records) >= MIN_UNANSWERABLE.get(split, 0)
+    assert {r.kind for r in records} == KINDS
+    ids = [r.id for r in records]
     assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
-
-
-def test_required_questions_present() -> None:
-    questions = {r.get("question") for r in RECORDS}
-    assert questions >= REQUIRED_QUESTIONS, REQUIRED_QUESTIONS - questions
-
-
-def test_every_kind_is_used() -> None:
-    assert {r.get("kind") for r in RECORDS} == KINDS
-
-
-def test_metadata_only_evidence_is_rare() -> None:
-    metadata_only = [r["id"] for r in ANSWERABLE if all("metadata" in e for e in r["evidence"])]
+    metadata_only = [r.id for r in records if r.answerable and all(e.metadata for e in r.evidence)]
     assert len(metadata_only) <= MAX_METADATA_ONLY, metadata_only
 
 
-@pytest.mark.parametrize("record", RECORDS, ids=[str(r.get("id")) for r in RECORDS])
-def test_record_schema(record: dict[str, Any]) -> None:
-    assert set(record) >= REQUIRED_KEYS, REQUIRED_KEYS - set(record)
-    assert isinstance(record["id"], str) and record["id"]
-    assert isinstance(record["question"], str) and record["question"].strip()
-    assert isinstance(record["answer"], str) and record["answer"].strip()
-    assert isinstance(record["answerable"], bool)
-    assert record["kind"] in KINDS
-    assert isinstance(record["key_facts"], list)
-    assert isinstance(record["evidence"], list)
-    if not record["answerable"]:
-        assert record["kind"] == "unanswerable"
-        assert record["key_facts"] == []
-        assert record["evidence"] == []
+def test_ids_are_unique_across_splits() -> None:
+    ids = [r.id for _, r in _all()]
+    assert len(ids) == len(set(ids))
+
+
+def test_the_example_questions_are_in_the_tune_split() -> None:
+    assert {r.question for r in _records("seeds")} >= REQUIRED_QUESTIONS
+
+
+def test_a_malformed_line_names_its_file_and_line(tmp_path: Path) -> None:
+    from assistant.errors import InputError
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x"}\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"bad\.jsonl:1"):
+        load_gold(bad)
+
+
+@pytest.mark.parametrize(("split", "record"), _all(), ids=[f"{s}:{r.id}" for s, r in _all()])
+def test_record_schema(split: str, record: GoldRecord) -> None:
+    assert record.id and record.question.strip() and record.answer.strip()
+    assert record.kind in KINDS
+    if not record.answerable:
+        assert record.kind == "unanswerable" and record.key_facts == () and record.evidence == ()
         return
-    assert record["kind"] != "unanswerable"
-    assert 1 <= len(record["key_facts"]) <= 3
-    for fact in record["key_facts"]:
-        assert isinstance(fact, list) and fact, fact
-        assert all(isinstance(p, str) and p.strip() for p in fact), fact
-        assert _matches(fact, record["answer"]), f"reference answer lacks key fact {fact}"
-    assert record["evidence"]
-    for item in record["evidence"]:
-        assert isinstance(item, dict)
-        assert (SEEDS / item.get("source", "")).is_file(), item
-        assert ("sentence" in item) != ("metadata" in item), item
-        if "sentence" in item:
-            assert isinstance(item["sentence"], str) and item["sentence"].strip()
-        else:
-            assert item["metadata"] in METADATA_FIELDS, item
-    if record["kind"] == "both_documents":
-        assert len({e["source"] for e in record["evidence"]}) >= 2
+    assert record.kind != "unanswerable"
+    assert 1 <= len(record.key_facts) <= 3
+    for fact in record.key_facts:
+        assert fact and all(p.strip() for p in fact), fact
+        assert _matches(fact, record.answer), f"reference answer lacks key fact {fact}"
+    assert record.evidence
+    for item in record.evidence:
+        assert (SEEDS / item.source).is_file(), item
+        assert (item.sentence is None) != (item.metadata is None), item
+        assert item.metadata is None or item.metadata in METADATA_FIELDS, item
+    if record.kind == "both_documents":
+        assert len({e.source for e in record.evidence}) >= 2
 
 
-@pytest.mark.parametrize("record", ANSWERABLE, ids=[str(r.get("id")) for r in ANSWERABLE])
-def test_evidence_is_in_the_cleaned_documents(record: dict[str, Any]) -> None:
+@pytest.mark.parametrize(("split", "record"), _all(), ids=[f"{s}:{r.id}" for s, r in _all()])
+def test_evidence_is_in_the_cleaned_documents(split: str, record: GoldRecord) -> None:
     found = []
-    for item in record["evidence"]:
-        source = item["source"]
-        if "sentence" in item:
-            text = _document(source).text
-            assert item["sentence"] in text, f"not verbatim in cleaned {source}: {item['sentence']!r}"
-            found.append(item["sentence"])
+    for item in record.evidence:
+        if item.sentence is not None:
+            text = _document(item.source).text
+            assert item.sentence in text, f"not verbatim in cleaned {item.source}: {item.sentence!r}"
+            found.append(item.sentence)
         else:
-            value = _metadata_text(source, item["metadata"])
-            assert value.strip(), f"metadata field {item['metadata']!r} of {source} is empty"
+            assert item.metadata is not None
+            value = _metadata_text(item.source, item.metadata)
+            assert value.strip(), f"metadata field {item.metadata!r} of {item.source} is empty"
             found.append(value)
-    evidence_text = "\n".join(found)
-    for fact in record["key_facts"]:
-        assert _matches(fact, evidence_text), f"no phrasing of {fact} occurs in the evidence"
+    for fact in record.key_facts:
+        assert _matches(fact, "\n".join(found)), f"no phrasing of {fact} occurs in the evidence"

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant import store as store_module
 from assistant.api import Assistant
 from assistant.errors import DocumentError, IndexMismatchError
+from assistant.store import chroma as store_module
 from assistant.store.chroma import Store
 from assistant.store.embeddings import Embedder
 from tests.conftest import IMATINIB, IMIQUIMOD, SEEDS, make_settings, run_cli

@@ -1,8 +1,10 @@
-"""Cross-encoder reranking plumbing, with a tiny randomly initialised CrossEncoder built here (no download)."""
+"""Reranking: a tiny randomly initialised CrossEncoder built here (no download) scores as its own `predict` does,
+and a plugged-in `Reranker` whose effect on the order is known in advance reorders exactly so."""
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -10,9 +12,9 @@ import pytest
 
 from assistant.api import Assistant
 from assistant.errors import AssistantError
-from assistant.retrieval.hybrid import DEFAULT, HYBRID
+from assistant.retrieval.hybrid import DEFAULT, HYBRID, HybridRetriever
 from assistant.retrieval.rerank import load_reranker
-from assistant.store.embeddings import Embedder, resolve_model_path
+from assistant.store.embeddings import Embedder, Matrix, resolve_model_path
 from tests.conftest import make_settings
 
 QUESTION = "how does imiquimod act on mast cells"
@@ -78,3 +80,28 @@ def test_the_assistant_answers_through_the_reranker(reranking: Assistant) -> Non
 def test_a_missing_reranker_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(AssistantError, match="cannot load reranker"):
         load_reranker(str(tmp_path / "no-such-model"), "cpu")
+
+
+class _Mentions:
+    """A `Reranker` whose effect is known in advance: probability 1 for a passage naming `word`, else 0."""
+
+    def __init__(self, word: str) -> None:
+        self.word = word
+
+    def rerank(self, question: str, head: list[int], texts: Sequence[str], scores: Matrix) -> Matrix:
+        final = scores.copy()
+        final[head] = [1.0 if self.word in text else 0.0 for text in texts]
+        return final
+
+
+def test_a_plugged_in_reranker_reorders_the_head_as_it_scores(seeded: Assistant, embedder: Embedder) -> None:
+    settings = seeded.settings.retrieval.model_copy(update={"candidates": 4})
+    plain = HybridRetriever(seeded.store, embedder, settings)
+    plugged = HybridRetriever(seeded.store, embedder, settings, reranker=_Mentions("Treg"))
+    fused = plain.retrieve(QUESTION, 4, HYBRID)
+    reranked = plugged.retrieve(QUESTION, 4, DEFAULT)
+    naming = [p.chunk.chunk_id for p in fused if "Treg" in p.chunk.text]
+    others = [p.chunk.chunk_id for p in fused if "Treg" not in p.chunk.text]
+    assert naming and others, "the question must retrieve passages of both kinds for the test to mean anything"
+    assert [p.chunk.chunk_id for p in reranked] == naming + others  # stable within each score
+    assert [p.score for p in reranked] == [1.0] * len(naming) + [0.0] * len(others)

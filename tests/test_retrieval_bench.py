@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant import cli as assistant_cli
 from assistant.api import Assistant
-from assistant.evaluation.retrieval import cli, report
+from assistant.app import cli as assistant_cli
+from assistant.evaluation import report as eval_report
+from assistant.evaluation.retrieval import cli
 from assistant.evaluation.retrieval.build import Throughput, open_index
 from assistant.evaluation.retrieval.datasets import Dataset, load_dataset
 from assistant.evaluation.retrieval.metrics import ndcg, recall, reciprocal_rank
@@ -76,7 +77,7 @@ def test_the_command_prints_the_json_and_writes_reports(
     _dataset, settings, _retriever, _throughput, _seconds = scifact_slice
     monkeypatch.setenv("ASSISTANT_PATHS__INDEX_DIR", str(settings.paths.index_dir))
     monkeypatch.setenv("ASSISTANT_PATHS__BENCH_DIR", str(BENCH))
-    monkeypatch.setattr(report, "REPORTS", tmp_path)
+    monkeypatch.setattr(eval_report, "REPORTS_DIR", tmp_path)
     argv = ["--dataset", "scifact", "--limit", str(CLAIMS), "--distractors", str(DISTRACTORS), "--json"]
     assert assistant_cli.main(["eval", "retrieval", *argv]) == 0  # as `assistant eval retrieval ...`
     out = json.loads(capsys.readouterr().out)

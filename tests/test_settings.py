@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from pathlib import Path
+from typing import get_args
+
 import pytest
 from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 
 from assistant.settings import Settings, load_settings, settings_table
 
@@ -36,7 +40,45 @@ def test_every_field_has_a_default_and_a_description() -> None:
         for field_name, field in model.model_fields.items():
             assert field.description, f"{name}.{field_name}"
             assert not field.is_required(), f"{name}.{field_name}"
-    assert len(settings_table()) >= 20
+    documented = {env for env, _typ, _default, _text in settings_table()}
+    fields = {f"ASSISTANT_{n.upper()}__{f.upper()}" for n, s in Settings.model_fields.items() for f in _fields(s)}
+    assert documented == fields
+
+
+def _fields(section: FieldInfo) -> dict[str, FieldInfo]:
+    model = section.annotation
+    assert isinstance(model, type) and issubclass(model, BaseModel)
+    return model.model_fields
+
+
+def _other_value(field: FieldInfo) -> object:
+    """A valid value other than the default, from the field's own type and bounds."""
+    default = field.default
+    choices = get_args(field.annotation)
+    if choices and all(isinstance(c, str) for c in choices):
+        return next(c for c in choices if c != default)
+    if isinstance(default, bool):
+        return not default
+    if isinstance(default, int | float):
+        high = next((getattr(m, "le", None) for m in field.metadata if getattr(m, "le", None) is not None), None)
+        step = 1 if isinstance(default, int) else 0.125
+        return default + step if high is None or default + step <= high else default - step
+    if isinstance(default, Path):
+        return Path("/tmp/assistant-settings-test")
+    return "x-" + str(default)
+
+
+def test_every_field_round_trips_through_its_environment_variable(
+    monkeypatch: pytest.MonkeyPatch, clean_env: None
+) -> None:
+    for section_name, section in Settings.model_fields.items():
+        for name, field in _fields(section).items():
+            value = _other_value(field)
+            env = f"ASSISTANT_{section_name.upper()}__{name.upper()}"
+            monkeypatch.setenv(env, str(value))
+            got = getattr(getattr(load_settings(), section_name), name)
+            assert got == value and got != field.default, f"{env}={value} read back as {got!r}"
+            monkeypatch.delenv(env)
 
 
 def test_fingerprint_follows_only_index_shaping_settings(clean_env: None) -> None:

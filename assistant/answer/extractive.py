@@ -11,7 +11,6 @@ answer is decided in `selection`, whether to refuse instead in `answerability`.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Iterable, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,25 +18,24 @@ from pathlib import Path
 import numpy as np
 
 from assistant.answer.gate.answerability import document_focus
+from assistant.answer.lexicon import (
+    BIBLIOGRAPHIC_ASKED,
+    CITATION_LINE_BONUS,
+    DENSE_WEIGHT,
+    MIN_ANSWER_WORDS,
+    SHORTLIST,
+    SHORTLIST_PER_DOCUMENT,
+)
 from assistant.answer.prompts import REFUSAL_PHRASE, load_prompt
 from assistant.answer.selection import Candidate, Selector
+from assistant.answer.terms import content_terms, words
 from assistant.answer.verification import Draft, passage_sentences
 from assistant.ingest.documents import CITATION_PREFIX
 from assistant.models import Passage, Span
 from assistant.settings import AnswerSettings
 from assistant.store.embeddings import Embedder, Matrix
-from assistant.text.terms import content_terms, words
 
 __all__ = ["REFUSAL_PHRASE", "Candidate", "ExtractiveAnswerer", "refusal_text"]
-
-_DENSE_WEIGHT = 0.6
-_MIN_WORDS = 5  # shorter lines (headings, bylines) are not answers
-_SHORTLIST = 16  # candidate sentences scored per question
-_PER_DOCUMENT = 6  # and, for a question about several documents, per document
-_BIBLIOGRAPHIC = re.compile(
-    r"\b(journal|published|publication|pages|authors?|wrote|written by|venue|issue|volume)\b", re.IGNORECASE
-)
-_CITATION_BONUS = 0.3
 
 
 @dataclass(frozen=True)
@@ -79,7 +77,7 @@ class ExtractiveAnswerer:
         dense = self._sentence_vectors([units[k] for k in kept], passages) @ questions.T
         column = {doc: 1 + n for n, doc in enumerate(parts)}
         concept = _concepts(question, expand)
-        cited = bool(_BIBLIOGRAPHIC.search(question))
+        cited = bool(BIBLIOGRAPHIC_ASKED.search(question))
         scored = []
         for row, k in enumerate(kept):
             unit, doc = units[k], passages[units[k].passage].chunk.doc_id
@@ -130,7 +128,7 @@ def _units(passages: list[Passage], expand: Callable[[str], str]) -> list[_Unit]
     for i, passage in enumerate(passages):
         for span, text in passage_sentences(passage):
             key = (passage.chunk.doc_id, span)
-            if key not in seen and len(text.split()) >= _MIN_WORDS:
+            if key not in seen and len(text.split()) >= MIN_ANSWER_WORDS:
                 seen.add(key)
                 expanded = expand(text)
                 units.append(_Unit(text, span, i, expanded, frozenset(content_terms(expanded))))
@@ -153,11 +151,11 @@ def _shortlist(passages: list[Passage], units: list[_Unit], overlap: dict[str, l
     (`overlap[""]`) and the best of each document a question is about. It once bounded what was encoded per
     question; scoring is free now, but the answer rules and the gold eval were tuned with this shortlist, so it
     stays."""
-    kept = set(_likeliest(passages, units, overlap[""], range(len(units)), _SHORTLIST))
+    kept = set(_likeliest(passages, units, overlap[""], range(len(units)), SHORTLIST))
     for doc, doc_overlap in overlap.items():
         if doc:
             own = [k for k, u in enumerate(units) if passages[u.passage].chunk.doc_id == doc]
-            kept.update(_likeliest(passages, units, doc_overlap, own, _PER_DOCUMENT))
+            kept.update(_likeliest(passages, units, doc_overlap, own, SHORTLIST_PER_DOCUMENT))
     return sorted(kept)
 
 
@@ -165,13 +163,13 @@ def _likeliest(
     passages: list[Passage], units: list[_Unit], overlap: list[float], among: Iterable[int], n: int
 ) -> list[int]:
     """The `n` units among `among` with the best prior: passage similarity and term overlap."""
-    prior = {k: _DENSE_WEIGHT * passages[units[k].passage].similarity + (1 - _DENSE_WEIGHT) * overlap[k] for k in among}
+    prior = {k: DENSE_WEIGHT * passages[units[k].passage].similarity + (1 - DENSE_WEIGHT) * overlap[k] for k in among}
     return sorted(prior, key=lambda k: -prior[k])[:n]
 
 
 def _score(dense: float, overlap: float, citation_line: bool) -> float:
     """A bibliographic question ("which journal", "first author") is answered by the citation line."""
-    return _DENSE_WEIGHT * dense + (1 - _DENSE_WEIGHT) * overlap + (_CITATION_BONUS if citation_line else 0.0)
+    return DENSE_WEIGHT * dense + (1 - DENSE_WEIGHT) * overlap + (CITATION_LINE_BONUS if citation_line else 0.0)
 
 
 def _weighted_overlap(q_terms: Set[str], sentences: Sequence[Set[str]]) -> list[float]:

@@ -16,12 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable, Set
 from dataclasses import dataclass
 
+from assistant.answer.lexicon import NEXT_SENTENCE_SLACK
+from assistant.answer.terms import GENERIC, content_terms
 from assistant.models import Passage, Span
 from assistant.settings import AnswerSettings
-from assistant.text.terms import GENERIC, content_terms
-
-# How far below `min_sentence_score` the sentence right after a chosen one may score and still complete it.
-_NEXT_SENTENCE_SLACK = 0.05
 
 
 @dataclass(frozen=True)
@@ -77,7 +75,7 @@ class Selector:
     def _completes(self, cand: Candidate, value: float, chosen: list[Candidate]) -> bool:
         missing = cand.terms - frozenset().union(*(c.terms for c in chosen))
         if any(self._follows(cand, c) for c in chosen):
-            return bool(missing) and value >= self.settings.min_sentence_score - _NEXT_SENTENCE_SLACK
+            return bool(missing) and value >= self.settings.min_sentence_score - NEXT_SENTENCE_SLACK
         return bool(missing - GENERIC) and value >= self.settings.min_sentence_score
 
     def _doc(self, cand: Candidate) -> str:

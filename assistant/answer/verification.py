@@ -5,7 +5,7 @@ supported by a cited passage when (1) some sentence of the passage is close to i
 in embedding space (cosine >= `support_threshold`) and (2) its key terms (numbers, gene, protein
 and drug names) all occur in the passage and (3) a negation in the sentence is matched by one
 in the supporting passage sentence. The support spans are the passage sentences that pass (1) and come within
-`_SPAN_MARGIN` of the best one.
+`SUPPORT_SPAN_MARGIN` of the best one.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.answer.lexicon import SUPPORT_SPAN_MARGIN
+from assistant.answer.terms import has_negation, key_terms
 from assistant.models import AnswerSentence, Passage, Span
 from assistant.store.embeddings import Embedder
 from assistant.text.sentences import split_sentences
-from assistant.text.terms import has_negation, key_terms
 
-_SPAN_MARGIN = 0.05
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 
 
@@ -74,7 +74,7 @@ class CitationVerifier:
         sims = vectors[1:] @ vectors[0]
         best = float(sims.max())
         # Passage sentences near the best one support it too (a claim can rest on two sentences).
-        close = [i for i in np.argsort(-sims) if sims[i] >= max(self.threshold, best - _SPAN_MARGIN)]
+        close = [i for i in np.argsort(-sims) if sims[i] >= max(self.threshold, best - SUPPORT_SPAN_MARGIN)]
         if not close:
             return Support(False, (), best)
         passage_text = passage.chunk.text.lower()

@@ -24,34 +24,26 @@ the extractive answer quotes a sentence for.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass
 
 from assistant.answer.gate.linking import unlinked
+from assistant.answer.lexicon import (
+    AMOUNT_WITH_UNIT,
+    ARTICLES,
+    CLAUSE_BREAK,
+    COMBINED_ASKED,
+    DATE,
+    DATE_ASKED,
+    JOINERS,
+    NUMBER,
+    QUANTITY_ASKED,
+    SEVERAL_ASKED,
+    UNIT_ASKED,
+)
+from assistant.answer.terms import GENERIC, content_terms, key_terms, roots, squash
 from assistant.models import Passage
 from assistant.settings import AnswerSettings
-from assistant.text.terms import GENERIC, content_terms, key_terms, roots, squash
-
-_QUANTITY_ASKED = re.compile(
-    r"\b(how (many|much)|dose|dosage|doses|strength|concentration|micromolar|millimolar|percentage|what percent)\b",
-    re.I,
-)
-_UNIT_ASKED = re.compile(r"\b(dose|dosage|doses|strength|micromolar|millimolar|mg|µm|nm)\b", re.I)
-_NUMBER = re.compile(
-    r"\b\d+(?:[.,]\d+)?\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|hundred)\b", re.I
-)
-_AMOUNT_WITH_UNIT = re.compile(
-    r"\b\d+(?:[.,]\d+)?\s*(?:%|percent|mg|µg|ug|ng|g|kg|ml|µl|mm|µm|um|nm|mmol|µmol|iu|units?|mg/kg|mg/m2)(?![\w])",
-    re.I,
-)
-_DATE_ASKED = re.compile(r"^\s*when\b|\b(what|which) (year|date)\b|\bin what year\b", re.I)
-_DATE = re.compile(r"\b(1[89]\d\d|20\d\d)\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d", re.I)
-_SEVERAL = re.compile(r"\b(both|each|either|compare|comparison|differ|difference|versus|vs)\b|\band\b", re.I)
-# Asking whether things work together: only a document that mentions all of them can answer.
-_COMBINED = re.compile(
-    r"\b(combin\w*|together with|co-?administ\w*|plus|synerg\w*|concomitant\w*|in addition to)\b", re.I
-)
 
 
 @dataclass(frozen=True)
@@ -110,11 +102,11 @@ def _missing_names(question: str, texts: list[str]) -> list[str]:
 def _answer_type(question: str, chosen: list[str]) -> list[str]:
     joined = " ".join(chosen)
     reasons = []
-    if _QUANTITY_ASKED.search(question):
-        pattern = _AMOUNT_WITH_UNIT if _UNIT_ASKED.search(question) else _NUMBER
+    if QUANTITY_ASKED.search(question):
+        pattern = AMOUNT_WITH_UNIT if UNIT_ASKED.search(question) else NUMBER
         if not pattern.search(joined):
             reasons.append("no quantity")
-    if _DATE_ASKED.search(question) and not _DATE.search(joined):
+    if DATE_ASKED.search(question) and not DATE.search(joined):
         reasons.append("no date")
     return reasons
 
@@ -146,8 +138,8 @@ def _split(question: str, known: set[str], per_doc: dict[str, set[str]]) -> list
     asks about one thing, or about things used together, which only a document naming all of them can answer."""
     if len(per_doc) < 2 or len(known) < 2:
         return []
-    combined = bool(_COMBINED.search(question))
-    if _SEVERAL.search(question) and not combined:
+    combined = bool(COMBINED_ASKED.search(question))
+    if SEVERAL_ASKED.search(question) and not combined:
         return []
     split = len(exclusive_terms(known, per_doc)) > 1
     if split and not any(all(held(t, terms) for t in known) for terms in per_doc.values()):
@@ -167,7 +159,7 @@ def document_focus(question: str, passages: Sequence[Passage], expand: Callable[
     is asked the clauses that do not name another document's subject, less those names. A subject is a
     question term only that document holds, in its title or in all of its retrieved passages.
     """
-    if not _SEVERAL.search(question):
+    if not SEVERAL_ASKED.search(question):
         return {}
     own = exclusive_terms(content_terms(question), _doc_terms(passages, expand))
     if len(own) < 2:
@@ -184,21 +176,16 @@ def _subject_terms(terms: set[str], passages: list[Passage], expand: Callable[[s
     return {t for t in terms if held(t, title) or held(t, each)}
 
 
-_CLAUSE = re.compile(r"\s*(?:[;,]\s*(?:and|but|while|whereas)?|\b(?:whereas|while)\b)\s*", re.I)
-_JOINER = frozenset({"and", "or", "&"})
-_ARTICLES = frozenset({"the", "a", "an"})
-
-
 def _part_about(question: str, foreign: set[str]) -> str:
     """The question without the clauses, then the words, that name another document's subject; an article
     or a joiner left beside a dropped word goes too ("in the imiquimod and the imatinib studies")."""
-    clauses = [c for c in _CLAUSE.split(question) if c.strip()]
+    clauses = [c for c in CLAUSE_BREAK.split(question) if c.strip()]
     tokens = " ".join([c for c in clauses if content_terms(c).isdisjoint(foreign)] or [question]).split()
     dropped = [not content_terms(t).isdisjoint(foreign) for t in tokens]
     for i in reversed(range(len(tokens) - 1)):  # an article before a dropped word
-        dropped[i] = dropped[i] or (tokens[i].lower() in _ARTICLES and dropped[i + 1])
+        dropped[i] = dropped[i] or (tokens[i].lower() in ARTICLES and dropped[i + 1])
     for i, tok in enumerate(tokens):  # a joiner beside a dropped word (seen past articles)
-        after = next((j for j in range(i + 1, len(tokens)) if tokens[j].lower() not in _ARTICLES), None)
+        after = next((j for j in range(i + 1, len(tokens)) if tokens[j].lower() not in ARTICLES), None)
         beside = (i > 0 and dropped[i - 1]) or (after is not None and dropped[after])
-        dropped[i] = dropped[i] or (tok.lower() in _JOINER and beside)
+        dropped[i] = dropped[i] or (tok.lower() in JOINERS and beside)
     return " ".join(t for t, gone in zip(tokens, dropped, strict=True) if not gone)

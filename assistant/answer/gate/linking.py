@@ -11,16 +11,12 @@ included, since a title states what all of its document is about).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from assistant.answer.lexicon import ASKED_KIND, CELL_TYPE, MAX_KIND_WORDS, STOPWORDS
+from assistant.answer.terms import GENERIC, content_terms, key_terms, squash, words
 from assistant.models import Passage
-from assistant.text.terms import GENERIC, STOPWORDS, content_terms, key_terms, squash, words
-
-_CELLS = re.compile(r"\b([A-Za-z][\w+\-]*)\s+(?:cells?|lymphocytes?)\b(?!-)")
-_ASKED = re.compile(r"\b(?:which|what)\s+(.+)", re.I)
-_MAX_TYPE_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -50,7 +46,7 @@ def unlinked(question: str, passages: Sequence[Passage], expand: Callable[[str],
 def named_things(question: str) -> list[_Thing]:
     """The names, cell types and asked-for kind of thing in a question, without repeats."""
     things = [_Thing(name=k) for k in sorted(key_terms(question))]
-    for match in _CELLS.finditer(question):
+    for match in CELL_TYPE.finditer(question):
         if match.group(1).lower() not in STOPWORDS:
             things.append(_Thing(stems=frozenset(content_terms(match.group(0)))))
     asked = asked_kind(question)
@@ -61,11 +57,11 @@ def named_things(question: str) -> list[_Thing]:
 
 def asked_kind(question: str) -> set[str]:
     """Stems of the words after "which"/"what" up to the first function word: "which receptor on ..." -> receptor."""
-    match = _ASKED.search(question)
+    match = ASKED_KIND.search(question)
     if not match:
         return set()
     run: list[str] = []
-    for word in words(match.group(1))[:_MAX_TYPE_WORDS]:
+    for word in words(match.group(1))[:MAX_KIND_WORDS]:
         if word.lower() in STOPWORDS:
             break
         run.append(word)

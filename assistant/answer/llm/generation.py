@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from assistant.answer.lexicon import INSTRUCTION_LIKE
 from assistant.answer.llm.client import chat_text, stream_text, user_message
 from assistant.answer.prompts import REFUSAL_PHRASE, load_prompt
 from assistant.answer.verification import CitationVerifier, Draft, parse_answer
@@ -47,12 +48,6 @@ Unsupported = Literal["remove", "mark"]
 
 _HISTORY_TURNS = 6  # the most recent turns shown to the condensing prompt
 _TURN_CHARS = 600
-# A sentence that tells the reader (the model) what to do, not what is so.
-_INSTRUCTION = re.compile(
-    r"\b(ignore|disregard|forget|override)\b[^.]{0,60}\b(instructions?|prompts?|rules|guidelines|above|previous|prior)\b"
-    r"|\b(system prompt|you are now|new instructions?|act as|respond only|answer only|reply only)\b",
-    re.I,
-)
 _TAG = re.compile(r"<\s*/?\s*passage\b[^>]*>?", re.I)
 _THINK = re.compile(r"<think>.*?(</think>|$)", re.S | re.I)
 _NUMS = r"#?\d+(?:\s*(?:,|and|&)\s*#?\d+)*"
@@ -132,7 +127,7 @@ def evidence_only(passage: Passage) -> Passage:
     text, kept = chunk.text, []
     for s, e in chunk.sentences:
         a, b = s - chunk.start, e - chunk.start
-        if _INSTRUCTION.search(text[a:b]):
+        if INSTRUCTION_LIKE.search(text[a:b]):
             text = text[:a] + " " * (b - a) + text[b:]
         else:
             kept.append((s, e))

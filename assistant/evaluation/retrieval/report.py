@@ -1,4 +1,4 @@
-"""The benchmark's markdown table and JSON, printed and written under `eval/reports/`."""
+"""The retrieval benchmark's markdown table and JSON, printed and written beside the eval reports."""
 
 from __future__ import annotations
 
@@ -6,11 +6,9 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+from assistant.evaluation import report as eval_report
 from assistant.evaluation.retrieval.metrics import RECALL_AT
 from assistant.evaluation.retrieval.runner import BenchReport
-from assistant.settings import PROJECT_ROOT
-
-REPORTS = PROJECT_ROOT / "eval" / "reports"
 
 
 def markdown(report: BenchReport) -> str:
@@ -38,7 +36,7 @@ def _throughput_line(report: BenchReport) -> str:
 
 
 def write_report(report: BenchReport, folder: Path | None = None) -> list[Path]:
-    folder = folder or REPORTS
+    folder = folder or eval_report.REPORTS_DIR  # the one reports folder, read at call time
     folder.mkdir(parents=True, exist_ok=True)
     stem = folder / f"{datetime.now(UTC).date().isoformat()}-retrieval-{report.dataset}"
     md, js = stem.with_suffix(".md"), stem.with_suffix(".json")

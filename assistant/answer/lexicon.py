@@ -1,0 +1,118 @@
+"""Every word list and tuned constant of the answer rules, each with what it is for and the data that chose it.
+
+"Gold tune questions" means `eval/gold/seeds.jsonl` (the 72 questions the rules were first written on); "general" means
+written from general English or biomedical naming, not from any evaluation data. No entry may be chosen on
+`eval/gold/heldout.jsonl` or on a benchmark's test part. The numeric thresholds of the answer step live in
+`settings.AnswerSettings` (min_sentence_score, sentence_margin, refusal_threshold, min_term_coverage,
+support_threshold), all chosen on the gold tune questions.
+"""
+
+from __future__ import annotations
+
+import re
+
+# --- answer/terms.py ------------------------------------------------------------
+# Question scaffolding and English function words; they say nothing about what the documents must contain. General
+# English, plus question words ("role", "kind", "stand", "mean", "abbreviation") added while reading the gold tune
+# questions.
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before being below
+    between both but by can could did do does doing done down during each few for from further had has have
+    having he her here hers herself him himself his how i if in into is it its itself just may me might more
+    most my myself no nor not now of off on once only or other our ours ourselves out over own same she should
+    so some such than that the their theirs them themselves then there these they this those through to too
+    under until up very was we were what when where which while who whom why will with would you your yours
+    yourself yourselves tell explain describe known know please give list kind kinds type types way ways role
+    effect effects use used using work works stand stands mean means meaning abbreviation acronym et al etc""".split()
+)
+# Words that negate a statement (the cosine prefilter of the citation check). General English.
+NEGATIONS = frozenset("not no never neither nor without none cannot fail fails failed absence lack lacks".split())
+# Gene/protein/drug-like tokens and numbers that must occur verbatim: CCL2, FoxP3, IL-10, CD4+, STAT5, 6955. General
+# naming conventions.
+KEY_TERM = re.compile(r"^(?=.*\d)|^[A-Z]{2,}|^[a-z]+[A-Z]|^[A-Z][a-z]+[A-Z0-9]")
+# Derivational prefixes of biomedical adjectives ("antitumour" is about tumours). General English morphology.
+DERIVATIONAL_PREFIXES = ("anti", "non", "intra", "inter", "extra", "hyper", "hypo", "multi", "pseudo", "semi", "post")
+# Words of research reporting that any document may or may not use; they say nothing about its topic. Chosen
+# while reading the gold tune questions ("propose", "new", "authors").
+GENERIC_WORDS = (
+    "study studies model models treat treated treatment use used research result results paper article author "
+    "authors publish published journal disease diseases experiment experiments animal type types new involve "
+    "involved test tested method methods data find found show shown report reported drug drugs propose proposed "
+    "suggest suggested conclude concluded"
+)
+
+# --- answer/extractive.py ------------------------------------------------------------
+# Weight of cosine against IDF term overlap in a sentence score. Chosen on the gold tune questions.
+DENSE_WEIGHT = 0.6
+# Shorter lines (headings, bylines) are not answers. General.
+MIN_ANSWER_WORDS = 5
+# Candidate sentences scored per question. Chosen on the gold tune questions (the rules were tuned with it).
+SHORTLIST = 16
+# And, for a question about several documents, per document. Chosen on the gold tune questions.
+SHORTLIST_PER_DOCUMENT = 6
+# A question about the publication itself, answered by the citation line. Words from the gold tune questions.
+BIBLIOGRAPHIC_ASKED = re.compile(
+    r"\b(journal|published|publication|pages|authors?|wrote|written by|venue|issue|volume)\b", re.IGNORECASE
+)
+# Score added to the citation line for a bibliographic question. Chosen on the gold tune questions.
+CITATION_LINE_BONUS = 0.3
+
+# --- answer/selection.py ------------------------------------------------------------
+# How far below min_sentence_score the sentence right after a chosen one may score and still complete it. Chosen on
+# the gold tune questions.
+NEXT_SENTENCE_SLACK = 0.05
+
+# --- answer/verification.py ------------------------------------------------------------
+# Passage sentences within this cosine of the best one also support an answer sentence. Chosen on the gold tune
+# questions.
+SUPPORT_SPAN_MARGIN = 0.05
+
+# --- answer/gate/answerability.py ------------------------------------------------------------
+# The question asks for an amount. Words from the gold tune questions and general English.
+QUANTITY_ASKED = re.compile(
+    r"\b(how (many|much)|dose|dosage|doses|strength|concentration|micromolar|millimolar|percentage|what percent)\b",
+    re.I,
+)
+# The amount asked for has a unit (a dose, a concentration). Words from the gold tune questions.
+UNIT_ASKED = re.compile(r"\b(dose|dosage|doses|strength|micromolar|millimolar|mg|µm|nm)\b", re.I)
+# A number, in digits or words. General.
+NUMBER = re.compile(
+    r"\b\d+(?:[.,]\d+)?\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|hundred)\b", re.I
+)
+# A number with a unit of dose, mass, volume or share. General units.
+AMOUNT_WITH_UNIT = re.compile(
+    r"\b\d+(?:[.,]\d+)?\s*(?:%|percent|mg|µg|ug|ng|g|kg|ml|µl|mm|µm|um|nm|mmol|µmol|iu|units?|mg/kg|mg/m2)(?![\w])",
+    re.I,
+)
+# The question asks when, or for a year or date. General English.
+DATE_ASKED = re.compile(r"^\s*when\b|\b(what|which) (year|date)\b|\bin what year\b", re.I)
+# A year (1800-2099) or a month and day. General.
+DATE = re.compile(r"\b(1[89]\d\d|20\d\d)\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d", re.I)
+# The question is about several things or documents. General English.
+SEVERAL_ASKED = re.compile(r"\b(both|each|either|compare|comparison|differ|difference|versus|vs)\b|\band\b", re.I)
+# The question asks about things used together. General English.
+COMBINED_ASKED = re.compile(
+    r"\b(combin\w*|together with|co-?administ\w*|plus|synerg\w*|concomitant\w*|in addition to)\b", re.I
+)
+# Where a multi-document question splits into parts. General English.
+CLAUSE_BREAK = re.compile(r"\s*(?:[;,]\s*(?:and|but|while|whereas)?|\b(?:whereas|while)\b)\s*", re.I)
+# Joiners dropped beside a dropped word. General English.
+JOINERS = frozenset({"and", "or", "&"})
+# Articles dropped before a dropped word. General English.
+ARTICLES = frozenset({"the", "a", "an"})
+
+# --- answer/gate/linking.py ------------------------------------------------------------
+# A cell type named in a question ("mast cells"). General.
+CELL_TYPE = re.compile(r"\b([A-Za-z][\w+\-]*)\s+(?:cells?|lymphocytes?)\b(?!-)")
+# The kind of thing a which/what question asks for. General English.
+ASKED_KIND = re.compile(r"\b(?:which|what)\s+(.+)", re.I)
+# Words after which/what read as that kind. Chosen on the gold tune questions.
+MAX_KIND_WORDS = 3
+
+# --- answer/llm/generation.py ------------------------------------------------------------
+# A sentence that tells the reader (a model) what to do: never evidence. General prompt-injection phrasing.
+INSTRUCTION_LIKE = re.compile(
+    r"\b(ignore|disregard|forget|override)\b[^.]{0,60}\b(instructions?|prompts?|rules|guidelines|above|previous|prior)\b"
+    r"|\b(system prompt|you are now|new instructions?|act as|respond only|answer only|reply only)\b",
+    re.I,
+)
