@@ -108,7 +108,7 @@ class AnswerSettings(_Section):
         0.15, ge=0.0, le=2.0, description="Sentences scoring more than this below the best one are left out."
     )
     refusal_threshold: float = Field(
-        0.35, ge=-1.0, le=1.0, description="Least evidence score (see README) below which the answer is a refusal."
+        0.35, ge=-1.0, le=1.0, description="Least evidence score (docs/architecture.md) below which the answer is a refusal."
     )
     min_term_coverage: float = Field(
         0.6, ge=0.0, le=1.0, description="Least share of question terms found in the passages, else a refusal."
@@ -213,7 +213,7 @@ def _display_path(path: Path) -> str:
 
 
 def settings_table() -> list[tuple[str, str, str, str]]:
-    """(env var, type, default, description) rows, for the README and `assistant settings`."""
+    """(env var, type, default, description) rows, for docs/settings.md and `assistant settings`."""
     rows = []
     for section_name, section in Settings.model_fields.items():
         model = section.annotation

@@ -15,7 +15,7 @@ import pytest
 
 from assistant.app import cli
 from assistant.errors import InputError
-from assistant.evaluation import report, runner
+from assistant.evaluation import report, seeds
 from assistant.evaluation.gold import Evidence, GoldRecord, load_gold, suite_path
 from assistant.evaluation.metrics import METRICS, Outcome, compute, failure_reasons, holds, metric, percentile
 from assistant.evaluation.report import Report, build_report, write_report
@@ -255,7 +255,7 @@ def reports_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
 def test_eval_command_prints_json_and_writes_the_report(
     seed_run: EvalRun, reports_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(runner, "run_eval", lambda suite, mode, progress: replace(seed_run, mode=mode))
+    monkeypatch.setattr(seeds, "run_eval", lambda suite, mode, progress: replace(seed_run, mode=mode))
     assert cli.main(["eval", "seeds", "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert set(printed) == {"n", "metrics", "failures"} and printed["n"] == len(seed_run.outcomes)

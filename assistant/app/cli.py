@@ -37,7 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("doctor", help="check the answer mode, the LLM backend (does it answer?) and the index")
     sub.add_parser("documents", help="list the indexed documents")
     settings = sub.add_parser("settings", help="list every setting with its environment variable and default")
-    settings.add_argument("--markdown", action="store_true", help="as the README's markdown table")
+    settings.add_argument("--markdown", action="store_true", help="as the markdown table of docs/settings.md")
     evaluate = sub.add_parser("eval", help="run a gold question set on a fresh temporary index and write a report")
     evaluate.add_argument(
         "suite",

@@ -9,7 +9,7 @@ shared by two overlapping chunks is encoded once.
 
 This doubles what indexing encodes. Chunk vectors pooled from the sentence passes instead (one pass,
 no extra cost) kept SciFact's retrieval but blurred the chunks of one document together: the seed
-questions then found the wrong chunk of the right paper (see the README, Scale).
+questions then found the wrong chunk of the right paper (see docs/evaluation.md, Scale).
 """
 
 from __future__ import annotations

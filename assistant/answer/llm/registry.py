@@ -1,7 +1,7 @@
 """The LLM backends by name (`ASSISTANT_LLM__BACKEND`), all behind LlamaIndex's `LLM` interface.
 
 A new backend is one module with a `build(settings) -> LLM` function and one line in `BACKENDS`
-(and its name in `settings.LLMBackend`, which a test holds equal to this registry).
+(and its name in the `LLMSettings.backend` Literal, which a test holds equal to this registry).
 """
 
 from __future__ import annotations
