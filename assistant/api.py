@@ -9,12 +9,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from assistant.answer.extractive import ExtractiveAnswerer, refusal_text
-from assistant.answer.gate.answerability import judge, spans_documents
+from assistant.answer.gate.answerability import NOT_VERIFIED, judge, spans_documents
 from assistant.answer.llm.generation import LLMAnswer, LLMAnswerer, Turn
 from assistant.answer.llm.registry import describe, is_configured, make_llm
 from assistant.answer.prompts import check_prompts
 from assistant.answer.terms import words
-from assistant.answer.verification import CitationVerifier, Draft
+from assistant.answer.verification import CitationVerifier, Draft, evidence_only
 from assistant.errors import InputError, LLMError
 from assistant.ingest.indexing import Indexer, IndexReport, Progress, writer_lock
 from assistant.models import ANSWER_MODES, Answer, AnswerEvent, AnswerSentence, Citation, DocumentRecord, Passage, Span
@@ -126,7 +126,8 @@ class Assistant:
         if mode == "llm" and history:
             question = self._condense(history, question)
             clock.lap("condense")
-        passages = self.retriever.retrieve(question, top_k)
+        # A sentence that instructs the reader is never evidence, in any mode.
+        passages = [evidence_only(p) for p in self.retriever.retrieve(question, top_k)]
         clock.lap("retrieve")
         extracted = self._extract(question, passages, clock)
         if mode == "extractive":
@@ -163,7 +164,8 @@ class Assistant:
         clock.lap("verify")
         kept = [s for s in sentences if s.supported or self.settings.answer.unsupported == "mark"]
         if not verdict.answerable or not any(s.supported for s in kept):
-            return _Extracted(self._refusal(question, passages, clock), best)
+            why = verdict.explain() if not verdict.answerable else NOT_VERIFIED
+            return _Extracted(self._refusal(question, passages, clock, why), best)
         return _Extracted(self._compose(question, kept, numbered, spans, clock), best)
 
     def _from_llm(
@@ -171,7 +173,9 @@ class Assistant:
     ) -> Answer:
         """The checked LLM answer as an `Answer`, a refusal when the model refuses, else the extractive answer."""
         if result.status == "refused":  # the model is taken at its word
-            return replace(self._refusal(question, passages, clock), mode="llm")
+            return replace(
+                self._refusal(question, passages, clock, "the LLM said the passages do not answer"), mode="llm"
+            )
         if result.status == "fallback":
             return _fallback(extracted.answer, result.reason, clock)
         shown = [s.text for s in result.sentences if s.supported]
@@ -228,11 +232,11 @@ class Assistant:
         )
         return Answer(question, text, citations, False, tuple(final), (), "extractive", clock.done())
 
-    def _refusal(self, question: str, passages: list[Passage], clock: _Clock) -> Answer:
+    def _refusal(self, question: str, passages: list[Passage], clock: _Clock, why: str) -> Answer:
         nearest = passages[: self.settings.answer.nearest_on_refusal]
         text = refusal_text(self.settings.paths.prompts_dir, nearest)
         shown = tuple(_citation(i, p, ()) for i, p in enumerate(nearest, 1))
-        return Answer(question, text, (), True, (), shown, "extractive", clock.done())
+        return Answer(question, text, (), True, (), shown, "extractive", clock.done(), refusal_reason=why)
 
 
 def _fallback(extractive: Answer, reason: str, clock: _Clock) -> Answer:

@@ -12,6 +12,18 @@ Span = tuple[int, int]
 # and the chat page's selector all derive from this one type.
 AnswerMode = Literal["extractive", "llm"]
 ANSWER_MODES: tuple[str, ...] = get_args(AnswerMode)
+# Why the answer gate refuses (`answer.gate.answerability.judge`); each can be switched off by name for ablations.
+RefusalReason = Literal[
+    "weak evidence",
+    "missing terms",
+    "missing names",
+    "no quantity",
+    "no date",
+    "not together",
+    "not combined",
+    "not linked",
+]
+REFUSAL_REASONS: tuple[str, ...] = get_args(RefusalReason)
 
 
 @dataclass(frozen=True)
@@ -132,6 +144,7 @@ class Answer:
     mode: str = "extractive"  # who wrote the text shown: "extractive" or "llm"
     timings_ms: dict[str, float] = field(default_factory=dict)
     notice: str = ""  # e.g. why an llm-mode question got the extractive answer instead
+    refusal_reason: str = ""  # why a refused question was refused, in words
 
     def to_json(self) -> dict[str, Any]:
         """The public JSON shape shared by the CLI (`ask --json`) and the REST API."""
@@ -141,6 +154,7 @@ class Answer:
             "refused": self.refused,
             "mode": self.mode,
             "notice": self.notice,
+            "refusal_reason": self.refusal_reason,
             "citations": [_citation_json(c) for c in self.citations],
             "nearest": [_citation_json(c) for c in self.nearest],
             "sentences": [asdict(s) | {"citations": list(s.citations)} for s in self.sentences],

@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from assistant.models import AnswerMode
+from assistant.models import AnswerMode, RefusalReason
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Bumped when cleaning, chunking or encoding rules change, so old indexes are rebuilt rather than mixed.
@@ -66,6 +66,26 @@ class StoreSettings(_Section):
     chroma_url: str = Field("", description="URL of a Chroma server (http://host:port); empty uses index_dir.")
 
 
+class IngestSettings(_Section):
+    """Reading and indexing files: how big one input may be, and how often indexing commits."""
+
+    commit_documents: int = Field(
+        200, ge=1, le=5000, description="Documents embedded and committed together; a kill -9 loses at most these."
+    )
+    commit_chunks: int = Field(
+        1000, ge=1, le=50_000, description="Chunks that end a commit early, so that long documents commit as often."
+    )
+    max_line_kb: int = Field(
+        2048, ge=1, le=51_200, description="Longest JSONL line in KB; a longer one refuses the file, naming the line."
+    )
+    max_document_chars: int = Field(
+        2_000_000, ge=1000, le=50_000_000, description="Most characters of text in one document (a record or a file)."
+    )
+    max_pdf_pages: int = Field(
+        1000, ge=1, le=100_000, description="Most pages in one PDF; a longer one is refused, naming the first page over."
+    )
+
+
 class RetrievalSettings(_Section):
     top_k: int = Field(5, ge=1, le=50, description="Passages returned per question.")
     candidates: int = Field(
@@ -108,7 +128,7 @@ class AnswerSettings(_Section):
         0.15, ge=0.0, le=2.0, description="Sentences scoring more than this below the best one are left out."
     )
     refusal_threshold: float = Field(
-        0.35, ge=-1.0, le=1.0, description="Least evidence score (docs/architecture.md) below which the answer is a refusal."
+        0.35, ge=-1.0, le=1.0, description="Least evidence score (docs/architecture.md) for an answer."
     )
     min_term_coverage: float = Field(
         0.6, ge=0.0, le=1.0, description="Least share of question terms found in the passages, else a refusal."
@@ -120,6 +140,9 @@ class AnswerSettings(_Section):
         "remove", description="What happens to an answer sentence its citations do not support."
     )
     nearest_on_refusal: int = Field(3, ge=0, le=20, description="Passages shown with a refusal.")
+    gate_off: tuple[RefusalReason, ...] = Field(
+        (), description="Refusal reasons switched off by name, as JSON: '[\"missing terms\"]' (for ablations)."
+    )
 
 
 class LLMSettings(_Section):
@@ -150,6 +173,19 @@ class ServerSettings(_Section):
     username: str = Field("", description="User name for the chat page login; needed off loopback.")
     password: str = Field("", repr=False, description="Password for the chat page login; needed off loopback.")
     max_upload_mb: int = Field(20, ge=1, le=50, description="Largest file accepted by an upload, in MB.")
+    max_json_kb: int = Field(64, ge=1, le=10240, description="Largest JSON request body (a question), in KB.")
+    allowed_hosts: str = Field(
+        "", description="More Host names the server answers to (comma-separated), besides its address and localhost."
+    )
+    cors_origins: str = Field(
+        "", description="Origins (comma-separated scheme://host:port) allowed to call across origins; empty: no CORS."
+    )
+    throttle_failures: int = Field(
+        10, ge=1, le=10_000, description="Wrong tokens or logins from one address before it gets HTTP 429."
+    )
+    throttle_window_s: int = Field(
+        300, ge=1, le=86_400, description="Seconds a wrong token or login counts against its address."
+    )
 
 
 class Settings(BaseSettings):
@@ -161,6 +197,7 @@ class Settings(BaseSettings):
     chunking: ChunkingSettings = Field(ChunkingSettings(), description="How documents are split.")
     embedding: EmbeddingSettings = Field(EmbeddingSettings(), description="The embedding model.")
     store: StoreSettings = Field(StoreSettings(), description="The vector store.")
+    ingest: IngestSettings = Field(IngestSettings(), description="Reading and indexing files.")
     retrieval: RetrievalSettings = Field(RetrievalSettings(), description="Finding passages.")
     answer: AnswerSettings = Field(AnswerSettings(), description="Writing answers.")
     llm: LLMSettings = Field(LLMSettings(), description="The LLM of the llm answer mode.")

@@ -11,11 +11,11 @@ in the supporting passage sentence. The support spans are the passage sentences 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from assistant.answer.lexicon import SUPPORT_SPAN_MARGIN
+from assistant.answer.lexicon import INSTRUCTION_LIKE, SUPPORT_SPAN_MARGIN
 from assistant.answer.terms import has_negation, key_terms
 from assistant.models import AnswerSentence, Passage, Span
 from assistant.store.embeddings import Embedder
@@ -54,6 +54,22 @@ def parse_answer(text: str) -> list[Draft]:
 def passage_sentences(passage: Passage) -> list[tuple[Span, str]]:
     chunk = passage.chunk
     return [((s, e), chunk.text[s - chunk.start : e - chunk.start]) for s, e in chunk.sentences]
+
+
+def evidence_only(passage: Passage) -> Passage:
+    """The passage with its instruction-like sentences blanked out (offsets kept), so that they
+    neither support a claim nor lend it their numbers and names."""
+    chunk = passage.chunk
+    text, kept = chunk.text, []
+    for s, e in chunk.sentences:
+        a, b = s - chunk.start, e - chunk.start
+        if INSTRUCTION_LIKE.search(text[a:b]):
+            text = text[:a] + " " * (b - a) + text[b:]
+        else:
+            kept.append((s, e))
+    if len(kept) == len(chunk.sentences):
+        return passage
+    return replace(passage, chunk=replace(chunk, text=text, sentences=tuple(kept)))
 
 
 class CitationVerifier:

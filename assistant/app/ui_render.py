@@ -194,7 +194,8 @@ def answer_html(answer: Answer, turn: int, show_scores: bool = False) -> str:
             if answer.nearest
             else ""
         )
-        return f'<div class="answer final refused"><p class="refusal">{_paragraphs(phrase)}</p>{nearest}</div>'
+        why = f'<p class="refusal-reason">Why: {_e(answer.refusal_reason)}.</p>' if answer.refusal_reason else ""
+        return f'<div class="answer final refused"><p class="refusal">{_paragraphs(phrase)}</p>{why}{nearest}</div>'
     sources = (
         f'<details class="sources"><summary>Sources ({len(answer.citations)})</summary>'
         f"{_cards(answer.citations, turn, show_scores)}</details>"

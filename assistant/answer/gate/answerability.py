@@ -58,6 +58,23 @@ class Verdict:
     def answerable(self) -> bool:
         return not self.reasons
 
+    def explain(self) -> str:
+        """The reasons in words, for the answer's `refusal_reason`."""
+        return "; ".join(f"{r}: {EXPLANATIONS[r]}" for r in self.reasons)
+
+
+EXPLANATIONS = {
+    "weak evidence": "no passage sentence is close enough to the question",
+    "missing terms": "too few of the question's topical terms occur in the passages",
+    "missing names": "a gene, protein, drug or number the question names occurs in no passage",
+    "no quantity": "the question asks for an amount and no chosen sentence gives one",
+    "no date": "the question asks when and no chosen sentence gives a date",
+    "not together": "no single document mentions together the things the question links",
+    "not combined": "no single document mentions all the things the question asks about in combination",
+    "not linked": "the things the question names never occur in neighbouring sentences",
+}
+NOT_VERIFIED = "no sentence chosen to answer was supported by the passage it cites"
+
 
 def judge(
     question: str,
@@ -86,7 +103,7 @@ def judge(
     reasons += _split(question, {t for t in q_terms if held(t, found)}, per_doc)
     if unlinked(question, passages, expand):
         reasons.append("not linked")
-    return Verdict(best, coverage, tuple(reasons))
+    return Verdict(best, coverage, tuple(r for r in reasons if r not in settings.gate_off))
 
 
 def held(term: str, terms: Set[str]) -> bool:

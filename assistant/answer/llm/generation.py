@@ -30,10 +30,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from assistant.answer.lexicon import INSTRUCTION_LIKE
 from assistant.answer.llm.client import chat_text, stream_text, user_message
 from assistant.answer.prompts import REFUSAL_PHRASE, load_prompt
-from assistant.answer.verification import CitationVerifier, Draft, parse_answer
+from assistant.answer.verification import CitationVerifier, Draft, evidence_only, parse_answer
 from assistant.errors import LLMError
 from assistant.models import AnswerSentence, Passage, Span
 from assistant.store.embeddings import Embedder
@@ -118,22 +117,6 @@ def quote_passage(n: int, passage: Passage) -> str:
 
 def number_passages(passages: Sequence[Passage]) -> dict[int, Passage]:
     return {n: p for n, p in enumerate(passages, 1)}
-
-
-def evidence_only(passage: Passage) -> Passage:
-    """The passage with its instruction-like sentences blanked out (offsets kept), so that they
-    neither support a claim nor lend it their numbers and names."""
-    chunk = passage.chunk
-    text, kept = chunk.text, []
-    for s, e in chunk.sentences:
-        a, b = s - chunk.start, e - chunk.start
-        if INSTRUCTION_LIKE.search(text[a:b]):
-            text = text[:a] + " " * (b - a) + text[b:]
-        else:
-            kept.append((s, e))
-    if len(kept) == len(chunk.sentences):
-        return passage
-    return replace(passage, chunk=replace(chunk, text=text, sentences=tuple(kept)))
 
 
 # --- reading what the model wrote ---------------------------------------------------------------
