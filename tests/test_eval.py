@@ -29,6 +29,7 @@ from tests.conftest import IMIQUIMOD, SEEDS, run_cli
 GOLD = "In reaction to Imi, mast cells release CCL2 messenger substances – a starting signal for tumour killing."
 OTHER = "The weather in Vienna was mild that year and nobody talked about it at all."
 GATE = load_thresholds("gate", "extractive")
+HELDOUT_GATE = load_thresholds("gate", "extractive", suite="heldout")
 
 
 def _record(answerable: bool = True, evidence: tuple[Evidence, ...] | None = None, rid: str = "q") -> GoldRecord:
@@ -236,6 +237,25 @@ def test_seed_eval_meets_the_gate(seed_report: Report, name: str) -> None:
     value, threshold = seed_report.metrics[name], GATE[name]
     failing = ", ".join(f["id"] for f in seed_report.failures)
     assert threshold.met(value), f"{name} = {value} misses the gate {threshold}; failing questions: {failing}"
+
+
+@pytest.fixture(scope="module")
+def heldout_report(embedder: Embedder) -> Report:
+    settings = load_settings(paths={"seeds_dir": SEEDS})
+    return build_report(run_eval("heldout", "extractive", base=settings, embedder=embedder))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(HELDOUT_GATE))
+def test_heldout_eval_meets_its_gate(heldout_report: Report, name: str) -> None:
+    """The held-out split is gated too: a change that answers it worse fails (its targets are reported, not met)."""
+    value, threshold = heldout_report.metrics[name], HELDOUT_GATE[name]
+    assert threshold.met(value), f"heldout {name} = {value} misses the gate {threshold}"
+
+
+def test_each_split_has_its_own_thresholds() -> None:
+    assert HELDOUT_GATE and HELDOUT_GATE.keys() != GATE.keys()
+    assert str(load_thresholds("targets", "extractive", suite="heldout")["key_fact_recall"]) == ">= 0.9"
 
 
 @pytest.mark.slow

@@ -117,8 +117,8 @@ def write_report(report: Report, reports_dir: Path | None = None, thresholds: Pa
     reports_dir = reports_dir or REPORTS_DIR
     reports_dir.mkdir(parents=True, exist_ok=True)
     previous = previous_report(reports_dir, report)
-    targets = load_thresholds("targets", report.mode, thresholds)
-    gate = load_thresholds("gate", report.mode, thresholds)
+    targets = load_thresholds("targets", report.mode, thresholds, report.suite)
+    gate = load_thresholds("gate", report.mode, thresholds, report.suite)
     base = reports_dir / report.stem
     paths = [base.with_suffix(".json"), base.with_suffix(".md"), base.with_suffix(".png")]
     payload = report.to_json() | {"targets": _json_thresholds(targets), "gate": _json_thresholds(gate)}
@@ -162,7 +162,7 @@ def _json_thresholds(found: dict[str, Threshold]) -> dict[str, str]:
 
 def text_summary(report: Report, thresholds: Path = THRESHOLDS) -> str:
     """Metric lines with the gate verdicts, then the failing question ids: what `assistant eval` prints."""
-    gate = load_thresholds("gate", report.mode, thresholds)
+    gate = load_thresholds("gate", report.mode, thresholds, report.suite)
     lines = [f"{report.suite} eval, {report.mode} mode: {report.n} questions"]
     for name, value in report.metrics.items():
         check = gate.get(name)

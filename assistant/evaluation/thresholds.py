@@ -38,14 +38,16 @@ class Threshold:
         return f"{_SYMBOL[self.op]} {self.value:g}"
 
 
-def load_thresholds(kind: Kind, mode: str, path: Path = THRESHOLDS) -> dict[str, Threshold]:
-    """The `[kind.mode]` table by metric name; empty when the table is absent. Unknown metrics are an error."""
-    table = tomllib.loads(path.read_text(encoding="utf-8")).get(kind, {}).get(mode, {})
+def load_thresholds(kind: Kind, mode: str, path: Path = THRESHOLDS, suite: str = "seeds") -> dict[str, Threshold]:
+    """The `[kind.mode]` table (the tune split, `seeds`) or `[kind.<suite>.mode]` (another split) by metric name;
+    empty when the table is absent. Unknown metrics are an error."""
+    tables = tomllib.loads(path.read_text(encoding="utf-8")).get(kind, {})
+    table = (tables if suite == "seeds" else tables.get(suite, {})).get(mode, {})
     found: dict[str, Threshold] = {}
     for key, value in table.items():
         threshold = _parse(key, value)
         if threshold.metric not in METRICS:
-            raise InputError(f"{path}: [{kind}.{mode}] {key}: no metric named {threshold.metric!r}")
+            raise InputError(f"{path}: [{kind}.{mode}] ({suite}) {key}: no metric named {threshold.metric!r}")
         found[threshold.metric] = threshold
     return found
 

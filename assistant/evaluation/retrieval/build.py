@@ -95,6 +95,17 @@ def open_index(
     return store, throughput
 
 
+def extend_index(
+    store: Store, embedder: SentenceTransformerEmbedder, docs: Sequence[Document], say: Say = print
+) -> Throughput | None:
+    """Add the documents the store does not hold yet (a cached benchmark index, or a test's); None when none."""
+    with writer_lock(store.settings.paths.index_dir):
+        store.recover()
+        done = store.ready_ids()
+        todo = [d for d in docs if d.doc_id not in done]
+        return _build(store, embedder, todo, say) if todo else None
+
+
 def _groups(store: Store, docs: Sequence[Document]) -> Iterator[tuple[int, Group]]:
     """(documents done, their nodes) in groups of about EMBED_GROUP passages."""
     group: Group = []

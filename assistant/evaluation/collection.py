@@ -1,0 +1,146 @@
+"""Answers against the collection: PubMedQA out of collection, and answers that stay put when the library grows.
+
+PubMedQA (PQA-L): half of the official test split is held apart (a seeded shuffle); the index holds the other 750
+abstracts. The 250 held-apart questions must be refused (their abstract is absent), and 250 whose abstract is indexed
+must be answered citing it. The same questions are then asked with 500 unrelated SciFact abstracts added, and the
+answers compared. The seed check asks the chat page's example questions on the seeds, then on the seeds with 500
+SciFact abstracts beside them.
+
+Indexes are cached under `<index_dir>/.bench-cache/` like the retrieval benchmarks': the PubMedQA one is a copy of the
+retrieval benchmark's (nothing re-embedded), less the held-apart abstracts.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from assistant.evaluation.retrieval.build import bench_settings, extend_index, open_index
+from assistant.evaluation.retrieval.datasets import Dataset, Query, load_dataset
+from assistant.settings import Settings, StoreSettings
+from assistant.store.chroma import Store
+from assistant.store.embeddings import SentenceTransformerEmbedder
+
+if TYPE_CHECKING:
+    from assistant.api import Assistant
+    from assistant.models import Answer
+
+Say = Callable[[str], None]
+SPLIT_SEED = 2026  # which half of the PubMedQA test split is held apart; fixed, chosen before any run
+EXTRA_DOCUMENTS = 500  # unrelated SciFact abstracts added to show that answers do not move
+EXTRA_SEED = 11
+
+
+@dataclass(frozen=True)
+class CollectionRun:
+    """One pass over the questions: which were refused, which cited their own abstract, and the answer texts."""
+
+    name: str
+    absent: tuple[str, ...]  # qids whose abstract is not indexed (a refusal is right)
+    present: tuple[str, ...]  # qids whose abstract is indexed (an answer citing it is right)
+    refused: frozenset[str]
+    cited_own: frozenset[str]
+    texts: dict[str, str]
+
+    def metrics(self) -> dict[str, float]:
+        absent, present = set(self.absent), set(self.present)
+        refused_right = len(self.refused & absent)
+        return {
+            "answered_and_cited": len((present - self.refused) & self.cited_own) / len(present),
+            "out_of_collection_refused": refused_right / len(absent),
+            "refusal_precision": refused_right / len(self.refused) if self.refused else 1.0,
+            "in_collection_refused": len(self.refused & present) / len(present),
+        }
+
+
+def held_apart(dataset: Dataset, n: int = 250) -> tuple[list[Query], list[Query]]:
+    """(absent, present): the official test questions split in two by a seeded shuffle."""
+    test = sorted(dataset.queries, key=lambda q: q.qid)
+    random.Random(SPLIT_SEED).shuffle(test)
+    return test[:n], test[n : 2 * n]
+
+
+def _ask(assistant: Assistant, name: str, absent: Sequence[Query], present: Sequence[Query]) -> CollectionRun:
+    refused, cited, texts = set(), set(), {}
+    for q in [*absent, *present]:
+        answer: Answer = assistant.ask(q.text)
+        texts[q.qid] = answer.text
+        if answer.refused:
+            refused.add(q.qid)
+        if any(c.doc_id in q.relevant for c in answer.citations):
+            cited.add(q.qid)
+    return CollectionRun(
+        name,
+        tuple(q.qid for q in absent),
+        tuple(q.qid for q in present),
+        frozenset(refused),
+        frozenset(cited),
+        texts,
+    )
+
+
+def _copy_without(source: Store, settings: Settings, name: str, drop: set[str]) -> Settings:
+    """A cached copy of `source`'s index without the documents in `drop`; returns the copy's settings."""
+    copy = bench_settings(settings, name)
+    marker = copy.paths.index_dir / "complete.json"
+    if not marker.is_file():
+        shutil.rmtree(copy.paths.index_dir, ignore_errors=True)
+        shutil.copytree(source.settings.paths.index_dir, copy.paths.index_dir)
+        Store(copy).delete_many(sorted(drop))
+        marker.write_text(json.dumps({"dropped": len(drop)}), encoding="utf-8")
+    return copy
+
+
+def _scifact_extra(settings: Settings) -> Dataset:
+    scifact = load_dataset("scifact", settings.paths.bench_dir)
+    docs = random.Random(EXTRA_SEED).sample(list(scifact.documents), EXTRA_DOCUMENTS)
+    return Dataset(f"scifact-{EXTRA_DOCUMENTS}", tuple(docs), (), ())
+
+
+def run_pubmedqa(settings: Settings, embedder: SentenceTransformerEmbedder, say: Say = print) -> list[CollectionRun]:
+    """PubMedQA out of collection, alone and with the unrelated SciFact abstracts added."""
+    from assistant.api import Assistant
+
+    dataset = load_dataset("pubmedqa", settings.paths.bench_dir)
+    absent, present = held_apart(dataset)
+    full, _ = open_index(dataset, settings, embedder, say)
+    alone = _copy_without(full, settings, "pubmedqa-ooc", {q.qid for q in absent})
+    grown = _copy_without(full, settings, "pubmedqa-ooc-scifact", {q.qid for q in absent})
+    extend_index(Store(grown), embedder, _scifact_extra(settings).documents, say)
+    runs = []
+    for name, bench in (("pubmedqa", alone), (f"pubmedqa + {EXTRA_DOCUMENTS} SciFact", grown)):
+        assistant = Assistant(bench, index_seeds=False, embedder=embedder)
+        say(f"{name}: asking {len(absent) + len(present)} questions")
+        runs.append(_ask(assistant, name, absent, present))
+    return runs
+
+
+def run_seed_examples(
+    settings: Settings, embedder: SentenceTransformerEmbedder, questions: Sequence[str], say: Say = print
+) -> list[tuple[str, bool]]:
+    """(question, answered the same) for each question, on the seeds alone and beside the SciFact abstracts."""
+    from assistant.api import Assistant
+
+    extra = _scifact_extra(settings)
+    with tempfile.TemporaryDirectory(prefix="assistant-grown-") as tmp:
+        answers: list[list[Answer]] = []
+        for grown in (False, True):
+            index = Path(tmp) / ("grown" if grown else "seeds")
+            paths = settings.paths.model_copy(update={"index_dir": index})
+            local = settings.model_copy(update={"paths": paths, "store": StoreSettings()})
+            assistant = Assistant(local, embedder=embedder)
+            if grown:
+                say(f"seeds + {len(extra.documents)} SciFact abstracts: indexing")
+                extend_index(assistant.store, embedder, extra.documents, say)
+            answers.append([assistant.ask(q) for q in questions])
+    return [(q, _same(a, b)) for q, a, b in zip(questions, answers[0], answers[1], strict=True)]
+
+
+def _same(a: Answer, b: Answer) -> bool:
+    return a.refused == b.refused and [s.text for s in a.sentences] == [s.text for s in b.sentences]
