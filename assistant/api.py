@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from assistant.answer.claims import CheckProgress, ClaimChecker, check_text, citation_of
 from assistant.answer.extractive import ExtractiveAnswerer, refusal_text
 from assistant.answer.gate.answerability import NOT_VERIFIED, judge, spans_documents
 from assistant.answer.llm.generation import LLMAnswer, LLMAnswerer, Turn
@@ -15,9 +16,20 @@ from assistant.answer.llm.registry import describe, is_configured, make_llm
 from assistant.answer.prompts import check_prompts
 from assistant.answer.terms import words
 from assistant.answer.verification import CitationVerifier, Draft, evidence_only
+from assistant.answer.verifier.model import ClaimVerifier
 from assistant.errors import InputError, LLMError
 from assistant.ingest.indexing import Indexer, IndexReport, Progress, writer_lock
-from assistant.models import ANSWER_MODES, Answer, AnswerEvent, AnswerSentence, Citation, DocumentRecord, Passage, Span
+from assistant.models import (
+    ANSWER_MODES,
+    Answer,
+    AnswerEvent,
+    AnswerSentence,
+    CheckReport,
+    Contradiction,
+    DocumentRecord,
+    Passage,
+    Span,
+)
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.settings import Settings, load_settings
 from assistant.store.chroma import Store
@@ -62,7 +74,9 @@ class Assistant:
         self.indexer = Indexer(self.store, self.embedder)
         self.retriever = HybridRetriever(self.store, self.embedder, self.settings.retrieval)
         self.answerer = ExtractiveAnswerer(self.embedder, self.settings.answer)
-        self.verifier = CitationVerifier(self.embedder, self.settings.answer.support_threshold)
+        trained = self.settings.answer.citation_check == "verifier"
+        self.claims = ClaimVerifier(self.settings.paths.verifier_dir) if trained else None
+        self.verifier = CitationVerifier(self.embedder, self.settings.answer.support_threshold, self.claims)
         self._llm: LLMAnswerer | None = None  # built on the first llm-mode question
         self._llm_lock = threading.Lock()
         seeds = self.settings.paths.seeds_dir
@@ -160,9 +174,10 @@ class Assistant:
         numbered = {n: passages[i] for n, i in enumerate(order, 1)}
         verdict = judge(question, passages, _lead_document(drafts, numbered), best, self.settings.answer, expand)
         clock.lap("answer")
-        sentences, spans = self.verifier.verify(drafts, numbered)
+        checked = self.verifier.verify(drafts, numbered)
         clock.lap("verify")
-        kept = [s for s in sentences if s.supported or self.settings.answer.unsupported == "mark"]
+        spans = checked.spans
+        kept = [s for s in checked.sentences if s.supported or self.settings.answer.unsupported == "mark"]
         if not verdict.answerable or not any(s.supported for s in kept):
             why = verdict.explain() if not verdict.answerable else NOT_VERIFIED
             return _Extracted(self._refusal(question, passages, clock, why), best)
@@ -183,8 +198,18 @@ class Assistant:
         verdict = judge(question, passages, shown, extracted.best, self.settings.answer, expand)
         if not verdict.answerable:  # e.g. a dose was asked for and no verified sentence gives one
             return _fallback(extracted.answer, "its verified sentences do not answer the question", clock)
-        answer = self._compose(question, list(result.sentences), result.passages, result.spans, clock)
+        answer = self._compose(
+            question, list(result.sentences), result.passages, result.spans, clock, result.contradicted
+        )
         return replace(answer, mode="llm")
+
+    # --- claim check -------------------------------------------------------------------------
+    def check(self, text: str, *, progress: CheckProgress | None = None) -> CheckReport:
+        """Each sentence of `text` checked against the library: supported, contradicted or not found, with the
+        passages and the sentences of them the verdict rests on. `progress(done, total)` after each sentence."""
+        sentences = check_text(text, self.settings.answer.max_check_chars)
+        checker = ClaimChecker(self.retriever, self.verifier, self.settings.answer.check_passages)
+        return checker.check(sentences, text, progress)
 
     # --- the LLM -----------------------------------------------------------------------------
     @property
@@ -204,6 +229,7 @@ class Assistant:
                     support_threshold=self.settings.answer.support_threshold,
                     unsupported=self.settings.answer.unsupported,
                     where=describe(config),
+                    claims=self.claims,
                 )
             return self._llm
 
@@ -220,22 +246,29 @@ class Assistant:
         passages: dict[int, Passage],
         spans: dict[int, list[Span]],
         clock: _Clock,
+        contradicted: Sequence[Contradiction] = (),
     ) -> Answer:
+        """The final answer, its citations numbered in order of first use; a passage that contradicts a removed
+        sentence is cited too, after them, so that the contradiction can point at it."""
         renumber: dict[int, int] = {}
-        for s in sentences:
-            for n in s.citations:
-                renumber.setdefault(n, len(renumber) + 1)
+        for n in [n for s in sentences for n in s.citations] + [c.n for c in contradicted]:
+            renumber.setdefault(n, len(renumber) + 1)
+        against = {c.n: [c.span] for c in contradicted}
         final = [AnswerSentence(s.text, tuple(renumber[n] for n in s.citations), s.supported) for s in sentences]
         text = " ".join(s.rendered() for s in final)
         citations = tuple(
-            _citation(new, passages[old], tuple(sorted(spans.get(old, [])))) for old, new in renumber.items()
+            citation_of(new, passages[old], tuple(sorted(spans.get(old) or against.get(old, []))))
+            for old, new in renumber.items()
         )
-        return Answer(question, text, citations, False, tuple(final), (), "extractive", clock.done())
+        reported = tuple(replace(c, n=renumber[c.n]) for c in contradicted)
+        return Answer(
+            question, text, citations, False, tuple(final), (), "extractive", clock.done(), contradicted=reported
+        )
 
     def _refusal(self, question: str, passages: list[Passage], clock: _Clock, why: str) -> Answer:
         nearest = passages[: self.settings.answer.nearest_on_refusal]
         text = refusal_text(self.settings.paths.prompts_dir, nearest)
-        shown = tuple(_citation(i, p, ()) for i, p in enumerate(nearest, 1))
+        shown = tuple(citation_of(i, p, ()) for i, p in enumerate(nearest, 1))
         return Answer(question, text, (), True, (), shown, "extractive", clock.done(), refusal_reason=why)
 
 
@@ -252,25 +285,6 @@ def _lead_document(drafts: list[Draft], numbered: dict[int, Passage]) -> list[st
         return []
     lead = numbered[drafts[0].cites[0]].chunk.doc_id
     return [d.text for d in drafts if numbered[d.cites[0]].chunk.doc_id == lead]
-
-
-def _citation(n: int, passage: Passage, support: tuple[Span, ...]) -> Citation:
-    meta = passage.document.metadata
-    return Citation(
-        n=n,
-        doc_id=passage.chunk.doc_id,
-        source=passage.document.source,
-        title=meta.title or passage.document.source,
-        text=passage.chunk.text,
-        start=passage.chunk.start,
-        end=passage.chunk.end,
-        score=passage.score,
-        authors=meta.authors,
-        journal=meta.journal,
-        year=meta.year,
-        page=passage.chunk.page,
-        support=support,
-    )
 
 
 class _Clock:

@@ -132,6 +132,15 @@ class AnswerSentence:
 
 
 @dataclass(frozen=True)
+class Contradiction:
+    """An answer sentence that a cited passage contradicts: removed from the answer, reported beside it."""
+
+    sentence: str
+    n: int  # the citation number of the passage that contradicts it
+    span: Span  # the passage sentence that contradicts it, in its document's text
+
+
+@dataclass(frozen=True)
 class Answer:
     """The answer to one question."""
 
@@ -145,6 +154,7 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     notice: str = ""  # e.g. why an llm-mode question got the extractive answer instead
     refusal_reason: str = ""  # why a refused question was refused, in words
+    contradicted: tuple[Contradiction, ...] = ()  # sentences (of the LLM) that their passages contradict
 
     def to_json(self) -> dict[str, Any]:
         """The public JSON shape shared by the CLI (`ask --json`) and the REST API."""
@@ -155,6 +165,7 @@ class Answer:
             "mode": self.mode,
             "notice": self.notice,
             "refusal_reason": self.refusal_reason,
+            "contradicted": [{"sentence": c.sentence, "n": c.n, "span": list(c.span)} for c in self.contradicted],
             "citations": [_citation_json(c) for c in self.citations],
             "nearest": [_citation_json(c) for c in self.nearest],
             "sentences": [asdict(s) | {"citations": list(s.citations)} for s in self.sentences],
@@ -181,3 +192,54 @@ def _citation_json(c: Citation) -> dict[str, Any]:
 
 
 AnswerEvent = str | Answer  # a text delta (or partial text) while the LLM writes, or the final verified answer
+
+
+Verdict = Literal["supported", "contradicted", "not_found"]
+
+
+@dataclass(frozen=True)
+class CheckedPassage:
+    """A passage retrieved for a checked sentence, with the verifier's verdict on it; `citation.support` holds the
+    rationale: the passage sentences the verdict rests on."""
+
+    citation: Citation
+    verdict: Verdict
+    score: float  # calibrated probability of the verdict
+
+
+@dataclass(frozen=True)
+class SentenceCheck:
+    """One sentence of a checked text: supported when some passage supports it, else contradicted when some
+    passage contradicts it, else not found."""
+
+    sentence: str
+    verdict: Verdict
+    score: float
+    passages: tuple[CheckedPassage, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "sentence": self.sentence,
+            "verdict": self.verdict,
+            "score": round(self.score, 4),
+            "passages": [
+                _citation_json(p.citation) | {"verdict": p.verdict, "score": round(p.score, 4)} for p in self.passages
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """A text (a claim, a paragraph, a manuscript page) checked sentence by sentence against the library."""
+
+    text: str
+    sentences: tuple[SentenceCheck, ...]
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        counts = {v: sum(s.verdict == v for s in self.sentences) for v in get_args(Verdict)}
+        return {
+            "sentences": [s.to_json() for s in self.sentences],
+            "counts": counts,
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+        }

@@ -1,6 +1,9 @@
 """Citation checking: every answer sentence must be supported by the passage it cites.
 
-A sentence quoted whole from the cited passage is supported by itself. Any other sentence is
+A sentence quoted whole from the cited passage is supported by itself. Any other sentence is judged by the
+trained claim verifier (`answer.verifier`): supported, contradicted or not found in the passage, with the
+passage sentences the verdict rests on. A contradicted sentence is reported (`Contradiction`), never shown as
+an answer. Without the verifier (`answer.citation_check = "cosine"`, the check before issue 13) a sentence is
 supported by a cited passage when (1) some sentence of the passage is close to it
 in embedding space (cosine >= `support_threshold`) and (2) its key terms (numbers, gene, protein
 and drug names) all occur in the passage and (3) a negation in the sentence is matched by one
@@ -11,15 +14,20 @@ in the supporting passage sentence. The support spans are the passage sentences 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from assistant.answer.lexicon import INSTRUCTION_LIKE, SUPPORT_SPAN_MARGIN
 from assistant.answer.terms import has_negation, key_terms
-from assistant.models import AnswerSentence, Passage, Span
+from assistant.models import AnswerSentence, Contradiction, Passage, Span
 from assistant.store.embeddings import Embedder
 from assistant.text.sentences import split_sentences
+
+if TYPE_CHECKING:
+    from assistant.answer.verifier.model import ClaimVerifier
 
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 
@@ -35,8 +43,9 @@ class Draft:
 @dataclass(frozen=True)
 class Support:
     supported: bool
-    spans: tuple[Span, ...]
-    similarity: float
+    spans: tuple[Span, ...]  # the passage sentences that support it (or, when contradicted, that contradict it)
+    similarity: float  # the verifier's calibrated probability of its verdict, or the cosine of the cosine check
+    contradicted: bool = False
 
 
 def parse_answer(text: str) -> list[Draft]:
@@ -73,19 +82,32 @@ def evidence_only(passage: Passage) -> Passage:
 
 
 class CitationVerifier:
-    """Checks drafts against the passages they cite."""
+    """Checks drafts against the passages they cite: with the claim verifier when given one, else by cosine."""
 
-    def __init__(self, embedder: Embedder, support_threshold: float) -> None:
+    def __init__(self, embedder: Embedder, support_threshold: float, claims: ClaimVerifier | None = None) -> None:
         self.embedder = embedder
         self.threshold = support_threshold
+        self.claims = claims
 
     def support(self, sentence: str, passage: Passage) -> Support:
-        units = passage_sentences(passage)
-        if not units:
-            return Support(False, (), 0.0)
-        quoted = [span for span, text in units if text.strip() == sentence.strip()]
-        if quoted:  # a sentence of the passage, quoted whole (the extractive answer), is supported by itself
-            return Support(True, (quoted[0],), 1.0)
+        return self.support_many([(sentence, passage)])[0]
+
+    def support_many(self, items: Sequence[tuple[str, Passage]]) -> list[Support]:
+        """One `Support` per (sentence, passage); the verifier scores all of them in one batched call."""
+        units = [passage_sentences(p) for _, p in items]
+        found: list[Support | None] = [_quoted(s, u) for (s, _), u in zip(items, units, strict=True)]
+        todo = [i for i, f in enumerate(found) if f is None]
+        if self.claims is not None:
+            verdicts = self.claims.verify_many([(items[i][0], [t for _, t in units[i]]) for i in todo])
+            for i, v in zip(todo, verdicts, strict=True):
+                spans = tuple(sorted(units[i][j][0] for j in v.rationale))
+                found[i] = Support(v.label == "supported", spans, v.score, v.label == "contradicted")
+        else:
+            for i in todo:
+                found[i] = self._cosine(items[i][0], items[i][1], units[i])
+        return [f for f in found if f is not None]
+
+    def _cosine(self, sentence: str, passage: Passage, units: list[tuple[Span, str]]) -> Support:
         vectors = self.embedder.embed_cached([sentence] + [text for _, text in units])
         sims = vectors[1:] @ vectors[0]
         best = float(sims.max())
@@ -99,19 +121,43 @@ class CitationVerifier:
         spans = tuple(sorted(units[i][0] for i in close))
         return Support(terms_ok and negation_ok, spans, best)
 
-    def verify(
-        self, drafts: list[Draft], passages: dict[int, Passage]
-    ) -> tuple[list[AnswerSentence], dict[int, list[Span]]]:
-        """Checked sentences (citations to unknown passages dropped) and support spans per citation."""
-        sentences: list[AnswerSentence] = []
-        spans: dict[int, list[Span]] = {}
+    def verify(self, drafts: list[Draft], passages: dict[int, Passage]) -> Checked:
+        """Checked sentences (citations to unknown passages dropped), support spans per citation, and the
+        sentences a cited passage contradicts (and none supports)."""
+        checked = Checked([], {}, [])
+        asked = [(d, n) for d in drafts for n in d.cites if n in passages]
+        results = dict(zip(asked, self.support_many([(d.text, passages[n]) for d, n in asked]), strict=True))
         for draft in drafts:
             known = [n for n in draft.cites if n in passages]
-            supporting = []
-            for n in known:
-                result = self.support(draft.text, passages[n])
-                if result.supported:
-                    supporting.append(n)
-                    spans.setdefault(n, []).extend(s for s in result.spans if s not in spans.get(n, []))
-            sentences.append(AnswerSentence(draft.text, tuple(supporting or known), bool(supporting)))
-        return sentences, spans
+            supporting = [n for n in known if results[(draft, n)].supported]
+            for n in supporting:
+                checked.add_spans(n, results[(draft, n)].spans)
+            against = [n for n in known if results[(draft, n)].contradicted]
+            if not supporting and against:
+                n = against[0]
+                checked.contradicted.append(Contradiction(draft.text, n, results[(draft, n)].spans[0]))
+            checked.sentences.append(AnswerSentence(draft.text, tuple(supporting or known), bool(supporting)))
+        return checked
+
+
+@dataclass
+class Checked:
+    """What `CitationVerifier.verify` found."""
+
+    sentences: list[AnswerSentence]
+    spans: dict[int, list[Span]]
+    contradicted: list[Contradiction]
+
+    def add_spans(self, n: int, spans: Sequence[Span]) -> None:
+        known = self.spans.setdefault(n, [])
+        known.extend(s for s in spans if s not in known)
+
+
+def _quoted(sentence: str, units: list[tuple[Span, str]]) -> Support | None:
+    """A sentence of the passage, quoted whole (the extractive answer), is supported by itself; a passage with no
+    sentences supports nothing."""
+    if not units:
+        return Support(False, (), 0.0)
+    wanted = " ".join(sentence.split())
+    quoted = [span for span, text in units if " ".join(text.split()) == wanted]
+    return Support(True, (quoted[0],), 1.0) if quoted else None

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.app.answering import TOP_K_BOUNDS, answer_modes, final_answer, stream_answer
+from assistant.app.check_render import check_html
 from assistant.app.ui_render import (
     answer_html,
     document_choices,
@@ -60,6 +61,7 @@ def build_ui(assistant: Assistant, uploads: Uploads) -> gr.Blocks:
         )
         with gr.Tabs():
             _chat_tab(assistant)
+            _check_tab(assistant)
             _library_tab(assistant, uploads, page)
         expose(ask, api_name="ask")
     return page
@@ -142,6 +144,31 @@ def _respond(
         log.exception("chat: answering %r failed", message)
         history[-1] = {"role": "assistant", "content": error_html("internal error; the server log has details")}
         yield [*history], "", sources_panel_html(None)
+
+
+def _check_tab(assistant: Assistant) -> None:
+    import gradio as gr
+
+    with gr.Tab("Check", id="check-tab"):
+        gr.Markdown(
+            "Paste a claim, a paragraph or a manuscript page: each sentence is checked against the indexed "
+            "documents and marked **supported**, **contradicted** or **not found**; click a **[n]** to see the passage."
+        )
+        text = gr.Textbox(label="Text to check", elem_id="check-text", lines=6, max_lines=30)
+        run = gr.Button("Check", variant="primary", elem_id="check-run")
+        result = gr.HTML(elem_id="check-result")
+
+    def on_check(value: str, progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008
+        try:
+            report = assistant.check(value, progress=lambda done, total: progress(done / total, desc="checking"))
+        except AssistantError as exc:
+            return error_html(str(exc))
+        except Exception:
+            log.exception("check failed")
+            return error_html("internal error; the server log has details")
+        return check_html(report)
+
+    run.click(on_check, [text], [result], api_visibility="private", show_progress_on=[result])
 
 
 def _library_tab(assistant: Assistant, uploads: Uploads, page: gr.Blocks) -> None:

@@ -38,6 +38,8 @@ CSS = """
 .passage mark { background: #fff3a3; color: inherit; padding: 0 2px; }
 .passage .ptext { font-size: .92em; line-height: 1.45; }
 .answer .unsupported { color: #a33; font-style: italic; }
+.answer .contradicted { border-left: 3px solid #b00020; padding: 2px 8px; margin: 6px 0; }
+.answer .refusal-reason { color: #555; font-size: .9em; }
 .answer .notice { color: #7a5200; font-size: .88em; font-style: italic; }
 .answer.pending { color: #666; font-style: italic; }
 .answer.error, .status .error { color: #b00020; }
@@ -45,6 +47,14 @@ CSS = """
 .library { width: 100%; border-collapse: collapse; font-size: .92em; }
 .library th, .library td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #ddd; vertical-align: top; }
 .library td.id { font-family: monospace; font-size: .85em; }
+.check .claim { padding: 1px 3px; border-radius: 3px; }
+.check .claim.supported { background: #e3f4e1; }
+.check .claim.contradicted { background: #fde2e1; }
+.check .claim.not_found { background: #eee; }
+.check .verdict { font-size: .8em; font-weight: 600; margin-left: 4px; }
+.check .verdict.supported { color: #1b6e20; } .check .verdict.contradicted { color: #b00020; }
+.check .verdict.not_found { color: #555; }
+.check .counts { font-weight: 600; margin-bottom: .6em; }
 """
 
 
@@ -127,9 +137,10 @@ def venue(c: Citation) -> str:
     return " · ".join(x for x in (authors, c.journal, str(c.year or "")) if x)
 
 
-def citation_html(c: Citation, anchor: str, show_scores: bool = False) -> str:
-    """One passage card: number and title, authors · journal · year · source file, the highlighted text."""
-    meta = [_e(venue(c))] if venue(c) else []
+def citation_html(c: Citation, anchor: str, show_scores: bool = False, label: str = "") -> str:
+    """One passage card: number and title, [label ·] authors · journal · year · source file, the highlighted text."""
+    meta = [f"<b>{_e(label)}</b>"] if label else []
+    meta += [_e(venue(c))] if venue(c) else []
     meta.append(f'<span class="source">{_e(c.source)}</span>')
     if show_scores:
         meta.append(f'<span class="score">score {c.score:.3f}</span>')
@@ -203,7 +214,20 @@ def answer_html(answer: Answer, turn: int, show_scores: bool = False) -> str:
         else ""
     )
     notice = f'<p class="notice">{_e(answer.notice)}</p>' if answer.notice else ""
-    return f'<div class="answer final"><p>{_answer_body(answer, turn)}</p>{notice}{sources}</div>'
+    body = f"<p>{_answer_body(answer, turn)}</p>{notice}{_contradicted(answer, turn)}{sources}"
+    return f'<div class="answer final">{body}</div>'
+
+
+def _contradicted(answer: Answer, turn: int) -> str:
+    """Sentences the LLM wrote that their passages contradict: removed from the answer, shown here as news."""
+    if not answer.contradicted:
+        return ""
+    cited = {c.n: c for c in answer.citations}
+    items = "".join(
+        f"<li>{_e(c.sentence)} {_cite_link(cited[c.n], turn, c.sentence) if c.n in cited else ''}</li>"
+        for c in answer.contradicted
+    )
+    return f'<div class="contradicted"><p><b>Contradicted by the passages (removed):</b></p><ul>{items}</ul></div>'
 
 
 def sources_panel_html(answer: Answer | None, turn: int = 0, show_scores: bool = False, note: str = "") -> str:

@@ -34,11 +34,13 @@ from assistant.answer.llm.client import chat_text, stream_text, user_message
 from assistant.answer.prompts import REFUSAL_PHRASE, load_prompt
 from assistant.answer.verification import CitationVerifier, Draft, evidence_only, parse_answer
 from assistant.errors import LLMError
-from assistant.models import AnswerSentence, Passage, Span
+from assistant.models import AnswerSentence, Contradiction, Passage, Span
 from assistant.store.embeddings import Embedder
 
 if TYPE_CHECKING:
     from llama_index.core.llms import LLM
+
+    from assistant.answer.verifier.model import ClaimVerifier
 
 log = logging.getLogger(__name__)
 
@@ -93,10 +95,11 @@ class LLMAnswer:
     removed: tuple[Removed, ...] = ()
     attributed: int = 0  # shown sentences cited by the verifier because the model's own citation was missing or wrong
     reason: str = ""  # why a fallback happened
+    contradicted: tuple[Contradiction, ...] = ()  # sentences a cited passage contradicts (removed, reported)
 
     @property
     def text(self) -> str:
-        """The kept sentences with their markers, as `api._render` writes them."""
+        """The kept sentences with their markers, as the final answer renders them."""
         return " ".join(s.rendered() for s in self.sentences)
 
     @property
@@ -153,9 +156,10 @@ class LLMAnswerer:
         unsupported: Unsupported = "remove",
         attribute: bool = True,
         where: str = "backend",
+        claims: ClaimVerifier | None = None,
     ) -> None:
         self.llm = llm
-        self.verifier = CitationVerifier(embedder, support_threshold)
+        self.verifier = CitationVerifier(embedder, support_threshold, claims)
         self.prompts_dir = prompts_dir
         self.unsupported = unsupported
         self.attribute = (
@@ -203,22 +207,29 @@ class LLMAnswerer:
             return LLMAnswer("refused", raw, passages=numbered)
         drafts = parse_answer(text)
         evidence = {n: evidence_only(p) for n, p in numbered.items()}
-        checked, spans = self.verifier.verify(drafts, evidence)
+        verified = self.verifier.verify(drafts, evidence)
+        checked, spans = verified.sentences, verified.spans
+        against = {c.sentence for c in verified.contradicted}
         kept: list[AnswerSentence] = []
         removed: list[Removed] = []
         attributed = 0
         for draft, checked_sentence in zip(drafts, checked, strict=True):
             sentence = checked_sentence
-            if not sentence.supported and self.attribute:
+            if not sentence.supported and self.attribute and sentence.text not in against:
                 sentence = self._attribute(sentence, evidence, spans)
             if any(_same(sentence.text, k.text) for k in kept):
                 removed.append(Removed(draft.text, draft.cites, "repeats an earlier sentence"))
             elif sentence.supported or self.unsupported == "mark":
                 kept.append(sentence)
                 attributed += sentence is not checked_sentence and sentence.supported
+            elif draft.text in against:
+                removed.append(Removed(draft.text, draft.cites, "contradicted by its passage"))
             else:
                 removed.append(Removed(draft.text, draft.cites, self._removal_reason(draft, numbered)))
-        result = LLMAnswer("answered", raw, tuple(drafts), tuple(kept), spans, numbered, tuple(removed), attributed)
+        result = LLMAnswer(
+            "answered", raw, tuple(drafts), tuple(kept), spans, numbered, tuple(removed), attributed,
+            contradicted=tuple(verified.contradicted),
+        )  # fmt: skip
         if not any(s.supported for s in kept):
             reason = "the model wrote nothing" if not drafts else "no sentence of the model's answer is supported"
             return replace(result, status="fallback", sentences=(), spans={}, reason=reason)
@@ -229,8 +240,9 @@ class LLMAnswerer:
     ) -> AnswerSentence:
         """The sentence cited to the retrieved passage that supports it best, or unchanged when none does."""
         best: tuple[float, int, tuple[Span, ...]] | None = None
-        for n, passage in evidence.items():
-            support = self.verifier.support(sentence.text, passage)
+        numbers = list(evidence)
+        checked = self.verifier.support_many([(sentence.text, evidence[n]) for n in numbers])
+        for n, support in zip(numbers, checked, strict=True):
             if support.supported and (best is None or support.similarity > best[0]):
                 best = (support.similarity, n, support.spans)
         if best is None:

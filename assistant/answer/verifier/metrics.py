@@ -1,0 +1,30 @@
+"""Verdict metrics shared by training (threshold choice on validation) and the benchmark."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from assistant.answer.verifier.model import LABELS
+
+
+def precision_recall(gold: Sequence[str], pred: Sequence[str], label: str = "supported") -> tuple[float, float]:
+    tp = sum(g == p == label for g, p in zip(gold, pred, strict=True))
+    predicted, actual = list(pred).count(label), list(gold).count(label)
+    return (tp / predicted if predicted else 0.0), (tp / actual if actual else 0.0)
+
+
+def kept_caught(gold: Sequence[str], pred: Sequence[str]) -> tuple[float, float]:
+    """Share of faithful sentences kept (supported) and of changed ones caught (anything but supported)."""
+    faithful = [p for g, p in zip(gold, pred, strict=True) if g == "supported"]
+    changed = [p for g, p in zip(gold, pred, strict=True) if g != "supported"]
+    kept = sum(p == "supported" for p in faithful) / max(1, len(faithful))
+    return kept, sum(p != "supported" for p in changed) / max(1, len(changed))
+
+
+def macro_f1(gold: Sequence[str], pred: Sequence[str]) -> float:
+    f1s = []
+    for label in LABELS:
+        tp = sum(g == p == label for g, p in zip(gold, pred, strict=True))
+        fp, fn = list(pred).count(label) - tp, list(gold).count(label) - tp
+        f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    return sum(f1s) / len(f1s)

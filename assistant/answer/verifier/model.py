@@ -1,0 +1,231 @@
+"""The runtime claim verifier: is a sentence supported, contradicted or not found in a passage?
+
+A MiniLM cross-encoder (trained by `python -m assistant.answer.verifier.training`) scores the sentence
+against passage units: single passage sentences and one two-sentence window. The sentence sharing most
+words goes first, in one batch for all items; the other units only for items it did not support, so a
+faithful sentence usually costs one model call (see `ClaimVerifier.verify_many`). A passage supports a
+sentence when some unit does (calibrated probability >= the support threshold); else it contradicts it
+when some unit does; else the sentence is not found. Weights are stored fp16 and run fp32 on CPU, with
+dynamic int8 quantisation of the linear layers (2.4x faster here; chosen in verifier.json). Torch is
+imported on first use and its thread setting is left as the caller set it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from assistant.answer.verifier.helpers import content_terms, key_terms
+
+if TYPE_CHECKING:
+    import torch
+
+LABELS = ("supported", "contradicted", "not_found")
+SUPPORTED, CONTRADICTED, NOT_FOUND = LABELS
+DEFAULT_DIR = Path(__file__).resolve().parents[3] / "models" / "verifier"
+CONFIG_FILE = "verifier.json"
+Unit = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The verdict on one sentence against one passage."""
+
+    label: str  # supported | contradicted | not_found
+    score: float  # calibrated probability of the label (not_found: 1 - the best supported/contradicted one)
+    rationale: tuple[int, ...]  # indices of the passage sentences the verdict rests on (empty when not found)
+    probabilities: dict[str, float] = field(default_factory=dict)  # of the deciding unit, calibrated
+
+
+@dataclass(frozen=True)
+class VerifierConfig:
+    """Decision settings saved beside the weights; training chose them on the train-side validation slice."""
+
+    temperature: float = 1.0
+    support_threshold: float = 0.5
+    contradict_threshold: float = 0.5
+    max_length: int = 128
+    max_units: int = 0  # passage sentences scored per item in round 2; 0: all of them
+    quantize: bool = True
+
+    @classmethod
+    def load(cls, folder: Path) -> VerifierConfig:
+        path = folder / CONFIG_FILE
+        if not path.is_file():
+            return cls()
+        known = cls.__dataclass_fields__
+        return cls(**{k: v for k, v in json.loads(path.read_text()).items() if k in known})
+
+
+def _terms(text: str) -> set[str]:
+    return content_terms(text) | {f"#{t}" for t in key_terms(text)}
+
+
+def rank_sentences(hypothesis: str, sentences: Sequence[str]) -> list[int]:
+    """Passage sentence indices, most content words shared with the hypothesis first."""
+    wanted = _terms(hypothesis)
+    scores = []
+    for text in sentences:
+        have = _terms(text)
+        # Key terms (numbers, gene and drug names) count twice; long sentences share words by chance.
+        shared = sum(2.0 if t.startswith("#") else 1.0 for t in wanted & have)
+        scores.append(shared / math.log(len(have) + 3))
+    return sorted(range(len(sentences)), key=lambda i: (-scores[i], i))
+
+
+def _softmax(logits: np.ndarray, temperature: float) -> np.ndarray:
+    z = logits / temperature
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return np.asarray(e / e.sum(axis=1, keepdims=True))
+
+
+class ClaimVerifier:
+    """Loads the shipped verifier on first use; `verify_many` batches all (sentence, passage) items."""
+
+    def __init__(self, path: Path | str = DEFAULT_DIR, *, batch_size: int = 32, quantize: bool | None = None) -> None:
+        self.path = Path(path)
+        self.config = VerifierConfig.load(self.path)
+        self.quantize = self.config.quantize if quantize is None else quantize
+        self.batch_size = batch_size
+        self._lock = threading.Lock()
+        self._model: Any = None
+        self._tokenizer: Any = None
+        self.units_scored = 0  # model calls made, for latency accounting
+
+    def _load(self) -> None:
+        with self._lock:
+            if self._model is not None:
+                return
+            if not (self.path / "model.safetensors").is_file():
+                raise FileNotFoundError(f"no verifier weights in {self.path}; train them with "
+                                        "`python -m assistant.answer.verifier.training`")  # fmt: skip
+            import torch
+            from sentence_transformers import CrossEncoder
+
+            encoder = CrossEncoder(
+                str(self.path), device="cpu", local_files_only=True, model_kwargs={"dtype": torch.float32}
+            )
+            model = encoder.transformers_model.float().eval()
+            if self.quantize:
+                model = _quantized(model)
+            self._tokenizer, self._model = encoder.tokenizer, model
+
+    def logits(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        """Raw logits, one row per (premise, hypothesis) pair, batched shortest-first to pad little."""
+        self._load()
+        import torch
+
+        out = np.zeros((len(pairs), len(LABELS)), dtype=np.float32)
+        order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
+        with torch.inference_mode():
+            for start in range(0, len(order), self.batch_size):
+                batch = order[start : start + self.batch_size]
+                encoded = self._tokenizer(
+                    [pairs[i][0] for i in batch], [pairs[i][1] for i in batch], padding=True, truncation=True,
+                    max_length=self.config.max_length, return_tensors="pt",
+                )  # fmt: skip
+                out[batch] = self._model(**encoded).logits.float().numpy()
+        self.units_scored += len(pairs)
+        return out
+
+    def probabilities(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        return _softmax(self.logits(pairs), self.config.temperature) if pairs else np.zeros((0, len(LABELS)))
+
+    def verify(self, sentence: str, passage_sentences: Sequence[str]) -> Verdict:
+        return self.verify_many([(sentence, passage_sentences)])[0]
+
+    def verify_many(self, items: Sequence[tuple[str, Sequence[str]]]) -> list[Verdict]:
+        """One verdict per (sentence, passage sentences) item, in three batched rounds.
+
+        1: the passage sentence sharing most words; 2: for items it did not support, the other sentences
+        (at most `max_units`); 3: for items still unsupported, the window of the likeliest sentence and its
+        likelier neighbour (evidence split over two sentences).
+        """
+        quoted = [_quoted(s, p) for s, p in items]
+        ranked = [rank_sentences(s, p) if q is None else [] for (s, p), q in zip(items, quoted, strict=True)]
+        scored: list[dict[Unit, np.ndarray]] = [{} for _ in items]
+        self._score(items, [(i, (r[0],)) for i, r in enumerate(ranked) if r], scored)
+        open_ = [i for i, r in enumerate(ranked) if r and not self._supported(scored[i])]
+        limit = self.config.max_units or None
+        self._score(items, [(i, (j,)) for i in open_ for j in ranked[i][1:limit]], scored)
+        open_ = [i for i in open_ if len(ranked[i]) > 1 and not self._supported(scored[i])]
+        self._score(items, [(i, window_unit(scored[i], len(items[i][1]))) for i in open_], scored)
+        return [
+            _quote_verdict(q) if q is not None else self._decide(units) for q, units in zip(quoted, scored, strict=True)
+        ]
+
+    def _score(
+        self, items: Sequence[tuple[str, Sequence[str]]], todo: list[tuple[int, Unit]], scored: list[dict[Unit, Any]]
+    ) -> None:
+        todo = [(i, u) for i, u in todo if u not in scored[i]]
+        pairs = [(" ".join(items[i][1][j] for j in unit), items[i][0]) for i, unit in todo]
+        for (i, unit), probs in zip(todo, self.probabilities(pairs), strict=True):
+            scored[i][unit] = probs
+
+    def _supported(self, units: dict[Unit, np.ndarray]) -> bool:
+        return any(p[0] >= self.config.support_threshold for p in units.values())
+
+    def _decide(self, units: dict[Unit, np.ndarray]) -> Verdict:
+        return decide(units, self.config.support_threshold, self.config.contradict_threshold)
+
+
+def decide(units: dict[Unit, np.ndarray], support: float, contradict: float) -> Verdict:
+    """Supported if some unit supports; else contradicted if some unit contradicts; else not found."""
+    if not units:
+        return Verdict(NOT_FOUND, 1.0, (), dict.fromkeys(LABELS, 0.0) | {NOT_FOUND: 1.0})
+    keys = list(units)
+    table = np.stack([units[k] for k in keys])
+    best_sup, best_con = int(table[:, 0].argmax()), int(table[:, 1].argmax())
+    if table[best_sup, 0] >= support:
+        return _verdict(SUPPORTED, keys[best_sup], table[best_sup], float(table[best_sup, 0]))
+    if table[best_con, 1] >= contradict:
+        return _verdict(CONTRADICTED, keys[best_con], table[best_con], float(table[best_con, 1]))
+    closest = int(table[:, :2].max(axis=1).argmax())
+    return _verdict(NOT_FOUND, (), table[closest], 1.0 - float(table[closest, :2].max()))
+
+
+def window_unit(units: dict[Unit, np.ndarray], n: int) -> Unit:
+    """The likeliest single sentence (supported or contradicted) with its likelier scored neighbour."""
+    singles = {u[0]: p for u, p in units.items() if len(u) == 1}
+    best = max(singles, key=lambda j: float(singles[j][:2].max()))
+    near = [j for j in (best - 1, best + 1) if 0 <= j < n]
+    other = max(near, key=lambda j: float(singles[j][:2].max()) if j in singles else -1.0)
+    return (min(best, other), max(best, other))
+
+
+def _verdict(label: str, unit: Unit, probs: np.ndarray, score: float) -> Verdict:
+    return Verdict(label, round(score, 4), unit, {k: round(float(p), 4) for k, p in zip(LABELS, probs, strict=True)})
+
+
+def _quoted(sentence: str, passage: Sequence[str]) -> int | None:
+    """Index of a passage sentence that the sentence quotes whole (an extractive answer is its own support)."""
+    wanted = " ".join(sentence.split())
+    return next((i for i, s in enumerate(passage) if " ".join(s.split()) == wanted), None)
+
+
+def _quote_verdict(index: int) -> Verdict:
+    return Verdict(SUPPORTED, 1.0, (index,), {SUPPORTED: 1.0, CONTRADICTED: 0.0, NOT_FOUND: 0.0})
+
+
+def _quantized(model: torch.nn.Module) -> torch.nn.Module:
+    """Linear layers as dynamic int8 (fbgemm); the fp32 model where this torch build cannot."""
+    import torch
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch.ao.quantization is deprecated in favour of torchao
+            quantized: torch.nn.Module = torch.ao.quantization.quantize_dynamic(  # type: ignore[no-untyped-call]
+                model, {torch.nn.Linear}, dtype=torch.qint8
+            )
+            return quantized
+    except (RuntimeError, AttributeError, AssertionError):
+        return model

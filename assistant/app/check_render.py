@@ -1,0 +1,45 @@
+"""HTML of the Check tab: each sentence of a checked text marked supported, contradicted or not found, with links
+to the passages it was judged against (the rationale sentences marked in them). Everything is escaped."""
+
+from __future__ import annotations
+
+import html
+
+from assistant.app.ui_render import citation_html, supporting_text
+from assistant.models import CheckReport, SentenceCheck
+
+_LABEL = {"supported": "supported", "contradicted": "contradicted", "not_found": "not found"}
+
+
+def _anchor(i: int, n: int) -> str:
+    return f"k{i}-c{n}"
+
+
+def _sentence_html(i: int, s: SentenceCheck) -> str:
+    decided = [p for p in s.passages if p.verdict == s.verdict] if s.verdict != "not_found" else []
+    links = "".join(
+        f'<a class="cite" href="#{_anchor(i, p.citation.n)}" '
+        f'title="{_e(f"[{p.citation.n}] {p.citation.title}: {supporting_text(p.citation)}")}">[{p.citation.n}]</a>'
+        for p in decided
+    )
+    return (
+        f'<span class="claim {s.verdict}" id="claim-{i}">{_e(s.sentence)}</span>{links}'
+        f'<span class="verdict {s.verdict}">{_LABEL[s.verdict]} ({s.score:.2f})</span>'
+    )
+
+
+def check_html(report: CheckReport) -> str:
+    counts = report.to_json()["counts"]
+    summary = ", ".join(f"{counts[k]} {label}" for k, label in _LABEL.items())
+    body = " ".join(_sentence_html(i, s) for i, s in enumerate(report.sentences, 1))
+    cards = "".join(
+        f'<details class="sources" id="passages-{i}"><summary>Sentence {i}: passages ({len(s.passages)})</summary>'
+        + "".join(citation_html(p.citation, _anchor(i, p.citation.n), label=_LABEL[p.verdict]) for p in s.passages)
+        + "</details>"
+        for i, s in enumerate(report.sentences, 1)
+    )
+    return f'<div class="check"><p class="counts">{_e(summary)}</p><p>{body}</p>{cards}</div>'
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)

@@ -1,0 +1,129 @@
+"""The trained verifier guarding answers and checking claims, with the real weights, the real model and a real index:
+a contradicted LLM sentence is removed and reported, and `Assistant.check` marks each sentence of a text."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assistant.api import Assistant
+from assistant.app.check_render import check_html
+from assistant.app.ui_render import answer_html
+from assistant.errors import InputError
+from assistant.store.embeddings import Embedder
+from tests.conftest import IMATINIB, IMIQUIMOD, make_settings
+
+FAITHFUL = "Imatinib reduced the activation of STAT3 and STAT5 in regulatory T cells."
+REVERSED = "Imatinib increased the activation of STAT3 and STAT5 in regulatory T cells."
+UNRELATED = "Metformin lowers the risk of hip fractures in elderly women with type 2 diabetes."
+QUESTION = "what does imatinib do to regulatory T cells"
+
+
+def test_the_shipped_weights_are_there(seeded: Assistant) -> None:
+    assert seeded.claims is not None and (seeded.claims.path / "model.safetensors").is_file()
+
+
+def test_a_text_is_checked_sentence_by_sentence(seeded: Assistant) -> None:
+    report = seeded.check(f"{FAITHFUL} {REVERSED} {UNRELATED}")
+    verdicts = [s.verdict for s in report.sentences]
+    assert verdicts[0] == "supported" and verdicts[1] != "supported" and verdicts[2] == "not_found"
+    faithful = report.sentences[0]
+    backing = [p for p in faithful.passages if p.verdict == "supported"]
+    assert backing and backing[0].citation.source == IMATINIB
+    rationale = [backing[0].citation.text[s - backing[0].citation.start : e - backing[0].citation.start]
+                 for s, e in backing[0].citation.support]  # fmt: skip
+    assert any("STAT3" in r for r in rationale), "the rationale is the passage sentence that says it"
+    assert 0.0 <= faithful.score <= 1.0
+    data = report.to_json()
+    assert data["counts"]["supported"] == 1 and len(data["sentences"]) == 3
+    assert data["sentences"][0]["passages"][0]["verdict"] in {"supported", "contradicted", "not_found"}
+    html = check_html(report)
+    assert 'class="claim supported"' in html and 'class="claim not_found"' in html and "STAT3" in html
+
+
+def test_progress_is_reported_per_sentence(seeded: Assistant) -> None:
+    seen: list[tuple[int, int]] = []
+    seeded.check(f"{FAITHFUL} {UNRELATED}", progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(1, 2), (2, 2)]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("", "no sentence"), ("   \n ", "no sentence"), ("x" * 30_000, "limit"), ("abc\x00\x01\x02 def ghi", "binary")],
+)
+def test_bad_input_is_a_clear_error(seeded: Assistant, text: str, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        seeded.check(text)
+
+
+# --- the LLM answer guard, through a real OpenAI-compatible server that replies with a scripted answer -------------
+class _Scripted(BaseHTTPRequestHandler):
+    reply = ""
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers.get("content-length", "0"))) or b"{}")
+        message = {"role": "assistant", "content": self.reply}
+        if body.get("stream"):
+            self.send_response(200)
+            self.send_header("content-type", "text/event-stream")
+            self.end_headers()
+            chunk = {"id": "x", "object": "chat.completion.chunk", "created": 0, "model": "scripted",
+                     "choices": [{"index": 0, "delta": message, "finish_reason": "stop"}]}  # fmt: skip
+            self.wfile.write(f"data: {json.dumps(chunk)}\n\ndata: [DONE]\n\n".encode())
+            return
+        payload = {"id": "x", "object": "chat.completion", "created": 0, "model": "scripted",
+                   "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+                   "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}  # fmt: skip
+        data = json.dumps(payload).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *_args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def scripted_llm() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Scripted)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    server.shutdown()
+
+
+def test_a_contradicted_llm_sentence_is_removed_and_reported(
+    scripted_llm: str, seeded_dir: Path, embedder: Embedder
+) -> None:
+    llm = {"backend": "openai", "base_url": scripted_llm, "model": "scripted", "timeout_s": 10}
+    settings = make_settings(seeded_dir, answer={"mode": "llm"}, llm=llm)
+    assistant = Assistant(settings, embedder=embedder, index_seeds=False)
+    passages = assistant.retriever.retrieve(QUESTION)
+    n = next(i for i, p in enumerate(passages, 1) if "STAT3" in p.chunk.text)
+    _Scripted.reply = f"{FAITHFUL} [{n}] {REVERSED} [{n}]"
+    answer = assistant.ask(QUESTION)
+    assert answer.mode == "llm" and not answer.refused
+    assert [s.text for s in answer.sentences] == [FAITHFUL]
+    data = answer.to_json()
+    [reported] = data["contradicted"]
+    assert reported["sentence"] == REVERSED
+    cited = next(c for c in answer.citations if c.n == reported["n"])
+    start, end = reported["span"]
+    assert "STAT3" in cited.text[start - cited.start : end - cited.start]
+    assert "Contradicted by the passages" in answer_html(answer, 1) and REVERSED in answer_html(answer, 1)
+
+
+def test_the_extractive_answer_needs_no_model_call(seeded: Assistant) -> None:
+    assert seeded.claims is not None
+    before = seeded.claims.units_scored
+    answer = seeded.ask("how does imiquimod activate dendritic cells")
+    assert not answer.refused and any(c.source == IMIQUIMOD for c in answer.citations)
+    assert seeded.claims.units_scored == before, "quoted sentences are their own support"

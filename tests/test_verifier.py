@@ -1,0 +1,148 @@
+"""The shipped claim verifier with its real weights: contradictions, each kind of one-fact change, paraphrases.
+
+The passages are written for this test (no training data), in the style of PubMedQA abstracts; each changed
+sentence changes one fact of one passage sentence.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from collections.abc import Callable
+
+import pytest
+
+from assistant.answer.verifier import DEFAULT_DIR, LABELS, ClaimVerifier, Verdict
+from assistant.answer.verifier.data import split_text
+from assistant.answer.verifier.perturb import TEST_CLAUSES, add_clause, change_number, flip_direction, flip_negation
+
+pytestmark = pytest.mark.skipif(not (DEFAULT_DIR / "model.safetensors").is_file(), reason="verifier weights absent")
+
+PASSAGES = {
+    "metformin": "Metformin is the first-line therapy for type 2 diabetes. In this cohort of 412 patients, metformin "
+    "reduced HbA1c by 1.2% over 24 weeks. Treatment with metformin was associated with a lower risk of "
+    "hypoglycaemia than treatment with sulfonylureas. Gastrointestinal side effects occurred in 18% of patients.",
+    "asthma": "Interleukin-6 (IL-6) levels were measured in 96 children with asthma. Serum IL-6 was higher in "
+    "children with severe asthma than in those with mild disease. Inhaled corticosteroids decreased IL-6 "
+    "concentrations within 8 weeks. No association was found between IL-6 and lung function.",
+    "exercise": "We studied the effect of exercise training on endothelial function in older adults. Twelve weeks "
+    "of aerobic training improved flow-mediated dilation in the brachial artery. The improvement was not "
+    "observed in participants who were smokers. Endothelial progenitor cells increased after training.",
+    "tamoxifen": "Tamoxifen is widely used in oestrogen receptor-positive breast cancer. In a retrospective study "
+    "of 230 women, tamoxifen use was associated with an increased risk of endometrial carcinoma. The risk was "
+    "highest after five years of treatment. CYP2D6 genotype did not predict recurrence.",
+}
+
+CHANGED = {
+    "direction": [
+        ("metformin", "In this cohort of 412 patients, metformin increased HbA1c by 1.2% over 24 weeks."),
+        ("asthma", "Serum IL-6 was lower in children with severe asthma than in those with mild disease."),
+        ("exercise", "Twelve weeks of aerobic training impaired flow-mediated dilation in the brachial artery."),
+        ("tamoxifen", "Tamoxifen use was associated with a decreased risk of endometrial carcinoma."),
+    ],
+    "negation": [
+        ("metformin", "Treatment with metformin was not associated with a lower risk of hypoglycaemia."),
+        ("asthma", "Inhaled corticosteroids did not decrease IL-6 concentrations."),
+        ("exercise", "The improvement was observed in participants who were smokers."),
+        ("tamoxifen", "CYP2D6 genotype predicted recurrence."),
+    ],
+    "number": [
+        ("metformin", "Gastrointestinal side effects occurred in 45% of patients."),
+        ("asthma", "Interleukin-6 levels were measured in 250 children with asthma."),
+        ("metformin", "In this cohort of 412 patients, metformin reduced HbA1c by 3.5% over 24 weeks."),
+        ("tamoxifen", "The risk was highest after two years of treatment."),
+    ],
+    "entity": [
+        ("metformin", "Treatment with pioglitazone was associated with a lower risk of hypoglycaemia."),
+        ("asthma", "Interleukin-6 levels were measured in 96 children with eczema."),
+        ("exercise", "Regulatory T cells increased after training."),
+        ("tamoxifen", "Tamoxifen use was associated with an increased risk of ovarian carcinoma."),
+    ],
+    "clause": [
+        ("metformin", "In this cohort of 412 patients, intravenous metformin reduced HbA1c by 1.2% over 24 weeks."),
+        ("asthma", "Inhaled corticosteroids decreased IL-6 concentrations within 8 weeks in girls only."),
+        (
+            "exercise",
+            "Twelve weeks of aerobic training improved flow-mediated dilation in patients with heart failure.",
+        ),
+        ("tamoxifen", "In a retrospective study of 230 Asian women, tamoxifen use was associated with ovarian cysts."),
+    ],
+    "other_abstract": [
+        ("metformin", "Twelve weeks of aerobic training improved flow-mediated dilation in the brachial artery."),
+        ("asthma", "Tamoxifen is widely used in oestrogen receptor-positive breast cancer."),
+        ("exercise", "Serum IL-6 was higher in children with severe asthma than in those with mild disease."),
+        ("tamoxifen", "Metformin is the first-line therapy for type 2 diabetes."),
+    ],
+}
+
+PARAPHRASES = [
+    ("metformin", "Over 24 weeks, metformin lowered HbA1c by 1.2% in this cohort of 412 patients."),
+    ("asthma", "Children with severe asthma had higher serum IL-6 than children with mild disease."),
+    ("exercise", "Aerobic training for twelve weeks improved flow-mediated dilation in the brachial artery."),
+    ("tamoxifen", "CYP2D6 genotype was not predictive of recurrence."),
+]
+
+
+@pytest.fixture(scope="module")
+def verifier() -> ClaimVerifier:
+    return ClaimVerifier()
+
+
+@pytest.fixture(scope="module")
+def sentences() -> dict[str, list[str]]:
+    return {name: split_text(text) for name, text in PASSAGES.items()}
+
+
+def test_contradiction_is_caught_with_its_rationale(verifier: ClaimVerifier, sentences: dict[str, list[str]]) -> None:
+    passage = sentences["metformin"]
+    verdict = verifier.verify("In this cohort of 412 patients, metformin increased HbA1c by 1.2%.", passage)
+    assert verdict.label == "contradicted"
+    assert 1 in verdict.rationale
+    assert 0.0 < verdict.score <= 1.0
+    assert set(verdict.probabilities) == set(LABELS)
+    assert abs(sum(verdict.probabilities.values()) - 1.0) < 1e-3
+
+
+@pytest.mark.parametrize("kind", sorted(CHANGED))
+def test_each_kind_of_change_is_caught(kind: str, verifier: ClaimVerifier, sentences: dict[str, list[str]]) -> None:
+    verdicts = verifier.verify_many([(text, sentences[name]) for name, text in CHANGED[kind]])
+    missed = [text for (_, text), v in zip(CHANGED[kind], verdicts, strict=True) if v.label == "supported"]
+    assert not missed, f"{kind}: accepted as supported: {missed}"
+
+
+def test_faithful_paraphrases_are_kept(verifier: ClaimVerifier, sentences: dict[str, list[str]]) -> None:
+    verdicts = verifier.verify_many([(text, sentences[name]) for name, text in PARAPHRASES])
+    rejected = [text for (_, text), v in zip(PARAPHRASES, verdicts, strict=True) if v.label != "supported"]
+    assert not rejected, f"faithful sentences not kept: {rejected}"
+    assert all(v.rationale for v in verdicts)
+
+
+def test_quotes_empty_passages_and_frozen_verdicts(verifier: ClaimVerifier) -> None:
+    passage = split_text(PASSAGES["asthma"])
+    quoted = verifier.verify(passage[2], passage)
+    assert (quoted.label, quoted.rationale, quoted.score) == ("supported", (2,), 1.0)
+    assert verifier.verify("Anything at all.", []).label == "not_found"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        quoted.label = "contradicted"  # type: ignore[misc]
+    assert isinstance(quoted, Verdict)
+
+
+def test_rule_made_changes_are_caught(verifier: ClaimVerifier, sentences: dict[str, list[str]]) -> None:
+    """The training rules applied to held-out text (with the clauses held out of training)."""
+    rng = random.Random(7)
+    items = []
+    for name, passage in sentences.items():
+        text = PASSAGES[name]
+        rules: list[Callable[[str], str | None]] = [
+            lambda s: flip_direction(s, rng),
+            lambda s: flip_negation(s, rng),
+            lambda s, text=text: change_number(s, rng, text),  # type: ignore[misc]
+            lambda s, text=text: add_clause(s, rng, TEST_CLAUSES, text),  # type: ignore[misc]
+        ]
+        for rule in rules:
+            changed = next((c for c in map(rule, passage) if c), None)
+            if changed:
+                items.append((changed, passage))
+    verdicts = verifier.verify_many(items)
+    missed = [text for (text, _), v in zip(items, verdicts, strict=True) if v.label == "supported"]
+    assert len(items) >= 12 and len(missed) <= 0.1 * len(items), missed
