@@ -31,6 +31,9 @@ class PathSettings(_Section):
     index_dir: Path = Field(PROJECT_ROOT / "index", description="Folder of the persistent Chroma index.")
     seeds_dir: Path = Field(PROJECT_ROOT / "seeds", description="Documents indexed when the index is empty.")
     prompts_dir: Path = Field(PROJECT_ROOT / "prompts", description="Folder of prompt templates.")
+    verifier_dir: Path = Field(
+        PROJECT_ROOT / "models" / "verifier", description="Folder of the trained claim verifier (weights, model card)."
+    )
     bench_dir: Path = Field(PROJECT_ROOT.parent / "shared" / "bench", description="Public benchmark data.")
 
 
@@ -59,6 +62,12 @@ class EmbeddingSettings(_Section):
         description="Texts per encode call (small batches were faster on 2 cores).",
     )
     threads: int = Field(0, ge=0, le=256, description="Torch/BLAS threads; 0 means the number of CPU cores.")
+    query_threads: int = Field(
+        1,
+        ge=0,
+        le=256,
+        description="Torch threads for question-time encoding (up to batch_size texts); 0 means the number of cores.",
+    )
 
 
 class StoreSettings(_Section):
@@ -82,7 +91,10 @@ class IngestSettings(_Section):
         2_000_000, ge=1000, le=50_000_000, description="Most characters of text in one document (a record or a file)."
     )
     max_pdf_pages: int = Field(
-        1000, ge=1, le=100_000, description="Most pages in one PDF; a longer one is refused, naming the first page over."
+        1000,
+        ge=1,
+        le=100_000,
+        description="Most pages in one PDF; a longer one is refused, naming the first page over.",
     )
 
 
@@ -140,6 +152,13 @@ class AnswerSettings(_Section):
         "remove", description="What happens to an answer sentence its citations do not support."
     )
     nearest_on_refusal: int = Field(3, ge=0, le=20, description="Passages shown with a refusal.")
+    citation_check: Literal["verifier", "cosine"] = Field(
+        "verifier", description="Judge cited sentences with the trained claim verifier, or by cosine (the old check)."
+    )
+    check_passages: int = Field(3, ge=1, le=20, description="Passages retrieved per sentence of a claim check.")
+    max_check_chars: int = Field(
+        20_000, ge=100, le=1_000_000, description="Longest text `assistant check` accepts (about 8 pages)."
+    )
     gate_off: tuple[RefusalReason, ...] = Field(
         (), description="Refusal reasons switched off by name, as JSON: '[\"missing terms\"]' (for ablations)."
     )
@@ -181,7 +200,7 @@ class ServerSettings(_Section):
         "", description="Origins (comma-separated scheme://host:port) allowed to call across origins; empty: no CORS."
     )
     throttle_failures: int = Field(
-        10, ge=1, le=10_000, description="Wrong tokens or logins from one address before it gets HTTP 429."
+        10, ge=1, le=10_000, description="Wrong tokens or logins from one address, within the window, before HTTP 429."
     )
     throttle_window_s: int = Field(
         300, ge=1, le=86_400, description="Seconds a wrong token or login counts against its address."
