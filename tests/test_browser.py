@@ -195,3 +195,25 @@ def test_time_to_answer_in_the_browser(page: Any) -> None:
     (ARTIFACTS / "latency.json").write_text(json.dumps(report, indent=2))
     print(f"\nEnter -> complete answer on screen: median {median:.3f} s of {seconds}")
     screenshot(page, "browser-history.png")
+
+
+def test_the_check_tab_marks_each_sentence_and_shows_its_passage(page: Any) -> None:
+    supported = "Imatinib reduced the activation of STAT3 and STAT5 in regulatory T cells."
+    unrelated = "Metformin lowers the risk of hip fractures in elderly women with type 2 diabetes."
+    page.get_by_role("tab", name="Check").click()
+    page.locator("#check-text textarea").fill(f"{supported} {unrelated}")
+    page.locator("#check-run").click()
+    result = page.locator("#check-result .check")
+    result.wait_for()
+    claims = result.locator(".claim")
+    assert claims.count() == 2
+    assert "supported" in (claims.nth(0).get_attribute("class") or "")
+    assert "not_found" in (claims.nth(1).get_attribute("class") or "")
+    assert "1 supported" in result.locator(".counts").inner_text()
+    link = result.locator("a.cite").first
+    target = (link.get_attribute("href") or "#").lstrip("#")
+    link.click()
+    page.wait_for_function(f"document.getElementById('{target}').classList.contains('flash')")
+    card = page.locator(f"#{target}")
+    assert card.is_visible() and "STAT3" in card.locator("mark").first.inner_text(), "the rationale is highlighted"
+    screenshot(page, "browser-check.png")

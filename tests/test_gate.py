@@ -11,7 +11,7 @@ from assistant.api import Assistant
 from assistant.app.ui_render import answer_html
 from assistant.models import REFUSAL_REASONS
 from assistant.store.embeddings import Embedder
-from tests.conftest import make_settings
+from tests.conftest import IMATINIB, IMIQUIMOD, make_settings
 
 DOSE = "What dose of imatinib was given to the mice?"
 PAYLOAD = "cures all cancers"
@@ -78,3 +78,19 @@ def test_instruction_like_sentences_are_never_evidence(planted: Assistant, quest
     for citation in answer.citations:
         cited = [citation.text[s - citation.start : e - citation.start] for s, e in citation.support]
         assert all(PAYLOAD not in c for c in cited)
+
+
+@pytest.mark.parametrize(
+    ("question", "own", "other"),
+    [
+        ("In which journal were the imiquimod findings on mast cells published?", IMIQUIMOD, IMATINIB),
+        ("In which journal was the imatinib regulatory T cell study published?", IMATINIB, IMIQUIMOD),
+    ],
+)
+def test_a_bibliographic_question_is_answered_from_the_paper_it_names(
+    seeded: Assistant, question: str, own: str, other: str
+) -> None:
+    answer = seeded.ask(question)
+    sources = {c.source for c in answer.citations}
+    assert answer.refused or (own in sources and other not in sources), (answer.text, sources)
+    assert own != IMIQUIMOD or "Journal of Immunology" not in answer.text

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.answer.gate.answerability import document_focus
+from assistant.answer.gate.answerability import document_focus, subject_documents
 from assistant.answer.lexicon import (
     BIBLIOGRAPHIC_ASKED,
     CITATION_LINE_BONUS,
@@ -77,11 +77,12 @@ class ExtractiveAnswerer:
         dense = self._sentence_vectors([units[k] for k in kept], passages) @ questions.T
         column = {doc: 1 + n for n, doc in enumerate(parts)}
         concept = _concepts(question, expand)
-        cited = bool(BIBLIOGRAPHIC_ASKED.search(question))
+        # A bibliographic question is answered by the citation line of the document it is about, not of a neighbour.
+        cited = subject_documents(question, passages, expand) if BIBLIOGRAPHIC_ASKED.search(question) else set()
         scored = []
         for row, k in enumerate(kept):
             unit, doc = units[k], passages[units[k].passage].chunk.doc_id
-            bonus = cited and unit.text.startswith(CITATION_PREFIX)
+            bonus = doc in cited and unit.text.startswith(CITATION_PREFIX)
             score = _score(float(dense[row, 0]), overlap[""][k], bonus)
             focus = _score(float(dense[row, column[doc]]), overlap[doc][k], bonus) if doc in column else score
             held = frozenset(concept.get(t, t) for t in unit.terms & asked.get(doc, q_terms))

@@ -41,8 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser("eval", help="run a gold question set on a fresh temporary index and write a report")
     evaluate.add_argument(
         "suite",
-        choices=["seeds", "retrieval"],
-        help="seeds: the gold set eval/gold/seeds.jsonl; retrieval: SciFact/PubMedQA (see `eval retrieval --help`)",
+        choices=["seeds", "heldout", "retrieval"],
+        help="seeds (tune split) or heldout: gold sets in eval/gold/; retrieval: SciFact, PubMedQA (eval retrieval -h)",
     )
     evaluate.add_argument("--mode", choices=ANSWER_MODES, default="extractive", help="how answers are written")
     evaluate.add_argument("--json", action="store_true", help='print {"n", "metrics", "failures"} as one JSON object')
@@ -82,6 +82,8 @@ def _run(args: argparse.Namespace) -> int:
         from assistant.app.doctor import doctor
 
         return doctor()
+    if args.command == "ask":
+        _check_ask(args)
     assistant = _assistant(
         index_seeds=args.command not in {"index", "remove"}, rebuild=args.command == "index" and args.rebuild
     )
@@ -97,6 +99,19 @@ def _run(args: argparse.Namespace) -> int:
     answer = assistant.ask(args.question, top_k=args.top_k, mode=args.mode)
     print(json.dumps(answer.to_json(), ensure_ascii=False) if args.json else _format(answer))
     return 0
+
+
+def _check_ask(args: argparse.Namespace) -> None:
+    """The REST API's rules, before the model loads: UTF-8 text (undecodable argv bytes arrive as lone
+    surrogates) and --top-k within the bounds `/api/ask` accepts."""
+    from assistant.app.answering import TOP_K_BOUNDS
+    from assistant.app.security import check_unicode
+    from assistant.errors import InputError
+
+    check_unicode(args.question)
+    low, high = TOP_K_BOUNDS
+    if args.top_k is not None and not low <= args.top_k <= high:
+        raise InputError(f"--top-k is {args.top_k}; it must be between {low} and {high}")
 
 
 def _eval(args: argparse.Namespace) -> int:

@@ -140,6 +140,16 @@ def _searchable(passage: Passage, expand: Callable[[str], str]) -> str:
     return expand(passage.chunk.text) + "\n" + passage.document.metadata.title
 
 
+def subject_documents(question: str, passages: Sequence[Passage], expand: Callable[[str], str] = str) -> set[str]:
+    """The retrieved documents that hold the most of the question's topical terms: what the question is about.
+    A bibliographic question ("which journal published the imiquimod finding") is answered from these only."""
+    per_doc = _doc_terms(passages, expand)
+    topical = content_terms(question) - GENERIC
+    counts = {doc: sum(held(t, terms) for t in topical) for doc, terms in per_doc.items()}
+    best = max(counts.values(), default=0)
+    return {doc for doc, n in counts.items() if n == best}
+
+
 def exclusive_terms(terms: set[str], per_doc: dict[str, set[str]]) -> dict[str, set[str]]:
     """Per document, the topical question terms that no other retrieved document holds."""
     own: dict[str, set[str]] = {}
