@@ -17,7 +17,7 @@ from assistant.answer.prompts import check_prompts
 from assistant.answer.terms import words
 from assistant.answer.verification import CitationVerifier, Draft, evidence_only
 from assistant.answer.verifier.model import ClaimVerifier
-from assistant.errors import InputError, LLMError
+from assistant.errors import InputError, LLMError, check_unicode
 from assistant.ingest.indexing import Indexer, IndexReport, Progress, writer_lock
 from assistant.models import (
     ANSWER_MODES,
@@ -97,7 +97,7 @@ class Assistant:
 
     # --- questions ---------------------------------------------------------------------------
     def check_question(self, question: str) -> str:
-        text = " ".join(question.split())
+        text = " ".join(check_unicode(question).split())
         limit = self.settings.retrieval.max_question_chars
         if not text:
             raise InputError("the question is empty: type a question about the indexed documents")
@@ -207,7 +207,7 @@ class Assistant:
     def check(self, text: str, *, progress: CheckProgress | None = None) -> CheckReport:
         """Each sentence of `text` checked against the library: supported, contradicted or not found, with the
         passages and the sentences of them the verdict rests on. `progress(done, total)` after each sentence."""
-        sentences = check_text(text, self.settings.answer.max_check_chars)
+        sentences = check_text(check_unicode(text, "the text"), self.settings.answer.max_check_chars)
         checker = ClaimChecker(self.retriever, self.verifier, self.settings.answer.check_passages)
         return checker.check(sentences, text, progress)
 

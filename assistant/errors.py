@@ -42,3 +42,14 @@ def exit_status(run: Callable[[], int]) -> int:
 
 class LLMError(AssistantError):
     """The LLM backend cannot be built, reached, or gave no usable reply."""
+
+
+def check_unicode(text: str, what: str = "the question") -> str:
+    """Refuse text that cannot be UTF-8 (a lone surrogate: from JSON `\\ud800` or undecodable command-line bytes)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InputError(
+            f"{what} is not valid Unicode text (a lone surrogate at character {exc.start + 1}): send UTF-8 text"
+        ) from None
+    return text

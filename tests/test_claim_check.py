@@ -4,6 +4,7 @@ a contradicted LLM sentence is removed and reported, and `Assistant.check` marks
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,7 +18,8 @@ from assistant.app.check_render import check_html
 from assistant.app.ui_render import answer_html
 from assistant.errors import InputError
 from assistant.store.embeddings import Embedder
-from tests.conftest import IMATINIB, IMIQUIMOD, make_settings
+from tests.conftest import IMATINIB, IMIQUIMOD, make_settings, run_cli
+from tests.test_server import copy_index, running_server
 
 FAITHFUL = "Imatinib reduced the activation of STAT3 and STAT5 in regulatory T cells."
 REVERSED = "Imatinib increased the activation of STAT3 and STAT5 in regulatory T cells."
@@ -127,3 +129,32 @@ def test_the_extractive_answer_needs_no_model_call(seeded: Assistant) -> None:
     answer = seeded.ask("how does imiquimod activate dendritic cells")
     assert not answer.refused and any(c.source == IMIQUIMOD for c in answer.citations)
     assert seeded.claims.units_scored == before, "quoted sentences are their own support"
+
+
+def test_the_command_line_checks_a_text_or_a_file(seeded_dir: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    shutil.copytree(seeded_dir, index)
+    proc = run_cli("check", "--json", f"{FAITHFUL} {UNRELATED}", index_dir=index)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert [s["verdict"] for s in data["sentences"]] == ["supported", "not_found"]
+    assert "checked 2/2" in proc.stderr, "progress goes to stderr"
+    latin1 = tmp_path / "latin1.txt"
+    latin1.write_bytes("Imatinib r\xe9duit STAT3 dans les cellules T r\xe9gulatrices.".encode("latin-1"))
+    bad = run_cli("check", "--file", str(latin1), index_dir=index)
+    assert bad.returncode == 2 and "not UTF-8" in bad.stderr and bad.stderr.startswith("error:")
+    empty = run_cli("check", "", index_dir=index)
+    assert empty.returncode == 2 and "no sentence" in empty.stderr
+
+
+def test_the_rest_api_checks_a_text(
+    seeded_dir: Path, tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
+) -> None:
+    import httpx
+
+    with running_server(copy_index(tmp_path_factory, seeded_dir, "check"), embedder) as live:
+        reply = httpx.post(f"{live.url}/api/check", json={"text": f"{FAITHFUL} {UNRELATED}"}, timeout=120)
+        assert reply.status_code == 200
+        assert [s["verdict"] for s in reply.json()["sentences"]] == ["supported", "not_found"]
+        bad = httpx.post(f"{live.url}/api/check", json={"text": "\x00\x01\x02 binary"}, timeout=60)
+        assert bad.status_code == 400 and "binary" in bad.json()["error"]

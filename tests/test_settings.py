@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import get_args
 
@@ -54,6 +55,8 @@ def _fields(section: FieldInfo) -> dict[str, FieldInfo]:
 def _other_value(field: FieldInfo) -> object:
     """A valid value other than the default, from the field's own type and bounds."""
     default = field.default
+    if isinstance(default, tuple):  # a tuple of names, e.g. answer.gate_off: one of the names it accepts
+        return (get_args(get_args(field.annotation)[0])[0],)
     choices = get_args(field.annotation)
     if choices and all(isinstance(c, str) for c in choices):
         return next(c for c in choices if c != default)
@@ -75,7 +78,7 @@ def test_every_field_round_trips_through_its_environment_variable(
         for name, field in _fields(section).items():
             value = _other_value(field)
             env = f"ASSISTANT_{section_name.upper()}__{name.upper()}"
-            monkeypatch.setenv(env, str(value))
+            monkeypatch.setenv(env, json.dumps(list(value)) if isinstance(value, tuple) else str(value))
             got = getattr(getattr(load_settings(), section_name), name)
             assert got == value and got != field.default, f"{env}={value} read back as {got!r}"
             monkeypatch.delenv(env)

@@ -34,6 +34,10 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     ask.add_argument("--top-k", type=int, default=None, help="passages to retrieve")
     ask.add_argument("--mode", choices=ANSWER_MODES, default=None, help="override ASSISTANT_ANSWER__MODE")
+    check = sub.add_parser("check", help="check each sentence of a text against the library (supported or not)")
+    check.add_argument("text", nargs="?", default=None, help="a claim or a paragraph (or give --file)")
+    check.add_argument("--file", type=Path, default=None, help="a UTF-8 text file to check")
+    check.add_argument("--json", action="store_true", help="print one JSON object")
     sub.add_parser("doctor", help="check the answer mode, the LLM backend (does it answer?) and the index")
     sub.add_parser("documents", help="list the indexed documents")
     settings = sub.add_parser("settings", help="list every setting with its environment variable and default")
@@ -41,8 +45,8 @@ def _parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser("eval", help="run a gold question set on a fresh temporary index and write a report")
     evaluate.add_argument(
         "suite",
-        choices=["seeds", "heldout", "retrieval"],
-        help="seeds (tune split) or heldout: gold sets in eval/gold/; retrieval: SciFact, PubMedQA (eval retrieval -h)",
+        choices=["seeds", "heldout", "retrieval", "verification"],
+        help="seeds (tune split), heldout: gold sets in eval/gold/; retrieval, verification: see eval <suite> -h",
     )
     evaluate.add_argument("--mode", choices=ANSWER_MODES, default="extractive", help="how answers are written")
     evaluate.add_argument("--json", action="store_true", help='print {"n", "metrics", "failures"} as one JSON object')
@@ -58,6 +62,10 @@ def main(argv: list[str] | None = None) -> int:
         from assistant.evaluation.retrieval.cli import main as retrieval_main
 
         return retrieval_main(argv[2:])
+    if argv[:2] == ["eval", "verification"]:
+        from assistant.evaluation.verification import main as verification_main
+
+        return exit_status(lambda: verification_main(argv[2:]))
     args = _parser().parse_args(argv)
     return exit_status(lambda: _run(args))
 
@@ -84,6 +92,8 @@ def _run(args: argparse.Namespace) -> int:
         return doctor()
     if args.command == "ask":
         _check_ask(args)
+    if args.command == "check":
+        return _check(args)
     assistant = _assistant(
         index_seeds=args.command not in {"index", "remove"}, rebuild=args.command == "index" and args.rebuild
     )
@@ -105,8 +115,7 @@ def _check_ask(args: argparse.Namespace) -> None:
     """The REST API's rules, before the model loads: UTF-8 text (undecodable argv bytes arrive as lone
     surrogates) and --top-k within the bounds `/api/ask` accepts."""
     from assistant.app.answering import TOP_K_BOUNDS
-    from assistant.app.security import check_unicode
-    from assistant.errors import InputError
+    from assistant.errors import InputError, check_unicode
 
     check_unicode(args.question)
     low, high = TOP_K_BOUNDS
@@ -181,6 +190,35 @@ class _ProgressBar:
 
     def __exit__(self, *exc: object) -> None:
         self._bar.close()
+
+
+def _check(args: argparse.Namespace) -> int:
+    """`assistant check`: each sentence marked supported / contradicted / not found, progress on stderr."""
+    from assistant.errors import InputError, check_unicode
+
+    if (args.text is None) == (args.file is None):
+        raise InputError("give the text to check, or --file FILE (not both)")
+    if args.file is not None:
+        try:
+            text = args.file.read_bytes().decode("utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot read {args.file}: {exc.strerror or exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{args.file} is not UTF-8 text (byte {exc.start}): convert it first") from exc
+    else:
+        text = check_unicode(args.text, "the text")
+    assistant = _assistant(index_seeds=True, rebuild=False)
+    report = assistant.check(text, progress=lambda done, total: print(f"checked {done}/{total}", file=sys.stderr))
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False))
+        return 0
+    for s in report.sentences:
+        print(f"[{s.verdict.replace('_', ' ')} {s.score:.2f}] {s.sentence}")
+        for p in (p for p in s.passages if p.verdict == s.verdict and s.verdict != "not_found"):
+            c = p.citation
+            for start, end in c.support:
+                print(f'    {c.title} ({c.source}): "{c.text[start - c.start : end - c.start]}"')
+    return 0
 
 
 def _format(answer: Answer) -> str:

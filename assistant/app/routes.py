@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from assistant.app.answering import TOP_K_BOUNDS, final_answer, stream_answer
 from assistant.app.streaming import SSE, chain, guarded, ndjson
 from assistant.app.uploads import Uploads, record_json
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, check_unicode
 
 if TYPE_CHECKING:
     from assistant.api import Assistant
@@ -50,6 +50,7 @@ def questions_router(assistant: Assistant) -> APIRouter:
     @router.post("/ask", tags=["questions"])
     def ask(request: AskRequest) -> dict[str, Any]:
         """Answer a question; the same JSON as `assistant ask --json`."""
+        check_unicode(request.question)
         return final_answer(assistant, request.question, request.top_k, request.mode).to_json()
 
     @router.post("/ask/stream", tags=["questions"])
@@ -58,6 +59,7 @@ def questions_router(assistant: Assistant) -> APIRouter:
         the verified answer (the JSON of `/api/ask`), which replaces the streamed text; `event: error` on a
         failure. With `Accept: application/x-ndjson`: one JSON object per line, `{"partial": text so far}`
         lines, then `{"answer": ...}`."""
+        check_unicode(request.question)
         events = stream_answer(assistant, request.question, request.top_k, request.mode)
         first = next(events, None)  # errors in the question surface as a normal 4xx before streaming starts
         if first is None:
@@ -68,6 +70,24 @@ def questions_router(assistant: Assistant) -> APIRouter:
         return StreamingResponse(
             guarded(chain(first, events), SSE().event), media_type="text/event-stream", headers=headers
         )
+
+    return router
+
+
+class CheckRequest(BaseModel):
+    """A text for `POST /api/check`: a claim, a paragraph or a manuscript page."""
+
+    text: str = Field(description="The text to check, sentence by sentence.")
+
+
+def check_router(assistant: Assistant) -> APIRouter:
+    router = APIRouter()
+
+    @router.post("/check", tags=["questions"])
+    def check(request: CheckRequest) -> dict[str, Any]:
+        """Each sentence of the text with its verdict (supported, contradicted, not_found), its score and the
+        passages it was judged against, each with the rationale spans; the same JSON as `assistant check --json`."""
+        return assistant.check(request.text).to_json()
 
     return router
 

@@ -18,9 +18,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.middleware.cors import CORSMiddleware
 
-from assistant.app.routes import NotFound, fallback_router, library_router, questions_router, service_router
+from assistant.app.routes import (
+    NotFound,
+    check_router,
+    fallback_router,
+    library_router,
+    questions_router,
+    service_router,
+)
+from assistant.app.security import Guard, Policy, security_headers
 from assistant.app.ui import EXAMPLES, build_ui
 from assistant.app.ui_render import CSS, SCRIPT
 from assistant.app.uploads import MB, UploadError, Uploads
@@ -31,30 +39,10 @@ if TYPE_CHECKING:
     from assistant.api import Assistant
 
 log = logging.getLogger(__name__)
-_MULTIPART_SLACK = 64 * 1024  # form boundaries and headers around the file
 
 
 class _Unauthorized(AssistantError):
     pass
-
-
-class UploadLimit:
-    """Refuses an upload whose declared size is over the limit before its body is received."""
-
-    def __init__(self, app: ASGIApp, path: str, max_bytes: int) -> None:
-        self.app = app
-        self.path = path
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == self.path:
-            declared = dict(scope["headers"]).get(b"content-length", b"")
-            if declared.isdigit() and int(declared) > self.max_bytes + _MULTIPART_SLACK:
-                limit = f"{self.max_bytes / MB:.0f} MB"
-                body = {"error": f"the upload is over the {limit} limit (ASSISTANT_SERVER__MAX_UPLOAD_MB)"}
-                await JSONResponse(body, status_code=413)(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
 
 
 def is_loopback(host: str) -> bool:
@@ -111,20 +99,41 @@ def create_app(assistant: Assistant, server: ServerSettings | None = None) -> Fa
     _error_handlers(app)
     guarded_api = [Depends(_token_check(server))]
     app.include_router(service_router(assistant))
-    for router in (questions_router(assistant), library_router(assistant, uploads), fallback_router()):
+    routers = (
+        questions_router(assistant),
+        check_router(assistant),
+        library_router(assistant, uploads),
+        fallback_router(),
+    )
+    for router in routers:
         app.include_router(router, prefix="/api", dependencies=guarded_api)
-    app.add_middleware(UploadLimit, path="/api/documents", max_bytes=uploads.max_bytes)
+    _security(app, server)
     return _mount_ui(app, assistant, uploads, server)
 
 
+def _security(app: FastAPI, server: ServerSettings) -> None:
+    """Guard outermost (Host, Origin, token, throttle, body size: `security.py`), then CORS. A CORS middleware on
+    this app, even one that allows no origin, also stops Gradio adding its own, which reflects any origin."""
+    policy = Policy.of(server)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=sorted(policy.cors_origins),
+        allow_methods=["GET", "POST", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "Accept"],
+    )
+    app.add_middleware(Guard, policy=policy)  # added last: runs first
+
+
 def _token_check(server: ServerSettings) -> Callable[..., None]:
+    """A second check behind `Guard`'s (which runs before any body is read); it also puts the bearer scheme in
+    the OpenAPI document."""
     bearer = HTTPBearer(auto_error=False, description="Required when ASSISTANT_SERVER__TOKEN is set.")
 
     def check_token(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:  # noqa: B008
         if not server.token:
             return
         given = credentials.credentials if credentials else ""
-        if not secrets.compare_digest(given.encode(), server.token.encode()):
+        if not secrets.compare_digest(given.encode("latin-1"), server.token.encode()):  # the bytes sent
             raise _Unauthorized("missing or wrong bearer token: send 'Authorization: Bearer <token>'")
 
     return check_token
@@ -146,12 +155,17 @@ def _error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def _http(_request: Request, exc: HTTPException) -> JSONResponse:
-        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
+        message = str(exc.detail)
+        if isinstance(exc.__cause__, UnicodeDecodeError):  # FastAPI's "error parsing the body" says no more
+            message = f"the request body is not UTF-8 (byte {exc.__cause__.start + 1}): send JSON as UTF-8"
+        return JSONResponse({"error": message}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def _internal(request: Request, exc: Exception) -> JSONResponse:
         log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
-        return JSONResponse({"error": "internal error"}, status_code=500)
+        # Sent by the outermost Starlette layer, outside Guard: it adds the security headers itself.
+        headers = {k.decode(): v.decode() for k, v in security_headers(request.url.path)}
+        return JSONResponse({"error": "internal error"}, status_code=500, headers=headers)
 
 
 def _mount_ui(app: FastAPI, assistant: Assistant, uploads: Uploads, server: ServerSettings) -> FastAPI:

@@ -1,0 +1,357 @@
+"""The HTTP defences of the one-port app: one ASGI middleware, outside every route, so nothing reads a body first.
+
+For each request, in this order:
+1. Host: only a name this server is (its address, localhost, `ASSISTANT_SERVER__ALLOWED_HOSTS`); else 421. A page
+   on a rebinding domain (a name of the attacker's that resolves to 127.0.0.1) sends its own name and is refused.
+2. Origin: a write (any method but GET/HEAD/OPTIONS, on any path, Gradio's included) from a page of another
+   origin, a `null` origin, or `Sec-Fetch-Site: cross-site`/`same-site` is refused 403. A request with neither
+   header (curl, the CLI, a script) passes: browsers send one of them with every such write.
+3. Throttle and token: an address with too many recent wrong tokens or logins gets 429 and `Retry-After`; the
+   REST API (not `/api/health`) and its docs need the bearer token when one is set, checked in constant time.
+4. Size: a declared body over the path's limit is refused 413; a body without a length is counted as it arrives.
+Every response carries the security headers (CSP with `frame-ancestors 'none'`, nosniff, Referrer-Policy).
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from starlette.datastructures import Headers
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from assistant.settings import ServerSettings
+
+KB = 1024
+MULTIPART_SLACK = 64 * KB  # form boundaries and part headers around an uploaded file
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+JSON_PATHS = frozenset({"/api/ask", "/api/ask/stream", "/api/check"})
+LOGIN_PATHS = frozenset({"/login", "/login/"})  # Gradio's login form
+DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/openapi.json", "/redoc"})
+OPEN_PATHS = frozenset({"/api/health"})
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+MAX_CLIENTS = 4096  # addresses remembered by a throttle; the oldest is forgotten first
+Clock = Callable[[], float]
+TOKEN_HINT = "missing or wrong bearer token: send 'Authorization: Bearer <token>'"
+
+_BASE_CSP = {
+    "default-src": "'self'",
+    # Gradio's page and ui_render.SCRIPT are inline scripts, and Gradio builds event code with the AsyncFunction
+    # constructor (an eval); what the policy still stops is framing, plugins, <base> and sending data elsewhere.
+    "script-src": "'self' 'unsafe-inline' 'unsafe-eval'",
+    "style-src": "'self' 'unsafe-inline'",
+    "img-src": "'self' data: blob:",
+    "font-src": "'self' data:",
+    "media-src": "'self' data: blob:",
+    "connect-src": "'self'",
+    "worker-src": "'self' blob:",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+# FastAPI's Swagger page loads its script and style from this CDN (and shows nothing offline).
+_DOCS_CDN = {"script-src": "https://cdn.jsdelivr.net", "style-src": "https://cdn.jsdelivr.net"}
+
+
+def _csp(extra: dict[str, str]) -> bytes:
+    rules = {k: f"{v} {extra[k]}" if k in extra else v for k, v in _BASE_CSP.items()}
+    return "; ".join(f"{k} {v}" for k, v in rules.items()).encode()
+
+
+_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"cross-origin-resource-policy", b"same-origin"),  # no other site may embed a response (no-cors reads)
+]
+_PAGE_HEADERS = [(b"content-security-policy", _csp({})), *_HEADERS]
+_DOCS_HEADERS = [(b"content-security-policy", _csp(_DOCS_CDN)), *_HEADERS]
+
+
+def security_headers(path: str) -> list[tuple[bytes, bytes]]:
+    """The headers every response to `path` carries."""
+    return _DOCS_HEADERS if path == "/docs" else _PAGE_HEADERS
+
+
+def host_name(host: str) -> str:
+    """The name part of a Host header or netloc, lower-case, without port or IPv6 brackets."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1 : host.find("]")] if "]" in host else ""
+    name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    return name.rstrip(".")
+
+
+def _items(text: str) -> list[str]:
+    return [item.strip().lower() for item in text.split(",") if item.strip()]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What the middleware accepts, from `ServerSettings`."""
+
+    hosts: frozenset[str]
+    cors_origins: frozenset[str]
+    token: str
+    login: bool
+    upload_mb: int
+    json_kb: int
+    failures: int
+    window_s: float
+
+    @classmethod
+    def of(cls, server: ServerSettings) -> Policy:
+        names = {host_name(server.host), *LOOPBACK_NAMES, *(host_name(h) for h in _items(server.allowed_hosts))}
+        return cls(
+            hosts=frozenset(n for n in names if n),
+            cors_origins=frozenset(o.rstrip("/") for o in _items(server.cors_origins)),
+            token=server.token,
+            login=bool(server.username and server.password),
+            upload_mb=server.max_upload_mb,
+            json_kb=server.max_json_kb,
+            failures=server.throttle_failures,
+            window_s=float(server.throttle_window_s),
+        )
+
+    def host_allowed(self, host: str, scope: Scope) -> bool:
+        """A configured name, or the local address the connection came in on (covers a 0.0.0.0 bind)."""
+        name = host_name(host)
+        local = scope.get("server")
+        return bool(name) and (name in self.hosts or (local is not None and name == str(local[0]).lower()))
+
+    def origin_refusal(self, headers: Headers) -> str | None:
+        """Why a write from a browser page of another origin is refused; None when it may go on."""
+        origin = headers.get("origin")
+        if origin is not None and origin.strip().rstrip("/").lower() in self.cors_origins:
+            return None
+        if origin is not None and not _same_origin(origin, headers.get("host", "")):
+            return f"cross-origin write refused: Origin {origin[:100]!r} is not this server"
+        site = headers.get("sec-fetch-site", "")
+        if site in ("cross-site", "same-site"):
+            return f"cross-site write refused (Sec-Fetch-Site: {site})"
+        return None
+
+    def needs_token(self, path: str) -> bool:
+        api = path == "/api" or path.startswith("/api/")
+        return bool(self.token) and ((api and path not in OPEN_PATHS) or path in DOCS_PATHS)
+
+    def token_ok(self, headers: Headers) -> bool:
+        scheme, _, given = headers.get("authorization", "").partition(" ")
+        expected = self.token.encode()
+        # Header values arrive as latin-1 text: back to the bytes that were sent.
+        return scheme.lower() == "bearer" and secrets.compare_digest(given.encode("latin-1"), expected)
+
+    def body_limit(self, path: str) -> tuple[int, str]:
+        """The largest body `path` accepts, in bytes, and the refusal that names its setting."""
+        if path in JSON_PATHS:
+            return (
+                self.json_kb * KB,
+                f"the request body is over the {self.json_kb} KB limit (ASSISTANT_SERVER__MAX_JSON_KB)",
+            )
+        limit = f"the upload is over the {self.upload_mb} MB limit (ASSISTANT_SERVER__MAX_UPLOAD_MB)"
+        return self.upload_mb * KB * KB + MULTIPART_SLACK, limit
+
+
+def _same_origin(origin: str, host: str) -> bool:
+    """`null` and non-web schemes never match; the Host header has been checked to be this server's."""
+    parts = urlsplit(origin.strip())
+    return parts.scheme in ("http", "https") and bool(host) and parts.netloc.lower() == host.strip().lower()
+
+
+class Throttle:
+    """Failures per client address within a sliding window, in bounded memory (the oldest address goes first)."""
+
+    def __init__(
+        self,
+        failures: int,
+        window_s: float,
+        max_clients: int = MAX_CLIENTS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.failures = failures
+        self.window_s = window_s
+        self.max_clients = max_clients
+        self.clock = clock
+        self._seen: OrderedDict[str, deque[float]] = OrderedDict()
+
+    def _recent(self, client: str) -> deque[float] | None:
+        times = self._seen.get(client)
+        if times is None:
+            return None
+        cutoff = self.clock() - self.window_s
+        while times and times[0] <= cutoff:
+            times.popleft()
+        if not times:
+            del self._seen[client]
+            return None
+        return times
+
+    def retry_after(self, client: str) -> int:
+        """Seconds until `client` may try again; 0 when it may now."""
+        times = self._recent(client)
+        if times is None or len(times) < self.failures:
+            return 0
+        return max(1, math.ceil(times[0] + self.window_s - self.clock()))
+
+    def fail(self, client: str) -> None:
+        times = self._recent(client) or deque(maxlen=self.failures)
+        times.append(self.clock())
+        self._seen[client] = times
+        self._seen.move_to_end(client)
+        while len(self._seen) > self.max_clients:
+            self._seen.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+
+class _TooLarge(Exception):
+    """Raised into the app by `receive` once a body passes its limit."""
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+def _throttled(what: str, client: str, wait: int) -> JSONResponse:
+    return _error(429, f"too many {what} from {client}: retry in {wait} s", {"Retry-After": str(wait)})
+
+
+def _client(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
+def _with_headers(send: Send, extra: list[tuple[bytes, bytes]]) -> Send:
+    names = {name for name, _ in extra}
+
+    async def send_with_headers(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
+            message["headers"] = kept + extra
+        await send(message)
+
+    return send_with_headers
+
+
+class Guard:
+    """The ASGI middleware: `Policy` checks before the app sees the request, then a counted body."""
+
+    def __init__(self, app: ASGIApp, policy: Policy) -> None:
+        self.app = app
+        self.policy = policy
+        self.tokens = Throttle(policy.failures, policy.window_s)
+        self.logins = Throttle(policy.failures, policy.window_s)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+            return
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        send = _with_headers(send, security_headers(scope["path"]))
+        headers = Headers(scope=scope)
+        refusal = self._refusal(scope, headers)
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+        if self.policy.login and scope["method"] == "POST" and scope["path"] in LOGIN_PATHS:
+            send = self._count_failed_logins(send, _client(scope))
+        limit, message = self.policy.body_limit(scope["path"])
+        await _bounded(self.app, scope, receive, send, limit, message)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The same Host and Origin rules: a page elsewhere must not open a socket here either."""
+        headers = Headers(scope=scope)
+        origin = headers.get("origin")
+        foreign = origin is not None and self.policy.origin_refusal(headers) is not None
+        if foreign or not self.policy.host_allowed(headers.get("host", ""), scope):
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        await self.app(scope, receive, send)
+
+    def _refusal(self, scope: Scope, headers: Headers) -> JSONResponse | None:
+        """The response that refuses this request before its body is read; None when it may go on."""
+        policy, method, path = self.policy, scope["method"], scope["path"]
+        host = headers.get("host", "")
+        if not policy.host_allowed(host, scope):
+            return _error(
+                421, f"this server does not answer to Host {host[:100]!r} (ASSISTANT_SERVER__ALLOWED_HOSTS adds names)"
+            )
+        why = policy.origin_refusal(headers) if method not in SAFE_METHODS else None
+        if why:
+            return _error(403, why)
+        client = _client(scope)
+        if policy.needs_token(path) and method != "OPTIONS":  # a CORS preflight carries no credentials
+            wait = self.tokens.retry_after(client)
+            if wait:
+                return _error(
+                    429, f"too many wrong tokens from {client}: retry in {wait} s", {"Retry-After": str(wait)}
+                )
+            if not policy.token_ok(headers):
+                self.tokens.fail(client)
+                return _error(401, TOKEN_HINT, {"WWW-Authenticate": "Bearer"})
+        if policy.login and method == "POST" and path in LOGIN_PATHS:
+            wait = self.logins.retry_after(client)
+            if wait:
+                return _error(
+                    429, f"too many wrong logins from {client}: retry in {wait} s", {"Retry-After": str(wait)}
+                )
+        declared = headers.get("content-length", "")
+        limit, message = policy.body_limit(path)
+        if declared.isdigit() and int(declared) > limit:
+            return _error(413, message)
+        return None
+
+    def _count_failed_logins(self, send: Send, client: str) -> Send:
+        async def send_counting(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] in (400, 401):
+                self.logins.fail(client)
+            await send(message)
+
+        return send_counting
+
+
+async def _bounded(app: ASGIApp, scope: Scope, receive: Receive, send: Send, limit: int, message: str) -> None:
+    """Run the app on a body counted as it arrives: past `limit`, the app's reads fail and the client gets 413."""
+    seen = 0
+    tripped = started = False
+
+    async def counted_receive() -> Message:
+        nonlocal seen, tripped
+        if tripped:
+            raise _TooLarge
+        event = await receive()
+        if event["type"] == "http.request":
+            seen += len(event.get("body", b""))
+            if seen > limit:
+                tripped = True
+                raise _TooLarge
+        return event
+
+    async def guarded_send(event: Message) -> None:
+        nonlocal started
+        if tripped and not started:
+            return  # whatever the app makes of a body cut short, the client gets the 413 below
+        started = started or event["type"] == "http.response.start"
+        await send(event)
+
+    try:
+        await app(scope, counted_receive, guarded_send)
+    except Exception:
+        if not tripped:
+            raise
+    if tripped and not started:  # the rest of the body is never read: this connection cannot carry another request
+        await _error(413, message, {"Connection": "close"})(scope, receive, send)
+
+
+__all__ = ["Guard", "Policy", "Throttle", "host_name", "security_headers"]
