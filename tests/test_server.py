@@ -439,3 +439,26 @@ def test_cli_serve_refuses_a_public_address(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "refusing to bind 0.0.0.0" in done.stderr and "ASSISTANT_SERVER__TOKEN" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_an_internal_error_keeps_the_connection_usable(live: Live, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 500 is a JSON error, with the security headers, and the client's next request on the same keep-alive
+    connection is answered."""
+    import http.client
+    from urllib.parse import urlparse
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(live.assistant, "ask_stream", broken)
+    url = urlparse(live.url)
+    connection = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=60)
+    body = json.dumps({"question": EXAMPLE})
+    connection.request("POST", "/api/ask", body=body, headers={"content-type": "application/json"})
+    failed = connection.getresponse()
+    assert failed.status == 500 and json.loads(failed.read()) == {"error": "internal error"}
+    assert failed.getheader("x-content-type-options") == "nosniff"
+    connection.request("GET", "/api/health")
+    again = connection.getresponse()
+    assert again.status == 200 and json.loads(again.read())["status"] == "ok"
+    connection.close()

@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.app.routes import (
     NotFound,
@@ -28,7 +29,7 @@ from assistant.app.routes import (
     questions_router,
     service_router,
 )
-from assistant.app.security import Guard, Policy, security_headers
+from assistant.app.security import Guard, Policy
 from assistant.app.ui import EXAMPLES, build_ui
 from assistant.app.ui_render import CSS, SCRIPT
 from assistant.app.uploads import MB, UploadError, Uploads
@@ -107,6 +108,7 @@ def create_app(assistant: Assistant, server: ServerSettings | None = None) -> Fa
     )
     for router in routers:
         app.include_router(router, prefix="/api", dependencies=guarded_api)
+    app.add_middleware(_InternalErrors)
     _security(app, server)
     return _mount_ui(app, assistant, uploads, server)
 
@@ -139,6 +141,34 @@ def _token_check(server: ServerSettings) -> Callable[..., None]:
     return check_token
 
 
+class _InternalErrors:
+    """Unexpected exceptions answered as a JSON 500 inside the app. An `exception_handler(Exception)` runs in
+    Starlette's outermost ServerErrorMiddleware, which re-raises after answering, and uvicorn then closes the
+    connection: the client's next request on it was reset. Innermost of the middlewares, so Guard adds its headers."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception:
+            log.exception("%s %s failed", scope.get("method"), scope.get("path"))
+            if started:
+                raise  # the status line is out: closing the connection is all that is left
+            await JSONResponse({"error": "internal error"}, status_code=500)(scope, receive, send)
+
+
 def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AssistantError)
     async def _user_error(_request: Request, exc: AssistantError) -> JSONResponse:
@@ -159,13 +189,6 @@ def _error_handlers(app: FastAPI) -> None:
         if isinstance(exc.__cause__, UnicodeDecodeError):  # FastAPI's "error parsing the body" says no more
             message = f"the request body is not UTF-8 (byte {exc.__cause__.start + 1}): send JSON as UTF-8"
         return JSONResponse({"error": message}, status_code=exc.status_code, headers=exc.headers)
-
-    @app.exception_handler(Exception)
-    async def _internal(request: Request, exc: Exception) -> JSONResponse:
-        log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
-        # Sent by the outermost Starlette layer, outside Guard: it adds the security headers itself.
-        headers = {k.decode(): v.decode() for k, v in security_headers(request.url.path)}
-        return JSONResponse({"error": "internal error"}, status_code=500, headers=headers)
 
 
 def _mount_ui(app: FastAPI, assistant: Assistant, uploads: Uploads, server: ServerSettings) -> FastAPI:

@@ -18,27 +18,28 @@ can refuse on it. `Passage.similarity` is the cosine to the question as asked.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import logging
+import threading
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from assistant.models import DocumentRecord, Passage, Span
+from assistant.models import Passage
 from assistant.retrieval.rerank import CrossEncoderReranker, Reranker
-from assistant.retrieval.sparse import SparseIndex
+from assistant.retrieval.snapshot import EMPTY, Corpus, Rows, Snapshot, build_snapshot
 from assistant.settings import RetrievalSettings
 from assistant.store.chroma import Store, node_to_chunk
 from assistant.store.embeddings import Embedder, Matrix
-from assistant.text.aliases import AliasMap, find_aliases
+from assistant.text.aliases import AliasMap
 
 if TYPE_CHECKING:
-    from llama_index.core.base.base_retriever import BaseRetriever
     from llama_index.core.schema import BaseNode
+
+log = logging.getLogger(__name__)
 
 _SENTENCE_CACHE = 1024  # documents whose sentence vectors stay in memory between questions
 RRF_K = 60.0  # the constant LlamaIndex's QueryFusionRetriever uses
-Rows = Any  # np.ndarray of chunk row numbers
 
 
 @dataclass(frozen=True)
@@ -72,68 +73,10 @@ def default_pipeline(settings: RetrievalSettings) -> Pipeline:
     return DEFAULT if settings.reranker else HYBRID
 
 
-class _Corpus:
-    """The committed chunks of one index generation: texts, vectors, both retrievers, document membership."""
-
-    def __init__(
-        self, store: Store, embedder: Embedder, nodes: list[BaseNode], vectors: Matrix, settings: RetrievalSettings
-    ) -> None:
-        self.nodes = nodes
-        self.vectors = vectors
-        doc_ids = [str(n.metadata["doc_id"]) for n in nodes]
-        self.doc_names = sorted(set(doc_ids))
-        index = {d: i for i, d in enumerate(self.doc_names)}
-        self.doc_of = np.array([index[d] for d in doc_ids], dtype=np.int64)
-        # The rows of document d are by_doc[starts[d]:starts[d + 1]].
-        self.by_doc = np.argsort(self.doc_of, kind="stable")
-        self.starts = np.concatenate([[0], np.cumsum(np.bincount(self.doc_of, minlength=len(self.doc_names)))])
-        self.sparse = SparseIndex(nodes, settings)
-        self.dense_retriever = _chroma_retriever(store, embedder)
-
-    def dense_search(self, question: str, vector: Matrix, depth: int) -> list[int]:
-        """Rows of Chroma's `depth` nearest chunks (through LlamaIndex); chunks of uncommitted documents left out."""
-        from llama_index.core.schema import QueryBundle
-
-        self.dense_retriever.similarity_top_k = min(depth, len(self.nodes))  # type: ignore[attr-defined]
-        hits = self.dense_retriever.retrieve(QueryBundle(query_str=question, embedding=[float(x) for x in vector]))
-        rows = (self.sparse.row_of.get(hit.node.node_id) for hit in hits)
-        return [row for row in rows if row is not None]
-
-    def whole_documents(self, hits: list[int]) -> Rows:
-        """Every row of every document that holds one of the hits (so each document is scored whole)."""
-        if not hits:
-            return np.zeros(0, dtype=np.int64)
-        docs = np.unique(self.doc_of[np.asarray(hits, dtype=np.int64)])
-        return np.concatenate([self.by_doc[self.starts[d] : self.starts[d + 1]] for d in docs])
-
-    def dense(self, rows: Rows, vector: Matrix) -> Matrix:
-        return np.asarray(np.clip(self.vectors[rows] @ vector, 0.0, None), dtype=np.float32)
-
-    def with_context(self, rows: Rows, scores: Matrix, weight: float) -> Matrix:
-        """Each chunk's score blended with the mean score of its document's chunks (a whole abstract's evidence)."""
-        if not weight or not len(rows):
-            return scores
-        docs = self.doc_of[rows]
-        counts = np.bincount(docs, minlength=len(self.doc_names))
-        means = np.bincount(docs, weights=scores, minlength=len(self.doc_names)) / np.maximum(counts, 1)
-        return np.asarray((1 - weight) * scores + weight * means[docs], dtype=np.float32)
-
-    def top_documents(self, rows: Rows, scores: Matrix, k: int) -> list[int]:
-        """Positions (in `rows`) of the best chunk of each of the `k` best documents, best first."""
-        seen: set[int] = set()
-        picked: list[int] = []
-        for i in np.argsort(-scores, kind="stable"):
-            d = int(self.doc_of[rows[i]])
-            if d not in seen:
-                seen.add(d)
-                picked.append(int(i))
-                if len(picked) >= k:
-                    break
-        return picked
-
-
 class HybridRetriever:
-    """Finds passages of committed documents; re-reads the index when the catalog changes."""
+    """Finds passages of committed documents. Each question reads one immutable `Snapshot` of the index, taken
+    at its start; a new one is built and swapped in when the catalog's generation moves, so a question running
+    while documents are added or removed answers from the index as it was when it started."""
 
     def __init__(
         self, store: Store, embedder: Embedder, settings: RetrievalSettings, reranker: Reranker | None = None
@@ -142,70 +85,90 @@ class HybridRetriever:
         self.store = store
         self.embedder = embedder
         self.settings = settings
-        self._version: str | None = None
-        self._corpus: _Corpus | None = None
-        self._records: dict[str, DocumentRecord] = {}
-        self._sentences: dict[str, dict[Span, Matrix]] = {}  # doc id -> stored sentence vectors, recently used
+        self._snapshot = EMPTY  # replaced whole, never changed: a reader holds on to the one it took
+        self._building = threading.Lock()  # one build at a time; the others wait for it rather than repeat it
         self.reranker: Reranker = reranker or CrossEncoderReranker(
             settings.reranker, embedder.settings.device, settings.rerank_weight
         )
         self._reranks = reranker is not None or bool(settings.reranker)
-        self.aliases = AliasMap()
+
+    def snapshot(self) -> Snapshot:
+        """The index as it is now: the current snapshot, rebuilt first when another writer (or this process)
+        committed or deleted documents since it was taken. A question that starts after a write sees it."""
+        current = self._snapshot
+        if current.version == self.store.generation():
+            return current
+        from chromadb.errors import ChromaError
+
+        with self._building:
+            version = self.store.generation()  # another thread may have built it while this one waited
+            if self._snapshot.version != version:
+                try:
+                    self._snapshot = build_snapshot(self.store, self.embedder, self.settings, version)
+                except ChromaError:
+                    if self._snapshot.version is None:
+                        raise
+                    # Writes kept spoiling the read: this question answers from the index as it was a moment
+                    # ago (consistent in itself), and the next one tries again.
+                    log.warning("could not re-read the index; answering from the previous snapshot", exc_info=True)
+            return self._snapshot
 
     def refresh(self) -> None:
         """Re-read the catalog and the chunks when another writer (or this process) changed them."""
-        version = self.store.generation()
-        if version == self._version:
-            return
-        self._records = {r.doc_id: r for r in self.store.records()}
-        # BM25 is built from the chunks read back from Chroma, so after a restart it sees exactly what is stored.
-        nodes, vectors = _read_chunks(self.store, set(self._records))
-        self._corpus = _Corpus(self.store, self.embedder, nodes, vectors, self.settings) if nodes else None
-        self.aliases = AliasMap(_learned_aliases(self.store, nodes))
-        self._sentences.clear()
-        self._version = version
+        self.snapshot()
+
+    @property
+    def aliases(self) -> AliasMap:
+        """The aliases the documents of the current snapshot define."""
+        return self._snapshot.aliases
+
+    @property
+    def _corpus(self) -> Corpus | None:
+        return self._snapshot.corpus
 
     def forget(self) -> None:
         """Drop what is remembered between questions: sentence vectors and alias expansions (benchmarks)."""
-        self._sentences.clear()
-        self.aliases.forget()
+        snap = self._snapshot
+        snap.sentences.clear()
+        snap.aliases.forget()
 
     def expand(self, question: str) -> str:
         """The question with the aliases the corpus defines for names in it."""
-        self.refresh()
-        return self.aliases.expand(question)
+        return self.snapshot().aliases.expand(question)
 
     def retrieve(self, question: str, top_k: int | None = None, pipeline: Pipeline = DEFAULT) -> list[Passage]:
         """The best passages for a question, best first (several may come from one document)."""
+        snap = self.snapshot()
         k = top_k or self.settings.top_k
-        found = self.candidates(question, pipeline, max(self.settings.depth, k))
-        if found is None:
+        found = self._candidates(snap, question, pipeline, max(self.settings.depth, k))
+        if snap.corpus is None or found is None:
             return []
         rows, scores = found
         order = [int(i) for i in np.argsort(-scores, kind="stable")[: max(k, self._rerank_depth(pipeline))]]
-        order, final = self._rerank(question, rows, order, scores, pipeline)
-        passages = [self._passage(int(rows[i]), float(final[i]), question) for i in order[:k]]
-        return self._with_sentence_vectors(passages)
+        order, final = self._rerank(snap.corpus, question, rows, order, scores, pipeline)
+        asked = self.embedder.embed_cached([question])[0]
+        passages = [_passage(snap, int(rows[i]), float(final[i]), asked) for i in order[:k]]
+        return self._with_sentence_vectors(snap, passages)
 
     def rank_documents(self, question: str, k: int, pipeline: Pipeline = DEFAULT) -> list[tuple[str, float]]:
         """(doc id, score) of the `k` best documents; a document scores as its best passage (benchmarks)."""
-        found = self.candidates(question, pipeline, max(self.settings.depth, 3 * k))
-        if found is None or self._corpus is None:
+        snap = self.snapshot()
+        found = self._candidates(snap, question, pipeline, max(self.settings.depth, 3 * k))
+        if snap.corpus is None or found is None:
             return []
         rows, scores = found
-        corpus = self._corpus
+        corpus = snap.corpus
         picked = corpus.top_documents(rows, scores, max(k, self._rerank_depth(pipeline)))
-        picked, final = self._rerank(question, rows, picked, scores, pipeline)
+        picked, final = self._rerank(corpus, question, rows, picked, scores, pipeline)
         return [(corpus.doc_names[corpus.doc_of[rows[i]]], float(final[i])) for i in picked[:k]]
 
     # --- scoring -----------------------------------------------------------------------------
-    def candidates(self, question: str, pipeline: Pipeline, depth: int) -> tuple[Rows, Matrix] | None:
+    def _candidates(self, snap: Snapshot, question: str, pipeline: Pipeline, depth: int) -> tuple[Rows, Matrix] | None:
         """The chunks of every document either retriever found, with their fused scores (None: empty index)."""
-        self.refresh()
-        corpus = self._corpus
+        corpus = snap.corpus
         if corpus is None:
             return None
-        query = self.aliases.expand(question) if pipeline.aliases else question
+        query = snap.aliases.expand(question) if pipeline.aliases else question
         # Aliases go to BM25 only: appended to the question they blur its embedding (measured on SciFact).
         vector = self.embedder.embed_cached([question])[0] if pipeline.dense else None
         hits = corpus.dense_search(question, vector, depth) if vector is not None else []
@@ -214,24 +177,15 @@ class HybridRetriever:
             if query != question:
                 hits += corpus.sparse.search(query, depth)
         rows = corpus.whole_documents(hits)
-        sparse = self._sparse(corpus, rows, question, query) if pipeline.sparse else None
+        sparse = _sparse(corpus, rows, question, query) if pipeline.sparse else None
         fused = self._fuse(corpus, rows, vector, sparse, pipeline)
         if pipeline.feedback and vector is not None and self.settings.feedback_docs > 0:
             vector = self._feedback(corpus, rows, vector, fused)
             fused = self._fuse(corpus, rows, vector, sparse, pipeline)
         return rows, fused
 
-    @staticmethod
-    def _sparse(corpus: _Corpus, rows: Rows, question: str, query: str) -> Matrix:
-        sparse = corpus.sparse.scores(question)[rows]
-        if query != question:
-            # A passage scores by whichever form matches it better: the expansion never waters down a passage
-            # that matches the question as asked (adding the alias terms to one query did, on SciFact).
-            sparse = np.maximum(sparse, corpus.sparse.scores(query)[rows])
-        return sparse
-
     def _fuse(
-        self, corpus: _Corpus, rows: Rows, vector: Matrix | None, sparse: Matrix | None, pipeline: Pipeline
+        self, corpus: Corpus, rows: Rows, vector: Matrix | None, sparse: Matrix | None, pipeline: Pipeline
     ) -> Matrix:
         if vector is None:
             assert sparse is not None
@@ -245,7 +199,7 @@ class HybridRetriever:
         fused = np.asarray(w * dense + (1 - w) * sparse, dtype=np.float32)
         return corpus.with_context(rows, fused, self.settings.document_weight)
 
-    def _feedback(self, corpus: _Corpus, rows: Rows, vector: Matrix, fused: Matrix) -> Matrix:
+    def _feedback(self, corpus: Corpus, rows: Rows, vector: Matrix, fused: Matrix) -> Matrix:
         """Rocchio on the dense side: move the question towards the best chunks of the top documents."""
         top = rows[corpus.top_documents(rows, fused, self.settings.feedback_docs)]
         moved = vector + self.settings.feedback_weight * corpus.vectors[top].mean(axis=0)
@@ -256,14 +210,14 @@ class HybridRetriever:
         return self.settings.candidates if pipeline.rerank and self._reranks else 0
 
     def _rerank(
-        self, question: str, rows: Rows, order: list[int], scores: Matrix, pipeline: Pipeline
+        self, corpus: Corpus, question: str, rows: Rows, order: list[int], scores: Matrix, pipeline: Pipeline
     ) -> tuple[list[int], Matrix]:
         """Cross-encoder over the first `candidates` positions of `order`, blended with the fused score."""
         depth = self._rerank_depth(pipeline)
-        if not depth or self._corpus is None:
+        if not depth:
             return order, scores
         head, tail = order[:depth], order[depth:]
-        texts = [_passage_text(self._corpus.nodes[rows[i]]) for i in head]
+        texts = [_passage_text(corpus.nodes[rows[i]]) for i in head]
         final = self.reranker.rerank(question, head, texts, scores)
         head = sorted(head, key=lambda i: -float(final[i]))
         # Chunks below the reranked head keep their order and stay below it.
@@ -272,21 +226,38 @@ class HybridRetriever:
         return head + tail, final
 
     # --- passages ------------------------------------------------------------------------------
-    def _with_sentence_vectors(self, passages: list[Passage]) -> list[Passage]:
-        """The passages with their sentences' stored vectors, so that the answer step encodes none of them."""
-        missing = [p.chunk.doc_id for p in passages if p.chunk.doc_id not in self._sentences]
+    def _with_sentence_vectors(self, snap: Snapshot, passages: list[Passage]) -> list[Passage]:
+        """The passages with their sentences' stored vectors, so that the answer step encodes none of them.
+        A document deleted since the snapshot was taken has none left: the answer step encodes its sentences."""
+        cache = snap.sentences
+        missing = [p.chunk.doc_id for p in passages if p.chunk.doc_id not in cache]
         if missing:
-            if len(self._sentences) > _SENTENCE_CACHE:
-                self._sentences.clear()
-            self._sentences.update((d, v.lookup()) for d, v in self.store.sentence_vectors(missing).items())
-        return [replace(p, sentence_vectors=self._sentences.get(p.chunk.doc_id, {})) for p in passages]
+            from chromadb.errors import ChromaError
 
-    def _passage(self, row: int, score: float, question: str) -> Passage:
-        assert self._corpus is not None
-        chunk = node_to_chunk(self._corpus.nodes[row])
-        asked = self.embedder.embed_cached([question])[0]
-        similarity = float(self._corpus.vectors[row] @ asked)
-        return Passage(chunk, self._records[chunk.doc_id], min(max(score, 0.0), 1.0), similarity)
+            if len(cache) > _SENTENCE_CACHE:
+                cache.clear()
+            try:
+                cache.update((d, v.lookup()) for d, v in self.store.sentence_vectors(missing).items())
+            except ChromaError:  # a read that met a concurrent write: the answer step encodes the sentences
+                log.warning("could not read stored sentence vectors", exc_info=True)
+        return [replace(p, sentence_vectors=cache.get(p.chunk.doc_id, {})) for p in passages]
+
+
+def _passage(snap: Snapshot, row: int, score: float, asked: Matrix) -> Passage:
+    """The passage at `row` of the snapshot; its document is in the snapshot's records even if deleted since."""
+    assert snap.corpus is not None
+    chunk = node_to_chunk(snap.corpus.nodes[row])
+    similarity = float(snap.corpus.vectors[row] @ asked)
+    return Passage(chunk, snap.records[chunk.doc_id], min(max(score, 0.0), 1.0), similarity)
+
+
+def _sparse(corpus: Corpus, rows: Rows, question: str, query: str) -> Matrix:
+    sparse = corpus.sparse.scores(question)[rows]
+    if query != question:
+        # A passage scores by whichever form matches it better: the expansion never waters down a passage
+        # that matches the question as asked (adding the alias terms to one query did, on SciFact).
+        sparse = np.maximum(sparse, corpus.sparse.scores(query)[rows])
+    return sparse
 
 
 def _reciprocal_rank(*scores: Matrix) -> Matrix:
@@ -299,51 +270,6 @@ def _reciprocal_rank(*scores: Matrix) -> Matrix:
     return np.asarray(fused / (len(scores) / (RRF_K + 1.0)), dtype=np.float32)
 
 
-def _chroma_retriever(store: Store, embedder: Embedder) -> BaseRetriever:
-    """LlamaIndex's vector retriever over the Chroma collection; it is always given the question's embedding."""
-    from llama_index.core import VectorStoreIndex
-
-    index = VectorStoreIndex.from_vector_store(store.vector_store(), embed_model=llama_embedding(embedder))
-    return index.as_retriever()
-
-
-def llama_embedding(embedder: Embedder) -> Any:
-    """Our embedder as a LlamaIndex embedding model (so LlamaIndex never reaches for a default one)."""
-    from llama_index.core.base.embeddings.base import BaseEmbedding
-
-    class _Adapter(BaseEmbedding):
-        def _get_query_embedding(self, query: str) -> list[float]:
-            return [float(x) for x in embedder.embed_cached([query])[0]]
-
-        async def _aget_query_embedding(self, query: str) -> list[float]:
-            return self._get_query_embedding(query)
-
-        def _get_text_embedding(self, text: str) -> list[float]:
-            return [float(x) for x in embedder.embed([text])[0]]
-
-    return _Adapter(model_name=embedder.settings.model, embed_batch_size=embedder.settings.batch_size)
-
-
 def _passage_text(node: BaseNode) -> str:
     title = str(node.metadata.get("title") or "")
     return f"{title}\n{node.get_content()}" if title else node.get_content()
-
-
-def _read_chunks(store: Store, ready: set[str]) -> tuple[list[BaseNode], Matrix]:
-    """Every chunk of committed documents with its stored vector, read back from Chroma."""
-    nodes: list[BaseNode] = []
-    vectors: list[Any] = []
-    for node, vector in store.ready_chunks(ready, vectors=True):
-        nodes.append(node)
-        vectors.append(vector)
-    return nodes, np.asarray(vectors, dtype=np.float32).reshape(len(nodes), -1)
-
-
-def _learned_aliases(store: Store, nodes: list[BaseNode]) -> list[tuple[str, str]]:
-    """Aliases stored with the documents; documents indexed before that have theirs read from their chunks."""
-    pairs, stale = store.learned_aliases()
-    texts: dict[str, list[str]] = defaultdict(list)
-    for node in nodes:
-        if node.metadata.get("doc_id") in stale:
-            texts[str(node.metadata["doc_id"])].append(node.get_content())
-    return pairs + [pair for chunks in texts.values() for text in chunks for pair in find_aliases(text)]

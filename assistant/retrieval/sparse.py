@@ -7,6 +7,7 @@ terms' IDF, the limit of BM25's saturating term weight): in [0, 1], and not rela
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -26,7 +27,6 @@ class SparseIndex:
         import bm25s
         from llama_index.core.schema import MetadataMode, TextNode
         from llama_index.core.vector_stores.utils import node_to_metadata_dict
-        from llama_index.retrievers.bm25 import BM25Retriever
 
         # The title joins each chunk's text here as it does in the embedded text.
         texts = [n.get_content(metadata_mode=MetadataMode.EMBED) for n in nodes]
@@ -37,18 +37,24 @@ class SparseIndex:
         corpus = [node_to_metadata_dict(TextNode(id_=n.node_id, text=""), flat_metadata=False) for n in nodes]
         self.bm25 = bm25s.BM25(k1=settings.bm25_k1, b=settings.bm25_b, corpus=corpus)
         self.bm25.index(tokens, show_progress=False)
-        self.retriever: BM25Retriever = BM25Retriever(existing_bm25=self.bm25, stemmer=_stemmer())
+        self.size = len(nodes)
         self.row_of = {n.node_id: i for i, n in enumerate(nodes)}
         df = np.diff(self.bm25.scores["indptr"])  # chunks holding each token
         self.idf = np.log(1 + (len(nodes) - df + 0.5) / (df + 0.5))
-        self.size = len(nodes)
+        # `search` keeps one retriever per depth: questions run in parallel and `similarity_top_k` is a
+        # retriever's state. This one is for callers that set their own.
+        self._by_depth: dict[int, BM25Retriever] = {}
+        self.retriever = self._retriever(2)
 
     def search(self, text: str, depth: int) -> list[int]:
         """Rows of the `depth` best chunks by BM25, best first (through LlamaIndex's retriever)."""
         if not self._known(text):
             return []
-        self.retriever.similarity_top_k = min(depth, self.size)
-        return [self.row_of[hit.node.node_id] for hit in self.retriever.retrieve(text) if (hit.score or 0.0) > 0]
+        depth = min(depth, self.size)
+        retriever = self._by_depth.get(depth)
+        if retriever is None:
+            retriever = self._by_depth.setdefault(depth, self._retriever(depth))
+        return [self.row_of[hit.node.node_id] for hit in retriever.retrieve(text) if (hit.score or 0.0) > 0]
 
     def scores(self, text: str) -> Matrix:
         """Every chunk's BM25, divided by the question's ceiling."""
@@ -57,6 +63,12 @@ class SparseIndex:
             return np.zeros(self.size, dtype=np.float32)
         ceiling = float(self.idf[[self.bm25.vocab_dict[t] for t in known]].sum())
         return np.asarray(self.bm25.get_scores(known) / ceiling, dtype=np.float32)
+
+    def _retriever(self, depth: int) -> BM25Retriever:
+        from llama_index.retrievers.bm25 import BM25Retriever
+
+        stemmer: Any = _stemmer()
+        return BM25Retriever(existing_bm25=self.bm25, stemmer=stemmer, similarity_top_k=min(depth, self.size))
 
     def _known(self, text: str) -> list[str]:
         return [t for t in tokens(text) if t in self.bm25.vocab_dict]
@@ -69,13 +81,30 @@ def tokens(text: str) -> list[str]:
     return list(bm25s.tokenize([text], stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)[0])
 
 
-def _stemmer() -> Any:
-    import Stemmer
+class _Stemmer:
+    """The English Snowball stemmer, one PyStemmer instance per thread: an instance "must not be called
+    concurrently" (its docs), and questions are answered on many threads. bm25s calls `stemWords`/`stemWord`."""
 
-    global _STEMMER
-    if _STEMMER is None:
-        _STEMMER = Stemmer.Stemmer("english")
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def _own(self) -> Any:
+        stemmer = getattr(self._local, "stemmer", None)
+        if stemmer is None:
+            import Stemmer
+
+            stemmer = self._local.stemmer = Stemmer.Stemmer("english")
+        return stemmer
+
+    def stemWord(self, word: str) -> str:  # PyStemmer's name, which bm25s looks for
+        return str(self._own().stemWord(word))
+
+    def stemWords(self, words: list[str]) -> list[str]:
+        return list(self._own().stemWords(words))
+
+
+_STEMMER = _Stemmer()
+
+
+def _stemmer() -> _Stemmer:
     return _STEMMER
-
-
-_STEMMER: Any = None
