@@ -76,12 +76,18 @@ class Assistant:
         self.answerer = ExtractiveAnswerer(self.embedder, self.settings.answer)
         trained = self.settings.answer.citation_check == "verifier"
         self.claims = ClaimVerifier(self.settings.paths.verifier_dir) if trained else None
-        self.verifier = CitationVerifier(self.embedder, self.settings.answer.support_threshold, self.claims)
+        self.verifier = CitationVerifier(
+            self.embedder, self.settings.answer.support_threshold, self.claims, self._expand
+        )
         self._llm: LLMAnswerer | None = None  # built on the first llm-mode question
         self._llm_lock = threading.Lock()
         seeds = self.settings.paths.seeds_dir
         if index_seeds and seeds.is_dir() and not self.store.records():
             self.index([seeds])
+
+    def _expand(self, text: str) -> str:
+        """The text with the aliases the library defines (read from the retriever's current snapshot)."""
+        return self.retriever.aliases.expand(text)
 
     # --- the library -------------------------------------------------------------------------
     def index(self, paths: list[Path], *, progress: Progress | None = None) -> IndexReport:
@@ -230,6 +236,7 @@ class Assistant:
                     unsupported=self.settings.answer.unsupported,
                     where=describe(config),
                     claims=self.claims,
+                    expand=self._expand,
                 )
             return self._llm
 

@@ -14,7 +14,7 @@ in the supporting passage sentence. The support spans are the passage sentences 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -84,10 +84,19 @@ def evidence_only(passage: Passage) -> Passage:
 class CitationVerifier:
     """Checks drafts against the passages they cite: with the claim verifier when given one, else by cosine."""
 
-    def __init__(self, embedder: Embedder, support_threshold: float, claims: ClaimVerifier | None = None) -> None:
+    def __init__(
+        self,
+        embedder: Embedder,
+        support_threshold: float,
+        claims: ClaimVerifier | None = None,
+        expand: Callable[[str], str] = str,
+    ) -> None:
+        """`expand` adds the corpus's aliases to both sides before the verifier reads them ("Treg" meets
+        "regulatory T cells")."""
         self.embedder = embedder
         self.threshold = support_threshold
         self.claims = claims
+        self.expand = expand
 
     def support(self, sentence: str, passage: Passage) -> Support:
         return self.support_many([(sentence, passage)])[0]
@@ -98,7 +107,8 @@ class CitationVerifier:
         found: list[Support | None] = [_quoted(s, u) for (s, _), u in zip(items, units, strict=True)]
         todo = [i for i, f in enumerate(found) if f is None]
         if self.claims is not None:
-            verdicts = self.claims.verify_many([(items[i][0], [t for _, t in units[i]]) for i in todo])
+            expand = self.expand
+            verdicts = self.claims.verify_many([(expand(items[i][0]), [expand(t) for _, t in units[i]]) for i in todo])
             for i, v in zip(todo, verdicts, strict=True):
                 spans = tuple(sorted(units[i][j][0] for j in v.rationale))
                 found[i] = Support(v.label == "supported", spans, v.score, v.label == "contradicted")

@@ -25,7 +25,7 @@ from __future__ import annotations
 import html
 import logging
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -157,9 +157,10 @@ class LLMAnswerer:
         attribute: bool = True,
         where: str = "backend",
         claims: ClaimVerifier | None = None,
+        expand: Callable[[str], str] = str,
     ) -> None:
         self.llm = llm
-        self.verifier = CitationVerifier(embedder, support_threshold, claims)
+        self.verifier = CitationVerifier(embedder, support_threshold, claims, expand)
         self.prompts_dir = prompts_dir
         self.unsupported = unsupported
         self.attribute = (
