@@ -198,7 +198,7 @@ def test_time_to_answer_in_the_browser(page: Any) -> None:
 
 
 def test_the_check_tab_marks_each_sentence_and_shows_its_passage(page: Any) -> None:
-    supported = "Imatinib reduced the activation of STAT3 and STAT5 in regulatory T cells."
+    supported = "Mast cells release CCL2 in reaction to imiquimod."
     unrelated = "Metformin lowers the risk of hip fractures in elderly women with type 2 diabetes."
     page.get_by_role("tab", name="Check").click()
     page.locator("#check-text textarea").fill(f"{supported} {unrelated}")
@@ -215,5 +215,5 @@ def test_the_check_tab_marks_each_sentence_and_shows_its_passage(page: Any) -> N
     link.click()
     page.wait_for_function(f"document.getElementById('{target}').classList.contains('flash')")
     card = page.locator(f"#{target}")
-    assert card.is_visible() and "STAT3" in card.locator("mark").first.inner_text(), "the rationale is highlighted"
+    assert card.is_visible() and "CCL2" in card.locator("mark").first.inner_text(), "the rationale is highlighted"
     screenshot(page, "browser-check.png")

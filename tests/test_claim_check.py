@@ -18,10 +18,11 @@ from assistant.app.check_render import check_html
 from assistant.app.ui_render import answer_html
 from assistant.errors import InputError
 from assistant.store.embeddings import Embedder
-from tests.conftest import IMATINIB, IMIQUIMOD, make_settings, run_cli
+from tests.conftest import IMIQUIMOD, make_settings, run_cli
 from tests.test_server import copy_index, running_server
 
-FAITHFUL = "Imatinib reduced the activation of STAT3 and STAT5 in regulatory T cells."
+FAITHFUL = "Mast cells release CCL2 in reaction to imiquimod."
+FAITHFUL_IMATINIB = "Imatinib inhibited the phosphorylation of ZAP70 and LAT in Treg."
 REVERSED = "Imatinib increased the activation of STAT3 and STAT5 in regulatory T cells."
 UNRELATED = "Metformin lowers the risk of hip fractures in elderly women with type 2 diabetes."
 QUESTION = "what does imatinib do to regulatory T cells"
@@ -34,19 +35,19 @@ def test_the_shipped_weights_are_there(seeded: Assistant) -> None:
 def test_a_text_is_checked_sentence_by_sentence(seeded: Assistant) -> None:
     report = seeded.check(f"{FAITHFUL} {REVERSED} {UNRELATED}")
     verdicts = [s.verdict for s in report.sentences]
-    assert verdicts[0] == "supported" and verdicts[1] != "supported" and verdicts[2] == "not_found"
+    assert verdicts == ["supported", "contradicted", "not_found"]
     faithful = report.sentences[0]
     backing = [p for p in faithful.passages if p.verdict == "supported"]
-    assert backing and backing[0].citation.source == IMATINIB
+    assert backing and backing[0].citation.source == IMIQUIMOD
     rationale = [backing[0].citation.text[s - backing[0].citation.start : e - backing[0].citation.start]
                  for s, e in backing[0].citation.support]  # fmt: skip
-    assert any("STAT3" in r for r in rationale), "the rationale is the passage sentence that says it"
+    assert any("CCL2" in r for r in rationale), "the rationale is the passage sentence that says it"
     assert 0.0 <= faithful.score <= 1.0
     data = report.to_json()
     assert data["counts"]["supported"] == 1 and len(data["sentences"]) == 3
     assert data["sentences"][0]["passages"][0]["verdict"] in {"supported", "contradicted", "not_found"}
     html = check_html(report)
-    assert 'class="claim supported"' in html and 'class="claim not_found"' in html and "STAT3" in html
+    assert 'class="claim supported"' in html and 'class="claim contradicted"' in html and "CCL2" in html
 
 
 def test_progress_is_reported_per_sentence(seeded: Assistant) -> None:
@@ -109,11 +110,11 @@ def test_a_contradicted_llm_sentence_is_removed_and_reported(
     settings = make_settings(seeded_dir, answer={"mode": "llm"}, llm=llm)
     assistant = Assistant(settings, embedder=embedder, index_seeds=False)
     passages = assistant.retriever.retrieve(QUESTION)
-    n = next(i for i, p in enumerate(passages, 1) if "STAT3" in p.chunk.text)
-    _Scripted.reply = f"{FAITHFUL} [{n}] {REVERSED} [{n}]"
+    n = next(i for i, p in enumerate(passages, 1) if "STAT3" in p.chunk.text and "ZAP70" in p.chunk.text)
+    _Scripted.reply = f"{FAITHFUL_IMATINIB} [{n}] {REVERSED} [{n}]"
     answer = assistant.ask(QUESTION)
     assert answer.mode == "llm" and not answer.refused
-    assert [s.text for s in answer.sentences] == [FAITHFUL]
+    assert [s.text for s in answer.sentences] == [FAITHFUL_IMATINIB]
     data = answer.to_json()
     [reported] = data["contradicted"]
     assert reported["sentence"] == REVERSED

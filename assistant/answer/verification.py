@@ -106,16 +106,30 @@ class CitationVerifier:
         units = [passage_sentences(p) for _, p in items]
         found: list[Support | None] = [_quoted(s, u) for (s, _), u in zip(items, units, strict=True)]
         todo = [i for i, f in enumerate(found) if f is None]
+        for i in todo:
+            found[i] = self._cosine(items[i][0], items[i][1], units[i])
         if self.claims is not None:
-            expand = self.expand
-            verdicts = self.claims.verify_many([(expand(items[i][0]), [expand(t) for _, t in units[i]]) for i in todo])
-            for i, v in zip(todo, verdicts, strict=True):
-                spans = tuple(sorted(units[i][j][0] for j in v.rationale))
-                found[i] = Support(v.label == "supported", spans, v.score, v.label == "contradicted")
-        else:
-            for i in todo:
-                found[i] = self._cosine(items[i][0], items[i][1], units[i])
+            self._judge(items, units, todo, found)
         return [f for f in found if f is not None]
+
+    def _judge(
+        self,
+        items: Sequence[tuple[str, Passage]],
+        units: list[list[tuple[Span, str]]],
+        todo: list[int],
+        found: list[Support | None],
+    ) -> None:
+        """The verifier's verdicts over the cosine ones. The cosine check is a prefilter: a sentence is supported only
+        when it passes it and the verifier supports it; the verifier alone says contradicted (a reversed finding is a
+        near neighbour by cosine)."""
+        assert self.claims is not None
+        expand = self.expand
+        verdicts = self.claims.verify_many([(expand(items[i][0]), [expand(t) for _, t in units[i]]) for i in todo])
+        for i, v in zip(todo, verdicts, strict=True):
+            prefilter = found[i]
+            spans = tuple(sorted(units[i][j][0] for j in v.rationale))
+            supported = v.label == "supported" and prefilter is not None and prefilter.supported
+            found[i] = Support(supported, spans if v.label != "not_found" else (), v.score, v.label == "contradicted")
 
     def _cosine(self, sentence: str, passage: Passage, units: list[tuple[Span, str]]) -> Support:
         vectors = self.embedder.embed_cached([sentence] + [text for _, text in units])

@@ -5,9 +5,10 @@ against passage units: single passage sentences and one two-sentence window. The
 words goes first, in one batch for all items; the other units only for items it did not support, so a
 faithful sentence usually costs one model call (see `ClaimVerifier.verify_many`). A passage supports a
 sentence when some unit does (calibrated probability >= the support threshold); else it contradicts it
-when some unit does; else the sentence is not found. Weights are stored fp16 and run fp32 on CPU, with
-dynamic int8 quantisation of the linear layers (2.4x faster here; chosen in verifier.json). Torch is
-imported on first use and its thread setting is left as the caller set it.
+when some unit does; else the sentence is not found. Weights are stored fp16 and run fp32 on CPU. Dynamic
+int8 quantisation (`quantize`, 2.4x faster here) is off in verifier.json: its activation scales are set per
+batch, so a verdict would depend on the other items of its batch. Torch is imported on first use and its
+thread setting is left as the caller set it.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ class VerifierConfig:
     contradict_threshold: float = 0.5
     max_length: int = 128
     max_units: int = 0  # passage sentences scored per item in round 2; 0: all of them
-    quantize: bool = True
+    quantize: bool = False
 
     @classmethod
     def load(cls, folder: Path) -> VerifierConfig:
