@@ -12,8 +12,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import assistant  # noqa: F401, E402  (offline environment first)
-from assistant.evaluation.verification import main  # noqa: E402
+import assistant  # noqa: F401  (offline environment first)
+from assistant.evaluation.verification import main
 
 if __name__ == "__main__":
     sys.exit(main())
