@@ -222,6 +222,7 @@ def test_reports_compare_with_the_previous_one_and_list_failures(tmp_path: Path)
     assert Report.from_json(data).metrics == data["metrics"]
 
 
+@pytest.fixture(scope="module")
 def seed_run(embedder: Embedder) -> EvalRun:
     return run_eval("seeds", "extractive", base=load_settings(paths={"seeds_dir": SEEDS}), embedder=embedder)
 

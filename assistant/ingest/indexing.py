@@ -1,4 +1,9 @@
-"""Files -> documents -> chunks -> embeddings -> store, embedding only what changed."""
+"""Files -> documents -> chunks -> embeddings -> store, embedding only what changed.
+
+A file is read and checked whole first (one bad record refuses it); its new documents are then embedded and
+committed a few hundred at a time (`ingest.commit_documents`), so that a kill loses at most the batch in
+flight and the next run, which finds the committed documents by id, embeds only the rest.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +18,10 @@ from typing import TYPE_CHECKING
 from assistant.errors import DocumentError
 from assistant.ingest.chunking import chunk_document
 from assistant.ingest.documents import SUPPORTED_SUFFIXES, load_documents, with_citation_line
+from assistant.ingest.documents.files import check_document_chars
 from assistant.ingest.encoding import ToEncode, encode_documents
 from assistant.models import Chunk, Document
+from assistant.settings import IngestSettings
 from assistant.store.chroma import Store, make_node
 from assistant.store.embeddings import Embedder, SentenceVectors
 
@@ -24,7 +31,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class IndexProgress:
-    """Where an indexing run is; `str()` gives a one-line message for logs."""
+    """Where an indexing run is; `str()` gives a one-line message for logs and the CLI."""
 
     done: int  # files finished
     total: int  # files to do
@@ -32,20 +39,48 @@ class IndexProgress:
     documents: int  # documents embedded so far
     chunks: int  # chunks embedded so far
     elapsed: float  # seconds since the run started
+    records: int = 0  # documents of all files dealt with so far: embedded, found unchanged or skipped
+    records_total: int = 0  # documents in all files
+    to_embed: int = 0  # documents new to the index: what this run embeds
+    embedding_s: float = 0.0  # seconds since the first embedding began (embedding and writing)
 
     @property
     def fraction(self) -> float:
-        return self.done / self.total if self.total else 1.0
+        """Share of the run's work done, moving within a file: embedding is nearly all the work, so it is the
+        share of the documents to embed (else of the files)."""
+        if self.done >= self.total:
+            return 1.0
+        if self.to_embed:
+            return min(self.documents / self.to_embed, 1.0)
+        return self.done / self.total
+
+    @property
+    def rate(self) -> float | None:
+        """Documents embedded (and written) per second, once there is a pace."""
+        return self.documents / self.embedding_s if self.documents and self.embedding_s > 0 else None
 
     @property
     def eta(self) -> float | None:
         """Seconds left at the pace so far, once there is a pace."""
-        return self.elapsed / self.done * (self.total - self.done) if self.done else None
+        rate = self.rate
+        return max(self.to_embed - self.documents, 0) / rate if rate else None
 
     def __str__(self) -> str:
         if self.done >= self.total:
             return f"indexed {self.total} files, {self.chunks} chunks embedded in {self.elapsed:.1f} s"
-        return f"[{self.done + 1}/{self.total}] {self.current}"
+        head = f"[{self.done + 1}/{self.total}] {self.current}"
+        if self.records_total <= self.total:  # one document per file: the file count says it all
+            return head
+        line = f"{head}: {self.records}/{self.records_total} records, {self.documents}/{self.to_embed} embedded"
+        line += f" ({self.chunks} chunks)"
+        rate, eta = self.rate, self.eta
+        return line + (f", {rate:.1f} docs/s, ETA {_duration(eta)}" if rate and eta is not None else "")
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
 
 
 Progress = Callable[[IndexProgress], None]
@@ -111,16 +146,26 @@ def _hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts)
 
 
-_BATCH_CHUNKS = 256  # chunks embedded and written together: fewer Chroma round trips per document
+_PROGRESS_DOCUMENTS = 32  # per encoding call, a progress event after each: smaller calls cost ~5% more time
+
+
+@dataclass
+class _File:
+    """One file on its way in: its documents, and the sources of those this run embeds."""
+
+    path: Path
+    docs: list[Document]
+    new: list[str] = field(default_factory=list)
 
 
 @dataclass
 class _Batch:
-    """Documents waiting to be embedded and written together, and the files they came from."""
+    """Documents embedded and committed together, and the files that end in it: a file's old version goes,
+    and it is reported, once the batch holding its last new document is committed."""
 
     items: list[tuple[Document, str, Sequence[BaseNode]]] = field(default_factory=list)
     chunks: list[Sequence[Chunk]] = field(default_factory=list)  # of each item
-    files: list[tuple[Path, list[Document]]] = field(default_factory=list)
+    files: list[_File] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)
     n_chunks: int = 0
 
@@ -129,6 +174,42 @@ class _Batch:
         self.chunks.append(chunks)
         self.ids.add(doc.doc_id)
         self.n_chunks += len(chunks)
+
+    def full(self, limits: IngestSettings) -> bool:
+        return len(self.items) >= limits.commit_documents or self.n_chunks >= limits.commit_chunks
+
+
+@dataclass
+class _Run:
+    """The counters of one indexing run, told to its `Progress` callback."""
+
+    say: Progress
+    started: float
+    files: int
+    records_total: int
+    to_embed: int
+    done: int = 0
+    current: str = ""
+    records: int = 0
+    documents: int = 0
+    chunks: int = 0
+    embedding_since: float | None = None
+
+    def tell(self) -> None:
+        now = time.perf_counter()
+        progress = IndexProgress(
+            done=self.done,
+            total=self.files,
+            current=self.current,
+            documents=self.documents,
+            chunks=self.chunks,
+            elapsed=now - self.started,
+            records=self.records,
+            records_total=self.records_total,
+            to_embed=self.to_embed,
+            embedding_s=now - self.embedding_since if self.embedding_since is not None else 0.0,
+        )
+        self.say(progress)
 
 
 def embed_documents(
@@ -167,12 +248,12 @@ class Indexer:
         started = time.perf_counter()
         report = IndexReport()
         direct, walked, report.skipped = expand_paths(paths)
-        files = [(p, load_documents(p)) for p in direct]  # raises on a bad named file
+        files = [(p, self._load(p)) for p in direct]  # raises on a bad named file
         with writer_lock(self.store.settings.paths.index_dir):
             report.recovered = self.store.recover()
             for path in walked:
                 try:
-                    files.append((path, load_documents(path)))
+                    files.append((path, self._load(path)))
                 except DocumentError as exc:
                     report.skipped.append(str(exc))
             self._index_files(files, report, say, started)
@@ -180,50 +261,79 @@ class Indexer:
         report.seconds = time.perf_counter() - started
         return report
 
+    def _load(self, path: Path) -> list[Document]:
+        """The file's documents, refused whole if one holds more text than one document may (text pages; the
+        collection and PDF loaders refuse sooner, naming the record's line or the page)."""
+        docs = load_documents(path)
+        for doc in docs:
+            check_document_chars(len(doc.text), self.store.settings.ingest, f"{path}: {doc.source}")
+        return docs
+
     def _index_files(
         self, files: list[tuple[Path, list[Document]]], report: IndexReport, say: Progress, started: float
     ) -> None:
-        """Embed and write new documents in batches; a file's old version goes once its new one is in."""
+        """Embed and write new documents in committed batches of a few hundred, so that a kill loses at most
+        the batch in flight and the next run, finding the committed ones by id, embeds only the rest."""
         self._known = self.store.paths()
         ready = self.store.ready_ids()
+        new = {doc.doc_id for _, docs in files for doc in docs} - ready
+        run = _Run(say, started, len(files), sum(len(docs) for _, docs in files), len(new))
         batch = _Batch()
         for i, (path, docs) in enumerate(files):
-            elapsed = time.perf_counter() - started
-            say(IndexProgress(i, len(files), path.name, len(report.added), report.chunks_embedded, elapsed))
+            run.done, run.current = i, path.name
+            run.tell()
+            file = _File(path, docs)
             for doc in map(with_citation_line, docs):  # metadata stated as a citable sentence
                 if doc.doc_id in ready or doc.doc_id in batch.ids:
                     report.unchanged.append(doc.source)
-                    continue
-                chunks = chunk_document(doc, self.store.settings.chunking)
-                if chunks:
+                    run.records += 1
+                elif chunks := chunk_document(doc, self.store.settings.chunking):
                     batch.add(doc, str(path), chunks)
+                    file.new.append(doc.source)
                 else:
                     report.skipped.append(f"{doc.source}: no text left after cleaning")
-            batch.files.append((path, docs))
-            if batch.n_chunks >= _BATCH_CHUNKS or i == len(files) - 1:
-                self._flush(batch, report)
-                batch = _Batch()
-        done = time.perf_counter() - started
-        say(IndexProgress(len(files), len(files), "", len(report.added), report.chunks_embedded, done))
+                    run.records += 1
+                if batch.full(self.store.settings.ingest):
+                    self._commit(batch, report, run, ready)
+                    batch = _Batch()
+            batch.files.append(file)
+        self._commit(batch, report, run, ready)
+        run.done = len(files)
+        run.tell()
 
-    def _flush(self, batch: _Batch, report: IndexReport) -> None:
+    def _commit(self, batch: _Batch, report: IndexReport, run: _Run, ready: set[str]) -> None:
+        """Embed and write the batch's documents, then finish the files that end in it."""
+        if batch.items:
+            sentences = self._embed(batch, run)
+            self.store.write_many(batch.items, sentences)
+            ready |= batch.ids
+            report.chunks_embedded += batch.n_chunks
+        for file in batch.files:
+            stale = self._known.get(str(file.path), set()) - {doc.doc_id for doc in file.docs}
+            self.store.delete_many(sorted(stale))  # the old version goes only after the new one is in
+            (report.replaced if stale else report.added).extend(file.new)
+
+    def _embed(self, batch: _Batch, run: _Run) -> dict[str, SentenceVectors]:
+        """The batch's vectors, a few documents per encoding call, telling progress after each."""
+        if run.embedding_since is None:
+            _ = self.embedder.dimension  # loads the model (seconds), which is not the pace of embedding
+            run.embedding_since = time.perf_counter()
         group = [(doc, chunks, nodes) for (doc, _, nodes), chunks in zip(batch.items, batch.chunks, strict=True)]
-        sentences = embed_documents(self.embedder, group)
-        self.store.write_many(batch.items, sentences)
-        report.chunks_embedded += batch.n_chunks
-        for path, docs in batch.files:
-            stale = self._known.get(str(path), set()) - {doc.doc_id for doc in docs}
-            for doc_id in stale:  # the old version goes only after the new one is in
-                self.store.delete(doc_id)
-            target = report.replaced if stale else report.added
-            target += [doc.source for doc in docs if doc.doc_id in batch.ids]
+        sentences: dict[str, SentenceVectors] = {}
+        for at in range(0, len(group), _PROGRESS_DOCUMENTS):
+            part = group[at : at + _PROGRESS_DOCUMENTS]
+            sentences |= embed_documents(self.embedder, part)
+            run.records += len(part)
+            run.documents += len(part)
+            run.chunks += sum(len(chunks) for _, chunks, _ in part)
+            run.tell()
+        return sentences
 
     def _remove_missing(self, folders: list[Path], known: dict[str, set[str]], report: IndexReport) -> None:
         for folder in (f.resolve() for f in folders):
             for path, doc_ids in known.items():
                 if Path(path).is_relative_to(folder) and not Path(path).exists():
-                    for doc_id in doc_ids:
-                        self.store.delete(doc_id)
+                    self.store.delete_many(sorted(doc_ids))
                     report.removed.append(Path(path).name)
 
     def remove(self, target: str) -> str:

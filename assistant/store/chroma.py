@@ -13,7 +13,8 @@ import json
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlparse
 
 import numpy as np
@@ -30,7 +31,8 @@ if TYPE_CHECKING:
     from llama_index.core.schema import BaseNode, TextNode
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
-_PAGE = 2000  # records per Chroma get/add call; well under Chroma's max batch size
+_PAGE = 2000  # records per Chroma get (and ids per filter): one read of all overflows SQLite's variable limit
+_T = TypeVar("_T")
 # Catalog records carry no meaning in vector space, but Chroma requires a vector per record.
 _CATALOG_VECTOR: list[Sequence[float]] = [[1.0]]
 _GENERATION = "~generation"  # catalog record (no status) whose value changes on every commit
@@ -154,13 +156,25 @@ class Store:
         return {doc_id for doc_id, _ in self._catalog("ready")}
 
     # --- writing ---------------------------------------------------------------------------
+    @cached_property
+    def max_batch(self) -> int:
+        """Most records one Chroma write may carry, as the client reports it (a server's may differ from the
+        local build's): one add over it fails whole, so every write is split by it."""
+        limit = int(self.client.get_max_batch_size())
+        return limit if limit > 0 else _PAGE  # an old server reports none (-1)
+
+    @property
+    def _id_page(self) -> int:
+        """Ids per delete or `$in` filter: under the batch limit and SQLite's limit on query variables."""
+        return min(_PAGE, self.max_batch)
+
     def recover(self) -> list[str]:
         """Delete the chunks of documents whose writing was interrupted; returns their ids."""
         pending = [doc_id for doc_id, _ in self._catalog("pending")]
-        for i in range(0, len(pending), _PAGE):
-            self.chunks.delete(where=_doc_ids_in(pending[i : i + _PAGE]))
-            self.sentences.delete(ids=pending[i : i + _PAGE])
-            self.catalog.delete(ids=pending[i : i + _PAGE])
+        for part in _slices(pending, self._id_page):
+            self.chunks.delete(where=_doc_ids_in(part))
+            self.sentences.delete(ids=part)
+            self.catalog.delete(ids=part)
         return pending
 
     def write(
@@ -174,33 +188,54 @@ class Store:
         items: Sequence[tuple[Document, str, Sequence[BaseNode]]],
         sentences: Mapping[str, SentenceVectors] | None = None,
     ) -> list[DocumentRecord]:
-        """Write several documents (and the sentence vectors of those in `sentences`) in a few Chroma calls;
-        all become visible together, once all are stored."""
+        """Write several documents (and the sentence vectors of those in `sentences`), each Chroma call under
+        the client's batch limit. A document becomes visible once all of its records are stored: all are
+        marked `pending`, then written, then marked `ready`, so a kill between calls leaves no half document."""
         if not items:
             return []
         ids = [doc.doc_id for doc, _, _ in items]
         metas: list[Any] = [_catalog_meta(doc, path, len(nodes), "pending") for doc, path, nodes in items]
-        self.catalog.upsert(ids=ids, embeddings=_CATALOG_VECTOR * len(ids), metadatas=metas)
-        self.chunks.delete(where=_doc_ids_in(ids))  # leftovers of an earlier attempt
-        self.sentences.delete(ids=ids)
-        self.vector_store().add([node for _, _, nodes in items for node in nodes])
+        self._upsert_catalog(ids, metas)
+        for part in _slices(ids, self._id_page):  # leftovers of an earlier attempt
+            self.chunks.delete(where=_doc_ids_in(part))
+            self.sentences.delete(ids=part)
+        vector_store = self.vector_store()
+        for batch in _slices([node for _, _, nodes in items for node in nodes], self.max_batch):
+            vector_store.add(batch)
         written = set(ids)
-        vectors = {doc_id: v for doc_id, v in (sentences or {}).items() if doc_id in written}
-        if vectors:
-            sentence_metas: list[Any] = [_sentence_meta(v) for v in vectors.values()]
-            self.sentences.add(ids=list(vectors), embeddings=_CATALOG_VECTOR * len(vectors), metadatas=sentence_metas)
+        vectors = [(doc_id, _sentence_meta(v)) for doc_id, v in (sentences or {}).items() if doc_id in written]
+        for rows in _slices(vectors, self.max_batch):
+            self.sentences.add(
+                ids=[doc_id for doc_id, _ in rows],
+                embeddings=_CATALOG_VECTOR * len(rows),
+                metadatas=[meta for _, meta in rows],
+            )
         for meta in metas:
             meta["status"] = "ready"
-        self.catalog.upsert(ids=ids, embeddings=_CATALOG_VECTOR * len(ids), metadatas=metas)
-        self._touch()
+        self._upsert_catalog(ids, metas, commit=True)
         return [_record(meta) for meta in metas]
 
+    def _upsert_catalog(self, ids: Sequence[str], metas: Sequence[Any], commit: bool = False) -> None:
+        """Catalog rows a slice at a time; on `commit` the generation moves after each slice made visible."""
+        for part in _slices(list(zip(ids, metas, strict=True)), self.max_batch):
+            rows = [doc_id for doc_id, _ in part]
+            self.catalog.upsert(ids=rows, embeddings=_CATALOG_VECTOR * len(rows), metadatas=[m for _, m in part])
+            if commit:
+                self._touch()
+
     def delete(self, doc_id: str) -> None:
-        """Hide the document first (catalog), then drop its chunks."""
-        self.catalog.delete(ids=[doc_id])
+        self.delete_many([doc_id])
+
+    def delete_many(self, doc_ids: Sequence[str]) -> None:
+        """Hide the documents first (catalog), then drop their chunks and sentence vectors."""
+        if not doc_ids:
+            return
+        for part in _slices(list(doc_ids), self._id_page):
+            self.catalog.delete(ids=part)
         self._touch()
-        self.chunks.delete(where={"doc_id": doc_id})
-        self.sentences.delete(ids=[doc_id])
+        for part in _slices(list(doc_ids), self._id_page):
+            self.chunks.delete(where=_doc_ids_in(part))
+            self.sentences.delete(ids=part)
 
     def sentence_vectors(self, doc_ids: Sequence[str]) -> dict[str, SentenceVectors]:
         """The stored sentence vectors of these documents (those indexed without any are left out)."""
@@ -240,6 +275,12 @@ def pages(collection: Collection, **query: Any) -> Iterator[Any]:
         if len(got["ids"]) < _PAGE:
             return
         offset += _PAGE
+
+
+def _slices(items: Sequence[_T], size: int) -> Iterator[list[_T]]:
+    """Consecutive runs of at most `size` items."""
+    for at in range(0, len(items), size):
+        yield list(items[at : at + size])
 
 
 def _doc_ids_in(ids: Sequence[str]) -> Any:

@@ -7,6 +7,7 @@ from collections.abc import Set
 from pathlib import Path
 
 from assistant.errors import DocumentError
+from assistant.settings import IngestSettings, load_settings
 
 MAX_FILE_BYTES = 50 * 1024 * 1024  # larger files are almost never single articles; refuse before reading
 DOC_ID_CHARS = 16
@@ -14,6 +15,20 @@ _SNIFF_BYTES = 8192  # binary detection looks at the head of the file only
 _MAX_CONTROL_SHARE = 0.10  # text has almost no control characters besides tab/newline/form feed
 _TEXT_CONTROLS = frozenset(b"\t\n\r\x0c")
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def ingest_limits(limits: IngestSettings | None) -> IngestSettings:
+    """The limits given, else those the environment sets (for a loader called without any)."""
+    return limits if limits is not None else load_settings().ingest
+
+
+def check_document_chars(chars: int, limits: IngestSettings, where: str) -> None:
+    """Refuse one document of more text than the limit: cleaning, chunking and embedding it would take hours."""
+    if chars > limits.max_document_chars:
+        raise DocumentError(
+            f"{where} holds {chars:,} characters of text, over the {limits.max_document_chars:,} limit for one "
+            "document (ASSISTANT_INGEST__MAX_DOCUMENT_CHARS); split it; nothing from this file was indexed"
+        )
 
 
 def document_id(data: bytes) -> str:

@@ -12,9 +12,10 @@ from typing import Any
 
 from assistant.errors import DocumentError
 from assistant.ingest.documents.cleaning import clean_text
-from assistant.ingest.documents.files import record_id, with_title
+from assistant.ingest.documents.files import ingest_limits, record_id, with_title
 from assistant.ingest.documents.metadata import normalise_pages, year_of
 from assistant.models import Document, DocumentMetadata
+from assistant.settings import IngestSettings
 
 _STRING_FIELDS = ("title", "journal", "published", "pages")
 
@@ -74,7 +75,7 @@ def _metadata(record: dict[str, Any]) -> DocumentMetadata:
     )
 
 
-def _document(line: str, number: int, source_name: str) -> Document:
+def _document(line: str, number: int, source_name: str, limits: IngestSettings) -> Document:
     try:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
@@ -83,6 +84,11 @@ def _document(line: str, number: int, source_name: str) -> Document:
         raise _LineError(f'a JSON {type(record).__name__}, not an object with a "text" field')
     if not _string(record, "text"):
         raise _LineError('no "text" field (a non-empty string is required)')
+    if len(record["text"]) > limits.max_document_chars:
+        raise _LineError(
+            f'"text" holds {len(record["text"]):,} characters, over the {limits.max_document_chars:,} limit '
+            "for one document (ASSISTANT_INGEST__MAX_DOCUMENT_CHARS)"
+        )
     metadata = _metadata(record)
     text = clean_text(record["text"])
     if not text:
@@ -92,8 +98,21 @@ def _document(line: str, number: int, source_name: str) -> Document:
     return Document(doc_id=record_id(key, text), source=f"{source_name}#{key}", text=text, metadata=metadata)
 
 
-def parse_jsonl(path: Path, text: str, source_name: str) -> list[Document]:
-    """One Document per non-blank line; `source` is "<file name>#<id>" (the line number when there is no id)."""
+def _check_line_size(line: str, limits: IngestSettings) -> None:
+    """Refused before it is parsed: one line of tens of MB held a server for minutes."""
+    limit = limits.max_line_kb * 1024
+    size = len(line) if len(line) > limit else len(line.encode())  # no copy of a line already too long
+    if size > limit:
+        raise _LineError(
+            f"{size / 1024:,.0f} KB, over the {limits.max_line_kb:,} KB limit for one line "
+            "(ASSISTANT_INGEST__MAX_LINE_KB); split the record"
+        )
+
+
+def parse_jsonl(path: Path, text: str, source_name: str, limits: IngestSettings | None = None) -> list[Document]:
+    """One Document per non-blank line; `source` is "<file name>#<id>" (the line number when there is no id).
+    `limits` default to the environment's settings."""
+    limits = ingest_limits(limits)
     documents: list[Document] = []
     lines_of: dict[str, int] = {}
     # Split on "\n" only: a JSON string may hold U+2028, where str.splitlines() would split too.
@@ -101,7 +120,8 @@ def parse_jsonl(path: Path, text: str, source_name: str) -> list[Document]:
         if not line.strip():
             continue
         try:
-            doc = _document(line, number, source_name)
+            _check_line_size(line, limits)
+            doc = _document(line, number, source_name, limits)
         except _LineError as exc:
             raise DocumentError(f"{path} line {number}: {exc}; nothing from this file was indexed") from None
         if doc.source in lines_of:

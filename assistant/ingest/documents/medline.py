@@ -11,8 +11,10 @@ from pathlib import Path
 
 from assistant.errors import DocumentError
 from assistant.ingest.documents.articles import Article, article_document, one_line, unique
+from assistant.ingest.documents.files import check_document_chars, ingest_limits
 from assistant.ingest.documents.metadata import normalise_pages, year_of
 from assistant.models import Document, DocumentMetadata
+from assistant.settings import IngestSettings
 
 _TAG_LINE = re.compile(r"(?P<tag>[A-Z][A-Z0-9]{0,3}) *- ?(?P<value>.*)")
 _CONTINUATION = re.compile(r"[ \t]+\S")
@@ -33,23 +35,23 @@ def is_medline(text: str) -> bool:
 def _records(path: Path, text: str) -> list[tuple[int, Record]]:
     """(first line number, tag -> values) per record; a line that is neither a tag nor a continuation is
     an error, so a damaged export is refused instead of being half read."""
-    records: list[tuple[int, Record]] = []
-    current: Record | None = None  # None after a blank line: the next tag line opens a new record
-    last: list[str] | None = None  # values of the tag that a continuation line extends
+    records: list[tuple[int, dict[str, list[list[str]]]]] = []
+    current: dict[str, list[list[str]]] | None = None  # None after a blank line: the next tag opens a record
+    last: list[str] | None = None  # lines of the value that a continuation line extends
     for number, line in enumerate(text.replace("\r\n", "\n").split("\n"), start=1):
         if not line.strip():
             current = last = None
         elif last is not None and _CONTINUATION.match(line):
-            last[-1] += " " + line.strip()
+            last.append(line.strip())  # joined once at the end: adding to a string is quadratic in its length
         elif match := _TAG_LINE.fullmatch(line.rstrip()):
             if current is None or (match["tag"] == "PMID" and "PMID" in current):
                 current = {}
                 records.append((number, current))
-            last = current.setdefault(match["tag"], [])
-            last.append(match["value"].strip())
+            last = [match["value"].strip()]
+            current.setdefault(match["tag"], []).append(last)
         else:
             raise DocumentError(f"{path} line {number} is not a MEDLINE 'TAG - value' line; check the export")
-    return records
+    return [(n, {tag: [" ".join(v) for v in values] for tag, values in r.items()}) for n, r in records]
 
 
 def _first(record: Record, *tags: str) -> str:
@@ -115,9 +117,17 @@ def _article(path: Path, number: int, record: Record) -> Article:
     )
 
 
-def parse_medline(path: Path, text: str, source_name: str) -> list[Document]:
-    """One Document per MEDLINE record; `source` is "<file name>#<PMID>"."""
+def parse_medline(path: Path, text: str, source_name: str, limits: IngestSettings | None = None) -> list[Document]:
+    """One Document per MEDLINE record; `source` is "<file name>#<PMID>". `limits` default to the
+    environment's settings."""
+    limits = ingest_limits(limits)
     records = _records(path, text)
     if not records:
         raise DocumentError(f"{path} has no MEDLINE records")
-    return unique([article_document(path, source_name, _article(path, n, record)) for n, record in records])
+    documents = []
+    for number, record in records:
+        article = _article(path, number, record)
+        chars = len(article.title) + sum(len(part) for _, part in article.sections)
+        check_document_chars(chars, limits, f"{path}: the record at line {number} (PMID {article.key})")
+        documents.append(article_document(path, source_name, article))
+    return unique(documents)

@@ -19,10 +19,11 @@ from pypdf.errors import DependencyError
 
 from assistant.errors import DocumentError
 from assistant.ingest.documents.cleaning import normalize_unicode
-from assistant.ingest.documents.files import document_id
+from assistant.ingest.documents.files import document_id, ingest_limits
 from assistant.ingest.documents.metadata import extract_metadata, merge_metadata, year_of
 from assistant.ingest.documents.pdf_text import lay_out
 from assistant.models import Document, DocumentMetadata
+from assistant.settings import IngestSettings
 
 _HEADER_WINDOW = 1024  # the %PDF- marker may follow a little junk, as readers allow
 _MIN_TEXT_CHARS = 20  # fewer letters/digits than this in the whole file: no usable text layer
@@ -97,15 +98,27 @@ class _FontSizes:
         return " ".join(text for size, text in self.pieces if size == largest)
 
 
-def _page_texts(path: Path, reader: PdfReader) -> tuple[list[str], str]:
-    """(text of each page, text of page 1 in its largest font)."""
+def _page_texts(path: Path, reader: PdfReader, limits: IngestSettings) -> tuple[list[str], str]:
+    """(text of each page, text of page 1 in its largest font); refused at the first page over a limit."""
+    if len(reader.pages) > limits.max_pdf_pages:
+        raise DocumentError(
+            f"{path} has {len(reader.pages):,} pages: page {limits.max_pdf_pages + 1:,} is past the limit of "
+            f"{limits.max_pdf_pages:,} pages for one PDF (ASSISTANT_INGEST__MAX_PDF_PAGES); split it"
+        )
     sizes = _FontSizes()
-    texts = []
+    texts: list[str] = []
+    chars = 0
     for number, page in enumerate(reader.pages, start=1):
         try:
             texts.append(page.extract_text(visitor_text=sizes if number == 1 else None))
         except Exception as exc:  # as in _open: a damaged content stream can raise anything
             raise DocumentError(f"{path}: page {number} cannot be read ({_one_line(exc)}); get a fresh copy") from exc
+        chars += len(texts[-1])
+        if chars > limits.max_document_chars:
+            raise DocumentError(
+                f"{path}: page {number} takes its text past {limits.max_document_chars:,} characters, the limit "
+                "for one document (ASSISTANT_INGEST__MAX_DOCUMENT_CHARS); split it"
+            )
     return texts, sizes.title()
 
 
@@ -142,10 +155,11 @@ def _metadata(
     return merge_metadata(stated, from_page)
 
 
-def parse_pdf(path: Path, data: bytes, source_name: str) -> Document:
-    """One Document; `page_starts` gives where each page begins in the cleaned text."""
+def parse_pdf(path: Path, data: bytes, source_name: str, limits: IngestSettings | None = None) -> Document:
+    """One Document; `page_starts` gives where each page begins in the cleaned text. `limits` default to
+    the environment's settings."""
     reader = _open(path, data)
-    texts, title_hint = _page_texts(path, reader)
+    texts, title_hint = _page_texts(path, reader, ingest_limits(limits))
     if sum(len(_ALNUM.findall(text)) for text in texts) < _MIN_TEXT_CHARS:
         raise DocumentError(f"{path} has no text layer (a scanned PDF?); run OCR on it first")
     laid_out = lay_out(texts, title_hint)

@@ -14,8 +14,10 @@ from defusedxml.ElementTree import fromstring
 
 from assistant.errors import DocumentError
 from assistant.ingest.documents.articles import Article, article_document, one_line, unique
+from assistant.ingest.documents.files import check_document_chars, ingest_limits
 from assistant.ingest.documents.metadata import normalise_pages, year_of
 from assistant.models import Document, DocumentMetadata
+from assistant.settings import IngestSettings
 
 _ROOTS = ("PubmedArticleSet", "PubmedArticle")
 _MONTH_DAY = ("Month", "Day")
@@ -123,10 +125,18 @@ def _article(path: Path, record: Element, number: int) -> Article:
     )
 
 
-def parse_pubmed_xml(path: Path, text: str, source_name: str) -> list[Document]:
-    """One Document per PubmedArticle; `source` is "<file name>#<PMID>". Book records are skipped."""
+def parse_pubmed_xml(path: Path, text: str, source_name: str, limits: IngestSettings | None = None) -> list[Document]:
+    """One Document per PubmedArticle; `source` is "<file name>#<PMID>". Book records are skipped.
+    `limits` default to the environment's settings."""
+    limits = ingest_limits(limits)
     root = _parse(path, text)
     records = [root] if root.tag == "PubmedArticle" else root.findall("PubmedArticle")
     if not records:
         raise DocumentError(f"{path} is a PubMed export with no PubmedArticle records")
-    return unique([article_document(path, source_name, _article(path, r, n)) for n, r in enumerate(records, 1)])
+    documents = []
+    for number, record in enumerate(records, 1):
+        article = _article(path, record, number)
+        chars = len(article.title) + sum(len(part) for _, part in article.sections)
+        check_document_chars(chars, limits, f"{path}: PubmedArticle {number} (PMID {article.key})")
+        documents.append(article_document(path, source_name, article))
+    return unique(documents)
