@@ -24,7 +24,6 @@ its own); the joined file's SHA-256 equals the official Qwen GGUF's (`QWEN_0_5B_
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import statistics
 import sys
@@ -42,6 +41,7 @@ import assistant  # noqa: E402,F401  (offline environment first)
 from assistant.answer.llm.generation import LLMAnswer, LLMAnswerer  # noqa: E402
 from assistant.answer.llm.gguf import close_servers, resolve_gguf  # noqa: E402
 from assistant.answer.llm.registry import describe, make_llm  # noqa: E402
+from assistant.answer.verifier.card import sha256  # noqa: E402
 from assistant.api import Assistant  # noqa: E402
 from assistant.evaluation.gold import GoldRecord, load_gold  # noqa: E402
 from assistant.evaluation.metrics import Outcome, compute  # noqa: E402
@@ -114,14 +114,6 @@ def summary(rows: list[Row]) -> dict[str, float | None]:
         "seconds_mean": statistics.mean(r.seconds for r in rows),
         "seconds_p50": statistics.median(r.seconds for r in rows),
     }
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def main() -> None:
