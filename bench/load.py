@@ -192,7 +192,7 @@ def write_all(url: str, writes: Writes, uploads: int, deletes: int, pace_s: floa
         for i in range(uploads):
             time.sleep(max(0.0, started + i * pace_s - time.monotonic()))
             try:
-                r = http.post("/api/documents", files={"file": (f"florb-{i}.txt", _note(i), "text/plain")})
+                r = http.post("/api/documents?wait=true", files={"file": (f"florb-{i}.txt", _note(i), "text/plain")})
                 _check(r, writes, f"upload florb-{i}.txt", reads_over)
                 uploaded += [d["doc_id"] for d in r.json().get("documents", [])]
                 if i % 3 == 1 and deleted < deletes and len(uploaded) >= 2:

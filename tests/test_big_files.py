@@ -241,3 +241,52 @@ def test_a_text_page_over_the_document_limit_is_refused(tmp_path: Path) -> None:
     with pytest.raises(DocumentError, match=r"long\.txt holds 2,\d+ characters of text, over the 1,000 limit"):
         assistant.index([page])
     assert assistant.documents() == []
+
+
+def test_limits_given_in_code_reach_the_loaders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings passed to `Assistant` (not the environment's) decide: a line the environment allows is refused."""
+    monkeypatch.setenv("ASSISTANT_INGEST__MAX_LINE_KB", "1024")
+    path = tmp_path / "big.jsonl"
+    path.write_text('{"text": "A short record."}\n' + '{"text": "' + "word " * 600 + '"}\n')
+    settings = make_settings(tmp_path / "index", ingest={"max_line_kb": 2})
+    assistant = Assistant(settings, embedder=HashEmbedder(), index_seeds=False)
+    with pytest.raises(DocumentError, match=r"big\.jsonl line 2: 3 KB, over the 2 KB limit"):
+        assistant.index([path])
+    assert assistant.documents() == []
+    assert len(load_documents(path)) == 2, "the environment's limit allows it"
+
+
+def test_the_terminal_progress_bar_moves_within_a_file(tmp_path: Path) -> None:
+    """In a terminal (a pty here) the CLI draws a bar over the documents of one file, with rate and ETA."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import subprocess
+    import sys
+    import termios
+
+    corpus = tmp_path / "scifact.jsonl"
+    write_scifact_jsonl(corpus, 96, sentences=1)
+    main, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 160, 0, 0))  # a new pty is 0 columns wide
+    environ = os.environ | {"ASSISTANT_PATHS__INDEX_DIR": str(tmp_path / "index")}
+    command = [sys.executable, "-m", "assistant.app.cli", "index", str(corpus)]
+    env = environ | {"ASSISTANT_EMBEDDING__THREADS": "1"}
+    proc = subprocess.Popen(command, stdin=terminal, stdout=subprocess.PIPE, stderr=terminal, env=env)
+    os.close(terminal)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:  # the pty closes with the process
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    assert proc.wait(timeout=300) == 0
+    os.close(main)
+    text = drawn.decode(errors="replace")
+    steps = re.findall(r"(\d+)/96 \[[^\]]*doc/s", text)
+    assert len({int(n) for n in steps}) >= 3, text[-800:]  # 0, 32, 64, 96: it moved within the one file
+    assert "chunks, file 1/1 scifact.jsonl" in text

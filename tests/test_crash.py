@@ -72,7 +72,7 @@ def _kill_midway(index_dir: Path, corpus: Path, at_file: int) -> None:
 def test_kill_9_mid_indexing_then_rerun_equals_an_uninterrupted_build(tmp_path: Path, embedder: Embedder) -> None:
     corpus = tmp_path / "corpus"
     _write_corpus(corpus)
-    at_file = random.randint(300, N_DOCS - 50)  # after the first batch of 256 chunks has committed
+    at_file = random.randint(300, N_DOCS - 50)  # after the first commit (200 documents) is in
     print(f"killing after file {at_file}")
 
     crashed_dir = tmp_path / "crashed"

@@ -63,7 +63,8 @@ def running_server(index_dir: Path, embedder: Embedder) -> Iterator[Live]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(assistant), log_level="warning", lifespan="on")
+    app = create_app(assistant)
+    config = uvicorn.Config(app, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -77,6 +78,7 @@ def running_server(index_dir: Path, embedder: Embedder) -> Iterator[Live]:
     finally:
         server.should_exit = True
         thread.join(timeout=15)
+        app.state.jobs.close()
         sock.close()
 
 
@@ -252,7 +254,7 @@ def test_gradio_client_ask_endpoint(live: Live, http: httpx.Client) -> None:
 
 
 def upload(http: httpx.Client, name: str, data: bytes) -> httpx.Response:
-    return http.post("/api/documents", files={"file": (name, data, "application/octet-stream")})
+    return http.post("/api/documents?wait=true", files={"file": (name, data, "application/octet-stream")})
 
 
 def test_upload_ask_dedupe_delete(http: httpx.Client, live: Live) -> None:
@@ -315,6 +317,40 @@ def test_collection_upload_is_kept_while_any_of_its_documents_is(http: httpx.Cli
     assert [p.name for p in live.uploads.glob("*/*")] == ["fins.jsonl"], "its other document is still indexed"
     assert http.delete(f"/api/documents/{docs[1]['doc_id']}").json()["uploads_deleted"] == ["fins.jsonl"]
     assert list(live.uploads.glob("*/*")) == []
+
+
+def follow(http: httpx.Client, url: str, timeout: float = 120) -> dict[str, Any]:
+    """Poll an upload job until it ends."""
+    deadline = time.monotonic() + timeout
+    while (job := http.get(url).json())["state"] in ("queued", "running"):
+        assert time.monotonic() < deadline, f"the job did not end: {job}"
+        time.sleep(0.1)
+    return dict(job)
+
+
+def test_an_upload_is_queued_and_followed_as_a_job(http: httpx.Client, live: Live) -> None:
+    before = http.get("/api/documents").json()["documents"]
+    response = http.post("/api/documents", files={"file": ("queued note.txt", NOTE.encode())})
+    assert response.status_code == 202, response.text
+    queued = response.json()
+    assert response.headers["location"] == queued["url"] == f"/api/jobs/{queued['id']}"
+    assert queued["name"] == "queued_note.txt" and queued["state"] in ("queued", "running", "done")
+    job = follow(http, queued["url"])
+    assert job["state"] == "done" and job["progress"] == 1.0 and job["error"] is None, job
+    [doc] = job["result"]["documents"]
+    assert doc["title"].startswith("Axolotl limb regeneration")
+    assert doc["doc_id"] in {d["doc_id"] for d in http.get("/api/documents").json()["documents"]}
+    assert queued["id"] in [j["id"] for j in http.get("/api/jobs").json()["jobs"]]
+    assert not any((live.index_dir / ".incoming").rglob("upload-*")), "the queued copy is gone once indexed"
+
+    binary = http.post("/api/documents", files={"file": ("scan.txt", b"\x00\x01\x02binary" * 50)})
+    assert binary.status_code == 202, "content is checked by the worker; name and size at once"
+    failed = follow(http, binary.json()["url"])
+    assert failed["state"] == "failed" and "binary" in failed["error"] and failed["result"] is None
+    assert_clean_error(http.post("/api/documents", files={"file": ("tool.exe", b"MZ")}), 415, "unsupported")
+    assert_clean_error(http.get("/api/jobs/0123456789abcdef"), 404, "0123456789abcdef")
+    assert http.delete(f"/api/documents/{doc['doc_id']}").status_code == 200
+    assert http.get("/api/documents").json()["documents"] == before
 
 
 @pytest.mark.parametrize(

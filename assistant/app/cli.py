@@ -171,7 +171,8 @@ def _index(assistant: Assistant, args: argparse.Namespace) -> int:
 
 
 class _ProgressBar:
-    """Files, documents, chunks embedded and ETA on stderr, drawn by tqdm (plain lines when not a terminal)."""
+    """Indexing progress on stderr: in a terminal a tqdm bar over the documents to embed (rate and ETA), with the
+    chunks and the file in its postfix; otherwise one plain line per step (`IndexProgress.__str__`)."""
 
     def __init__(self) -> None:
         from tqdm import tqdm
@@ -179,11 +180,17 @@ class _ProgressBar:
         self._bar = tqdm(total=0, unit="file", file=sys.stderr, dynamic_ncols=True, disable=None)
 
     def update(self, event: IndexProgress) -> None:
-        self._bar.total = event.total
-        self._bar.n = event.done
-        self._bar.set_postfix_str(f"{event.documents} docs, {event.chunks} chunks embedded, {event.current}"[:80])
-        if self._bar.disable and event.done < event.total:
-            print(event, file=sys.stderr)
+        if self._bar.disable:
+            if event.done < event.total:
+                print(event, file=sys.stderr)
+            return
+        file = f"file {min(event.done + 1, event.total)}/{event.total} {event.current}"
+        if event.to_embed:  # embedding is nearly all the work: the bar moves within a file of many records
+            self._bar.unit, self._bar.total, self._bar.n = "doc", event.to_embed, event.documents
+            self._bar.set_postfix_str(f"{event.chunks} chunks, {file}"[:80])
+        else:
+            self._bar.total, self._bar.n = event.total, event.done
+            self._bar.set_postfix_str(file[:80])
 
     def __enter__(self) -> _ProgressBar:
         return self

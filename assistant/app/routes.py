@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
-from fastapi import APIRouter, Request, UploadFile
+from fastapi import APIRouter, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from assistant.app.answering import TOP_K_BOUNDS, final_answer, stream_answer
+from assistant.app.jobs import IndexJobs, Job
 from assistant.app.streaming import SSE, chain, guarded, ndjson
-from assistant.app.uploads import Uploads, record_json
+from assistant.app.uploads import UploadError, Uploads, record_json
 from assistant.errors import AssistantError, check_unicode
 
 if TYPE_CHECKING:
@@ -92,7 +94,7 @@ def check_router(assistant: Assistant) -> APIRouter:
     return router
 
 
-def library_router(assistant: Assistant, uploads: Uploads) -> APIRouter:
+def library_router(assistant: Assistant, uploads: Uploads, jobs: IndexJobs) -> APIRouter:
     router = APIRouter()
 
     @router.get("/documents", tags=["library"])
@@ -100,12 +102,34 @@ def library_router(assistant: Assistant, uploads: Uploads) -> APIRouter:
         """The indexed documents."""
         return {"documents": [record_json(r) for r in assistant.documents()]}
 
-    @router.post("/documents", tags=["library"], status_code=201)
-    async def upload(file: UploadFile) -> JSONResponse:
-        """Upload one file (multipart field `file`) and index it; 200 when its content is already indexed."""
-        data = await file.read(uploads.max_bytes + 1)
-        result = await run_in_threadpool(uploads.ingest, file.filename or "", data)
-        return JSONResponse(result.to_json(), status_code=201 if result.status == "added" else 200)
+    @router.post("/documents", tags=["library"], status_code=202)
+    async def upload(
+        file: UploadFile,
+        wait: bool = Query(False, description="Answer once indexed: 201 (added) or 200 (already indexed)."),
+    ) -> JSONResponse:
+        """Upload one file (multipart field `file`): it is checked (415 type, 413 size), queued and indexed by
+        the server's indexing worker. 202 with the job (`GET /api/jobs/{id}`: state, progress, result);
+        with `?wait=true` the answer waits for the result, as the indexed documents."""
+        job = await run_in_threadpool(jobs.submit, file.filename or "", file.file, file.size or 0)
+        if not wait:
+            return JSONResponse(job.to_json(), status_code=202, headers={"Location": job.to_json()["url"]})
+        while not job.finished.is_set():  # polled: the event loop stays free for other requests
+            await asyncio.sleep(0.1)
+        return _outcome(job)
+
+    @router.get("/jobs", tags=["library"])
+    def recent_jobs() -> dict[str, Any]:
+        """Uploads queued, being indexed and finished (the most recent), newest first."""
+        return {"jobs": [job.to_json() for job in jobs.recent()]}
+
+    @router.get("/jobs/{job_id}", tags=["library"])
+    def job_status(job_id: str) -> dict[str, Any]:
+        """One upload's state (queued, running, done, failed, cancelled), progress (0-1, with records, chunks,
+        rate and ETA in `message`) and, once done, its result."""
+        job = jobs.get(job_id)
+        if job is None:
+            raise NotFound(f"no upload job has id {job_id}")
+        return job.to_json()
 
     @router.delete("/documents/{doc_id}", tags=["library"])
     def delete(doc_id: str) -> dict[str, Any]:
@@ -116,6 +140,14 @@ def library_router(assistant: Assistant, uploads: Uploads) -> APIRouter:
         return {"removed": source, "doc_id": doc_id, "uploads_deleted": uploads.prune()}
 
     return router
+
+
+def _outcome(job: Job) -> JSONResponse:
+    if job.error is not None:
+        raise job.error
+    if job.result is None:  # cancelled, or an internal error (logged by the worker)
+        raise UploadError(job.message, status=503 if job.state == "cancelled" else 500)
+    return JSONResponse(job.result.to_json(), status_code=201 if job.result.status == "added" else 200)
 
 
 def fallback_router() -> APIRouter:

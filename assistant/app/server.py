@@ -6,11 +6,15 @@ message, anything else as 500 "internal error" (the traceback goes to the server
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import ipaddress
 import logging
 import secrets
+import socket
+import sys
 from collections.abc import Callable
+from types import FrameType
 from typing import TYPE_CHECKING
 
 from fastapi import Depends, FastAPI, Request
@@ -21,6 +25,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from assistant.app.jobs import IndexJobs
 from assistant.app.routes import (
     NotFound,
     check_router,
@@ -40,6 +45,8 @@ if TYPE_CHECKING:
     from assistant.api import Assistant
 
 log = logging.getLogger(__name__)
+_GRACE_S = 3  # seconds open requests get after SIGTERM
+_STOP_S = 5  # seconds the indexing worker gets to reach its next step (one encoding call of a few dozen documents)
 
 
 class _Unauthorized(AssistantError):
@@ -90,7 +97,9 @@ def status_for(exc: AssistantError) -> int:
 
 def create_app(assistant: Assistant, server: ServerSettings | None = None) -> FastAPI:
     server = server or assistant.settings.server
-    uploads = Uploads(assistant, assistant.settings.paths.index_dir / "uploads", server.max_upload_mb * MB)
+    index_dir = assistant.settings.paths.index_dir
+    uploads = Uploads(assistant, index_dir / "uploads", server.max_upload_mb * MB)
+    jobs = IndexJobs(uploads, index_dir / ".incoming")
     app = FastAPI(
         title="Biomedical literature assistant",
         description="Answers from the indexed documents with verified, numbered citations.",
@@ -103,14 +112,15 @@ def create_app(assistant: Assistant, server: ServerSettings | None = None) -> Fa
     routers = (
         questions_router(assistant),
         check_router(assistant),
-        library_router(assistant, uploads),
+        library_router(assistant, uploads, jobs),
         fallback_router(),
     )
     for router in routers:
         app.include_router(router, prefix="/api", dependencies=guarded_api)
     app.add_middleware(_InternalErrors)
     _security(app, server)
-    return _mount_ui(app, assistant, uploads, server)
+    app.state.jobs = jobs  # `serve` stops the indexing worker on SIGTERM
+    return _mount_ui(app, assistant, jobs, server)
 
 
 def _security(app: FastAPI, server: ServerSettings) -> None:
@@ -191,13 +201,14 @@ def _error_handlers(app: FastAPI) -> None:
         return JSONResponse({"error": message}, status_code=exc.status_code, headers=exc.headers)
 
 
-def _mount_ui(app: FastAPI, assistant: Assistant, uploads: Uploads, server: ServerSettings) -> FastAPI:
+def _mount_ui(app: FastAPI, assistant: Assistant, jobs: IndexJobs, server: ServerSettings) -> FastAPI:
     import gradio as gr
 
+    uploads = jobs.uploads
     credentials = (server.username, server.password) if server.username and server.password else None
     mounted: FastAPI = gr.mount_gradio_app(
         app,
-        build_ui(assistant, uploads),
+        build_ui(assistant, jobs),
         path="/",
         server_name=server.host,
         server_port=server.port,
@@ -224,8 +235,6 @@ def warm_up(assistant: Assistant) -> None:
 
 def serve(host: str | None = None, port: int | None = None, settings: Settings | None = None) -> None:
     """Serve the chat page and REST API; refuses a non-loopback address without token and login."""
-    import uvicorn
-
     settings = settings or load_settings()
     host = host or settings.server.host
     port = port or settings.server.port
@@ -238,7 +247,30 @@ def serve(host: str | None = None, port: int | None = None, settings: Settings |
     warm_up(assistant)
     app = create_app(assistant, server)
     print(f"serving the chat page on http://{host}:{port} (REST API docs at /docs)", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    _run(app, host, port)
+
+
+def _run(app: FastAPI, host: str, port: int) -> None:
+    """uvicorn, with the indexing worker stopped on SIGTERM/SIGINT before the process ends."""
+    import uvicorn
+
+    jobs: IndexJobs = app.state.jobs
+
+    class _Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            jobs.stop()  # at once: an upload being indexed ends at its next step, not after the grace period
+            super().handle_exit(sig, frame)
+
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().shutdown(sockets)
+            # Before uvicorn re-raises the signal: the worker is left mid-write only if it overruns _STOP_S.
+            if not await asyncio.to_thread(jobs.close, _STOP_S):
+                print("stopped with an upload half indexed: upload it again to finish it", file=sys.stderr)
+
+    # A short grace period: SIGTERM must end the server within 10 s even with a request (an upload awaiting
+    # `?wait=true`, a stream) still open; uvicorn would otherwise wait for every connection to close.
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=_GRACE_S)
+    _Server(config).run()
 
 
 __all__ = ["check_exposure", "create_app", "is_loopback", "serve", "status_for", "warm_up"]

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.app.answering import TOP_K_BOUNDS, answer_modes, final_answer, stream_answer
 from assistant.app.check_render import check_html
+from assistant.app.jobs import IndexJobs, Job
 from assistant.app.ui_render import (
     answer_html,
     document_choices,
@@ -23,7 +24,6 @@ from assistant.app.ui_render import (
     sources_panel_html,
     status_html,
 )
-from assistant.app.uploads import Uploads
 from assistant.errors import AssistantError
 
 if TYPE_CHECKING:
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from assistant.api import Assistant
 
 log = logging.getLogger(__name__)
+_POLL_S = 0.5  # how often the upload bar reads a job's progress
 
 EXAMPLES = [
     "how does imiquimod activate dendritic cells",
@@ -41,7 +42,7 @@ EXAMPLES = [
 Chat = list[dict[str, Any]]
 
 
-def build_ui(assistant: Assistant, uploads: Uploads) -> gr.Blocks:
+def build_ui(assistant: Assistant, jobs: IndexJobs) -> gr.Blocks:
     import gradio as gr
     from gradio.events import api as expose
 
@@ -62,7 +63,7 @@ def build_ui(assistant: Assistant, uploads: Uploads) -> gr.Blocks:
         with gr.Tabs():
             _chat_tab(assistant)
             _check_tab(assistant)
-            _library_tab(assistant, uploads, page)
+            _library_tab(assistant, jobs, page)
         expose(ask, api_name="ask")
     return page
 
@@ -171,9 +172,10 @@ def _check_tab(assistant: Assistant) -> None:
     run.click(on_check, [text], [result], api_visibility="private", show_progress_on=[result])
 
 
-def _library_tab(assistant: Assistant, uploads: Uploads, page: gr.Blocks) -> None:
+def _library_tab(assistant: Assistant, jobs: IndexJobs, page: gr.Blocks) -> None:
     import gradio as gr
 
+    uploads = jobs.uploads
     suffixes = sorted(uploads.allowed)
     with gr.Tab("Library", id="library-tab") as library_tab:
         gr.Markdown(f"Upload {', '.join(suffixes)} files (up to {uploads.max_bytes // 2**20} MB each).")
@@ -189,7 +191,7 @@ def _library_tab(assistant: Assistant, uploads: Uploads, page: gr.Blocks) -> Non
         return library_html(records), gr.update(choices=document_choices(records), value=None)
 
     def on_upload(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[str, str, Any, None]:  # noqa: B008
-        lines = _ingest_all(uploads, [Path(f) for f in files or []], progress)
+        lines = _ingest_all(jobs, [Path(f) for f in files or []], progress)
         return (status_html(lines), *library(), None)
 
     def on_delete(doc_id: str | None) -> tuple[str, str, Any]:
@@ -211,23 +213,23 @@ def _library_tab(assistant: Assistant, uploads: Uploads, page: gr.Blocks) -> Non
     page.load(library, None, [table, pick], api_visibility="private")
 
 
-def _ingest_all(uploads: Uploads, paths: list[Path], progress: gr.Progress) -> list[tuple[bool, str]]:
-    """Index each uploaded file, moving the progress bar; one status line per file."""
-    lines: list[tuple[bool, str]] = []
-    for i, path in enumerate(paths):
-
-        def step(update: object, i: int = i, name: str = path.name) -> None:
-            # `update` says how far the indexer is (IndexProgress: its `fraction` of the file's work).
-            share = min(max(float(getattr(update, "fraction", 0.5)), 0.0), 1.0)
-            progress((i + 0.2 + 0.8 * share) / len(paths), desc=f"indexing {name}")
-
-        progress(i / len(paths), desc=f"reading {path.name}")
+def _ingest_all(jobs: IndexJobs, paths: list[Path], progress: gr.Progress) -> list[tuple[bool, str]]:
+    """Queue every uploaded file with the server's indexing worker, then follow each job in turn, moving the
+    progress bar with the indexer's own progress (records, chunks, rate, ETA); one status line per file."""
+    queued: list[tuple[Path, Job | None, str]] = []
+    for path in paths:
         try:
-            lines.append((True, uploads.ingest_file(path, path.name, step).message()))
+            with path.open("rb") as data:
+                queued.append((path, jobs.submit(path.name, data, path.stat().st_size), ""))
         except AssistantError as exc:
-            lines.append((False, str(exc)))
-        except Exception:
-            log.exception("upload of %s failed", path.name)
-            lines.append((False, f"{path.name}: internal error; the server log has details"))
+            queued.append((path, None, str(exc)))
+    lines: list[tuple[bool, str]] = []
+    for i, (path, job, refused) in enumerate(queued):
+        if job is None:
+            lines.append((False, refused))
+            continue
+        while not job.finished.wait(_POLL_S):
+            progress((i + job.fraction) / len(queued), desc=f"{path.name}: {job.message}"[:160])
+        lines.append((job.state == "done", job.message))
     progress(1.0, desc="done")
     return lines

@@ -264,7 +264,7 @@ class Indexer:
     def _load(self, path: Path) -> list[Document]:
         """The file's documents, refused whole if one holds more text than one document may (text pages; the
         collection and PDF loaders refuse sooner, naming the record's line or the page)."""
-        docs = load_documents(path)
+        docs = load_documents(path, limits=self.store.settings.ingest)
         for doc in docs:
             check_document_chars(len(doc.text), self.store.settings.ingest, f"{path}: {doc.source}")
         return docs

@@ -11,7 +11,15 @@ from typing import Protocol
 
 from assistant.errors import DocumentError
 from assistant.ingest.documents.cleaning import clean_text
-from assistant.ingest.documents.files import MAX_FILE_BYTES, decode_text, document_id, read_bytes, with_title
+from assistant.ingest.documents.files import (
+    MAX_FILE_BYTES,
+    check_document_chars,
+    decode_text,
+    document_id,
+    ingest_limits,
+    read_bytes,
+    with_title,
+)
 from assistant.ingest.documents.formats import html_to_text, markdown_to_text
 from assistant.ingest.documents.jsonl import parse_jsonl
 from assistant.ingest.documents.medline import is_medline, parse_medline
@@ -19,6 +27,7 @@ from assistant.ingest.documents.metadata import extract_metadata, merge_metadata
 from assistant.ingest.documents.pdf import parse_pdf
 from assistant.ingest.documents.pubmed import parse_pubmed_xml
 from assistant.models import Document, DocumentMetadata
+from assistant.settings import IngestSettings
 
 __all__ = ["MAX_FILE_BYTES", "SUPPORTED_SUFFIXES", "document_id", "load_document", "load_documents"]
 
@@ -37,8 +46,10 @@ def _to_plain(text: str, suffix: str) -> tuple[str, str, DocumentMetadata]:
     return body, text, DocumentMetadata()
 
 
-def _text_document(path: Path, data: bytes, text: str, source: str) -> Document:
+def _text_document(path: Path, data: bytes, text: str, source: str, limits: IngestSettings) -> Document:
     plain, raw_for_metadata, stated = _to_plain(text, path.suffix.lower())
+    # Checked before cleaning: the cleaning rules are regexes that hold the interpreter for seconds on a huge text.
+    check_document_chars(len(plain), limits, str(path))
     cleaned = clean_text(plain)
     metadata = merge_metadata(stated, extract_metadata(raw_for_metadata, cleaned))
     cleaned = strip_author_line(cleaned, metadata.authors)
@@ -53,33 +64,34 @@ def _text_document(path: Path, data: bytes, text: str, source: str) -> Document:
 
 
 class Loader(Protocol):
-    """Reads one file's bytes into its documents; raises `DocumentError` with one line naming the file."""
+    """Reads one file's bytes into its documents within `limits` (one record, one document, one PDF); raises
+    `DocumentError` with one line naming the file (and the line, record or page)."""
 
-    def __call__(self, path: Path, data: bytes, source: str) -> list[Document]: ...
-
-
-def _pdf(path: Path, data: bytes, source: str) -> list[Document]:
-    return [parse_pdf(path, data, source)]
+    def __call__(self, path: Path, data: bytes, source: str, limits: IngestSettings) -> list[Document]: ...
 
 
-def _pubmed(path: Path, data: bytes, source: str) -> list[Document]:
-    return parse_pubmed_xml(path, decode_text(path, data), source)
+def _pdf(path: Path, data: bytes, source: str, limits: IngestSettings) -> list[Document]:
+    return [parse_pdf(path, data, source, limits)]
 
 
-def _jsonl(path: Path, data: bytes, source: str) -> list[Document]:
-    return parse_jsonl(path, decode_text(path, data), source)
+def _pubmed(path: Path, data: bytes, source: str, limits: IngestSettings) -> list[Document]:
+    return parse_pubmed_xml(path, decode_text(path, data), source, limits)
 
 
-def _medline(path: Path, data: bytes, source: str) -> list[Document]:
-    return parse_medline(path, decode_text(path, data), source)
+def _jsonl(path: Path, data: bytes, source: str, limits: IngestSettings) -> list[Document]:
+    return parse_jsonl(path, decode_text(path, data), source, limits)
 
 
-def _text(path: Path, data: bytes, source: str) -> list[Document]:
+def _medline(path: Path, data: bytes, source: str, limits: IngestSettings) -> list[Document]:
+    return parse_medline(path, decode_text(path, data), source, limits)
+
+
+def _text(path: Path, data: bytes, source: str, limits: IngestSettings) -> list[Document]:
     """A text page; a .txt that opens like a MEDLINE export ("PMID-") is read as one."""
     text = decode_text(path, data)
     if path.suffix.lower() == ".txt" and is_medline(text):
-        return parse_medline(path, text, source)
-    return [_text_document(path, data, text, source)]
+        return parse_medline(path, text, source, limits)
+    return [_text_document(path, data, text, source, limits)]
 
 
 # One line per format.
@@ -97,19 +109,20 @@ LOADERS: dict[str, Loader] = {
 SUPPORTED_SUFFIXES = frozenset(LOADERS)
 
 
-def load_documents(path: Path, source: str | None = None) -> list[Document]:
+def load_documents(path: Path, source: str | None = None, limits: IngestSettings | None = None) -> list[Document]:
     """Every document a file holds: one for a text page or a PDF; one per record for collections
     (PubMed XML, MEDLINE .nbib/.txt exports, JSONL). Raises DocumentError with a one-line message
-    naming the file; a collection with one bad record is refused whole, so it is never half indexed."""
+    naming the file; a collection with one bad record is refused whole, so it is never half indexed.
+    `limits` default to the environment's settings (`Indexer` passes those of its own settings)."""
     path = Path(path)
     data = read_bytes(path, SUPPORTED_SUFFIXES)
     name = Path(source).name if source else path.name
-    return LOADERS[path.suffix.lower()](path, data, name)
+    return LOADERS[path.suffix.lower()](path, data, name, ingest_limits(limits))
 
 
-def load_document(path: Path, source: str | None = None) -> Document:
+def load_document(path: Path, source: str | None = None, limits: IngestSettings | None = None) -> Document:
     """The one document of a file; a collection file holding several must go through `load_documents`."""
-    documents = load_documents(path, source)
+    documents = load_documents(path, source, limits)
     if len(documents) != 1:
         raise DocumentError(f"{path} holds {len(documents)} documents; load it with load_documents")
     return documents[0]
