@@ -10,7 +10,7 @@ from pathlib import Path
 
 from assistant.answer.claims import CheckProgress, ClaimChecker, check_text, citation_of
 from assistant.answer.extractive import ExtractiveAnswerer, refusal_text
-from assistant.answer.gate.answerability import NOT_VERIFIED, judge, spans_documents
+from assistant.answer.gate.answerability import NOT_VERIFIED, judge, spans_documents, subject_documents
 from assistant.answer.llm.generation import LLMAnswer, LLMAnswerer, Turn
 from assistant.answer.llm.registry import describe, is_configured, make_llm
 from assistant.answer.prompts import check_prompts
@@ -175,10 +175,16 @@ class Assistant:
     def _extract(self, question: str, passages: list[Passage], clock: _Clock) -> _Extracted:
         expand = self.retriever.aliases.expand
         candidates = self.answerer.candidates(question, passages, expand)
-        drafts, order = self.answerer.draft(candidates, passages, spans_documents(question, passages, expand))
         best = candidates[0].score if candidates else 0.0
+        candidates_dense = [c.dense for c in candidates[:1]]
+        cover = spans_documents(question, passages, expand)
+        if not cover and self.settings.answer.subject_only:  # one subject, one source: see AnswerSettings
+            subjects = subject_documents(question, passages, expand)
+            candidates = [c for c in candidates if passages[c.passage].chunk.doc_id in subjects]
+        drafts, order = self.answerer.draft(candidates, passages, cover)
         numbered = {n: passages[i] for n, i in enumerate(order, 1)}
-        verdict = judge(question, passages, _lead_document(drafts, numbered), best, self.settings.answer, expand)
+        dense = candidates_dense[0] if candidates_dense else 0.0
+        verdict = judge(question, passages, _lead_document(drafts, numbered), best, self.settings.answer, expand, dense)
         clock.lap("answer")
         checked = self.verifier.verify(drafts, numbered)
         clock.lap("verify")

@@ -145,6 +145,14 @@ class AnswerSettings(_Section):
     min_term_coverage: float = Field(
         0.6, ge=0.0, le=1.0, description="Least share of question terms found in the passages, else a refusal."
     )
+    # Chosen by bench/gate_tune.py on tune data only (seed tune split, PubMedQA and SciFact outside their test
+    # parts): eval/reports/2026-12-02-gate-choice.md.
+    paraphrase_cosine: float = Field(
+        0.75,
+        ge=0.0,
+        le=1.01,
+        description="Best-sentence cosine at which missing question terms are forgiven (paraphrase); 1.01: never.",
+    )
     support_threshold: float = Field(
         0.6, ge=-1.0, le=1.0, description="Least cosine between an answer sentence and a cited passage sentence."
     )
@@ -158,6 +166,10 @@ class AnswerSettings(_Section):
     check_passages: int = Field(3, ge=1, le=20, description="Passages retrieved per sentence of a claim check.")
     max_check_chars: int = Field(
         20_000, ge=100, le=1_000_000, description="Longest text `assistant check` accepts (about 8 pages)."
+    )
+    subject_only: bool = Field(
+        True,
+        description="Quote only documents holding the most question terms, unless it asks about several.",
     )
     gate_off: tuple[RefusalReason, ...] = Field(
         (), description="Refusal reasons switched off by name, as JSON: '[\"missing terms\"]' (for ablations)."

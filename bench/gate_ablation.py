@@ -1,46 +1,78 @@
-"""The answer gate's ablation: each refusal reason switched off by name, on the tune and held-out seed splits.
+"""The answer gate's ablation: each refusal reason switched off by name, on tune and held-out data alike.
 
-Prints a markdown table (and writes it to eval/reports/<date>-gate-ablation.md): key-fact recall, refusal
-precision and recall per split, with every reason on, then with each one off. A reason whose removal does not
-hurt held-out figures does not earn its keep. Run: `.venv/bin/python bench/gate_ablation.py` (a few minutes).
+    .venv/bin/python bench/gate_ablation.py [--cases /tmp/ablation-cases.pickle]
+
+Asks every question once (`assistant.evaluation.gate_tuning`: with every reason off, recording what the gate sees)
+and replays the current gate, then the gate with each reason off, then without paraphrase forgiveness
+(`answer.paraphrase_cosine`), on six sets: the seed tune and held-out splits, PubMedQA and SciFact out of collection
+on their tune parts and on their test parts. Per set, `answered` is the answer score over answerable questions
+(seed key facts found; PubMedQA/SciFact: cites its own abstract; 0 when refused) and `refused` the share of
+unanswerable questions refused. Writes eval/reports/<date>-gate-ablation.md. A reason whose removal does not hurt
+the held-out sets does not earn its keep; choices are made on the tune sets only (`bench/gate_tune.py`).
 """
 
 from __future__ import annotations
 
+import argparse
+import pickle
 import sys
+import tempfile
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from assistant.evaluation.metrics import compute
+from assistant.evaluation.gate_tuning import Case, Gate, shares
 from assistant.evaluation.report import REPORTS_DIR
-from assistant.evaluation.seeds import run_eval
 from assistant.models import REFUSAL_REASONS
 from assistant.settings import load_settings
 from assistant.store.embeddings import SentenceTransformerEmbedder
+from bench.gate_tune import collection_cases, seed_cases
 
-SPLITS = ("seeds", "heldout")  # seeds.jsonl is the tune split
-COLUMNS = ("key_fact_recall", "refusal_precision", "refusal_recall")
+
+def ask_all() -> list[Case]:
+    embedder = SentenceTransformerEmbedder(load_settings().embedding)
+    with tempfile.TemporaryDirectory() as tmp:
+        cases = seed_cases(embedder, Path(tmp)) + seed_cases(embedder, Path(tmp), "heldout")
+    for name in ("pubmedqa", "scifact"):
+        cases += collection_cases(embedder, name, "tune") + collection_cases(embedder, name, "test")
+    return cases
 
 
 def main() -> int:
-    base = load_settings()
-    embedder = SentenceTransformerEmbedder(base.embedding)
-    head = ["gate", *(f"{s} {c}" for s in SPLITS for c in COLUMNS)]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for off in [(), *((r,) for r in REFUSAL_REASONS)]:
-        settings = base.model_copy(update={"answer": base.answer.model_copy(update={"gate_off": off})})
-        cells = []
-        for split in SPLITS:
-            metrics = compute(run_eval(split, base=settings, embedder=embedder).outcomes)
-            cells += [f"{metrics[c]:.3f}" if isinstance(metrics[c], float) else str(metrics[c]) for c in COLUMNS]
-        lines.append(f"| {'all reasons on' if not off else off[0] + ' off'} | " + " | ".join(cells) + " |")
-        print(lines[-1], flush=True)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=Path, help="a pickle of the asked cases: read if it exists, else written")
+    args = parser.parse_args()
+    if args.cases and args.cases.exists():
+        cases = pickle.loads(args.cases.read_bytes())
+    else:
+        cases = ask_all()
+        if args.cases:
+            args.cases.write_bytes(pickle.dumps(cases))
+    answer = load_settings().answer
+    current = Gate(answer.refusal_threshold, answer.min_term_coverage, frozenset(answer.gate_off),
+                   answer.paraphrase_cosine)  # fmt: skip
+    rows = [("current gate", current)]
+    rows += [(f"{r} off", replace(current, off=current.off | {r})) for r in REFUSAL_REASONS]
+    rows += [("no paraphrase forgiveness", replace(current, paraphrase_cosine=1.01))]
+    names = list(shares(current, cases))
+    lines = ["| gate | " + " | ".join(names) + " |", "|" + "---|" * (len(names) + 1)]
+    for label, gate in rows:
+        values = shares(gate, cases)
+        lines.append(f"| {label} | " + " | ".join(f"{values[n]:.3f}" for n in names) + " |")
+    counts: dict[str, list[int]] = {}
+    for c in cases:
+        counts.setdefault(c.suite, [0, 0])[0 if c.answerable else 1] += 1
     table = "\n".join(lines)
-    print(table)
+    sizes = "; ".join(f"{s}: {a} answerable, {u} unanswerable" for s, (a, u) in counts.items())
+    print(table + "\n\n" + sizes)
     path = REPORTS_DIR / f"{datetime.now(UTC).date().isoformat()}-gate-ablation.md"
-    path.write_text("# Answer gate ablation (extractive mode)\n\n" + table + "\n", encoding="utf-8")
+    path.write_text(
+        "# Answer gate ablation (extractive mode, `bench/gate_ablation.py`)\n\n"
+        f"Current gate: {current.describe()}.\n\n{table}\n\n{sizes}\n",
+        encoding="utf-8",
+    )
     print(f"wrote {path}", file=sys.stderr)
     return 0
 

@@ -7,7 +7,7 @@ import pytest
 from assistant.answer.gate.answerability import document_focus, judge
 from assistant.answer.gate.linking import asked_kind, named_things
 from assistant.answer.prompts import REFUSAL_PHRASE
-from assistant.answer.terms import roots, stem
+from assistant.answer.terms import content_terms, key_terms, roots, squash, stem
 from assistant.api import Assistant
 from assistant.text.aliases import AliasMap, find_aliases
 from tests.conftest import IMATINIB, IMIQUIMOD
@@ -128,3 +128,34 @@ def test_a_question_about_two_documents_is_split_into_the_part_about_each(seeded
     ], "a shared topic (mice) stays in each part; only the other document's subject goes"
     single = "What do mast cells release when imiquimod activates them?"
     assert document_focus(single, seeded.retriever.retrieve(single)) == {}
+
+
+def test_spelling_variants_and_greek_letters_meet() -> None:
+    """British and American spellings, and Greek letters written either way, are the same term (general rules)."""
+    assert content_terms("leukaemia tumours oedema analysed haematopoietic") == content_terms(
+        "leukemia tumors edema analyzed hematopoietic"
+    )
+    assert squash("IFN-α") == squash("IFN alpha") == squash("ifnalpha")
+    assert key_terms("Is TGF-β lower?") == {"tgf-beta"}
+    assert roots(stem("immunosuppressive")) == {stem("immunosuppressive"), stem("suppressive")}
+    assert roots(stem("deliver")) == {stem("deliver")}, "a short prefix is not stripped: deliver is not liver"
+
+
+def test_a_greek_letter_spelled_out_finds_the_passage_that_writes_it(seeded: Assistant) -> None:
+    """The imatinib abstract writes "TGF-β"; a question spelling it out is not refused for a missing name."""
+    answer = seeded.ask("Did imatinib change the production of IL-10 and TGF-beta by regulatory T cells?")
+    assert "missing names" not in answer.refusal_reason
+    assert not answer.refused and "TGF-β" in answer.text
+
+
+def test_a_close_sentence_forgives_terms_said_in_other_words(seeded: Assistant) -> None:
+    """`paraphrase_cosine`: when the best sentence is that close to the question, the question's words that the
+    passages put otherwise ("weaken" for "impaired") are not a reason to refuse."""
+    question = "How does imatinib weaken the suppressive activity of regulatory T cells?"
+    passages = seeded.retriever.retrieve(question, 5)
+    expand = seeded.retriever.aliases.expand
+    candidates = seeded.answerer.candidates(question, passages, expand)
+    chosen = [candidates[0].text]
+    strict = seeded.settings.answer.model_copy(update={"min_term_coverage": 1.0, "paraphrase_cosine": 0.75})
+    assert "missing terms" in judge(question, passages, chosen, 0.5, strict, expand, 0.74).reasons
+    assert "missing terms" not in judge(question, passages, chosen, 0.5, strict, expand, 0.75).reasons

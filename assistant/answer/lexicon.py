@@ -30,8 +30,33 @@ NEGATIONS = frozenset("not no never neither nor without none cannot fail fails f
 # Gene/protein/drug-like tokens and numbers that must occur verbatim: CCL2, FoxP3, IL-10, CD4+, STAT5, 6955. General
 # naming conventions.
 KEY_TERM = re.compile(r"^(?=.*\d)|^[A-Z]{2,}|^[a-z]+[A-Z]|^[A-Z][a-z]+[A-Z0-9]")
-# Derivational prefixes of biomedical adjectives ("antitumour" is about tumours). General English morphology.
-DERIVATIONAL_PREFIXES = ("anti", "non", "intra", "inter", "extra", "hyper", "hypo", "multi", "pseudo", "semi", "post")
+# Derivational prefixes of biomedical adjectives ("antitumour" is about tumours), and the combining forms of medical
+# words ("immunosuppressive" is about suppression). General English and biomedical morphology.
+# Short prefixes (de-, re-, co-) are left out: "deliver" is not about the liver.
+DERIVATIONAL_PREFIXES = (
+    "anti", "non", "intra", "inter", "extra", "hyper", "hypo", "multi", "pseudo", "semi", "post",
+    "immuno", "neuro", "cardio", "hepato", "nephro", "onco", "cyto",
+)  # fmt: skip
+# Greek letters as written out, so "IFN-α", "IFNα" and "IFN-alpha" meet. General (the Greek alphabet).
+GREEK = {
+    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ζ": "zeta", "η": "eta", "θ": "theta",
+    "ι": "iota", "κ": "kappa", "λ": "lambda", "ν": "nu", "ξ": "xi", "π": "pi", "ρ": "rho", "σ": "sigma", "τ": "tau",
+    "φ": "phi", "χ": "chi", "ψ": "psi", "ω": "omega", "Α": "alpha", "Β": "beta", "Γ": "gamma", "Δ": "delta",
+    "Κ": "kappa", "Ω": "omega",
+}  # fmt: skip
+# British spellings folded to American ones before stemming, on questions and passages alike (so a fold that is
+# wrong for some word joins nothing that was apart): tumour, leukaemia, oedema, analyse, organise, centre, catalogue.
+# General English orthography.
+SPELLING_FOLDS = (
+    (re.compile(r"(?<=[a-z]{3})our(s?)$"), r"or\1"),
+    (re.compile(r"(?<=[a-z])ae(?=[a-z])"), "e"),
+    (re.compile(r"(?<=[a-z])oe(?=[a-z]{2})"), "e"),
+    (re.compile(r"^oe(?=[a-z]{3})"), "e"),
+    (re.compile(r"(?<=[a-z]{2})ys(e|es|ed|ing|er|ers)$"), r"yz\1"),
+    (re.compile(r"(?<=[a-z]{3})is(e|es|ed|ing|ation|ations)$"), r"iz\1"),
+    (re.compile(r"(?<=[a-z]{3})tre(s?)$"), r"ter\1"),
+    (re.compile(r"(?<=[a-z]{3})ogue(s?)$"), r"og\1"),
+)
 # Words of research reporting that any document may or may not use; they say nothing about its topic. Chosen
 # while reading the gold tune questions ("propose", "new", "authors").
 GENERIC_WORDS = (
@@ -88,6 +113,13 @@ AMOUNT_WITH_UNIT = re.compile(
 DATE_ASKED = re.compile(r"^\s*when\b|\b(what|which) (year|date)\b|\bin what year\b", re.I)
 # A year (1800-2099) or a month and day. General.
 DATE = re.compile(r"\b(1[89]\d\d|20\d\d)\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d", re.I)
+# A question put with an auxiliary verb ("does imatinib block ...", "how do mast cells ...", "is the cream ..."):
+# English puts the subject right after it. General English grammar.
+SUBJECT_ASKED = re.compile(
+    r"^\s*(?:(?:how|why|what|when|where|which|whom?)\s+(?:\w+\s+)?)?"
+    r"(?:does|do|did|is|are|was|were|can|could|may|might|will|would|should|has|have|had)\s+(?P<rest>.+)",
+    re.I,
+)
 # The question is about several things or documents. General English.
 SEVERAL_ASKED = re.compile(r"\b(both|each|either|compare|comparison|differ|difference|versus|vs)\b|\band\b", re.I)
 # The question asks about things used together. General English.

@@ -5,9 +5,18 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from assistant.answer.lexicon import DERIVATIONAL_PREFIXES, GENERIC_WORDS, KEY_TERM, NEGATIONS, STOPWORDS
+from assistant.answer.lexicon import (
+    DERIVATIONAL_PREFIXES,
+    GENERIC_WORDS,
+    GREEK,
+    KEY_TERM,
+    NEGATIONS,
+    SPELLING_FOLDS,
+    STOPWORDS,
+)
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9+\-/]*[A-Za-z0-9+]|[A-Za-z0-9]")
+_GREEK = re.compile("|".join(GREEK))
 
 
 @lru_cache(maxsize=1)
@@ -17,20 +26,27 @@ def _stemmer() -> object:
     return Stemmer.Stemmer("english")
 
 
+def spell_greek(text: str) -> str:
+    """Greek letters written out: "IFN-α" -> "IFN-alpha", "TNFα" -> "TNFalpha" (`squash` meets it with "TNF-alpha")."""
+    return _GREEK.sub(lambda m: GREEK[m.group()], text) if not text.isascii() else text
+
+
 def words(text: str) -> list[str]:
-    return _WORD.findall(text)
+    return _WORD.findall(spell_greek(text))
 
 
-_BRITISH = re.compile(r"our(s?)$")
+def fold_spelling(word: str) -> str:
+    """Lower-cased, British spellings folded to American (tumour, leukaemia, analyse -> tumor, leukemia, analyze)."""
+    folded = word.lower()
+    for pattern, replacement in SPELLING_FOLDS:
+        folded = pattern.sub(replacement, folded)
+    return folded
 
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """Snowball stem, with British -our spellings folded (tumour -> tumor) so both meet."""
-    lowered = word.lower()
-    if len(lowered) > 5:
-        lowered = _BRITISH.sub(r"or\1", lowered)
-    return str(_stemmer().stemWord(lowered))  # type: ignore[attr-defined]
+    """Snowball stem of the word with its spelling folded, so British and American forms meet."""
+    return str(_stemmer().stemWord(fold_spelling(word)))  # type: ignore[attr-defined]
 
 
 def content_terms(text: str) -> set[str]:
@@ -44,8 +60,9 @@ def key_terms(text: str) -> set[str]:
 
 
 def squash(text: str) -> str:
-    """Lower-cased without spaces or hyphens, so "IL 10", "IL-10" and "il10" meet."""
-    return re.sub(r"[\s\-]", "", text.lower())
+    """Lower-cased without spaces or hyphens, Greek letters written out, so "IL 10", "IL-10" and "il10" meet, and
+    "IFN-α" and "IFN alpha"."""
+    return re.sub(r"[\s\-]", "", spell_greek(text).lower())
 
 
 def has_negation(text: str) -> bool:

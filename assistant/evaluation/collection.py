@@ -59,11 +59,23 @@ class CollectionRun:
         }
 
 
-def held_apart(dataset: Dataset, n: int = 250) -> tuple[list[Query], list[Query]]:
-    """(absent, present): the official test questions split in two by a seeded shuffle."""
-    test = sorted(dataset.queries, key=lambda q: q.qid)
-    random.Random(SPLIT_SEED).shuffle(test)
-    return test[:n], test[n : 2 * n]
+def held_apart(dataset: Dataset, n: int = 250, split: str = "test") -> tuple[list[Query], list[Query]]:
+    """(absent, present): the official test questions (or, for `split="tune"`, the questions outside the test
+    split, which gate choices may be made on) split in two by a seeded shuffle."""
+    pool = sorted(dataset.queries if split == "test" else dataset.tune, key=lambda q: q.qid)
+    random.Random(SPLIT_SEED).shuffle(pool)
+    return pool[:n], pool[n : 2 * n]
+
+
+def pubmedqa_without(
+    settings: Settings, embedder: SentenceTransformerEmbedder, split: str, say: Say = print
+) -> tuple[Settings, list[Query], list[Query]]:
+    """A cached PubMedQA index without the held-apart half of `split`, and the (absent, present) questions."""
+    dataset = load_dataset("pubmedqa", settings.paths.bench_dir)
+    absent, present = held_apart(dataset, split=split)
+    full, _ = open_index(dataset, settings, embedder, say)
+    name = "pubmedqa-ooc" if split == "test" else f"pubmedqa-ooc-{split}"
+    return _copy_without(full, settings, name, {q.qid for q in absent}), absent, present
 
 
 def _ask(assistant: Assistant, name: str, absent: Sequence[Query], present: Sequence[Query]) -> CollectionRun:
@@ -95,6 +107,38 @@ def _copy_without(source: Store, settings: Settings, name: str, drop: set[str]) 
         Store(copy).delete_many(sorted(drop))
         marker.write_text(json.dumps({"dropped": len(drop)}), encoding="utf-8")
     return copy
+
+
+SCIFACT_CLAIMS = 150  # claims per half of the SciFact out-of-collection set
+SCIFACT_DISTRACTORS = 300  # other SciFact abstracts in its index
+
+
+def scifact_without(
+    settings: Settings, embedder: SentenceTransformerEmbedder, split: str, say: Say = print
+) -> tuple[Settings, list[Query], list[Query]]:
+    """SciFact claims as questions: an index of the abstracts cited by `SCIFACT_CLAIMS` claims (`present`) and of
+    `SCIFACT_DISTRACTORS` others, without those cited by as many more claims (`absent`). Claims are written in other
+    words than their abstracts, so this measures answerability under paraphrase. `split` "tune" draws train claims
+    (gate choices may be made on them), "test" dev claims (for reports only). Only claims with rationales count."""
+    dataset = load_dataset("scifact", settings.paths.bench_dir)
+    evidenced = _evidenced_claims(settings.paths.bench_dir / "scifact", "train" if split == "tune" else "dev")
+    pool = sorted((q for q in (dataset.tune if split == "tune" else dataset.queries) if q.qid in evidenced),
+                  key=lambda q: q.qid)  # fmt: skip
+    random.Random(SPLIT_SEED).shuffle(pool)
+    present = pool[:SCIFACT_CLAIMS]
+    kept = set().union(*(q.relevant for q in present))
+    absent = [q for q in pool[SCIFACT_CLAIMS:] if not q.relevant & kept][:SCIFACT_CLAIMS]
+    dropped = set().union(*(q.relevant for q in absent))
+    others = sorted(d.doc_id for d in dataset.documents if d.doc_id not in kept | dropped)
+    kept |= set(random.Random(EXTRA_SEED).sample(others, SCIFACT_DISTRACTORS))
+    bench = bench_settings(settings, f"scifact-ooc-{split}")
+    extend_index(Store(bench), embedder, [d for d in dataset.documents if d.doc_id in kept], say)
+    return bench, absent, present
+
+
+def _evidenced_claims(folder: Path, part: str) -> set[str]:
+    rows = [json.loads(line) for line in (folder / f"claims_{part}.jsonl").read_text(encoding="utf-8").splitlines()]
+    return {str(r["id"]) for r in rows if r.get("evidence")}
 
 
 def _scifact_extra(settings: Settings) -> Dataset:

@@ -39,9 +39,11 @@ from assistant.answer.lexicon import (
     NUMBER,
     QUANTITY_ASKED,
     SEVERAL_ASKED,
+    STOPWORDS,
+    SUBJECT_ASKED,
     UNIT_ASKED,
 )
-from assistant.answer.terms import GENERIC, content_terms, key_terms, roots, squash
+from assistant.answer.terms import GENERIC, content_terms, key_terms, roots, squash, stem, words
 from assistant.models import Passage
 from assistant.settings import AnswerSettings
 
@@ -53,6 +55,7 @@ class Verdict:
     best: float
     coverage: float
     reasons: tuple[str, ...]
+    dense: float = 0.0  # cosine of the best sentence to the question
 
     @property
     def answerable(self) -> bool:
@@ -83,8 +86,11 @@ def judge(
     best: float,
     settings: AnswerSettings,
     expand: Callable[[str], str] = str,
+    dense: float = 0.0,
 ) -> Verdict:
-    """Check the question against the retrieved passages and the sentences chosen to answer it."""
+    """Check the question against the retrieved passages and the sentences chosen to answer it. `dense` is the
+    best sentence's cosine to the question: at `paraphrase_cosine` or above, the sentence says what the question
+    asks in other words, and terms missing from the passages are not held against it."""
     q_terms = content_terms(question)
     texts = [_searchable(p, expand) for p in passages]
     per_doc = _doc_terms(passages, expand)
@@ -95,7 +101,7 @@ def judge(
     reasons = []
     if best < settings.refusal_threshold:
         reasons.append("weak evidence")
-    if coverage < settings.min_term_coverage:
+    if coverage < settings.min_term_coverage and dense < settings.paraphrase_cosine:
         reasons.append("missing terms")
     if _missing_names(question, texts):
         reasons.append("missing names")
@@ -103,7 +109,7 @@ def judge(
     reasons += _split(question, {t for t in q_terms if held(t, found)}, per_doc)
     if unlinked(question, passages, expand):
         reasons.append("not linked")
-    return Verdict(best, coverage, tuple(r for r in reasons if r not in settings.gate_off))
+    return Verdict(best, coverage, tuple(r for r in reasons if r not in settings.gate_off), dense)
 
 
 def held(term: str, terms: Set[str]) -> bool:
@@ -131,7 +137,9 @@ def _answer_type(question: str, chosen: list[str]) -> list[str]:
 def _doc_terms(passages: Sequence[Passage], expand: Callable[[str], str]) -> dict[str, set[str]]:
     per_doc: dict[str, set[str]] = {}
     for p in passages:
-        per_doc.setdefault(p.chunk.doc_id, set()).update(content_terms(_searchable(p, expand)))
+        # With their roots, so that "suppress" is found where the passage says "immunosuppressive".
+        terms = content_terms(_searchable(p, expand))
+        per_doc.setdefault(p.chunk.doc_id, set()).update(terms, *(roots(t) for t in terms))
     return per_doc
 
 
@@ -141,13 +149,32 @@ def _searchable(passage: Passage, expand: Callable[[str], str]) -> str:
 
 
 def subject_documents(question: str, passages: Sequence[Passage], expand: Callable[[str], str] = str) -> set[str]:
-    """The retrieved documents that hold the most of the question's topical terms: what the question is about.
-    A bibliographic question ("which journal published the imiquimod finding") is answered from these only."""
+    """The retrieved documents the question is about: those holding its grammatical subject ("does *imatinib*
+    block IL-10 production?"), and among them those holding the most of its topical terms. A note on IL-10 that
+    never names imatinib shares as many words with that question and is not what it asks about. Bibliographic
+    questions ("which journal published the imiquimod finding") and one-document answers are quoted from these."""
     per_doc = _doc_terms(passages, expand)
     topical = content_terms(question) - GENERIC
-    counts = {doc: sum(held(t, terms) for t in topical) for doc, terms in per_doc.items()}
-    best = max(counts.values(), default=0)
+    head = subject_term(question)
+    counts = {
+        doc: (head is not None and held(head, terms), sum(held(t, terms) for t in topical))
+        for doc, terms in per_doc.items()
+    }
+    best = max(counts.values(), default=(False, 0))
     return {doc for doc, n in counts.items() if n == best}
+
+
+def subject_term(question: str) -> str | None:
+    """The stem of the first topical word after the auxiliary verb of a question put with one, else None."""
+    match = SUBJECT_ASKED.match(question)
+    rest = words(match.group("rest")) if match else []
+    if not rest or rest[0].lower() in ("there", "it"):  # "is there ...", "is it ...": no subject to find
+        return None
+    for word in rest:
+        term = stem(word)
+        if word.lower() not in STOPWORDS and term not in GENERIC and (len(word) > 1 or word.isupper()):
+            return term
+    return None
 
 
 def exclusive_terms(terms: set[str], per_doc: dict[str, set[str]]) -> dict[str, set[str]]:

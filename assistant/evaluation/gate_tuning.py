@@ -1,0 +1,149 @@
+"""The answer gate chosen on tune data only: the seed tune split (`eval/gold/seeds.jsonl`) and PubMedQA outside its
+official test split (250 of those questions with their abstract held apart, 250 with it indexed).
+
+Every question is asked once with every refusal reason off, so that its answer is always written, while the gate's
+figures are recorded as they would be with every reason on: the best sentence score, the term coverage, and which
+of the threshold-free reasons fired. Any gate (two thresholds, a set of reasons off) is then replayed on these
+cases without asking again. `choose` picks the gate that maximises the mean of four shares: seed key facts found
+(0 for a refused answerable question), seed unanswerable questions refused, PubMedQA questions answered citing their
+own abstract, PubMedQA questions without their abstract refused. Ties go to the gate with the fewest reasons off,
+then to thresholds nearest the current ones. The held-out split and PubMedQA's test split are never read here.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from assistant.models import REFUSAL_REASONS
+from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.api import Assistant
+    from assistant.models import Answer
+
+THRESHOLD_REASONS = ("weak evidence", "missing terms")  # replayed from the recorded figures
+OTHER_REASONS = tuple(r for r in REFUSAL_REASONS if r not in THRESHOLD_REASONS)
+REFUSAL_GRID = tuple(round(0.20 + 0.025 * i, 3) for i in range(13))  # 0.20 .. 0.50
+COVERAGE_GRID = tuple(round(0.05 * i, 2) for i in range(19))  # 0.00 .. 0.90
+PARAPHRASE_GRID = (*(round(0.45 + 0.05 * i, 2) for i in range(9)), 1.01)  # 0.45 .. 0.85, and never
+
+
+@dataclass(frozen=True)
+class Case:
+    """One tune question: what the gate sees, and how good the answer is when it is not refused."""
+
+    suite: str
+    answerable: bool
+    best: float
+    coverage: float
+    dense: float  # the best sentence's cosine to the question
+    fired: frozenset[str]  # threshold-free reasons that fire with every reason on
+    forced: bool  # refused even with every reason off (no sentence verified)
+    score: float  # when answered: share of key facts found (seeds), 1.0 if it cites its own abstract (PubMedQA)
+
+
+@dataclass(frozen=True)
+class Gate:
+    refusal_threshold: float
+    min_term_coverage: float
+    off: frozenset[str] = frozenset()
+    paraphrase_cosine: float = 1.01
+
+    def refuses(self, case: Case) -> bool:
+        if case.forced or bool(case.fired - self.off):
+            return True
+        if "weak evidence" not in self.off and case.best < self.refusal_threshold:
+            return True
+        missing = case.coverage < self.min_term_coverage and case.dense < self.paraphrase_cosine
+        return "missing terms" not in self.off and missing
+
+    def describe(self) -> str:
+        off = ", ".join(sorted(self.off)) or "none"
+        return (
+            f"refusal_threshold {self.refusal_threshold:g}, min_term_coverage {self.min_term_coverage:g}, "
+            f"paraphrase_cosine {self.paraphrase_cosine:g}, off: {off}"
+        )
+
+
+def shares(gate: Gate, cases: Sequence[Case]) -> dict[str, float]:
+    """Per suite: `<suite> answered` (mean answer score over answerable questions, 0 when refused) and
+    `<suite> refused` (share of unanswerable questions refused)."""
+    out: dict[str, float] = {}
+    for suite in sorted({c.suite for c in cases}):
+        answerable = [c for c in cases if c.suite == suite and c.answerable]
+        unanswerable = [c for c in cases if c.suite == suite and not c.answerable]
+        out[f"{suite} answered"] = sum(0.0 if gate.refuses(c) else c.score for c in answerable) / len(answerable)
+        out[f"{suite} refused"] = sum(gate.refuses(c) for c in unanswerable) / len(unanswerable)
+    return out
+
+
+def objective(gate: Gate, cases: Sequence[Case]) -> float:
+    values = shares(gate, cases).values()
+    return sum(values) / len(values)
+
+
+def choose(
+    cases: Sequence[Case], current: Gate, allowed: Callable[[dict[str, float]], bool] = lambda _: True
+) -> list[tuple[float, Gate]]:
+    """Every gate of the grid (all reasons on, or one off) whose shares are `allowed`, best first: objective,
+    then fewest reasons off, then nearest `current`."""
+    ranked = []
+    for off in [(), *((r,) for r in REFUSAL_REASONS)]:
+        for rt, ct, pc in itertools.product(REFUSAL_GRID, COVERAGE_GRID, PARAPHRASE_GRID):
+            gate = Gate(rt, ct, frozenset(off), pc)
+            if not allowed(shares(gate, cases)):
+                continue
+            distance = (
+                abs(rt - current.refusal_threshold)
+                + abs(ct - current.min_term_coverage)
+                + abs(pc - current.paraphrase_cosine)
+            )
+            ranked.append((-round(objective(gate, cases), 9), len(off), distance, gate))
+    ranked.sort(key=lambda row: row[:3])
+    return [(-score, gate) for score, _, _, gate in ranked]
+
+
+@contextmanager
+def recording(record: list[tuple[float, float, float, frozenset[str]]]) -> Iterator[None]:
+    """While open, each verdict the answer step asks for is also computed with every reason on, and its figures
+    (best, coverage, dense, threshold-free reasons fired) appended to `record`."""
+    import assistant.api as api
+
+    original = getattr(api, "judge")  # noqa: B009 (not in api's __all__: the answer step's own import)
+
+    def judge(question: str, passages: Any, chosen: Any, best: float, settings: Any, *rest: Any) -> Any:
+        every = settings.model_copy(update={"gate_off": (), "refusal_threshold": -1.0, "min_term_coverage": 0.0})
+        full = original(question, passages, chosen, best, every, *rest)
+        record.append((full.best, full.coverage, full.dense, frozenset(full.reasons)))
+        return original(question, passages, chosen, best, settings, *rest)
+
+    setattr(api, "judge", judge)  # noqa: B010
+    try:
+        yield
+    finally:
+        setattr(api, "judge", original)  # noqa: B010
+
+
+def all_off(settings: Settings) -> Settings:
+    """`settings` with every refusal reason switched off: every question is answered (if a sentence verifies)."""
+    answer = settings.answer.model_copy(update={"gate_off": tuple(REFUSAL_REASONS)})
+    return settings.model_copy(update={"answer": answer})
+
+
+def collect(
+    assistant: Assistant, suite: str, questions: Sequence[tuple[str, bool, Callable[[Answer], float]]]
+) -> list[Case]:
+    """Ask each (question, answerable, score of an answer) once; `assistant` must have every reason off."""
+    cases = []
+    for question, answerable, score in questions:
+        record: list[tuple[float, float, float, frozenset[str]]] = []
+        with recording(record):
+            answer = assistant.ask(question, mode="extractive")
+        best, coverage, dense, fired = record[-1] if record else (0.0, 0.0, 0.0, frozenset())
+        forced = answer.refused
+        cases.append(Case(suite, answerable, best, coverage, dense, fired, forced, 0.0 if forced else score(answer)))
+    return cases
