@@ -11,6 +11,7 @@ import pytest
 
 from assistant.api import Assistant
 from assistant.app.answering import MODE_STREAMS
+from assistant.app.jobs import IndexJobs
 from assistant.app.ui import build_ui
 from assistant.app.ui_render import (
     answer_html,
@@ -158,7 +159,8 @@ def test_chat_offers_modes_and_streams_partial_answers(
         yield answer
 
     monkeypatch.setitem(MODE_STREAMS, "halves", halves)
-    page = build_ui(seeded, Uploads(seeded, tmp_path / "uploads", 1024))
+    jobs = IndexJobs(Uploads(seeded, tmp_path / "uploads", 1024), tmp_path / "spool")
+    page = build_ui(seeded, jobs)
     [radio] = [b for b in page.blocks.values() if isinstance(b, gr.Radio)]
     assert radio.visible is True and [c[1] for c in radio.choices] == ["extractive", "halves"]
     [respond] = [f.fn for f in page.fns.values() if f.name == "respond"]
