@@ -52,7 +52,7 @@ def main() -> int:
             args.cases.write_bytes(pickle.dumps(cases))
     answer = load_settings().answer
     current = Gate(answer.refusal_threshold, answer.min_term_coverage, frozenset(answer.gate_off),
-                   answer.paraphrase_cosine)  # fmt: skip
+                   answer.paraphrase_cosine, answer.together_share)  # fmt: skip
     rows = [("current gate", current)]
     rows += [(f"{r} off", replace(current, off=current.off | {r})) for r in REFUSAL_REASONS]
     rows += [("no paraphrase forgiveness", replace(current, paraphrase_cosine=1.01))]

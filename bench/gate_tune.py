@@ -77,7 +77,11 @@ def main() -> int:
             args.cases.write_bytes(pickle.dumps(cases))
     answer = settings.answer
     current = Gate(
-        answer.refusal_threshold, answer.min_term_coverage, frozenset(answer.gate_off), answer.paraphrase_cosine
+        answer.refusal_threshold,
+        answer.min_term_coverage,
+        frozenset(answer.gate_off),
+        answer.paraphrase_cosine,
+        answer.together_share,
     )
     ranked = choose(cases, current, keeps_seed_gate)
     rows = [("current", current), ("chosen", ranked[0][1])] + [(f"#{i + 1}", g) for i, (_, g) in enumerate(ranked[:10])]

@@ -9,7 +9,7 @@ from assistant.evaluation.gate_tuning import Case, Gate, choose, shares
 
 
 def case(answerable: bool, best: float, coverage: float, *fired: str, suite: str = "s", score: float = 1.0) -> Case:
-    return Case(suite, answerable, best, coverage, 0.5, frozenset(fired), False, score)
+    return Case(suite, answerable, best, coverage, 0.5, None, frozenset(fired), False, score)
 
 
 CASES = [
@@ -30,7 +30,7 @@ def test_replay_refuses_as_the_gate_would() -> None:
     assert [loose.refuses(c) for c in CASES] == [False, False, False, True, True, True]
     assert shares(loose, CASES) == {"s answered": 2.5 / 3, "s refused": 1.0}
     assert Gate(0.35, 0.4, frozenset({"weak evidence", "no date"})).refuses(CASES[3]) is False
-    forced = Case("s", True, 0.9, 1.0, 0.9, frozenset(), True, 0.0)
+    forced = Case("s", True, 0.9, 1.0, 0.9, None, frozenset(), True, 0.0)
     assert Gate(0.0, 0.0, frozenset({"weak evidence", "missing terms"})).refuses(forced), "no verified sentence"
 
 
@@ -43,6 +43,15 @@ def test_choose_keeps_refusals_and_turns_off_only_what_costs() -> None:
 
 
 def test_a_close_sentence_forgives_missing_terms() -> None:
-    paraphrased = Case("s", True, 0.5, 0.3, 0.8, frozenset(), False, 1.0)
+    paraphrased = Case("s", True, 0.5, 0.3, 0.8, None, frozenset(), False, 1.0)
     assert Gate(0.35, 0.6).refuses(paraphrased)
     assert not Gate(0.35, 0.6, paraphrase_cosine=0.75).refuses(paraphrased)
+
+
+def test_split_terms_refuse_below_the_share_one_document_must_hold() -> None:
+    mostly_in_one = Case("s", True, 0.6, 1.0, 0.5, 0.8, frozenset(), False, 1.0)  # one stray term elsewhere
+    half_and_half = Case("s", False, 0.6, 1.0, 0.5, 0.5, frozenset(), False, 0.0)
+    strict, share = Gate(0.35, 0.6), Gate(0.35, 0.6, together_share=0.7)
+    assert strict.refuses(mostly_in_one) and strict.refuses(half_and_half)
+    assert not share.refuses(mostly_in_one) and share.refuses(half_and_half)
+    assert not Gate(0.35, 0.6, frozenset({"not together"})).refuses(half_and_half)

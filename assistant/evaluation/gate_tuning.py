@@ -25,11 +25,12 @@ if TYPE_CHECKING:
     from assistant.api import Assistant
     from assistant.models import Answer
 
-THRESHOLD_REASONS = ("weak evidence", "missing terms")  # replayed from the recorded figures
+THRESHOLD_REASONS = ("weak evidence", "missing terms", "not together")  # replayed from the recorded figures
 OTHER_REASONS = tuple(r for r in REFUSAL_REASONS if r not in THRESHOLD_REASONS)
-REFUSAL_GRID = tuple(round(0.20 + 0.025 * i, 3) for i in range(13))  # 0.20 .. 0.50
-COVERAGE_GRID = tuple(round(0.05 * i, 2) for i in range(19))  # 0.00 .. 0.90
-PARAPHRASE_GRID = (*(round(0.45 + 0.05 * i, 2) for i in range(9)), 1.01)  # 0.45 .. 0.85, and never
+REFUSAL_GRID = (0.3, 0.35, 0.4, 0.45)
+COVERAGE_GRID = tuple(round(0.4 + 0.05 * i, 2) for i in range(9))  # 0.40 .. 0.80
+PARAPHRASE_GRID = (0.6, 0.65, 0.7, 0.75, 0.8, 1.01)  # 1.01: never
+TOGETHER_GRID = (0.5, 0.6, 0.67, 0.7, 0.75, 0.8, 0.85, 0.9, 1.0)
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class Case:
     best: float
     coverage: float
     dense: float  # the best sentence's cosine to the question
+    together: float | None  # the best document's share of the question's terms when they are split
     fired: frozenset[str]  # threshold-free reasons that fire with every reason on
     forced: bool  # refused even with every reason off (no sentence verified)
     score: float  # when answered: share of key facts found (seeds), 1.0 if it cites its own abstract (PubMedQA)
@@ -52,9 +54,13 @@ class Gate:
     min_term_coverage: float
     off: frozenset[str] = frozenset()
     paraphrase_cosine: float = 1.01
+    together_share: float = 1.0
 
     def refuses(self, case: Case) -> bool:
         if case.forced or bool(case.fired - self.off):
+            return True
+        split = case.together is not None and case.together < self.together_share
+        if "not together" not in self.off and split:
             return True
         if "weak evidence" not in self.off and case.best < self.refusal_threshold:
             return True
@@ -65,7 +71,7 @@ class Gate:
         off = ", ".join(sorted(self.off)) or "none"
         return (
             f"refusal_threshold {self.refusal_threshold:g}, min_term_coverage {self.min_term_coverage:g}, "
-            f"paraphrase_cosine {self.paraphrase_cosine:g}, off: {off}"
+            f"paraphrase_cosine {self.paraphrase_cosine:g}, together_share {self.together_share:g}, off: {off}"
         )
 
 
@@ -93,14 +99,15 @@ def choose(
     then fewest reasons off, then nearest `current`."""
     ranked = []
     for off in [(), *((r,) for r in REFUSAL_REASONS)]:
-        for rt, ct, pc in itertools.product(REFUSAL_GRID, COVERAGE_GRID, PARAPHRASE_GRID):
-            gate = Gate(rt, ct, frozenset(off), pc)
+        for rt, ct, pc, ts in itertools.product(REFUSAL_GRID, COVERAGE_GRID, PARAPHRASE_GRID, TOGETHER_GRID):
+            gate = Gate(rt, ct, frozenset(off), pc, ts)
             if not allowed(shares(gate, cases)):
                 continue
             distance = (
                 abs(rt - current.refusal_threshold)
                 + abs(ct - current.min_term_coverage)
                 + abs(pc - current.paraphrase_cosine)
+                + abs(ts - current.together_share)
             )
             ranked.append((-round(objective(gate, cases), 9), len(off), distance, gate))
     ranked.sort(key=lambda row: row[:3])
@@ -108,17 +115,18 @@ def choose(
 
 
 @contextmanager
-def recording(record: list[tuple[float, float, float, frozenset[str]]]) -> Iterator[None]:
+def recording(record: list[tuple[float, float, float, float | None, frozenset[str]]]) -> Iterator[None]:
     """While open, each verdict the answer step asks for is also computed with every reason on, and its figures
-    (best, coverage, dense, threshold-free reasons fired) appended to `record`."""
+    (best, coverage, dense, together, threshold-free reasons fired) appended to `record`."""
     import assistant.api as api
 
     original = getattr(api, "judge")  # noqa: B009 (not in api's __all__: the answer step's own import)
 
     def judge(question: str, passages: Any, chosen: Any, best: float, settings: Any, *rest: Any) -> Any:
-        every = settings.model_copy(update={"gate_off": (), "refusal_threshold": -1.0, "min_term_coverage": 0.0})
+        thresholds_off = {"refusal_threshold": -1.0, "min_term_coverage": 0.0, "together_share": 0.0}
+        every = settings.model_copy(update={"gate_off": (), **thresholds_off})
         full = original(question, passages, chosen, best, every, *rest)
-        record.append((full.best, full.coverage, full.dense, frozenset(full.reasons)))
+        record.append((full.best, full.coverage, full.dense, full.together, frozenset(full.reasons)))
         return original(question, passages, chosen, best, settings, *rest)
 
     setattr(api, "judge", judge)  # noqa: B010
@@ -140,10 +148,11 @@ def collect(
     """Ask each (question, answerable, score of an answer) once; `assistant` must have every reason off."""
     cases = []
     for question, answerable, score in questions:
-        record: list[tuple[float, float, float, frozenset[str]]] = []
+        record: list[tuple[float, float, float, float | None, frozenset[str]]] = []
         with recording(record):
             answer = assistant.ask(question, mode="extractive")
-        best, coverage, dense, fired = record[-1] if record else (0.0, 0.0, 0.0, frozenset())
+        best, coverage, dense, together, fired = record[-1] if record else (0.0, 0.0, 0.0, None, frozenset())
         forced = answer.refused
-        cases.append(Case(suite, answerable, best, coverage, dense, fired, forced, 0.0 if forced else score(answer)))
+        score_ = 0.0 if forced else score(answer)
+        cases.append(Case(suite, answerable, best, coverage, dense, together, fired, forced, score_))
     return cases

@@ -56,6 +56,7 @@ class Verdict:
     coverage: float
     reasons: tuple[str, ...]
     dense: float = 0.0  # cosine of the best sentence to the question
+    together: float | None = None  # the best document's share of the question's terms, when they are split
 
     @property
     def answerable(self) -> bool:
@@ -106,10 +107,11 @@ def judge(
     if _missing_names(question, texts):
         reasons.append("missing names")
     reasons += _answer_type(question, [expand(s) for s in chosen])
-    reasons += _split(question, {t for t in q_terms if held(t, found)}, per_doc)
+    split, together = _split(question, {t for t in q_terms if held(t, found)}, per_doc, settings.together_share)
+    reasons += split
     if unlinked(question, passages, expand):
         reasons.append("not linked")
-    return Verdict(best, coverage, tuple(r for r in reasons if r not in settings.gate_off), dense)
+    return Verdict(best, coverage, tuple(r for r in reasons if r not in settings.gate_off), dense, together)
 
 
 def held(term: str, terms: Set[str]) -> bool:
@@ -187,18 +189,25 @@ def exclusive_terms(terms: set[str], per_doc: dict[str, set[str]]) -> dict[str, 
     return own
 
 
-def _split(question: str, known: set[str], per_doc: dict[str, set[str]]) -> list[str]:
+def _split(
+    question: str, known: set[str], per_doc: dict[str, set[str]], together_share: float
+) -> tuple[list[str], float | None]:
     """`not together` (or `not combined`) when the question's known terms are split across documents and it
-    asks about one thing, or about things used together, which only a document naming all of them can answer."""
+    asks about one thing, or about things used together, which only a document naming all of them can answer.
+    Also the best document's share of the known terms when they are split (else None): a question about one
+    thing is refused when no document holds `together_share` of them; one about things used together needs one
+    document holding all."""
     if len(per_doc) < 2 or len(known) < 2:
-        return []
+        return [], None
     combined = bool(COMBINED_ASKED.search(question))
     if SEVERAL_ASKED.search(question) and not combined:
-        return []
-    split = len(exclusive_terms(known, per_doc)) > 1
-    if split and not any(all(held(t, terms) for t in known) for terms in per_doc.values()):
-        return ["not combined" if combined else "not together"]
-    return []
+        return [], None
+    if len(exclusive_terms(known, per_doc)) <= 1:
+        return [], None
+    share = max(sum(held(t, terms) for t in known) / len(known) for terms in per_doc.values())
+    if combined:
+        return (["not combined"] if share < 1.0 else []), None
+    return (["not together"] if share < together_share else []), share
 
 
 def spans_documents(question: str, passages: Sequence[Passage], expand: Callable[[str], str] = str) -> set[str]:
