@@ -35,7 +35,7 @@ QUESTION = "how does imiquimod activate dendritic cells"
 
 
 def _questions(n: int) -> list[str]:
-    rows = [json.loads(line) for line in (ROOT / "eval/gold/seeds.jsonl").read_text().splitlines() if line]
+    rows = [json.loads(line) for line in (ROOT / "eval/gold/tune.jsonl").read_text().splitlines() if line]
     return [r["question"] for r in rows[:n]]
 
 

@@ -132,7 +132,7 @@ def main() -> None:
         QWEN_1_5B_SHA256: "Qwen2.5-Coder-1.5B-Instruct Q4_K_M",
     }
     print(f"model {model.name} sha256 {digest} ({known.get(digest, 'not a pinned file')})", flush=True)
-    records = load_gold(ROOT / "eval/gold/seeds.jsonl")
+    records = load_gold(ROOT / "eval/gold/tune.jsonl")
     records = records[: args.limit] if args.limit else records
 
     a = Assistant(load_settings(paths={"index_dir": Path(tempfile.mkdtemp()) / "index"}))

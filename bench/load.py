@@ -54,7 +54,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def gold_questions() -> list[str]:
-    rows = [json.loads(line) for line in (ROOT / "eval/gold/seeds.jsonl").read_text().splitlines() if line]
+    rows = [json.loads(line) for line in (ROOT / "eval/gold/tune.jsonl").read_text().splitlines() if line]
     return [str(r["question"]) for r in rows]
 
 

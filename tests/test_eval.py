@@ -179,6 +179,7 @@ def test_gold_loads_typed_records() -> None:
     records = load_gold(suite_path("seeds"))
     assert len(records) >= 40 and all(isinstance(r, GoldRecord) for r in records)
     assert any(e.metadata == "journal" and e.sentence is None for r in records for e in r.evidence)
+    assert suite_path("seeds") == suite_path("tune") and suite_path("seeds").name == "tune.jsonl"
     with pytest.raises(InputError, match="no gold set"):
         suite_path("nope")
 

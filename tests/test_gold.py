@@ -29,8 +29,8 @@ REQUIRED_QUESTIONS = {
     "what does imatinib do to regulatory T cells",
 }
 SPLITS = sorted(p.stem for p in GOLD_DIR.glob("*.jsonl"))
-MIN_RECORDS = {"seeds": 40, "heldout": 60}
-MIN_UNANSWERABLE = {"seeds": 10, "heldout": 15}
+MIN_RECORDS = {"tune": 40, "heldout": 60}
+MIN_UNANSWERABLE = {"tune": 10, "heldout": 15}
 MAX_METADATA_ONLY = 4
 
 
@@ -60,7 +60,7 @@ def _matches(fact: tuple[str, ...], text: str) -> bool:
 
 
 def test_both_splits_exist() -> None:
-    assert {"seeds", "heldout"} <= set(SPLITS)
+    assert {"tune", "heldout"} <= set(SPLITS)
 
 
 @pytest.mark.parametrize("split", SPLITS)
@@ -81,7 +81,7 @@ def test_ids_are_unique_across_splits() -> None:
 
 
 def test_the_example_questions_are_in_the_tune_split() -> None:
-    assert {r.question for r in _records("seeds")} >= REQUIRED_QUESTIONS
+    assert {r.question for r in _records("tune")} >= REQUIRED_QUESTIONS
 
 
 def test_a_malformed_line_names_its_file_and_line(tmp_path: Path) -> None:

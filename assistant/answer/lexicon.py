@@ -1,6 +1,6 @@
 """Every word list and tuned constant of the answer rules, each with what it is for and the data that chose it.
 
-"Gold tune questions" means `eval/gold/seeds.jsonl` (the 72 questions the rules were first written on); "general" means
+"Gold tune questions" means `eval/gold/tune.jsonl` (the 72 questions the rules were first written on); "general" means
 written from general English or biomedical naming, not from any evaluation data. No entry may be chosen on
 `eval/gold/heldout.jsonl` or on a benchmark's test part. The numeric thresholds of the answer step live in
 `settings.AnswerSettings` (min_sentence_score, sentence_margin, refusal_threshold, min_term_coverage,

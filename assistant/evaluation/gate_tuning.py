@@ -1,4 +1,4 @@
-"""The answer gate chosen on tune data only: the seed tune split (`eval/gold/seeds.jsonl`) and PubMedQA outside its
+"""The answer gate chosen on tune data only: the seed tune split (`eval/gold/tune.jsonl`) and PubMedQA outside its
 official test split (250 of those questions with their abstract held apart, 250 with it indexed).
 
 Every question is asked once with every refusal reason off, so that its answer is always written, while the gate's

@@ -47,8 +47,13 @@ def load_gold(path: Path) -> list[GoldRecord]:
     return records
 
 
+# The seed eval's suite name for the tune split (`assistant eval seeds`, `make eval`, the reports).
+SUITE_FILES = {"seeds": "tune"}
+
+
 def suite_path(suite: str) -> Path:
-    path = GOLD_DIR / f"{suite}.jsonl"
+    """The gold file of a suite: `eval/gold/<name>.jsonl`, "seeds" being the tune split."""
+    path = GOLD_DIR / f"{SUITE_FILES.get(suite, suite)}.jsonl"
     if not path.is_file():
         known = sorted(p.stem for p in GOLD_DIR.glob("*.jsonl"))
         raise InputError(f"no gold set named {suite!r}; known: {', '.join(known)}")
