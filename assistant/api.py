@@ -176,14 +176,13 @@ class Assistant:
         expand = self.retriever.aliases.expand
         candidates = self.answerer.candidates(question, passages, expand)
         best = candidates[0].score if candidates else 0.0
-        candidates_dense = [c.dense for c in candidates[:1]]
+        dense = candidates[0].dense if candidates else 0.0  # the best sentence's cosine, for the gate
         cover = spans_documents(question, passages, expand)
         if not cover and self.settings.answer.subject_only:  # one subject, one source: see AnswerSettings
             subjects = subject_documents(question, passages, expand)
             candidates = [c for c in candidates if passages[c.passage].chunk.doc_id in subjects]
         drafts, order = self.answerer.draft(candidates, passages, cover)
         numbered = {n: passages[i] for n, i in enumerate(order, 1)}
-        dense = candidates_dense[0] if candidates_dense else 0.0
         verdict = judge(question, passages, _lead_document(drafts, numbered), best, self.settings.answer, expand, dense)
         clock.lap("answer")
         checked = self.verifier.verify(drafts, numbered)
