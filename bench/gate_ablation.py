@@ -14,7 +14,6 @@ the held-out sets does not earn its keep; choices are made on the tune sets only
 from __future__ import annotations
 
 import argparse
-import pickle
 import sys
 import tempfile
 from dataclasses import replace
@@ -23,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from assistant.evaluation.gate_tuning import Case, Gate, shares
+from assistant.evaluation.gate_tuning import Case, Gate, cached_cases, shares
 from assistant.evaluation.report import REPORTS_DIR
 from assistant.models import REFUSAL_REASONS
 from assistant.settings import load_settings
@@ -44,15 +43,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=Path, help="a pickle of the asked cases: read if it exists, else written")
     args = parser.parse_args()
-    if args.cases and args.cases.exists():
-        cases = pickle.loads(args.cases.read_bytes())
-    else:
-        cases = ask_all()
-        if args.cases:
-            args.cases.write_bytes(pickle.dumps(cases))
-    answer = load_settings().answer
-    current = Gate(answer.refusal_threshold, answer.min_term_coverage, frozenset(answer.gate_off),
-                   answer.paraphrase_cosine, answer.together_share)  # fmt: skip
+    cases = cached_cases(args.cases, ask_all)
+    current = Gate.of(load_settings().answer)
     rows = [("current gate", current)]
     rows += [(f"{r} off", replace(current, off=current.off | {r})) for r in REFUSAL_REASONS]
     rows += [("no paraphrase forgiveness", replace(current, paraphrase_cosine=1.01))]

@@ -12,7 +12,6 @@ gate) and the ten best, with each tune share. Writes eval/reports/<date>-gate-ch
 from __future__ import annotations
 
 import argparse
-import pickle
 import sys
 import tempfile
 from datetime import UTC, datetime
@@ -21,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from assistant.evaluation.collection import pubmedqa_without, scifact_without
-from assistant.evaluation.gate_tuning import Case, Gate, all_off, choose, collect, shares
+from assistant.evaluation.gate_tuning import Case, Gate, all_off, cached_cases, choose, collect, mean_share, shares
 from assistant.evaluation.gold import load_gold, suite_path
 from assistant.evaluation.metrics import Outcome, missing_facts
 from assistant.evaluation.report import REPORTS_DIR
@@ -66,32 +65,25 @@ def main() -> int:
     parser.add_argument("--cases", type=Path, help="a pickle of the asked cases: read if it exists, else written")
     args = parser.parse_args()
     settings = load_settings()
-    if args.cases and args.cases.exists():
-        cases = pickle.loads(args.cases.read_bytes())
-    else:
+
+    def ask() -> list[Case]:
         embedder = SentenceTransformerEmbedder(settings.embedding)
         with tempfile.TemporaryDirectory() as tmp:
             cases = seed_cases(embedder, Path(tmp))
-        cases += collection_cases(embedder, "pubmedqa") + collection_cases(embedder, "scifact")
-        if args.cases:
-            args.cases.write_bytes(pickle.dumps(cases))
-    answer = settings.answer
-    current = Gate(
-        answer.refusal_threshold,
-        answer.min_term_coverage,
-        frozenset(answer.gate_off),
-        answer.paraphrase_cosine,
-        answer.together_share,
-    )
+        return cases + collection_cases(embedder, "pubmedqa") + collection_cases(embedder, "scifact")
+
+    cases = cached_cases(args.cases, ask)
+    current = Gate.of(settings.answer)
     ranked = choose(cases, current, keeps_seed_gate)
     rows = [("current", current), ("chosen", ranked[0][1])] + [(f"#{i + 1}", g) for i, (_, g) in enumerate(ranked[:10])]
     names = list(shares(current, cases))
     lines = ["| gate | " + " | ".join(names) + " | mean | settings |", "|" + "---|" * (len(names) + 3)]
     for label, gate in rows:
         values = shares(gate, cases)
-        mean = sum(values.values()) / len(values)
         lines.append(
-            f"| {label} | " + " | ".join(f"{values[n]:.3f}" for n in names) + f" | {mean:.3f} | {gate.describe()} |"
+            f"| {label} | "
+            + " | ".join(f"{values[n]:.3f}" for n in names)
+            + f" | {mean_share(values):.3f} | {gate.describe()} |"
         )
     table = "\n".join(lines)
     print(table)

@@ -52,6 +52,10 @@ class Job:
     created: float = field(default_factory=time.time)
     finished: threading.Event = field(default_factory=threading.Event)
 
+    @property
+    def url(self) -> str:
+        return f"/api/jobs/{self.id}"
+
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -61,7 +65,7 @@ class Job:
             "message": self.message,
             "result": self.result.to_json() if self.result else None,
             "error": str(self.error) if self.error else self.message if self.state == "failed" else None,
-            "url": f"/api/jobs/{self.id}",
+            "url": self.url,
         }
 
 

@@ -112,7 +112,7 @@ def library_router(assistant: Assistant, uploads: Uploads, jobs: IndexJobs) -> A
         with `?wait=true` the answer waits for the result, as the indexed documents."""
         job = await run_in_threadpool(jobs.submit, file.filename or "", file.file, file.size or 0)
         if not wait:
-            return JSONResponse(job.to_json(), status_code=202, headers={"Location": job.to_json()["url"]})
+            return JSONResponse(job.to_json(), status_code=202, headers={"Location": job.url})
         while not job.finished.is_set():  # polled: the event loop stays free for other requests
             await asyncio.sleep(0.1)
         return _outcome(job)

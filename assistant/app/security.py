@@ -174,7 +174,7 @@ class Throttle:
         failures: int,
         window_s: float,
         max_clients: int = MAX_CLIENTS,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Clock = time.monotonic,
     ) -> None:
         self.failures = failures
         self.window_s = window_s
@@ -260,13 +260,13 @@ class Guard:
             return
         send = _with_headers(send, security_headers(scope["path"]))
         headers = Headers(scope=scope)
-        refusal = self._refusal(scope, headers)
+        limit, message = self.policy.body_limit(scope["path"])
+        refusal = self._refusal(scope, headers, limit, message)
         if refusal is not None:
             await refusal(scope, receive, send)
             return
         if self.policy.login and scope["method"] == "POST" and scope["path"] in LOGIN_PATHS:
             send = self._count_failed_logins(send, _client(scope))
-        limit, message = self.policy.body_limit(scope["path"])
         await _bounded(self.app, scope, receive, send, limit, message)
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -279,8 +279,9 @@ class Guard:
             return
         await self.app(scope, receive, send)
 
-    def _refusal(self, scope: Scope, headers: Headers) -> JSONResponse | None:
-        """The response that refuses this request before its body is read; None when it may go on."""
+    def _refusal(self, scope: Scope, headers: Headers, limit: int, too_large: str) -> JSONResponse | None:
+        """The response that refuses this request before its body is read (Host, Origin, token, throttle, a
+        declared size over `limit`); None when it may go on."""
         policy, method, path = self.policy, scope["method"], scope["path"]
         host = headers.get("host", "")
         if not policy.host_allowed(host, scope):
@@ -294,22 +295,17 @@ class Guard:
         if policy.needs_token(path) and method != "OPTIONS":  # a CORS preflight carries no credentials
             wait = self.tokens.retry_after(client)
             if wait:
-                return _error(
-                    429, f"too many wrong tokens from {client}: retry in {wait} s", {"Retry-After": str(wait)}
-                )
+                return _throttled("wrong tokens", client, wait)
             if not policy.token_ok(headers):
                 self.tokens.fail(client)
                 return _error(401, TOKEN_HINT, {"WWW-Authenticate": "Bearer"})
         if policy.login and method == "POST" and path in LOGIN_PATHS:
             wait = self.logins.retry_after(client)
             if wait:
-                return _error(
-                    429, f"too many wrong logins from {client}: retry in {wait} s", {"Retry-After": str(wait)}
-                )
+                return _throttled("wrong logins", client, wait)
         declared = headers.get("content-length", "")
-        limit, message = policy.body_limit(path)
         if declared.isdigit() and int(declared) > limit:
-            return _error(413, message)
+            return _error(413, too_large)
         return None
 
     def _count_failed_logins(self, send: Send, client: str) -> Send:

@@ -34,7 +34,7 @@ from assistant.app.routes import (
     questions_router,
     service_router,
 )
-from assistant.app.security import Guard, Policy
+from assistant.app.security import TOKEN_HINT, Guard, Policy
 from assistant.app.ui import EXAMPLES, build_ui
 from assistant.app.ui_render import CSS, SCRIPT
 from assistant.app.uploads import MB, UploadError, Uploads
@@ -146,7 +146,7 @@ def _token_check(server: ServerSettings) -> Callable[..., None]:
             return
         given = credentials.credentials if credentials else ""
         if not secrets.compare_digest(given.encode("latin-1"), server.token.encode()):  # the bytes sent
-            raise _Unauthorized("missing or wrong bearer token: send 'Authorization: Bearer <token>'")
+            raise _Unauthorized(TOKEN_HINT)
 
     return check_token
 

@@ -16,7 +16,7 @@ import json
 import random
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -62,9 +62,15 @@ class CollectionRun:
 def held_apart(dataset: Dataset, n: int = 250, split: str = "test") -> tuple[list[Query], list[Query]]:
     """(absent, present): the official test questions (or, for `split="tune"`, the questions outside the test
     split, which gate choices may be made on) split in two by a seeded shuffle."""
-    pool = sorted(dataset.queries if split == "test" else dataset.tune, key=lambda q: q.qid)
-    random.Random(SPLIT_SEED).shuffle(pool)
+    pool = _shuffled(dataset.queries if split == "test" else dataset.tune)
     return pool[:n], pool[n : 2 * n]
+
+
+def _shuffled(queries: Iterable[Query]) -> list[Query]:
+    """The queries in a fixed pseudo-random order (by id, then a `SPLIT_SEED` shuffle)."""
+    pool = sorted(queries, key=lambda q: q.qid)
+    random.Random(SPLIT_SEED).shuffle(pool)
+    return pool
 
 
 def pubmedqa_without(
@@ -122,9 +128,7 @@ def scifact_without(
     (gate choices may be made on them), "test" dev claims (for reports only). Only claims with rationales count."""
     dataset = load_dataset("scifact", settings.paths.bench_dir)
     evidenced = _evidenced_claims(settings.paths.bench_dir / "scifact", "train" if split == "tune" else "dev")
-    pool = sorted((q for q in (dataset.tune if split == "tune" else dataset.queries) if q.qid in evidenced),
-                  key=lambda q: q.qid)  # fmt: skip
-    random.Random(SPLIT_SEED).shuffle(pool)
+    pool = _shuffled(q for q in (dataset.tune if split == "tune" else dataset.queries) if q.qid in evidenced)
     present = pool[:SCIFACT_CLAIMS]
     kept = set().union(*(q.relevant for q in present))
     absent = [q for q in pool[SCIFACT_CLAIMS:] if not q.relevant & kept][:SCIFACT_CLAIMS]
@@ -151,11 +155,8 @@ def run_pubmedqa(settings: Settings, embedder: SentenceTransformerEmbedder, say:
     """PubMedQA out of collection, alone and with the unrelated SciFact abstracts added."""
     from assistant.api import Assistant
 
-    dataset = load_dataset("pubmedqa", settings.paths.bench_dir)
-    absent, present = held_apart(dataset)
-    full, _ = open_index(dataset, settings, embedder, say)
-    alone = _copy_without(full, settings, "pubmedqa-ooc", {q.qid for q in absent})
-    grown = _copy_without(full, settings, "pubmedqa-ooc-scifact", {q.qid for q in absent})
+    alone, absent, present = pubmedqa_without(settings, embedder, "test", say)
+    grown = _copy_without(Store(alone), settings, "pubmedqa-ooc-scifact", set())
     extend_index(Store(grown), embedder, _scifact_extra(settings).documents, say)
     runs = []
     for name, bench in (("pubmedqa", alone), (f"pubmedqa + {EXTRA_DOCUMENTS} SciFact", grown)):

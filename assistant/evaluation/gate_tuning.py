@@ -13,20 +13,20 @@ then to thresholds nearest the current ones. The held-out split and PubMedQA's t
 from __future__ import annotations
 
 import itertools
+import pickle
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.models import REFUSAL_REASONS
-from assistant.settings import Settings
+from assistant.settings import AnswerSettings, Settings
 
 if TYPE_CHECKING:
     from assistant.api import Assistant
     from assistant.models import Answer
 
-THRESHOLD_REASONS = ("weak evidence", "missing terms", "not together")  # replayed from the recorded figures
-OTHER_REASONS = tuple(r for r in REFUSAL_REASONS if r not in THRESHOLD_REASONS)
 REFUSAL_GRID = (0.3, 0.35, 0.4, 0.45)
 COVERAGE_GRID = tuple(round(0.4 + 0.05 * i, 2) for i in range(9))  # 0.40 .. 0.80
 PARAPHRASE_GRID = (0.6, 0.65, 0.7, 0.75, 0.8, 1.01)  # 1.01: never
@@ -55,6 +55,17 @@ class Gate:
     off: frozenset[str] = frozenset()
     paraphrase_cosine: float = 1.01
     together_share: float = 1.0
+
+    @classmethod
+    def of(cls, answer: AnswerSettings) -> Gate:
+        """The gate the answer settings configure."""
+        return cls(
+            answer.refusal_threshold,
+            answer.min_term_coverage,
+            frozenset(answer.gate_off),
+            answer.paraphrase_cosine,
+            answer.together_share,
+        )
 
     def refuses(self, case: Case) -> bool:
         if case.forced or bool(case.fired - self.off):
@@ -87,9 +98,9 @@ def shares(gate: Gate, cases: Sequence[Case]) -> dict[str, float]:
     return out
 
 
-def objective(gate: Gate, cases: Sequence[Case]) -> float:
-    values = shares(gate, cases).values()
-    return sum(values) / len(values)
+def mean_share(values: dict[str, float]) -> float:
+    """The objective: the mean of the answered and refused shares of every suite."""
+    return sum(values.values()) / len(values)
 
 
 def choose(
@@ -101,7 +112,8 @@ def choose(
     for off in [(), *((r,) for r in REFUSAL_REASONS)]:
         for rt, ct, pc, ts in itertools.product(REFUSAL_GRID, COVERAGE_GRID, PARAPHRASE_GRID, TOGETHER_GRID):
             gate = Gate(rt, ct, frozenset(off), pc, ts)
-            if not allowed(shares(gate, cases)):
+            values = shares(gate, cases)
+            if not allowed(values):
                 continue
             distance = (
                 abs(rt - current.refusal_threshold)
@@ -109,7 +121,7 @@ def choose(
                 + abs(pc - current.paraphrase_cosine)
                 + abs(ts - current.together_share)
             )
-            ranked.append((-round(objective(gate, cases), 9), len(off), distance, gate))
+            ranked.append((-round(mean_share(values), 9), len(off), distance, gate))
     ranked.sort(key=lambda row: row[:3])
     return [(-score, gate) for score, _, _, gate in ranked]
 
@@ -155,4 +167,15 @@ def collect(
         forced = answer.refused
         score_ = 0.0 if forced else score(answer)
         cases.append(Case(suite, answerable, best, coverage, dense, together, fired, forced, score_))
+    return cases
+
+
+def cached_cases(path: Path | None, ask: Callable[[], list[Case]]) -> list[Case]:
+    """The cases pickled at `path` when it exists (to replay other gates without asking again), else `ask()`'s,
+    pickled there when a path is given."""
+    if path is not None and path.exists():
+        return list(pickle.loads(path.read_bytes()))
+    cases = ask()
+    if path is not None:
+        path.write_bytes(pickle.dumps(cases))
     return cases

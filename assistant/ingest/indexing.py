@@ -262,8 +262,8 @@ class Indexer:
         return report
 
     def _load(self, path: Path) -> list[Document]:
-        """The file's documents, refused whole if one holds more text than one document may (text pages; the
-        collection and PDF loaders refuse sooner, naming the record's line or the page)."""
+        """The file's documents, refused whole if one holds more text than one document may. The shipped loaders
+        refuse sooner, naming the line, record or page; this holds the limit for any loader plugged in."""
         docs = load_documents(path, limits=self.store.settings.ingest)
         for doc in docs:
             check_document_chars(len(doc.text), self.store.settings.ingest, f"{path}: {doc.source}")

@@ -171,9 +171,8 @@ class Store:
     def recover(self) -> list[str]:
         """Delete the chunks of documents whose writing was interrupted; returns their ids."""
         pending = [doc_id for doc_id, _ in self._catalog("pending")]
+        self._drop_contents(pending)
         for part in _slices(pending, self._id_page):
-            self.chunks.delete(where=_doc_ids_in(part))
-            self.sentences.delete(ids=part)
             self.catalog.delete(ids=part)
         return pending
 
@@ -196,9 +195,7 @@ class Store:
         ids = [doc.doc_id for doc, _, _ in items]
         metas: list[Any] = [_catalog_meta(doc, path, len(nodes), "pending") for doc, path, nodes in items]
         self._upsert_catalog(ids, metas)
-        for part in _slices(ids, self._id_page):  # leftovers of an earlier attempt
-            self.chunks.delete(where=_doc_ids_in(part))
-            self.sentences.delete(ids=part)
+        self._drop_contents(ids)  # leftovers of an earlier attempt
         vector_store = self.vector_store()
         for batch in _slices([node for _, _, nodes in items for node in nodes], self.max_batch):
             vector_store.add(batch)
@@ -233,6 +230,10 @@ class Store:
         for part in _slices(list(doc_ids), self._id_page):
             self.catalog.delete(ids=part)
         self._touch()
+        self._drop_contents(doc_ids)
+
+    def _drop_contents(self, doc_ids: Sequence[str]) -> None:
+        """Delete the chunks and sentence vectors of these documents (not their catalog rows)."""
         for part in _slices(list(doc_ids), self._id_page):
             self.chunks.delete(where=_doc_ids_in(part))
             self.sentences.delete(ids=part)
