@@ -159,3 +159,17 @@ def test_a_close_sentence_forgives_terms_said_in_other_words(seeded: Assistant) 
     strict = seeded.settings.answer.model_copy(update={"min_term_coverage": 1.0, "paraphrase_cosine": 0.75})
     assert "missing terms" in judge(question, passages, chosen, 0.5, strict, expand, 0.74).reasons
     assert "missing terms" not in judge(question, passages, chosen, 0.5, strict, expand, 0.75).reasons
+
+
+def test_not_together_refuses_below_the_share_one_document_must_hold(seeded: Assistant) -> None:
+    """`together_share`: the split of a question's terms is measured (the best document's share of them), and the
+    reason fires below the setting, not whenever one term is elsewhere."""
+    question = "What effect does imiquimod have on regulatory T cells?"
+    passages = seeded.retriever.retrieve(question)
+    expand = seeded.retriever.aliases.expand
+    chosen = [seeded.answerer.candidates(question, passages, expand)[0].text]
+    answer = seeded.settings.answer
+    verdict = judge(question, passages, chosen, 0.5, answer.model_copy(update={"together_share": 1.0}), expand)
+    assert "not together" in verdict.reasons and verdict.together is not None and 0 < verdict.together < 1
+    share = answer.model_copy(update={"together_share": verdict.together})
+    assert "not together" not in judge(question, passages, chosen, 0.5, share, expand).reasons

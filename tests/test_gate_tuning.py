@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.evaluation.gate_tuning import Case, Gate, choose, shares
+from assistant.api import Assistant
+from assistant.evaluation.gate_tuning import Case, Gate, all_off, choose, collect, shares
+from assistant.evaluation.gold import load_gold, suite_path
 
 
 def case(answerable: bool, best: float, coverage: float, *fired: str, suite: str = "s", score: float = 1.0) -> Case:
@@ -55,3 +57,15 @@ def test_split_terms_refuse_below_the_share_one_document_must_hold() -> None:
     assert strict.refuses(mostly_in_one) and strict.refuses(half_and_half)
     assert not share.refuses(mostly_in_one) and share.refuses(half_and_half)
     assert not Gate(0.35, 0.6, frozenset({"not together"})).refuses(half_and_half)
+
+
+def test_the_replay_refuses_exactly_as_a_real_run(seeded: Assistant) -> None:
+    """Cases recorded with every reason off, replayed with the configured gate, refuse the questions a real run
+    with that gate refuses (tune questions, the real model and index)."""
+    records = load_gold(suite_path("seeds"))[::4]
+    off = Assistant(all_off(seeded.settings), embedder=seeded.embedder, index_seeds=False)
+    cases = collect(off, "seeds", [(r.question, r.answerable, lambda _a: 1.0) for r in records])
+    gate = Gate.of(seeded.settings.answer)
+    replayed = [gate.refuses(c) for c in cases]
+    assert replayed == [seeded.ask(r.question, mode="extractive").refused for r in records]
+    assert any(replayed) and not all(replayed), "both kinds are in the sample"
