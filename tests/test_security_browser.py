@@ -95,8 +95,8 @@ def reached(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, int | None]
     seen: list[tuple[str, str, int | None]] = []
     check = Guard._refusal
 
-    def spy(guard: Guard, scope: Any, headers: Any) -> Any:
-        response = check(guard, scope, headers)
+    def spy(guard: Guard, scope: Any, headers: Any, *limit: Any) -> Any:
+        response = check(guard, scope, headers, *limit)
         seen.append((scope["method"], scope["path"], response.status_code if response else None))
         return response
 
