@@ -14,7 +14,10 @@ import pytest
 
 from assistant.answer.verifier import DEFAULT_DIR, LABELS, ClaimVerifier, Verdict
 from assistant.answer.verifier.data import split_text
+from assistant.answer.verifier.model import decide
 from assistant.answer.verifier.perturb import TEST_CLAUSES, add_clause, change_number, flip_direction, flip_negation
+from assistant.answer.verifier.synthetic import Probe
+from assistant.answer.verifier.training import CAP_MARGIN, UNIT_CAPS, choose_cap, unit_tables
 
 pytestmark = pytest.mark.skipif(not (DEFAULT_DIR / "model.safetensors").is_file(), reason="verifier weights absent")
 
@@ -167,3 +170,41 @@ def test_rule_made_changes_are_caught(verifier: ClaimVerifier, sentences: dict[s
     verdicts = verifier.verify_many(items)
     missed = [text for (text, _), v in zip(items, verdicts, strict=True) if v.label == "supported"]
     assert len(items) >= 12 and len(missed) <= 0.1 * len(items), missed
+
+
+def test_units_scored_are_capped_and_calibration_tables_decide_as_the_runtime(
+    verifier: ClaimVerifier, sentences: dict[str, list[str]]
+) -> None:
+    """`max_units` caps the passage sentences scored per item (plus one window), and the tables calibration
+    chooses the thresholds on give the runtime's verdicts, for every cap it tries."""
+    items = [(text, sentences[name]) for pairs in CHANGED.values() for name, text in pairs] + [
+        (text, sentences[name]) for name, text in PARAPHRASES
+    ]
+    probes = [Probe(text, tuple(passage), "not_found", "test") for text, passage in items]
+    tables = unit_tables(verifier, probes, UNIT_CAPS)
+    shipped = verifier.config
+    try:
+        for cap in UNIT_CAPS:
+            verifier.config = dataclasses.replace(shipped, max_units=cap)
+            before = verifier.units_scored
+            verdicts = verifier.verify_many(items)
+            limit = (cap or max(len(p) for _, p in items)) + 1
+            assert verifier.units_scored - before <= limit * len(items)
+            for table, (text, passage), verdict in zip(tables[cap], items, verdicts, strict=True):
+                assert len([u for u in table if len(u) == 1]) == min(cap or len(passage), len(passage))
+                expected = decide(table, shipped.support_threshold, shipped.contradict_threshold)
+                assert verdict.label == expected.label, (cap, text)
+    finally:
+        verifier.config = shipped
+
+
+def test_the_cap_is_the_cheapest_within_the_margin() -> None:
+    figures = {
+        0: {"joint_macro_f1": 0.80, "units_per_item": 6.0},
+        1: {"joint_macro_f1": 0.70, "units_per_item": 2.0},
+        2: {"joint_macro_f1": 0.80 - CAP_MARGIN / 2, "units_per_item": 3.0},
+        3: {"joint_macro_f1": 0.81, "units_per_item": 4.0},
+    }
+    assert choose_cap(figures) == 3
+    figures[3]["joint_macro_f1"] = 0.80
+    assert choose_cap(figures) == 2

@@ -36,10 +36,11 @@ def write_card(folder: Path, manifest: dict[str, Any], config: dict[str, Any], c
         f"- training time: {train['train_seconds'] / 60:.1f} min on 1 CPU thread (all steps: "
         f"{train['total_seconds'] / 60:.1f} min); {train['steps']} steps; final loss {train['final_loss']}",
         f"- decision (verifier.json): temperature {config['temperature']}, support threshold "
-        f"{config['support_threshold']}, contradiction threshold {config['contradict_threshold']}; chosen on "
-        f"{config['chosen_on']}",
+        f"{config['support_threshold']}, contradiction threshold {config['contradict_threshold']}, passage "
+        f"sentences scored per item {config['max_units'] or 'all'}; chosen on {config['chosen_on']}",
         f"- validation (train side): {json.dumps(config['validation'])}",
         "",
+        *_caps_table(config.get("caps", {})),
         "## Data (manifest.json lists every id)",
         "",
         f"- rule: {manifest['rule']}; {manifest['dev_cited_docs_excluded']} dev-cited documents excluded",
@@ -64,6 +65,17 @@ def write_card(folder: Path, manifest: dict[str, Any], config: dict[str, Any], c
         "",
     ]
     (folder / "MODEL_CARD.md").write_text("\n".join(lines))
+
+
+def _caps_table(caps: dict[str, dict[str, float]]) -> list[str]:
+    """Each cap on the passage sentences scored per item (0: all) with its thresholds and validation figures."""
+    if not caps:
+        return []
+    keys = ["support", "contradict", "claims_precision_supported", "claims_recall_supported", "probes_kept",
+            "probes_caught", "joint_macro_f1", "units_per_item"]  # fmt: skip
+    rows = [f"| {cap} | " + " | ".join(f"{figures[k]:g}" for k in keys) + " |" for cap, figures in caps.items()]
+    head = ["Per cap on the passage sentences scored per item (`max_units`, 0: all), validation slice:", ""]
+    return [*head, "| cap | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|", *rows, ""]
 
 
 def update_benchmark(folder: Path, table: str) -> bool:
