@@ -11,6 +11,7 @@ from pathlib import Path
 from assistant.answer.claims import CheckProgress, ClaimChecker, check_text, citation_of
 from assistant.answer.extractive import ExtractiveAnswerer, refusal_text
 from assistant.answer.gate.answerability import NOT_VERIFIED, judge, spans_documents, subject_documents
+from assistant.answer.gate.learned import LearnedGate, load_gate
 from assistant.answer.llm.generation import LLMAnswer, LLMAnswerer, Turn
 from assistant.answer.llm.registry import describe, is_configured, make_llm
 from assistant.answer.prompts import check_prompts
@@ -38,10 +39,11 @@ from assistant.store.embeddings import Embedder, SentenceTransformerEmbedder
 
 @dataclass(frozen=True)
 class _Extracted:
-    """The extractive step's answer (or refusal) and its best sentence score, which the judge reuses."""
+    """The extractive step's answer (or refusal) and its best sentence score and cosine, which the judge reuses."""
 
     answer: Answer
     best: float
+    dense: float = 0.0
 
 
 class Assistant:
@@ -81,9 +83,14 @@ class Assistant:
         )
         self._llm: LLMAnswerer | None = None  # built on the first llm-mode question
         self._llm_lock = threading.Lock()
+        self._gate()  # a learned gate that cannot be read fails here, not at the first question
         seeds = self.settings.paths.seeds_dir
         if index_seeds and seeds.is_dir() and not self.store.records():
             self.index([seeds])
+
+    def _gate(self) -> LearnedGate | None:
+        """The learned answer gate when `answer.gate` is "learned" (read once per folder), else None."""
+        return load_gate(self.settings.paths.gate_dir) if self.settings.answer.gate == "learned" else None
 
     def _expand(self, text: str) -> str:
         """The text with the aliases the library defines (read from the retriever's current snapshot)."""
@@ -183,7 +190,8 @@ class Assistant:
             candidates = [c for c in candidates if passages[c.passage].chunk.doc_id in subjects]
         drafts, order = self.answerer.draft(candidates, passages, cover)
         numbered = {n: passages[i] for n, i in enumerate(order, 1)}
-        verdict = judge(question, passages, _lead_document(drafts, numbered), best, self.settings.answer, expand, dense)
+        lead = _lead_document(drafts, numbered)
+        verdict = judge(question, passages, lead, best, self.settings.answer, expand, dense, self._gate())
         clock.lap("answer")
         checked = self.verifier.verify(drafts, numbered)
         clock.lap("verify")
@@ -191,8 +199,8 @@ class Assistant:
         kept = [s for s in checked.sentences if s.supported or self.settings.answer.unsupported == "mark"]
         if not verdict.answerable or not any(s.supported for s in kept):
             why = verdict.explain() if not verdict.answerable else NOT_VERIFIED
-            return _Extracted(self._refusal(question, passages, clock, why), best)
-        return _Extracted(self._compose(question, kept, numbered, spans, clock), best)
+            return _Extracted(self._refusal(question, passages, clock, why), best, dense)
+        return _Extracted(self._compose(question, kept, numbered, spans, clock), best, dense)
 
     def _from_llm(
         self, question: str, passages: list[Passage], result: LLMAnswer, extracted: _Extracted, clock: _Clock
@@ -206,7 +214,8 @@ class Assistant:
             return _fallback(extracted.answer, result.reason, clock)
         shown = [s.text for s in result.sentences if s.supported]
         expand = self.retriever.aliases.expand
-        verdict = judge(question, passages, shown, extracted.best, self.settings.answer, expand)
+        settings = self.settings.answer
+        verdict = judge(question, passages, shown, extracted.best, settings, expand, extracted.dense, self._gate())
         if not verdict.answerable:  # e.g. a dose was asked for and no verified sentence gives one
             return _fallback(extracted.answer, "its verified sentences do not answer the question", clock)
         answer = self._compose(

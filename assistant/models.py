@@ -13,6 +13,7 @@ Span = tuple[int, int]
 AnswerMode = Literal["extractive", "llm"]
 ANSWER_MODES: tuple[str, ...] = get_args(AnswerMode)
 # Why the answer gate refuses (`answer.gate.answerability.judge`); each can be switched off by name for ablations.
+# The last is the learned gate's own (`answer.gate = "learned"`): its score is low and no other reason fired.
 RefusalReason = Literal[
     "weak evidence",
     "missing terms",
@@ -22,8 +23,10 @@ RefusalReason = Literal[
     "not together",
     "not combined",
     "not linked",
+    "low answerability score",
 ]
 REFUSAL_REASONS: tuple[str, ...] = get_args(RefusalReason)
+RULE_REASONS: tuple[str, ...] = REFUSAL_REASONS[:-1]  # the hand-written rules, without the learned gate's own
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,14 @@
     .venv/bin/python bench/gate_ablation.py [--cases /tmp/ablation-cases.pickle]
 
 Asks every question once (`assistant.evaluation.gate_tuning`: with every reason off, recording what the gate sees)
-and replays the current gate, then the gate with each reason off, then without paraphrase forgiveness
-(`answer.paraphrase_cosine`), on six sets: the seed tune and held-out splits, PubMedQA and SciFact out of collection
-on their tune parts and on their test parts. Per set, `answered` is the answer score over answerable questions
-(seed key facts found; PubMedQA/SciFact: cites its own abstract; 0 when refused) and `refused` the share of
-unanswerable questions refused. Writes eval/reports/<date>-gate-ablation.md. A reason whose removal does not hurt
-the held-out sets does not earn its keep; choices are made on the tune sets only (`bench/gate_tune.py`).
+and replays the rule gate, then the rule gate with each reason off, then without paraphrase forgiveness
+(`answer.paraphrase_cosine`), then the learned gate (models/gate/gate.json) and the learned gate with each reason's
+features removed (`answer.gate_off`), on six sets: the seed tune and held-out splits, PubMedQA and SciFact out of
+collection on their tune parts and on their test parts. Per set, `answered` is the answer score over answerable
+questions (seed key facts found; PubMedQA/SciFact: cites its own abstract; 0 when refused) and `refused` the share
+of unanswerable questions refused. Writes eval/reports/<date>-gate-ablation.md. A reason whose removal does not
+hurt the held-out sets does not earn its keep; choices are made on the tune sets only (`bench/gate_tune.py`,
+`bench/gate_train.py`).
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from assistant.evaluation.gate_tuning import Case, Gate, cached_cases, shares
+from assistant.answer.gate.learned import load_gate
+from assistant.evaluation.gate_tuning import Case, Configured, Gate, Replay, cached_cases, shares
 from assistant.evaluation.report import REPORTS_DIR
-from assistant.models import REFUSAL_REASONS
+from assistant.models import RULE_REASONS
 from assistant.settings import load_settings
 from assistant.store.embeddings import SentenceTransformerEmbedder
 from bench.gate_tune import collection_cases, seed_cases
@@ -44,10 +47,17 @@ def main() -> int:
     parser.add_argument("--cases", type=Path, help="a pickle of the asked cases: read if it exists, else written")
     args = parser.parse_args()
     cases = cached_cases(args.cases, ask_all)
-    current = Gate.of(load_settings().answer)
-    rows = [("current gate", current)]
-    rows += [(f"{r} off", replace(current, off=current.off | {r})) for r in REFUSAL_REASONS]
+    settings = load_settings()
+    current = Gate.of(settings.answer)
+    rows: list[tuple[str, Replay]] = [("rule gate", current)]
+    rows += [(f"{r} off", replace(current, off=current.off | {r})) for r in RULE_REASONS]
     rows += [("no paraphrase forgiveness", replace(current, paraphrase_cosine=1.01))]
+    learned, model = settings.answer.model_copy(update={"gate": "learned"}), load_gate(settings.paths.gate_dir)
+    learned_gate = Configured(learned, model)
+    rows += [("learned gate", learned_gate)]
+    rows += [
+        (f"learned, {r} off", Configured(learned.model_copy(update={"gate_off": (r,)}), model)) for r in RULE_REASONS
+    ]
     names = list(shares(current, cases))
     lines = ["| gate | " + " | ".join(names) + " |", "|" + "---|" * (len(names) + 1)]
     for label, gate in rows:
@@ -62,7 +72,9 @@ def main() -> int:
     path = REPORTS_DIR / f"{datetime.now(UTC).date().isoformat()}-gate-ablation.md"
     path.write_text(
         "# Answer gate ablation (extractive mode, `bench/gate_ablation.py`)\n\n"
-        f"Current gate: {current.describe()}.\n\n{table}\n\n{sizes}\n",
+        f"Rule gate: {current.describe()}. Learned gate: {learned_gate.describe()} "
+        "(`bench/gate_train.py`).\n\n"
+        f"{table}\n\n{sizes}\n",
         encoding="utf-8",
     )
     print(f"wrote {path}", file=sys.stderr)

@@ -20,7 +20,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from assistant.evaluation.collection import pubmedqa_without, scifact_without
-from assistant.evaluation.gate_tuning import Case, Gate, all_off, cached_cases, choose, collect, mean_share, shares
+from assistant.evaluation.gate_tuning import (
+    Case,
+    Gate,
+    all_off,
+    cached_cases,
+    choose,
+    collect,
+    keeps_seed_gate,
+    mean_share,
+    shares,
+)
 from assistant.evaluation.gold import load_gold, suite_path
 from assistant.evaluation.metrics import Outcome, missing_facts
 from assistant.evaluation.report import REPORTS_DIR
@@ -52,12 +62,6 @@ def collection_cases(embedder: SentenceTransformerEmbedder, name: str, split: st
         for q in [*absent, *present]
     ]
     return collect(assistant, f"{name}-{split}", questions)
-
-
-def keeps_seed_gate(values: dict[str, float]) -> bool:
-    """The seed tune split stays at its CI gate (eval/thresholds.toml [gate.extractive]): key facts >= 0.97 and
-    every unanswerable question refused."""
-    return values["seeds answered"] >= 0.97 and values["seeds refused"] >= 1.0
 
 
 def main() -> int:

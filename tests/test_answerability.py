@@ -67,7 +67,8 @@ def test_near_miss_questions_are_refused_for_a_stated_reason(seeded: Assistant, 
     expand = seeded.retriever.aliases.expand
     candidates = seeded.answerer.candidates(question, passages, expand)
     drafts, _ = seeded.answerer.draft(candidates, passages)
-    verdict = judge(question, passages, [d.text for d in drafts], candidates[0].score, seeded.settings.answer, expand)
+    rules = seeded.settings.answer.model_copy(update={"gate": "rules"})  # the reason as the rule gate names it
+    verdict = judge(question, passages, [d.text for d in drafts], candidates[0].score, rules, expand)
     assert reason in verdict.reasons
     ans = seeded.ask(question)
     assert ans.refused and ans.text.startswith(REFUSAL_PHRASE) and ans.nearest
@@ -156,7 +157,8 @@ def test_a_close_sentence_forgives_terms_said_in_other_words(seeded: Assistant) 
     expand = seeded.retriever.aliases.expand
     candidates = seeded.answerer.candidates(question, passages, expand)
     chosen = [candidates[0].text]
-    strict = seeded.settings.answer.model_copy(update={"min_term_coverage": 1.0, "paraphrase_cosine": 0.75})
+    update = {"min_term_coverage": 1.0, "paraphrase_cosine": 0.75, "gate": "rules"}
+    strict = seeded.settings.answer.model_copy(update=update)
     assert "missing terms" in judge(question, passages, chosen, 0.5, strict, expand, 0.74).reasons
     assert "missing terms" not in judge(question, passages, chosen, 0.5, strict, expand, 0.75).reasons
 
@@ -168,7 +170,7 @@ def test_not_together_refuses_below_the_share_one_document_must_hold(seeded: Ass
     passages = seeded.retriever.retrieve(question)
     expand = seeded.retriever.aliases.expand
     chosen = [seeded.answerer.candidates(question, passages, expand)[0].text]
-    answer = seeded.settings.answer
+    answer = seeded.settings.answer.model_copy(update={"gate": "rules"})
     verdict = judge(question, passages, chosen, 0.5, answer.model_copy(update={"together_share": 1.0}), expand)
     assert "not together" in verdict.reasons and verdict.together is not None and 0 < verdict.together < 1
     share = answer.model_copy(update={"together_share": verdict.together})

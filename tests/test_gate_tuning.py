@@ -3,11 +3,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from assistant.answer.gate.learned import load_gate
 from assistant.api import Assistant
-from assistant.evaluation.gate_tuning import Case, Gate, all_off, choose, collect, shares
+from assistant.evaluation.gate_tuning import Case, Configured, Gate, all_off, choose, collect, shares
 from assistant.evaluation.gold import load_gold, suite_path
+from assistant.store.embeddings import Embedder
+from tests.conftest import make_settings
 
 
 def case(answerable: bool, best: float, coverage: float, *fired: str, suite: str = "s", score: float = 1.0) -> Case:
@@ -59,13 +64,19 @@ def test_split_terms_refuse_below_the_share_one_document_must_hold() -> None:
     assert not Gate(0.35, 0.6, frozenset({"not together"})).refuses(half_and_half)
 
 
-def test_the_replay_refuses_exactly_as_a_real_run(seeded: Assistant) -> None:
+@pytest.mark.parametrize("kind", ["rules", "learned"])
+def test_the_replay_refuses_exactly_as_a_real_run(seeded_dir: Path, embedder: Embedder, kind: str) -> None:
     """Cases recorded with every reason off, replayed with the configured gate, refuse the questions a real run
-    with that gate refuses (tune questions, the real model and index)."""
-    records = load_gold(suite_path("seeds"))[::4]
-    off = Assistant(all_off(seeded.settings), embedder=seeded.embedder, index_seeds=False)
+    with that gate refuses (tune and held-out questions, the real model and index, the shipped learned gate)."""
+    settings = make_settings(seeded_dir, answer={"gate": kind})
+    real = Assistant(settings, embedder=embedder, index_seeds=False)
+    records = load_gold(suite_path("seeds"))[::4] + load_gold(suite_path("heldout"))[::6]
+    off = Assistant(all_off(settings), embedder=embedder, index_seeds=False)
     cases = collect(off, "seeds", [(r.question, r.answerable, lambda _a: 1.0) for r in records])
-    gate = Gate.of(seeded.settings.answer)
+    model = load_gate(settings.paths.gate_dir) if kind == "learned" else None
+    gate = Configured(settings.answer, model)
     replayed = [gate.refuses(c) for c in cases]
-    assert replayed == [seeded.ask(r.question, mode="extractive").refused for r in records]
+    assert replayed == [real.ask(r.question, mode="extractive").refused for r in records]
     assert any(replayed) and not all(replayed), "both kinds are in the sample"
+    if kind == "rules":
+        assert replayed == [Gate.of(settings.answer).refuses(c) for c in cases], "the grid's gate replays alike"

@@ -2,12 +2,14 @@
 official test split (250 of those questions with their abstract held apart, 250 with it indexed).
 
 Every question is asked once with every refusal reason off, so that its answer is always written, while the gate's
-figures are recorded as they would be with every reason on: the best sentence score, the term coverage, and which
-of the threshold-free reasons fired. Any gate (two thresholds, a set of reasons off) is then replayed on these
-cases without asking again. `choose` picks the gate that maximises the mean of four shares: seed key facts found
-(0 for a refused answerable question), seed unanswerable questions refused, PubMedQA questions answered citing their
-own abstract, PubMedQA questions without their abstract refused. Ties go to the gate with the fewest reasons off,
-then to thresholds nearest the current ones. The held-out split and PubMedQA's test split are never read here.
+figures are recorded (`Figures`: the best sentence score, the term coverage, the best sentence's cosine, the split
+share, and which of the threshold-free reasons fired). Any gate (two thresholds, a set of reasons off; or the
+learned gate, `Configured`) is then replayed on these cases without asking again, through the functions the answer
+step decides with at run time (`rule_reasons`, `decide`). `choose` picks the gate that maximises the mean of four
+shares: seed key facts found (0 for a refused answerable question), seed unanswerable questions refused, PubMedQA
+questions answered citing their own abstract, PubMedQA questions without their abstract refused. Ties go to the
+gate with the fewest reasons off, then to thresholds nearest the current ones. The held-out split and PubMedQA's
+test split are never read here.
 """
 
 from __future__ import annotations
@@ -18,9 +20,12 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from assistant.models import REFUSAL_REASONS
+from assistant.answer.gate.answerability import decide
+from assistant.answer.gate.figures import Figures, rule_reasons
+from assistant.answer.gate.learned import LearnedGate
+from assistant.models import REFUSAL_REASONS, RULE_REASONS
 from assistant.settings import AnswerSettings, Settings
 
 if TYPE_CHECKING:
@@ -47,6 +52,18 @@ class Case:
     forced: bool  # refused even with every reason off (no sentence verified)
     score: float  # when answered: share of key facts found (seeds), 1.0 if it cites its own abstract (PubMedQA)
 
+    @property
+    def figures(self) -> Figures:
+        return Figures(self.best, self.coverage, self.dense, self.together, self.fired)
+
+
+class Replay(Protocol):
+    """A gate replayed on recorded cases."""
+
+    def refuses(self, case: Case) -> bool: ...
+
+    def describe(self) -> str: ...
+
 
 @dataclass(frozen=True)
 class Gate:
@@ -68,15 +85,10 @@ class Gate:
         )
 
     def refuses(self, case: Case) -> bool:
-        if case.forced or bool(case.fired - self.off):
+        if case.forced:
             return True
-        split = case.together is not None and case.together < self.together_share
-        if "not together" not in self.off and split:
-            return True
-        if "weak evidence" not in self.off and case.best < self.refusal_threshold:
-            return True
-        missing = case.coverage < self.min_term_coverage and case.dense < self.paraphrase_cosine
-        return "missing terms" not in self.off and missing
+        thresholds = (self.refusal_threshold, self.min_term_coverage, self.paraphrase_cosine, self.together_share)
+        return any(r not in self.off for r in rule_reasons(case.figures, *thresholds))
 
     def describe(self) -> str:
         off = ", ".join(sorted(self.off)) or "none"
@@ -86,7 +98,26 @@ class Gate:
         )
 
 
-def shares(gate: Gate, cases: Sequence[Case]) -> dict[str, float]:
+@dataclass(frozen=True)
+class Configured:
+    """The gate some answer settings configure (`answer.gate`, its thresholds, `gate_off`), replayed through the
+    answer step's own `decide`; `model` is the learned gate, needed when `answer.gate` is "learned"."""
+
+    answer: AnswerSettings
+    model: LearnedGate | None = None
+
+    def refuses(self, case: Case) -> bool:
+        return case.forced or bool(decide(case.figures, self.answer, self.model)[0])
+
+    def describe(self) -> str:
+        off = ", ".join(self.answer.gate_off) or "none"
+        if self.answer.gate == "rules":
+            return Gate.of(self.answer).describe()
+        assert self.model is not None
+        return f"learned, threshold {self.model.threshold:.3f}, off: {off}"
+
+
+def shares(gate: Replay, cases: Sequence[Case]) -> dict[str, float]:
     """Per suite: `<suite> answered` (mean answer score over answerable questions, 0 when refused) and
     `<suite> refused` (share of unanswerable questions refused)."""
     out: dict[str, float] = {}
@@ -109,7 +140,7 @@ def choose(
     """Every gate of the grid (all reasons on, or one off) whose shares are `allowed`, best first: objective,
     then fewest reasons off, then nearest `current`."""
     ranked = []
-    for off in [(), *((r,) for r in REFUSAL_REASONS)]:
+    for off in [(), *((r,) for r in RULE_REASONS)]:
         for rt, ct, pc, ts in itertools.product(REFUSAL_GRID, COVERAGE_GRID, PARAPHRASE_GRID, TOGETHER_GRID):
             gate = Gate(rt, ct, frozenset(off), pc, ts)
             values = shares(gate, cases)
@@ -127,19 +158,17 @@ def choose(
 
 
 @contextmanager
-def recording(record: list[tuple[float, float, float, float | None, frozenset[str]]]) -> Iterator[None]:
-    """While open, each verdict the answer step asks for is also computed with every reason on, and its figures
-    (best, coverage, dense, together, threshold-free reasons fired) appended to `record`."""
+def recording(record: list[Figures]) -> Iterator[None]:
+    """While open, the figures of each verdict the answer step asks for (`Figures`: every threshold-free reason
+    that fired, whatever is switched off) are appended to `record`."""
     import assistant.api as api
 
     original = getattr(api, "judge")  # noqa: B009 (not in api's __all__: the answer step's own import)
 
-    def judge(question: str, passages: Any, chosen: Any, best: float, settings: Any, *rest: Any) -> Any:
-        thresholds_off = {"refusal_threshold": -1.0, "min_term_coverage": 0.0, "together_share": 0.0}
-        every = settings.model_copy(update={"gate_off": (), **thresholds_off})
-        full = original(question, passages, chosen, best, every, *rest)
-        record.append((full.best, full.coverage, full.dense, full.together, frozenset(full.reasons)))
-        return original(question, passages, chosen, best, settings, *rest)
+    def judge(*args: Any, **kwargs: Any) -> Any:
+        verdict = original(*args, **kwargs)
+        record.append(verdict.figures)
+        return verdict
 
     setattr(api, "judge", judge)  # noqa: B010
     try:
@@ -148,9 +177,16 @@ def recording(record: list[tuple[float, float, float, float | None, frozenset[st
         setattr(api, "judge", original)  # noqa: B010
 
 
+def keeps_seed_gate(values: dict[str, float]) -> bool:
+    """The seed tune split stays at its CI gate (eval/thresholds.toml [gate.extractive]): key facts >= 0.97 and
+    every unanswerable question refused."""
+    return values["seeds answered"] >= 0.97 and values["seeds refused"] >= 1.0
+
+
 def all_off(settings: Settings) -> Settings:
-    """`settings` with every refusal reason switched off: every question is answered (if a sentence verifies)."""
-    answer = settings.answer.model_copy(update={"gate_off": tuple(REFUSAL_REASONS)})
+    """`settings` with every refusal reason switched off: every question is answered (if a sentence verifies).
+    The rule gate, so that asking needs no learned gate: switched off, neither refuses anything."""
+    answer = settings.answer.model_copy(update={"gate_off": tuple(REFUSAL_REASONS), "gate": "rules"})
     return settings.model_copy(update={"answer": answer})
 
 
@@ -160,13 +196,13 @@ def collect(
     """Ask each (question, answerable, score of an answer) once; `assistant` must have every reason off."""
     cases = []
     for question, answerable, score in questions:
-        record: list[tuple[float, float, float, float | None, frozenset[str]]] = []
+        record: list[Figures] = []
         with recording(record):
             answer = assistant.ask(question, mode="extractive")
-        best, coverage, dense, together, fired = record[-1] if record else (0.0, 0.0, 0.0, None, frozenset())
+        f = record[-1] if record else Figures(0.0, 0.0)
         forced = answer.refused
         score_ = 0.0 if forced else score(answer)
-        cases.append(Case(suite, answerable, best, coverage, dense, together, fired, forced, score_))
+        cases.append(Case(suite, answerable, f.best, f.coverage, f.dense, f.together, f.fired, forced, score_))
     return cases
 
 

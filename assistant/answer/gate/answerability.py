@@ -18,6 +18,10 @@ well as answerable ones on similarity alone, so besides a score threshold the ch
 - `not linked`: the names, cell types and asked-for kind of thing ("which receptor") of the
   question occur in the passages but never in one pair of neighbouring sentences (`linking`).
 
+With `answer.gate = "learned"` the reasons still fire as above, but the learned gate (`learned`) decides: it
+refuses when its p(answerable) from the same figures is below its threshold, and says why with the reasons that
+fired, or `low answerability score` when none did. Both gates decide from `Figures` alone (`decide`).
+
 A question about several documents is split into the part about each (`document_focus`), which
 the extractive answer quotes a sentence for.
 """
@@ -27,6 +31,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass
 
+from assistant.answer.gate.figures import Figures, rule_reasons
+from assistant.answer.gate.learned import SCORE_REASON, LearnedGate
 from assistant.answer.gate.linking import unlinked
 from assistant.answer.lexicon import (
     AMOUNT_WITH_UNIT,
@@ -52,19 +58,37 @@ from assistant.settings import AnswerSettings
 class Verdict:
     """The evidence figures and, when the question should be refused, why."""
 
-    best: float
-    coverage: float
+    figures: Figures
     reasons: tuple[str, ...]
-    dense: float = 0.0  # cosine of the best sentence to the question
-    together: float | None = None  # the best document's share of the question's terms, when they are split
+    score: float | None = None  # the learned gate's p(answerable); None with the rule gate
+    threshold: float | None = None  # the learned gate's least p(answerable) for an answer
+
+    @property
+    def best(self) -> float:
+        return self.figures.best
+
+    @property
+    def coverage(self) -> float:
+        return self.figures.coverage
+
+    @property
+    def dense(self) -> float:
+        return self.figures.dense
+
+    @property
+    def together(self) -> float | None:
+        return self.figures.together
 
     @property
     def answerable(self) -> bool:
         return not self.reasons
 
     def explain(self) -> str:
-        """The reasons in words, for the answer's `refusal_reason`."""
-        return "; ".join(f"{r}: {EXPLANATIONS[r]}" for r in self.reasons)
+        """The reasons in words, for the answer's `refusal_reason` (with the learned gate's score)."""
+        text = "; ".join(f"{r}: {EXPLANATIONS[r]}" for r in self.reasons)
+        if self.reasons and self.score is not None and self.threshold is not None:
+            text += f" (answerability score {self.score:.2f}, below {self.threshold:.2f})"
+        return text
 
 
 EXPLANATIONS = {
@@ -76,6 +100,7 @@ EXPLANATIONS = {
     "not together": "no single document mentions together the things the question links",
     "not combined": "no single document mentions all the things the question asks about in combination",
     "not linked": "the things the question names never occur in neighbouring sentences",
+    SCORE_REASON: "the learned gate scores these passages as unlikely to answer the question",
 }
 NOT_VERIFIED = "no sentence chosen to answer was supported by the passage it cites"
 
@@ -88,10 +113,12 @@ def judge(
     settings: AnswerSettings,
     expand: Callable[[str], str] = str,
     dense: float = 0.0,
+    model: LearnedGate | None = None,
 ) -> Verdict:
     """Check the question against the retrieved passages and the sentences chosen to answer it. `dense` is the
     best sentence's cosine to the question: at `paraphrase_cosine` or above, the sentence says what the question
-    asks in other words, and terms missing from the passages are not held against it."""
+    asks in other words, and terms missing from the passages are not held against it. `model`: the learned gate,
+    needed when `settings.gate` is "learned"."""
     q_terms = content_terms(question)
     texts = [_searchable(p, expand) for p in passages]
     per_doc = _doc_terms(passages, expand)
@@ -99,19 +126,42 @@ def judge(
     # Reporting words ("new", "authors", "propose") are how a question is put, not what it is about.
     topical = (q_terms - GENERIC) or q_terms
     coverage = sum(held(t, found) for t in topical) / len(topical) if topical else 0.0
-    reasons = []
-    if best < settings.refusal_threshold:
-        reasons.append("weak evidence")
-    if coverage < settings.min_term_coverage and dense < settings.paraphrase_cosine:
-        reasons.append("missing terms")
+    fired = []
     if _missing_names(question, texts):
-        reasons.append("missing names")
-    reasons += _answer_type(question, [expand(s) for s in chosen])
-    split, together = _split(question, {t for t in q_terms if held(t, found)}, per_doc, settings.together_share)
-    reasons += split
+        fired.append("missing names")
+    fired += _answer_type(question, [expand(s) for s in chosen])
+    split, together = _split(question, {t for t in q_terms if held(t, found)}, per_doc)
+    fired += split
     if unlinked(question, passages, expand):
-        reasons.append("not linked")
-    return Verdict(best, coverage, tuple(r for r in reasons if r not in settings.gate_off), dense, together)
+        fired.append("not linked")
+    figures = Figures(best, coverage, dense, together, frozenset(fired))
+    reasons, score = decide(figures, settings, model)
+    return Verdict(figures, reasons, score, model.threshold if score is not None and model is not None else None)
+
+
+def decide(
+    figures: Figures, settings: AnswerSettings, model: LearnedGate | None = None
+) -> tuple[tuple[str, ...], float | None]:
+    """The reasons to refuse (none: answer) and the learned gate's p(answerable) (None with the rule gate).
+
+    The rule gate refuses when a rule reason not switched off fires. The learned gate refuses when p is below its
+    threshold (unless `low answerability score` is switched off), naming the rule reasons that fire, or its own
+    when none does. A replay of recorded figures calls this too (`assistant.evaluation.gate_tuning`)."""
+    thresholds = (
+        settings.refusal_threshold,
+        settings.min_term_coverage,
+        settings.paraphrase_cosine,
+        settings.together_share,
+    )
+    rules = tuple(r for r in rule_reasons(figures, *thresholds) if r not in settings.gate_off)
+    if settings.gate == "rules":
+        return rules, None
+    if model is None:
+        raise ValueError("answer.gate is 'learned' and no learned gate was given (learned.load_gate)")
+    score = model.probability(figures, settings.gate_off)
+    if score >= model.threshold or SCORE_REASON in settings.gate_off:
+        return (), score
+    return rules or (SCORE_REASON,), score
 
 
 def held(term: str, terms: Set[str]) -> bool:
@@ -189,14 +239,11 @@ def exclusive_terms(terms: set[str], per_doc: dict[str, set[str]]) -> dict[str, 
     return own
 
 
-def _split(
-    question: str, known: set[str], per_doc: dict[str, set[str]], together_share: float
-) -> tuple[list[str], float | None]:
-    """`not together` (or `not combined`) when the question's known terms are split across documents and it
-    asks about one thing, or about things used together, which only a document naming all of them can answer.
-    Also the best document's share of the known terms when they are split (else None): a question about one
-    thing is refused when no document holds `together_share` of them; one about things used together needs one
-    document holding all."""
+def _split(question: str, known: set[str], per_doc: dict[str, set[str]]) -> tuple[list[str], float | None]:
+    """When the question's known terms are split across documents: `not combined` if it asks about things used
+    together, which only a document naming all of them can answer; else, if it asks about one thing, the best
+    document's share of the known terms (None otherwise), which `rule_reasons` holds against `together_share`
+    ("not together")."""
     if len(per_doc) < 2 or len(known) < 2:
         return [], None
     combined = bool(COMBINED_ASKED.search(question))
@@ -207,7 +254,7 @@ def _split(
     share = max(sum(held(t, terms) for t in known) / len(known) for terms in per_doc.values())
     if combined:
         return (["not combined"] if share < 1.0 else []), None
-    return (["not together"] if share < together_share else []), share
+    return [], share
 
 
 def spans_documents(question: str, passages: Sequence[Passage], expand: Callable[[str], str] = str) -> set[str]:

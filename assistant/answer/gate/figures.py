@@ -1,0 +1,47 @@
+"""What the answer gate sees of a question and its evidence, and the hand-written rules decided from it alone.
+
+`judge` computes the figures once per question; the rule gate (`rule_reasons`) and the learned gate
+(`learned.LearnedGate`) both decide from them, at run time and when a gate is replayed on recorded figures
+(`assistant.evaluation.gate_tuning`), so that a replay refuses exactly what a real run refuses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from assistant.models import RULE_REASONS
+
+# The reasons that fire without a threshold: `judge` records them whatever the settings say.
+THRESHOLD_FREE = ("missing names", "no quantity", "no date", "not combined", "not linked")
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The gate's evidence figures for one question."""
+
+    best: float  # the best sentence score
+    coverage: float  # share of the question's topical terms found in the passages
+    dense: float = 0.0  # cosine of the best sentence to the question
+    together: float | None = None  # the best document's share of the question's terms, when they are split
+    fired: frozenset[str] = frozenset()  # the threshold-free reasons (THRESHOLD_FREE) that fire
+
+
+def rule_reasons(
+    figures: Figures,
+    refusal_threshold: float,
+    min_term_coverage: float,
+    paraphrase_cosine: float,
+    together_share: float,
+) -> tuple[str, ...]:
+    """Every rule reason that fires on `figures` with these thresholds, in `RULE_REASONS` order (none switched
+    off): weak evidence below `refusal_threshold`; missing terms below `min_term_coverage` unless the best
+    sentence is a paraphrase (cosine at `paraphrase_cosine` or above); not together when the best document holds
+    less than `together_share` of split terms; and the threshold-free reasons that fired."""
+    found = set(figures.fired)
+    if figures.best < refusal_threshold:
+        found.add("weak evidence")
+    if figures.coverage < min_term_coverage and figures.dense < paraphrase_cosine:
+        found.add("missing terms")
+    if figures.together is not None and figures.together < together_share:
+        found.add("not together")
+    return tuple(r for r in RULE_REASONS if r in found)

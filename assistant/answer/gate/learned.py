@@ -1,0 +1,105 @@
+"""The learned answer gate: a logistic regression over the figures the gate computes anyway (`Figures`).
+
+p(answerable) = sigmoid(intercept + sum of weight * (value - mean) / scale) over the features below; a question
+is refused when p is below the threshold saved with the weights. The weights, the threshold and how they were
+chosen (tune data only) are in `models/gate/gate.json` and its model card, written by `bench/gate_train.py`
+(`make gate`); nothing here trains, and no library beyond the standard one is needed at run time.
+
+Switching a refusal reason off by name (`answer.gate_off`) removes its features from the sum, which is the same as
+giving them their training mean: `weak evidence` the best sentence score, `missing terms` the term coverage, `not
+together` the split share and flag, each threshold-free reason its own indicator. `low answerability score` off
+turns the score's refusals off altogether.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Collection
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from assistant.answer.gate.figures import THRESHOLD_FREE, Figures
+
+GATE_FILE = "gate.json"
+SCORE_REASON = "low answerability score"
+# Each feature and the refusal reason whose switch removes it (None: always used).
+FEATURE_REASONS: dict[str, str | None] = {
+    "best": "weak evidence",
+    "coverage": "missing terms",
+    "dense": None,  # the best sentence's cosine to the question: evidence for answering, not a reason to refuse
+    "together": "not together",  # the best document's share of split terms; 1.0 when they are not split
+    "split": "not together",  # 1.0 when the question's terms are split across documents
+    **{reason: reason for reason in THRESHOLD_FREE},  # 1.0 when the reason fired
+}
+FEATURES = tuple(FEATURE_REASONS)
+
+
+def feature_values(figures: Figures) -> dict[str, float]:
+    """The features of one question's figures, by name (`FEATURES`)."""
+    split = figures.together is not None
+    return {
+        "best": figures.best,
+        "coverage": figures.coverage,
+        "dense": figures.dense,
+        "together": figures.together if figures.together is not None else 1.0,
+        "split": float(split),
+        **{reason: float(reason in figures.fired) for reason in THRESHOLD_FREE},
+    }
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    mean: float  # of the training rows: the value that adds nothing to the sum
+    scale: float  # their standard deviation (1.0 when it was 0)
+    weight: float
+
+
+@dataclass(frozen=True)
+class LearnedGate:
+    features: tuple[Feature, ...]
+    intercept: float
+    threshold: float  # least p(answerable) for an answer
+    meta: tuple[tuple[str, Any], ...] = ()  # how it was trained (for the model card); not used to decide
+
+    def probability(self, figures: Figures, off: Collection[str] = ()) -> float:
+        """p(answerable) from the figures, without the features of the reasons switched `off`."""
+        values = feature_values(figures)
+        z = self.intercept
+        for f in self.features:
+            if FEATURE_REASONS[f.name] not in off:
+                z += f.weight * (values[f.name] - f.mean) / f.scale
+        return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": "logistic regression over the answer gate's figures",
+            "features": [asdict(f) for f in self.features],
+            "intercept": self.intercept,
+            "threshold": self.threshold,
+            **dict(self.meta),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> LearnedGate:
+        features = tuple(Feature(**f) for f in data["features"])
+        unknown = [f.name for f in features if f.name not in FEATURE_REASONS]
+        if unknown:
+            raise ValueError(f"the learned gate names features this version does not compute: {unknown}")
+        known = {"kind", "features", "intercept", "threshold"}
+        meta = tuple((k, v) for k, v in data.items() if k not in known)
+        return cls(features, float(data["intercept"]), float(data["threshold"]), meta)
+
+
+@lru_cache(maxsize=8)
+def load_gate(folder: Path) -> LearnedGate:
+    """The learned gate saved in `folder` (`gate.json`), read once per folder."""
+    path = folder / GATE_FILE
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"no learned answer gate at {path}: run `make gate`, or set ASSISTANT_ANSWER__GATE=rules"
+        )
+    return LearnedGate.from_json(json.loads(path.read_text(encoding="utf-8")))

@@ -1,0 +1,175 @@
+"""Training the learned answer gate (`assistant.answer.gate.learned`) on tune cases only.
+
+The cases are those of `gate_tuning` (every question asked once with every reason off, the gate's figures
+recorded). `train` reads only the tune suites (`TUNE_SUITES`: the seed tune split, PubMedQA and SciFact outside
+their test parts) and fits a logistic regression of answerable against the features of `learned.FEATURES`, then
+chooses its decision threshold on the same suites: the one that maximises `mean_share` (the objective the rule
+gate was chosen by) while the seed tune split stays at its CI gate. The held-out suites (`HELD_OUT_SUITES`) are
+only ever reported (`bench/gate_train.py`). Nothing is random: Newton's method from zero weights.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from assistant.answer.gate.learned import FEATURES, Feature, LearnedGate, feature_values
+from assistant.evaluation.gate_tuning import Case, Replay, keeps_seed_gate, mean_share, shares
+from assistant.evaluation.thresholds import Threshold, load_thresholds
+
+TUNE_SUITES = ("seeds", "pubmedqa-tune", "scifact-tune")
+HELD_OUT_SUITES = ("heldout", "pubmedqa-test", "scifact-test")
+# How much more the seed suite weighs than its balanced share; the first that lets the seed split keep its CI gate
+# and gives the best tune objective is taken (ties: the smaller). A 1-2-3-5-10 series, fixed before training.
+SEED_WEIGHTS = (1.0, 2.0, 3.0, 5.0, 10.0)
+C = 1.0  # inverse L2 strength on the standardised weights (the intercept is not penalised)
+
+
+def design(cases: Sequence[Case]) -> np.ndarray:
+    """One row of features (`FEATURES` order) per case."""
+    return np.array([[feature_values(c.figures)[name] for name in FEATURES] for c in cases], dtype=float)
+
+
+def case_weights(cases: Sequence[Case], seed_weight: float = 1.0) -> np.ndarray:
+    """Weights in the objective's own terms (`mean_share`, one answered and one refused share per suite).
+
+    Balanced per suite and class: within each suite the answerable questions share one unit of weight in
+    proportion to their answer score (answering a question whose answer scores 0 gains nothing), the unanswerable
+    questions another unit. So PubMedQA's 500 and SciFact's 300 questions weigh no more than the 72 seed questions;
+    the seed suite's units are then multiplied by `seed_weight`. A forced refusal (no sentence verified) weighs 0:
+    no gate changes it. Scaled to a mean of 1."""
+    weights = np.zeros(len(cases))
+    for suite in {c.suite for c in cases}:
+        for answerable in (True, False):
+            group = [i for i, c in enumerate(cases) if c.suite == suite and c.answerable == answerable]
+            for i in group:
+                case = cases[i]
+                value = 0.0 if case.forced else (case.score if answerable else 1.0)
+                weights[i] = value / len(group) * (seed_weight if suite == "seeds" else 1.0)
+    scaled: np.ndarray = weights * len(cases) / weights.sum()
+    return scaled
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, w: np.ndarray, c: float = C) -> tuple[np.ndarray, float]:
+    """Weights and intercept minimising c * sum(w * log loss) + |weights|^2 / 2, by Newton's method."""
+    design_ = np.hstack([np.ones((len(x), 1)), x])
+    theta = np.zeros(design_.shape[1])
+    penalty = np.eye(design_.shape[1])
+    penalty[0, 0] = 0.0
+    for _ in range(100):
+        p = 1.0 / (1.0 + np.exp(-(design_ @ theta)))
+        gradient = c * design_.T @ (w * (p - y)) + penalty @ theta
+        hessian = c * (design_.T * (w * p * (1 - p))) @ design_ + penalty
+        step = np.linalg.solve(hessian, gradient)
+        theta -= step
+        if np.abs(step).max() < 1e-12:
+            break
+    return theta[1:], float(theta[0])
+
+
+def fit(cases: Sequence[Case], seed_weight: float, c: float = C) -> LearnedGate:
+    """The logistic regression on `cases` (standardised on them); its threshold is left at 0.5. Numbers are kept to
+    6 decimals, so that the last-digit noise of the figures between two runs does not change the file."""
+    x = design(cases)
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    y = np.array([c.answerable for c in cases], dtype=float)
+    coef, intercept = fit_logistic((x - mean) / scale, y, case_weights(cases, seed_weight), c)
+    features = tuple(
+        Feature(name, round(float(m), 6), round(float(s), 6), round(float(b), 6))
+        for name, m, s, b in zip(FEATURES, mean, scale, coef, strict=True)
+    )
+    return LearnedGate(features, round(intercept, 6), 0.5)
+
+
+@dataclass(frozen=True)
+class AtThreshold:
+    """A learned gate's scores, refused below `threshold` (the run-time rule, on scores computed once)."""
+
+    scores: dict[Case, float]
+    threshold: float
+
+    def refuses(self, case: Case) -> bool:
+        return case.forced or self.scores[case] < self.threshold
+
+    def describe(self) -> str:
+        return f"learned, threshold {self.threshold:.3f}"
+
+
+def seed_gate_kept(gate: Replay, cases: Sequence[Case], least_precision: Threshold | None = None) -> bool:
+    """The seed tune split at its CI gate: `keeps_seed_gate` (key facts, refusal recall) and refusal precision
+    (eval/thresholds.toml [gate.extractive]), which one refused answerable seed question breaks."""
+    seeds = [c for c in cases if c.suite == "seeds"]
+    refused = [c for c in seeds if gate.refuses(c)]
+    precision = sum(not c.answerable for c in refused) / len(refused) if refused else 1.0
+    least = least_precision or load_thresholds("gate", "extractive")["refusal_precision"]
+    return keeps_seed_gate(shares(gate, seeds)) and least.met(precision)
+
+
+def choose_threshold(model: LearnedGate, cases: Sequence[Case]) -> tuple[float, float] | None:
+    """(objective, threshold): the threshold maximising `mean_share` on `cases` while the seed split keeps its CI
+    gate, or None when no threshold does. Candidates lie halfway between neighbouring scores (rounded to the fewest
+    decimals that stay between them); ties go to the one nearest 0.5."""
+    scores = {c: model.probability(c.figures) for c in cases}
+    values = sorted(set(scores.values()))
+    candidates = [0.0] + [_between(a, b) for a, b in itertools.pairwise(values)] + [1.0]
+    least = load_thresholds("gate", "extractive")["refusal_precision"]
+    ranked = []
+    for threshold in candidates:
+        gate = AtThreshold(scores, threshold)
+        if seed_gate_kept(gate, cases, least):
+            ranked.append((round(mean_share(shares(gate, cases)), 9), -abs(threshold - 0.5), threshold))
+    if not ranked:
+        return None
+    objective, _, threshold = max(ranked)
+    return objective, threshold
+
+
+def _between(low: float, high: float) -> float:
+    """The midpoint of two scores, to the fewest decimals that keep it above `low` and at most `high`: every
+    threshold there decides alike (a score at the threshold is answered)."""
+    middle = (low + high) / 2
+    for digits in range(2, 17):
+        if low < round(middle, digits) <= high:
+            return round(middle, digits)
+    return high
+
+
+@dataclass(frozen=True)
+class Trained:
+    model: LearnedGate
+    objective: float  # mean_share on the tune suites at the chosen threshold
+    tried: tuple[tuple[float, float | None], ...]  # (seed weight, its tune objective or None when none kept the gate)
+
+
+def train(cases: Sequence[Case], seed_weights: Sequence[float] = SEED_WEIGHTS, c: float = C) -> Trained:
+    """Fit and threshold the learned gate on the tune suites of `cases` (the others are left unread)."""
+    tune = [case for case in cases if case.suite in TUNE_SUITES]
+    tried: list[tuple[float, float | None]] = []
+    best: tuple[float, float, LearnedGate] | None = None
+    for seed_weight in seed_weights:
+        model = fit(tune, seed_weight, c)
+        chosen = choose_threshold(model, tune)
+        tried.append((seed_weight, chosen[0] if chosen else None))
+        if chosen and (best is None or chosen[0] > best[0]):
+            best = (chosen[0], seed_weight, replace(model, threshold=chosen[1]))
+    if best is None:
+        raise ValueError("no seed weight and threshold keep the seed tune split at its CI gate")
+    objective, seed_weight, model = best
+    counts = {s: [sum(c.answerable == a for c in tune if c.suite == s) for a in (True, False)] for s in TUNE_SUITES}
+    meta = (
+        ("trained_on", {s: {"answerable": a, "unanswerable": u} for s, (a, u) in counts.items()}),
+        ("seed_weight", seed_weight),
+        ("c", c),
+        ("tune_objective", round(objective, 6)),
+        (
+            "chosen_on",
+            "tune suites only: weights by weighted logistic regression (suite- and class-balanced, answerable "
+            "questions weighted by their answer score, forced refusals left out); the seed weight and the threshold "
+            "by mean_share with the seed tune split at its CI gate",
+        ),
+    )
+    return Trained(replace(model, meta=meta), objective, tuple(tried))

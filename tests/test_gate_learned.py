@@ -1,0 +1,128 @@
+"""The learned answer gate (`answer.gate = "learned"`): the shipped weights load and match their model card, the
+score decides with the reasons switched off by name, a refusal says why, and training reads tune data only."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from assistant.answer.gate.answerability import decide
+from assistant.answer.gate.figures import Figures
+from assistant.answer.gate.learned import FEATURES, GATE_FILE, SCORE_REASON, Feature, LearnedGate, load_gate
+from assistant.api import Assistant
+from assistant.evaluation.gate_training import HELD_OUT_SUITES, TUNE_SUITES, fit_logistic, train
+from assistant.evaluation.gate_tuning import Case, Configured, all_off
+from assistant.models import REFUSAL_REASONS
+from assistant.settings import AnswerSettings, load_settings
+from assistant.store.embeddings import Embedder
+from tests.conftest import make_settings
+
+SHIPPED = load_settings().paths.gate_dir
+LEARNED = AnswerSettings(gate="learned")
+
+
+def tiny(threshold: float = 0.5) -> LearnedGate:
+    """p = sigmoid(4 * (best - 0.5) - 3 * missing names): weak evidence or a missing name refuses."""
+    features = [Feature("best", 0.5, 0.25, 1.0), Feature("missing names", 0.0, 1.0, -3.0)]
+    return LearnedGate(tuple(features), 0.0, threshold)
+
+
+def test_the_score_decides_and_names_the_reasons_that_fired() -> None:
+    model = tiny()
+    assert decide(Figures(0.8, 1.0), LEARNED, model) == ((), pytest.approx(1 / (1 + math.exp(-1.2))))
+    reasons, score = decide(Figures(0.45, 1.0), LEARNED, model)
+    assert reasons == (SCORE_REASON,) and score is not None and score < 0.5, "no rule fired: the score says why"
+    reasons, _ = decide(Figures(0.8, 1.0, fired=frozenset({"missing names"})), LEARNED, model)
+    assert reasons == ("missing names",)
+    forgiving = replace(model, threshold=0.01)
+    assert decide(Figures(0.2, 0.1), LEARNED, forgiving)[0] == (), "rules fire, but the score answers"
+
+
+def test_switching_a_reason_off_removes_its_features_and_the_score_can_be_switched_off() -> None:
+    model = tiny()
+    named = Figures(0.8, 1.0, fired=frozenset({"missing names"}))
+    off = LEARNED.model_copy(update={"gate_off": ("missing names",)})
+    assert decide(named, off, model)[0] == ()
+    assert model.probability(Figures(0.2, 1.0), ("weak evidence",)) == 0.5, "its feature at the training mean"
+    silent = LEARNED.model_copy(update={"gate_off": (SCORE_REASON,)})
+    assert decide(Figures(0.0, 0.0), silent, model)[0] == ()
+    every = AnswerSettings(gate="learned", gate_off=tuple(REFUSAL_REASONS))
+    assert decide(Figures(0.0, 0.0, 0.0, 0.1, frozenset({"no date"})), every, model)[0] == ()
+
+
+def test_the_learned_gate_needs_its_weights() -> None:
+    with pytest.raises(ValueError, match="learned gate"):
+        decide(Figures(0.5, 0.5), LEARNED, None)
+    with pytest.raises(FileNotFoundError, match="make gate"):
+        load_gate(Path("/nonexistent/gate"))
+    with pytest.raises(ValueError, match="features"):
+        LearnedGate.from_json(
+            {"features": [{"name": "x", "mean": 0, "scale": 1, "weight": 1}], "intercept": 0, "threshold": 0.5}
+        )
+
+
+def test_the_shipped_weights_load_and_match_their_model_card() -> None:
+    path = SHIPPED / GATE_FILE
+    model = load_gate(SHIPPED)
+    assert [f.name for f in model.features] == list(FEATURES)
+    assert 0.0 < model.threshold < 1.0 and all(f.scale > 0 for f in model.features)
+    card = (SHIPPED / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert hashlib.sha256(path.read_bytes()).hexdigest() in card, "MODEL_CARD.md names another file: `make gate`"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert set(data["trained_on"]) == set(TUNE_SUITES), "trained on the tune suites only"
+    assert LearnedGate.from_json(data) == model
+
+
+def _case(suite: str, answerable: bool, best: float, score: float = 1.0) -> Case:
+    return Case(suite, answerable, best, 1.0, 0.5, None, frozenset(), False, score)
+
+
+def test_training_reads_the_tune_suites_only_and_keeps_the_seed_gate() -> None:
+    tune = [_case(s, True, 0.5 + 0.02 * i) for s in TUNE_SUITES for i in range(10)]
+    tune += [_case(s, False, 0.3 - 0.02 * i, 0.0) for s in TUNE_SUITES for i in range(10)]
+    poison = [_case(s, True, math.nan) for s in HELD_OUT_SUITES]  # a NaN read anywhere would spoil the weights
+    trained = train(tune + poison)
+    assert all(math.isfinite(f.weight) for f in trained.model.features)
+    assert trained == train(tune), "deterministic, and the held-out cases change nothing"
+    gate = Configured(LEARNED, trained.model)
+    assert [gate.refuses(c) for c in tune] == [not c.answerable for c in tune]
+    assert trained.objective == pytest.approx(1.0)
+
+
+def test_newton_fits_the_weighted_logistic_regression() -> None:
+    """Against a closed case: two points, one per class, mirrored: the weights grow as the penalty loosens."""
+    import numpy as np
+
+    x, y = np.array([[-1.0], [1.0]]), np.array([0.0, 1.0])
+    coef, intercept = fit_logistic(x, y, np.ones(2), c=1.0)
+    # Symmetric, so the intercept is 0; the gradient in w, -2 * c * sigmoid(-w) + w, is 0 where w = 2 / (1 + e^w).
+    assert intercept == pytest.approx(0.0, abs=1e-9)
+    assert 2 / (1 + math.exp(coef[0])) == pytest.approx(coef[0])
+    assert fit_logistic(x, y, np.ones(2), c=10.0)[0][0] > coef[0]
+
+
+# --- with the real model and index ---------------------------------------------------------------------------
+
+
+def test_a_learned_refusal_says_why(tmp_path: Path, seeded_dir: Path, embedder: Embedder) -> None:
+    """The shipped gate refuses a near-miss with a reason; a gate that refuses everything says its score is low
+    where no rule fired, with the score in the words."""
+    learned = Assistant(make_settings(seeded_dir, answer={"gate": "learned"}), embedder=embedder, index_seeds=False)
+    refused = learned.ask("Which regulatory agency approved imiquimod, and in which year?")
+    assert refused.refused and refused.refusal_reason and "answerability score" in refused.refusal_reason
+    question = "what does imatinib do to regulatory T cells"
+    assert not learned.ask(question).refused
+    strict = tmp_path / "gate"
+    strict.mkdir()
+    (strict / GATE_FILE).write_text(json.dumps(replace(load_gate(SHIPPED), threshold=0.9999).to_json()))
+    settings = make_settings(seeded_dir, answer={"gate": "learned"}, paths={"gate_dir": strict})
+    answer = Assistant(settings, embedder=embedder, index_seeds=False).ask(question)
+    assert answer.refused and answer.refusal_reason.startswith(f"{SCORE_REASON}: "), answer.refusal_reason
+    everything_off = all_off(settings)
+    assert everything_off.answer.gate == "rules"
+    assert not Assistant(everything_off, embedder=embedder, index_seeds=False).ask(question).refused
