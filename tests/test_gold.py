@@ -29,8 +29,10 @@ REQUIRED_QUESTIONS = {
     "what does imatinib do to regulatory T cells",
 }
 SPLITS = sorted(p.stem for p in GOLD_DIR.glob("*.jsonl"))
-MIN_RECORDS = {"tune": 40, "heldout": 60}
-MIN_UNANSWERABLE = {"tune": 10, "heldout": 15}
+MIN_RECORDS = {"tune": 40, "heldout": 60, "tune_paraphrase": 60}
+MIN_UNANSWERABLE = {"tune": 10, "heldout": 15, "tune_paraphrase": 18}
+# Id prefix of the paraphrase tune split (`eval/gold/README.md`, Splits).
+ID_PREFIXES = {"tune_paraphrase": "tp-"}
 MAX_METADATA_ONLY = 4
 
 
@@ -59,8 +61,8 @@ def _matches(fact: tuple[str, ...], text: str) -> bool:
     return any(phrase.lower() in text.lower() for phrase in fact)
 
 
-def test_both_splits_exist() -> None:
-    assert {"tune", "heldout"} <= set(SPLITS)
+def test_all_splits_exist() -> None:
+    assert {"tune", "heldout", "tune_paraphrase"} <= set(SPLITS)
 
 
 @pytest.mark.parametrize("split", SPLITS)
@@ -96,6 +98,7 @@ def test_a_malformed_line_names_its_file_and_line(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("split", "record"), _all(), ids=[f"{s}:{r.id}" for s, r in _all()])
 def test_record_schema(split: str, record: GoldRecord) -> None:
     assert record.id and record.question.strip() and record.answer.strip()
+    assert record.id.startswith(ID_PREFIXES.get(split, "")), record.id
     assert record.kind in KINDS
     if not record.answerable:
         assert record.kind == "unanswerable" and record.key_facts == () and record.evidence == ()
