@@ -172,6 +172,7 @@ def test_not_together_refuses_below_the_share_one_document_must_hold(seeded: Ass
     chosen = [seeded.answerer.candidates(question, passages, expand)[0].text]
     answer = seeded.settings.answer.model_copy(update={"gate": "rules"})
     verdict = judge(question, passages, chosen, 0.5, answer.model_copy(update={"together_share": 1.0}), expand)
-    assert "not together" in verdict.reasons and verdict.together is not None and 0 < verdict.together < 1
-    share = answer.model_copy(update={"together_share": verdict.together})
+    together = verdict.figures.together
+    assert "not together" in verdict.reasons and together is not None and 0 < together < 1
+    share = answer.model_copy(update={"together_share": together})
     assert "not together" not in judge(question, passages, chosen, 0.5, share, expand).reasons

@@ -64,22 +64,6 @@ class Verdict:
     threshold: float | None = None  # the learned gate's least p(answerable) for an answer
 
     @property
-    def best(self) -> float:
-        return self.figures.best
-
-    @property
-    def coverage(self) -> float:
-        return self.figures.coverage
-
-    @property
-    def dense(self) -> float:
-        return self.figures.dense
-
-    @property
-    def together(self) -> float | None:
-        return self.figures.together
-
-    @property
     def answerable(self) -> bool:
         return not self.reasons
 
