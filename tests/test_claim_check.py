@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from assistant.answer.claims import ClaimChecker
 from assistant.api import Assistant
 from assistant.app.check_render import check_html
 from assistant.app.ui_render import answer_html
@@ -50,10 +51,17 @@ def test_a_text_is_checked_sentence_by_sentence(seeded: Assistant) -> None:
     assert 'class="claim supported"' in html and 'class="claim contradicted"' in html and "CCL2" in html
 
 
-def test_progress_is_reported_per_sentence(seeded: Assistant) -> None:
+def test_progress_is_reported_per_group_of_sentences(seeded: Assistant, monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[tuple[int, int]] = []
     seeded.check(f"{FAITHFUL} {UNRELATED}", progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(2, 2)], "two sentences are one verifier batch"
+    monkeypatch.setattr(ClaimChecker, "GROUP", 1)
+    seen.clear()
+    grouped = seeded.check(f"{FAITHFUL} {UNRELATED}", progress=lambda done, total: seen.append((done, total)))
     assert seen == [(1, 2), (2, 2)]
+    alone = [seeded.check(s).sentences[0] for s in (FAITHFUL, UNRELATED)]
+    assert [c.verdict for c in grouped.sentences] == [c.verdict for c in alone], "verdicts do not depend on the batch"
+    assert [c.score for c in grouped.sentences] == pytest.approx([c.score for c in alone], abs=1e-3)
 
 
 @pytest.mark.parametrize(

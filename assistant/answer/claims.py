@@ -41,8 +41,11 @@ def check_text(text: str, limit: int) -> list[str]:
 
 
 class ClaimChecker:
-    """Retrieves for each sentence and asks the verifier about each passage, all passages of a sentence in one
-    batch."""
+    """Retrieves for each sentence and asks the verifier about each passage, the passages of `GROUP` sentences in
+    one batch: one verifier call per group pads less and runs its three rounds once, where a call per sentence
+    ran them per sentence (progress is reported per group)."""
+
+    GROUP = 50  # one verifier call for a 50-sentence text (9.3-10.1 s here, 11.4-13.6 s a call per sentence)
 
     def __init__(self, retriever: HybridRetriever, verifier: CitationVerifier, passages: int) -> None:
         self.retriever = retriever
@@ -51,24 +54,32 @@ class ClaimChecker:
 
     def check(self, sentences: list[str], text: str, progress: CheckProgress | None = None) -> CheckReport:
         started = time.perf_counter()
-        results = []
-        for i, sentence in enumerate(sentences):
-            results.append(self._sentence(sentence))
+        results: list[SentenceCheck] = []
+        for start in range(0, len(sentences), self.GROUP):
+            results += self._group(sentences[start : start + self.GROUP])
             if progress:
-                progress(i + 1, len(sentences))
+                progress(len(results), len(sentences))
         return CheckReport(text, tuple(results), {"total": (time.perf_counter() - started) * 1000})
 
-    def _sentence(self, sentence: str) -> SentenceCheck:
-        passages = self.retriever.retrieve(sentence, self.passages)
-        supports = self.verifier.support_many([(sentence, p) for p in passages])
-        checked = tuple(_checked(n, p, s) for n, (p, s) in enumerate(zip(passages, supports, strict=True), 1))
-        for verdict in ("supported", "contradicted"):
-            found = [c for c in checked if c.verdict == verdict]
-            if found:
-                best = max(found, key=lambda c: c.score)
-                return SentenceCheck(sentence, best.verdict, best.score, checked)
-        score = min((c.score for c in checked), default=1.0)
-        return SentenceCheck(sentence, "not_found", score, checked)
+    def _group(self, sentences: list[str]) -> list[SentenceCheck]:
+        found = [self.retriever.retrieve(sentence, self.passages) for sentence in sentences]
+        supports = iter(
+            self.verifier.support_many([(s, p) for s, ps in zip(sentences, found, strict=True) for p in ps])
+        )
+        return [_sentence(s, ps, [next(supports) for _ in ps]) for s, ps in zip(sentences, found, strict=True)]
+
+
+def _sentence(sentence: str, passages: list[Passage], supports: list[Support]) -> SentenceCheck:
+    """The sentence's verdict: supported by its best supporting passage, else contradicted by its best
+    contradicting one, else not found."""
+    checked = tuple(_checked(n, p, s) for n, (p, s) in enumerate(zip(passages, supports, strict=True), 1))
+    for verdict in ("supported", "contradicted"):
+        found = [c for c in checked if c.verdict == verdict]
+        if found:
+            best = max(found, key=lambda c: c.score)
+            return SentenceCheck(sentence, best.verdict, best.score, checked)
+    score = min((c.score for c in checked), default=1.0)
+    return SentenceCheck(sentence, "not_found", score, checked)
 
 
 def _checked(n: int, passage: Passage, support: Support) -> CheckedPassage:
