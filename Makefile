@@ -36,6 +36,7 @@ serve: install
 .PHONY: eval
 eval: install
 	$(BIN)/assistant eval seeds
+	$(BIN)/assistant eval tune_paraphrase
 	$(BIN)/assistant eval heldout
 
 # Full retrieval benchmarks (SciFact, PubMedQA) on indexes cached in index/.bench-cache/ (the first run embeds

@@ -2,10 +2,10 @@
 
     .venv/bin/python bench/gate_train.py [--cases /tmp/gate-cases.pickle]     (make gate)
 
-Asks the six sets of `bench/gate_ablation.py` once each (every reason off, the gate's figures recorded; or reads
-the pickled cases), trains the logistic regression and chooses its threshold on the three tune sets only
+Asks the seven sets of `bench/gate_ablation.py` once each (every reason off, the gate's figures recorded; or reads
+the pickled cases), trains the logistic regression and chooses its threshold on the four tune sets only
 (`assistant.evaluation.gate_training`), writes models/gate/gate.json and models/gate/MODEL_CARD.md (sha256 of the
-weights file, the data, this command, both gates on all six sets), and prints the table. Deterministic: the same
+weights file, the data, this command, both gates on all seven sets), and prints the table. Deterministic: the same
 cases give the same file. `make test` and CI never retrain; the answer step reads the shipped gate.json.
 """
 
@@ -70,7 +70,7 @@ a question is refused when p < {model.threshold:.4f}. Runtime: `assistant.answer
 - reported only, never fitted on: {sizes(HELD_OUT_SUITES)}
 - weighting: each suite's answerable and unanswerable questions one unit each (answerable ones in proportion to
   their answer score; forced refusals, where no sentence verified, weigh 0), so that PubMedQA's and SciFact's
-  questions do not drown the 72 seed questions; the seed suite's units times the seed weight
+  questions do not drown the seed questions; the two seed tune suites' units times the seed weight
 - the seed tune split at its CI gate (eval/thresholds.toml [gate.extractive]): key facts >= 0.97, every
   unanswerable question refused, refusal precision >= 0.98 (no answerable seed question refused)
 - seed weight {meta["seed_weight"]:g}, L2 C {meta["c"]:g}; tune objective (mean_share, with the seed gate kept) per

@@ -45,8 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser("eval", help="run a gold question set on a fresh temporary index and write a report")
     evaluate.add_argument(
         "suite",
-        choices=["seeds", "heldout", "retrieval", "verification"],
-        help="seeds (tune split), heldout: gold sets in eval/gold/; retrieval, verification: see eval <suite> -h",
+        choices=["seeds", "tune_paraphrase", "heldout", "retrieval", "verification"],
+        help="seeds, tune_paraphrase (tune splits), heldout: gold sets in eval/gold/; retrieval, verification: "
+        "see eval <suite> -h",
     )
     evaluate.add_argument("--mode", choices=ANSWER_MODES, default="extractive", help="how answers are written")
     evaluate.add_argument("--json", action="store_true", help='print {"n", "metrics", "failures"} as one JSON object')

@@ -1,11 +1,12 @@
 """Training the learned answer gate (`assistant.answer.gate.learned`) on tune cases only.
 
-The cases are those of `gate_tuning` (every question asked once with every reason off, the gate's figures
-recorded). `train` reads only the tune suites (`TUNE_SUITES`: the seed tune split, PubMedQA and SciFact outside
-their test parts) and fits a logistic regression of answerable against the features of `learned.FEATURES`, then
-chooses its decision threshold on the same suites: the one that maximises `mean_share` (the objective the rule
-gate was chosen by) while the seed tune split stays at its CI gate. The held-out suites (`HELD_OUT_SUITES`) are
-only ever reported (`bench/gate_train.py`). Nothing is random: Newton's method from zero weights.
+The cases are those of `gate_tuning` (every question asked once with every reason off, the gate's figures recorded).
+`train` reads only the tune suites (`TUNE_SUITES`: the seed tune split, the seed questions in other words of
+`tune_paraphrase`, PubMedQA and SciFact outside their test parts) and fits a logistic regression of answerable
+against the features of `learned.FEATURES`, then chooses its decision threshold on the same suites: the one that
+maximises `mean_share` (the objective the rule gate was chosen by) while the seed tune split stays at its CI gate.
+The held-out suites (`HELD_OUT_SUITES`) are only ever reported (`bench/gate_train.py`). Nothing is random: Newton's
+method from zero weights.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from assistant.answer.gate.learned import FEATURES, Feature, LearnedGate, featur
 from assistant.evaluation.gate_tuning import Case, Replay, keeps_seed_gate, mean_share, shares
 from assistant.evaluation.thresholds import Threshold, load_thresholds
 
-TUNE_SUITES = ("seeds", "pubmedqa-tune", "scifact-tune")
+TUNE_SUITES = ("seeds", "tune_paraphrase", "pubmedqa-tune", "scifact-tune")
+SEED_SUITES = ("seeds", "tune_paraphrase")  # questions about the seeds, which `seed_weight` multiplies
 HELD_OUT_SUITES = ("heldout", "pubmedqa-test", "scifact-test")
-# How much more the seed suite weighs than its balanced share; the first that lets the seed split keep its CI gate
+# How much more each seed suite weighs than its balanced share; the first that lets the seed split keep its CI gate
 # and gives the best tune objective is taken (ties: the smaller). A 1-2-3-5-10 series, fixed before training.
 SEED_WEIGHTS = (1.0, 2.0, 3.0, 5.0, 10.0)
 C = 1.0  # inverse L2 strength on the standardised weights (the intercept is not penalised)
@@ -39,7 +41,7 @@ def case_weights(cases: Sequence[Case], seed_weight: float = 1.0) -> np.ndarray:
     Balanced per suite and class: within each suite the answerable questions share one unit of weight in
     proportion to their answer score (answering a question whose answer scores 0 gains nothing), the unanswerable
     questions another unit. So PubMedQA's 500 and SciFact's 300 questions weigh no more than the 72 seed questions;
-    the seed suite's units are then multiplied by `seed_weight`. A forced refusal (no sentence verified) weighs 0:
+    the seed suites' units are then multiplied by `seed_weight`. A forced refusal (no sentence verified) weighs 0:
     no gate changes it. Scaled to a mean of 1."""
     weights = np.zeros(len(cases))
     for suite in {c.suite for c in cases}:
@@ -48,7 +50,7 @@ def case_weights(cases: Sequence[Case], seed_weight: float = 1.0) -> np.ndarray:
             for i in group:
                 case = cases[i]
                 value = 0.0 if case.forced else (case.score if answerable else 1.0)
-                weights[i] = value / len(group) * (seed_weight if suite == "seeds" else 1.0)
+                weights[i] = value / len(group) * (seed_weight if suite in SEED_SUITES else 1.0)
     scaled: np.ndarray = weights * len(cases) / weights.sum()
     return scaled
 
