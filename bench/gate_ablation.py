@@ -5,12 +5,12 @@
 Asks every question once (`assistant.evaluation.gate_tuning`: with every reason off, recording what the gate sees)
 and replays the rule gate, then the rule gate with each reason off, then without paraphrase forgiveness
 (`answer.paraphrase_cosine`), then the learned gate (models/gate/gate.json) and the learned gate with each reason's
-features removed (`answer.gate_off`), on seven sets: the seed tune splits (`tune`, `tune_paraphrase`) and the held-
-out split, PubMedQA and SciFact out of collection on their tune parts and on their test parts. Per set, `answered`
-is the answer score over answerable questions (seed key facts found; PubMedQA/SciFact: cites its own abstract; 0
-when refused) and `refused` the share of unanswerable questions refused. Writes eval/reports/<date>-gate-
-ablation.md. A reason whose removal does not hurt the held-out sets does not earn its keep; choices are made on the
-tune sets only (`bench/gate_tune.py`, `bench/gate_train.py`).
+features removed (`answer.gate_off`), on seven sets: the seed tune splits (`tune`, `tune_paraphrase`) and the
+held-out split, PubMedQA and SciFact out of collection on their tune parts and on their test parts. Per set,
+`answered` is the answer score over answerable questions (seed key facts found; PubMedQA/SciFact: cites its own
+abstract; 0 when refused) and `refused` the share of unanswerable questions refused. Writes
+eval/reports/<date>-gate-ablation.md. A reason whose removal does not hurt the held-out sets does not earn its keep;
+choices are made on the tune sets only (`bench/gate_tune.py`, `bench/gate_train.py`).
 """
 
 from __future__ import annotations
