@@ -29,7 +29,7 @@ from tests.conftest import IMIQUIMOD, SEEDS, run_cli
 GOLD = "In reaction to Imi, mast cells release CCL2 messenger substances – a starting signal for tumour killing."
 OTHER = "The weather in Vienna was mild that year and nobody talked about it at all."
 GATE = load_thresholds("gate", "extractive")
-HELDOUT_GATE = load_thresholds("gate", "extractive", suite="heldout")
+SPLIT_GATES = {suite: load_thresholds("gate", "extractive", suite=suite) for suite in ("heldout", "tune_paraphrase")}
 
 
 def _record(answerable: bool = True, evidence: tuple[Evidence, ...] | None = None, rid: str = "q") -> GoldRecord:
@@ -241,9 +241,6 @@ def test_seed_eval_meets_the_gate(seed_report: Report, name: str) -> None:
     assert threshold.met(value), f"{name} = {value} misses the gate {threshold}; failing questions: {failing}"
 
 
-SPLIT_GATES = {suite: load_thresholds("gate", "extractive", suite=suite) for suite in ("heldout", "tune_paraphrase")}
-
-
 @pytest.fixture(scope="module")
 def split_reports(embedder: Embedder) -> dict[str, Report]:
     settings = load_settings(paths={"seeds_dir": SEEDS})
@@ -260,7 +257,7 @@ def test_other_splits_meet_their_gates(split_reports: dict[str, Report], suite: 
 
 
 def test_each_split_has_its_own_thresholds() -> None:
-    assert HELDOUT_GATE and HELDOUT_GATE.keys() != GATE.keys()
+    assert all(gate and gate.keys() != GATE.keys() for gate in SPLIT_GATES.values())
     assert str(load_thresholds("targets", "extractive", suite="heldout")["key_fact_recall"]) == ">= 0.9"
 
 
