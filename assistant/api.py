@@ -14,6 +14,7 @@ from assistant.answer.gate.answerability import NOT_VERIFIED, judge, spans_docum
 from assistant.answer.gate.learned import LearnedGate, load_gate
 from assistant.answer.llm.generation import LLMAnswer, LLMAnswerer, Turn
 from assistant.answer.llm.registry import describe, is_configured, make_llm
+from assistant.answer.overlap import DocumentOverlap
 from assistant.answer.prompts import check_prompts
 from assistant.answer.terms import words
 from assistant.answer.verification import CitationVerifier, Draft, evidence_only
@@ -75,7 +76,8 @@ class Assistant:
         self.embedder = embedder or SentenceTransformerEmbedder(self.settings.embedding)
         self.indexer = Indexer(self.store, self.embedder)
         self.retriever = HybridRetriever(self.store, self.embedder, self.settings.retrieval)
-        self.answerer = ExtractiveAnswerer(self.embedder, self.settings.answer)
+        overlap = DocumentOverlap(self.retriever.document_sentences)
+        self.answerer = ExtractiveAnswerer(self.embedder, self.settings.answer, overlap)
         trained = self.settings.answer.citation_check == "verifier"
         self.claims = ClaimVerifier(self.settings.paths.verifier_dir) if trained else None
         self.verifier = CitationVerifier(

@@ -2,16 +2,15 @@
 
 The extractive answer quotes the passage sentences that best answer the question. Each
 candidate sentence is scored as `0.6 * cosine(question, sentence) + 0.4 * term overlap`, the
-overlap being the IDF-weighted share of the question's content terms (aliases included) that
-the sentence contains, IDF taken over the candidate sentences. A question about several documents
+overlap being the IDF-weighted share of the question's content terms that the sentence contains,
+with its own document's statistics and aliases (`overlap`). A question about several documents
 is also scored, per document, by the part of it about that document. Which sentences make the
 answer is decided in `selection`, whether to refuse instead in `answerability`.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterable, Sequence, Set
+from collections.abc import Callable, Iterable, Set
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from assistant.answer.lexicon import (
     SHORTLIST,
     SHORTLIST_PER_DOCUMENT,
 )
+from assistant.answer.overlap import DocumentOverlap
 from assistant.answer.prompts import REFUSAL_PHRASE, load_prompt
 from assistant.answer.selection import Candidate, Selector
 from assistant.answer.terms import content_terms, words
@@ -50,9 +50,10 @@ class _Unit:
 class ExtractiveAnswerer:
     """Chooses, scores and orders passage sentences."""
 
-    def __init__(self, embedder: Embedder, settings: AnswerSettings) -> None:
+    def __init__(self, embedder: Embedder, settings: AnswerSettings, overlap: DocumentOverlap) -> None:
         self.embedder = embedder
         self.settings = settings
+        self.overlap = overlap
 
     def candidates(self, question: str, passages: list[Passage], expand: Callable[[str], str] = str) -> list[Candidate]:
         """Unique passage sentences with their scores, best first.
@@ -69,8 +70,9 @@ class ExtractiveAnswerer:
         parts = document_focus(question, passages, expand)
         q_terms = content_terms(expand(question))
         asked = {doc: content_terms(expand(part)) for doc, part in parts.items()}
-        overlap = {"": _weighted_overlap(q_terms, [u.terms for u in units])}
-        overlap |= {doc: _weighted_overlap(terms, [u.terms for u in units]) for doc, terms in asked.items()}
+        keys = [(p.chunk.doc_id, p.document.indexed_at, u.text) for u in units for p in (passages[u.passage],)]
+        overlap = {"": self.overlap.shares(question, keys)}
+        overlap |= {doc: self.overlap.shares(part, keys) for doc, part in parts.items()}
         kept = _shortlist(passages, units, overlap)
         # One column per question: the whole one, then the part about each document.
         questions = self.embedder.embed_cached([question, *parts.values()])
@@ -171,16 +173,6 @@ def _likeliest(
 def _score(dense: float, overlap: float, citation_line: bool) -> float:
     """A bibliographic question ("which journal", "first author") is answered by the citation line."""
     return DENSE_WEIGHT * dense + (1 - DENSE_WEIGHT) * overlap + (CITATION_LINE_BONUS if citation_line else 0.0)
-
-
-def _weighted_overlap(q_terms: Set[str], sentences: Sequence[Set[str]]) -> list[float]:
-    """Per sentence, the IDF-weighted share of question terms it holds (rare terms count more)."""
-    n = len(sentences)
-    weight = {t: math.log(1 + n / (1 + sum(t in s for s in sentences))) for t in q_terms}
-    total = sum(weight.values())
-    if not total:
-        return [0.0] * n
-    return [sum(w for t, w in weight.items() if t in s) / total for s in sentences]
 
 
 def refusal_text(prompts_dir: Path, nearest: list[Passage]) -> str:

@@ -32,6 +32,7 @@ from assistant.settings import RetrievalSettings
 from assistant.store.chroma import Store, node_to_chunk
 from assistant.store.embeddings import Embedder, Matrix
 from assistant.text.aliases import AliasMap
+from assistant.text.sentences import split_sentences
 
 if TYPE_CHECKING:
     from llama_index.core.schema import BaseNode
@@ -149,6 +150,19 @@ class HybridRetriever:
         asked = self.embedder.embed_cached([question])[0]
         passages = [_passage(snap, int(rows[i]), float(final[i]), asked) for i in order[:k]]
         return self._with_sentence_vectors(snap, passages)
+
+    def document_sentences(self, doc_id: str) -> tuple[str, ...]:
+        """Every sentence of a document of the current snapshot, once each (chunks overlap), spaces normalised;
+        none for a document outside it. The answer step weighs question terms by their rarity in these."""
+        snap = self.snapshot()
+        found = snap.documents.get(doc_id)
+        if found is None:
+            texts = snap.corpus.document_chunks(doc_id) if snap.corpus is not None else []
+            found = tuple(dict.fromkeys(" ".join(t[s:e].split()) for t in texts for s, e in split_sentences(t)))
+            if len(snap.documents) > _SENTENCE_CACHE:
+                snap.documents.clear()
+            snap.documents[doc_id] = found
+        return found
 
     def rank_documents(self, question: str, k: int, pipeline: Pipeline = DEFAULT) -> list[tuple[str, float]]:
         """(doc id, score) of the `k` best documents; a document scores as its best passage (benchmarks)."""

@@ -45,7 +45,7 @@ class Corpus:
         self.vectors = vectors
         doc_ids = [str(n.metadata["doc_id"]) for n in nodes]
         self.doc_names = sorted(set(doc_ids))
-        index = {d: i for i, d in enumerate(self.doc_names)}
+        self._doc_index = index = {d: i for i, d in enumerate(self.doc_names)}
         self.doc_of = np.array([index[d] for d in doc_ids], dtype=np.int64)
         # The rows of document d are by_doc[starts[d]:starts[d + 1]].
         self.by_doc = np.argsort(self.doc_of, kind="stable")
@@ -79,6 +79,13 @@ class Corpus:
             return np.zeros(0, dtype=np.int64)
         docs = np.unique(self.doc_of[np.asarray(hits, dtype=np.int64)])
         return np.concatenate([self.by_doc[self.starts[d] : self.starts[d + 1]] for d in docs])
+
+    def document_chunks(self, doc_id: str) -> list[str]:
+        """The texts of a document's chunks, in no particular order (none for a document outside this snapshot)."""
+        d = self._doc_index.get(doc_id)
+        if d is None:
+            return []
+        return [self.nodes[int(r)].get_content() for r in self.by_doc[self.starts[d] : self.starts[d + 1]]]
 
     def dense(self, rows: Rows, vector: Matrix) -> Matrix:
         return np.asarray(np.clip(self.vectors[rows] @ vector, 0.0, None), dtype=np.float32)
@@ -116,6 +123,8 @@ class Snapshot:
     aliases: AliasMap
     # Sentence vectors read from the store for recently asked-about documents; a cache, not part of the index.
     sentences: dict[str, dict[Span, Matrix]] = field(default_factory=dict)
+    # Each recently asked-about document's sentences (`HybridRetriever.document_sentences`); a cache too.
+    documents: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 EMPTY = Snapshot(None, None, {}, AliasMap())
