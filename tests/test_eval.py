@@ -88,6 +88,17 @@ def test_citation_precision_counts_citations_that_hold_gold_or_verify() -> None:
     assert failure_reasons(Outcome(_record(), answer))[-1] == "citation [2] neither holds gold evidence nor verifies"
 
 
+def test_an_answer_citing_only_another_paper_is_from_the_wrong_document() -> None:
+    right = _answer([("Mast cells release CCL2.", (1,), True)], [_citation(1, GOLD)])
+    both = _answer([("CCL2.", (1,), True), ("Imatinib.", (2,), True)], [_citation(1, OTHER), _citation(2, OTHER, "x")])
+    wrong = _answer([("Imatinib inhibits Treg.", (1,), True)], [_citation(1, OTHER, "imatinib.txt")])
+    outcomes = [Outcome(_record(), right), Outcome(_record(), both), Outcome(_record(), wrong)]
+    outcomes += [Outcome(_record(), _refusal()), Outcome(_record(False), wrong)]  # neither counts
+    assert compute(outcomes)["right_document"] == pytest.approx(2 / 3)
+    assert failure_reasons(Outcome(_record(), wrong))[0] == "answered from another document only"
+    assert "answered from another document only" not in failure_reasons(Outcome(_record(), both))
+
+
 def test_an_unsupported_sentence_lowers_faithfulness_and_refusals_are_left_out() -> None:
     supported = _answer([("Mast cells release CCL2.", (1,), True)], [_citation(1, GOLD)])
     mixed = _answer(

@@ -207,6 +207,19 @@ def citation_recall(outcomes: Sequence[Outcome]) -> Value:
     return _mean(scores)
 
 
+@metric("right_document")
+def right_document(outcomes: Sequence[Outcome]) -> Value:
+    """Over the answered questions in A that cite something: share citing at least one passage of a document
+    their gold evidence comes from (an answer drawn only from another paper scores 0)."""
+    cited = [o for o in _answerable(outcomes) if not o.answer.refused and o.answer.citations]
+    return _share(sum(not _other_documents_only(o) for o in cited), len(cited))
+
+
+def _other_documents_only(outcome: Outcome) -> bool:
+    sources = {e.source for e in outcome.record.evidence}
+    return bool(outcome.answer.citations) and not any(c.source in sources for c in outcome.answer.citations)
+
+
 @metric("refusal_precision")
 def refusal_precision(outcomes: Sequence[Outcome]) -> Value:
     """Over the refused questions: share that are unanswerable (refusal is the positive prediction,
@@ -252,14 +265,15 @@ def latency_p95_ms(outcomes: Sequence[Outcome]) -> Value:
 
 # --- failures ----------------------------------------------------------------------------------
 def failure_reasons(outcome: Outcome) -> list[str]:
-    """Why a question fails: a wrong refusal decision, a missing key fact, an unsupported sentence, or a
-    citation that neither holds gold evidence nor verifies. Empty when it passes."""
+    """Why a question fails: a wrong refusal decision, an answer from another document only, a missing key fact,
+    an unsupported sentence, or a citation that neither holds gold evidence nor verifies. Empty when it passes."""
     answer, record = outcome.answer, outcome.record
     if not record.answerable:
         return [] if answer.refused else ["answered an unanswerable question"]
     if answer.refused:
         return ["refused an answerable question"]
-    reasons = [f"key fact missing: {' | '.join(fact)}" for fact in missing_facts(outcome)]
+    reasons = ["answered from another document only"] if _other_documents_only(outcome) else []
+    reasons += [f"key fact missing: {' | '.join(fact)}" for fact in missing_facts(outcome)]
     reasons += [f"unsupported sentence: {s.text}" for s in answer.sentences if not s.supported]
     reasons += [
         f"citation [{c.n}] neither holds gold evidence nor verifies"
