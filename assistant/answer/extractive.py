@@ -71,8 +71,8 @@ class ExtractiveAnswerer:
         q_terms = content_terms(expand(question))
         asked = {doc: content_terms(expand(part)) for doc, part in parts.items()}
         keys = [(p.chunk.doc_id, p.document.indexed_at, u.text) for u in units for p in (passages[u.passage],)]
-        overlap = {"": self.overlap.shares(question, keys)}
-        overlap |= {doc: self.overlap.shares(part, keys) for doc, part in parts.items()}
+        rows = self.overlap.shares_many([question, *parts.values()], keys)
+        overlap = {"": rows[0], **dict(zip(parts, rows[1:], strict=True))}
         kept = _shortlist(passages, units, overlap)
         # One column per question: the whole one, then the part about each document.
         questions = self.embedder.embed_cached([question, *parts.values()])

@@ -44,26 +44,31 @@ class DocumentOverlap:
     def shares(self, question: str, sentences: Sequence[tuple[str, str, str]]) -> list[float]:
         """Per (doc id, document version, sentence): the weighted share of the question's terms it holds. A document
         the snapshot no longer holds (deleted meanwhile) is judged by the given sentences of it alone."""
-        weights: dict[tuple[str, str], tuple[_Document, dict[str, float], float]] = {}
+        return self.shares_many([question], sentences)[0]
+
+    def shares_many(self, questions: Sequence[str], sentences: Sequence[tuple[str, str, str]]) -> list[list[float]]:
+        """`shares` for several questions (a question and its parts) over the same sentences, each sentence's terms
+        read once."""
+        docs = {key: self._document(key, sentences) for key in dict.fromkeys((d, v) for d, v, _ in sentences)}
+        held = [content_terms(docs[(d, v)].expand(text)) for d, v, text in sentences]
         out = []
-        for doc_id, version, text in sentences:
-            key = (doc_id, version)
-            if key not in weights:
-                doc = self._document(key, [t for d, v, t in sentences if (d, v) == key])
-                w = doc.weights(question)
-                weights[key] = (doc, w, sum(w.values()))
-            doc, w, total = weights[key]
-            held = content_terms(doc.expand(text))
-            out.append(sum(v for t, v in w.items() if t in held) / total if total else 0.0)
+        for question in questions:
+            weights = {key: doc.weights(question) for key, doc in docs.items()}
+            totals = {key: sum(w.values()) for key, w in weights.items()}
+            row = []
+            for (d, v, _), terms in zip(sentences, held, strict=True):
+                w, total = weights[(d, v)], totals[(d, v)]
+                row.append(sum(x for t, x in w.items() if t in terms) / total if total else 0.0)
+            out.append(row)
         return out
 
-    def _document(self, key: tuple[str, str], given: list[str]) -> _Document:
+    def _document(self, key: tuple[str, str], given: Sequence[tuple[str, str, str]]) -> _Document:
         with self._lock:
             found = self._documents.get(key)
         if found is not None:
             return found
         sentences = list(self.sentences_of(key[0]))
-        doc = _statistics(sentences or given)
+        doc = _statistics(sentences or [t for d, v, t in given if (d, v) == key])
         if sentences:
             with self._lock:
                 if len(self._documents) >= _CACHE:
