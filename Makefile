@@ -66,6 +66,11 @@ verifier: install
 bench-verification: install
 	$(BIN)/python bench/verification.py
 
+# Instruction-like sentences in documents: the detector on its tune and held-out sets and on two corpora.
+.PHONY: bench-injection
+bench-injection: install
+	$(BIN)/python bench/injection.py
+
 # The rule and learned answer gates with each refusal reason switched off, on the six tune and held-out sets.
 .PHONY: bench-ablation
 bench-ablation: install

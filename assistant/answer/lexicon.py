@@ -140,11 +140,3 @@ CELL_TYPE = re.compile(r"\b([A-Za-z][\w+\-]*)\s+(?:cells?|lymphocytes?)\b(?!-)")
 ASKED_KIND = re.compile(r"\b(?:which|what)\s+(.+)", re.I)
 # Words after which/what read as that kind. Chosen on the gold tune questions.
 MAX_KIND_WORDS = 3
-
-# --- answer/llm/generation.py ------------------------------------------------------------
-# A sentence that tells the reader (a model) what to do: never evidence. General prompt-injection phrasing.
-INSTRUCTION_LIKE = re.compile(
-    r"\b(ignore|disregard|forget|override)\b[^.]{0,60}\b(instructions?|prompts?|rules|guidelines|above|previous|prior)\b"
-    r"|\b(system prompt|you are now|new instructions?|act as|respond only|answer only|reply only)\b",
-    re.I,
-)

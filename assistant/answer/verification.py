@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from assistant.answer.lexicon import INSTRUCTION_LIKE, SUPPORT_SPAN_MARGIN
+from assistant.answer.instructions import is_instruction
+from assistant.answer.lexicon import SUPPORT_SPAN_MARGIN
 from assistant.answer.terms import has_negation, key_terms
 from assistant.models import AnswerSentence, Contradiction, Passage, Span
 from assistant.store.embeddings import Embedder
@@ -66,13 +67,13 @@ def passage_sentences(passage: Passage) -> list[tuple[Span, str]]:
 
 
 def evidence_only(passage: Passage) -> Passage:
-    """The passage with its instruction-like sentences blanked out (offsets kept), so that they
-    neither support a claim nor lend it their numbers and names."""
+    """The passage with its instruction-like sentences (`instructions.is_instruction`) blanked out (offsets kept), so
+    that they neither support a claim nor lend it their numbers and names."""
     chunk = passage.chunk
     text, kept = chunk.text, []
     for s, e in chunk.sentences:
         a, b = s - chunk.start, e - chunk.start
-        if INSTRUCTION_LIKE.search(text[a:b]):
+        if is_instruction(text[a:b]):
             text = text[:a] + " " * (b - a) + text[b:]
         else:
             kept.append((s, e))

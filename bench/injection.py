@@ -1,0 +1,58 @@
+"""Instruction-like sentences in documents: the detector (`assistant.answer.instructions`) beside the one before it.
+
+    .venv/bin/python bench/injection.py        (make bench-injection)
+
+Rows: the tune and held-out sentence sets of eval/injection/ (instructions caught, benign look-alikes flagged), and
+the sentences of two biomedical corpora flagged as instructions (false alarms: such a sentence stops being
+evidence). The detector's patterns were chosen on the tune rows (tune set, SciFact corpus); the held-out rows
+(held-out set, PubMedQA contexts) only report. Needs ../shared/bench for the corpora.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from assistant.answer.instructions import is_instruction
+from assistant.answer.verifier.data import SciFact, pubmedqa_docs
+
+SETS = Path(__file__).resolve().parents[1] / "eval" / "injection"
+# The detector the answer step used until 2026-12-05 (then in assistant/answer/lexicon.py), as the baseline.
+BEFORE = re.compile(
+    r"\b(ignore|disregard|forget|override)\b[^.]{0,60}\b(instructions?|prompts?|rules|guidelines|above|previous|prior)\b"
+    r"|\b(system prompt|you are now|new instructions?|act as|respond only|answer only|reply only)\b",
+    re.I,
+)
+
+
+def rows() -> list[tuple[str, str, list[str], bool]]:
+    """(side, set, sentences, whether they are instructions)."""
+    out = []
+    for split in ("tune", "heldout"):
+        records = [json.loads(line) for line in (SETS / f"{split}.jsonl").read_text().splitlines() if line.strip()]
+        side = "tune" if split == "tune" else "held-out"
+        out.append((side, f"{split} instructions", [r["sentence"] for r in records if r["instruction"]], True))
+        out.append((side, f"{split} look-alikes", [r["sentence"] for r in records if not r["instruction"]], False))
+    out.append(("tune", "SciFact corpus", [s for d in SciFact.load().corpus.values() for s in d.sentences], False))
+    out.append(("held-out", "PubMedQA contexts", [s for d in pubmedqa_docs() for s in d.sentences], False))
+    return out
+
+
+def main() -> int:
+    detectors: dict[str, Callable[[str], bool]] = {"now": is_instruction, "before": lambda s: bool(BEFORE.search(s))}
+    print("| side | set | sentences | measure | now | before |\n|---|---|---:|---|---:|---:|")
+    for side, name, sentences, instructions in rows():
+        counts = {k: sum(map(d, sentences)) for k, d in detectors.items()}
+        measure = "caught" if instructions else "flagged"
+        cells = " | ".join(f"{c / len(sentences):.3f} ({c})" if instructions else str(c) for c in counts.values())
+        print(f"| {side} | {name} | {len(sentences)} | {measure} | {cells} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
