@@ -7,17 +7,21 @@ sentence changes one fact of one passage sentence.
 from __future__ import annotations
 
 import dataclasses
+import json
 import random
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
-from assistant.answer.verifier import DEFAULT_DIR, LABELS, ClaimVerifier, Verdict
+from assistant.answer.verifier import DEFAULT_DIR, LABELS, ClaimVerifier, Verdict, training
+from assistant.answer.verifier.card import write_card
 from assistant.answer.verifier.data import split_text
-from assistant.answer.verifier.model import decide
+from assistant.answer.verifier.model import VerifierConfig, decide
 from assistant.answer.verifier.perturb import TEST_CLAUSES, add_clause, change_number, flip_direction, flip_negation
 from assistant.answer.verifier.synthetic import Probe
 from assistant.answer.verifier.training import CAP_MARGIN, UNIT_CAPS, choose_cap, unit_tables
+from assistant.evaluation.verification import CHECK_SENTENCES, check_sentences
 
 pytestmark = pytest.mark.skipif(not (DEFAULT_DIR / "model.safetensors").is_file(), reason="verifier weights absent")
 
@@ -86,12 +90,12 @@ PARAPHRASES = [
 ]
 
 
-# Sentences the shipped weights get wrong: an entity swap inside an otherwise identical sentence, a reworded
-# number ("lowered" for "reduced" beside the same figures) and a negation reworded ("was not predictive of").
+# Sentences the shipped weights get wrong: an entity swap inside an otherwise identical sentence and a reworded
+# number ("lowered" for "reduced" beside the same figures). The stage-1 weights also missed a reworded negation
+# ("CYP2D6 genotype was not predictive of recurrence."); the stage-3 ones keep it.
 KNOWN_MISSES = {
     "Tamoxifen use was associated with an increased risk of ovarian carcinoma.",
     "Over 24 weeks, metformin lowered HbA1c by 1.2% in this cohort of 412 patients.",
-    "CYP2D6 genotype was not predictive of recurrence.",
 }
 
 
@@ -208,3 +212,47 @@ def test_the_cap_is_the_cheapest_within_the_margin() -> None:
     assert choose_cap(figures) == 3
     figures[3]["joint_macro_f1"] = 0.80
     assert choose_cap(figures) == 2
+
+
+def test_a_later_stage_trains_on_from_the_weights_before(tmp_path: Path) -> None:
+    for argv in (["--stage", "2"], ["--init", str(tmp_path)]):
+        with pytest.raises(SystemExit, match="--init"):
+            training.main([*argv, "--out", str(tmp_path)])
+    first = {"pairs": 22000, "lr": 5e-5, "train_seconds": 4989, "final_loss": 0.38, "stage": 1}
+    second = {"pairs": 16000, "lr": 3e-5, "train_seconds": 2400, "final_loss": 0.30, "epochs": 1, "batch_size": 32,
+              "max_length": 128, "threads": 1, "total_seconds": 2600, "steps": 500}  # fmt: skip
+    manifest = json.loads((DEFAULT_DIR / "manifest.json").read_text())
+    manifest |= {"training": second, "stage": 2, "stages_before": [first]}
+    # Stage 1's count fixes the validation slice that every later stage is calibrated on.
+    assert training._first_pairs(manifest) == 22000
+    assert training._first_pairs({"training": first}) == 22000
+    (tmp_path / "model.safetensors").write_bytes(b"weights")
+    config = VerifierConfig.load(DEFAULT_DIR)
+    write_card(tmp_path, manifest, vars(config) | {"chosen_on": "validation", "validation": {}}, "train")
+    card = (tmp_path / "MODEL_CARD.md").read_text()
+    assert "stage 1: 22000 pairs, lr 5e-05" in card and "stage 2: 16000 pairs, lr 3e-05" in card
+
+
+def test_a_pair_shared_by_overlapping_passages_is_scored_once(
+    verifier: ClaimVerifier, sentences: dict[str, list[str]]
+) -> None:
+    """Overlapping chunks of one document share sentences: the same (passage sentence, sentence) pair is one model
+    call per `verify_many`, and the verdict of each item is the one it gets alone."""
+    whole = sentences["metformin"]
+    halves = [whole[:3], whole[1:]]  # two chunks overlapping by two sentences
+    claim = "Treatment with metformin was not associated with a lower risk of hypoglycaemia."
+    alone = [verifier.verify(claim, half) for half in halves]
+    singly = 0
+    for half in halves:
+        before = verifier.units_scored
+        verifier.verify(claim, half)
+        singly += verifier.units_scored - before
+    before = verifier.units_scored
+    together = verifier.verify_many([(claim, half) for half in halves])
+    assert together == alone
+    assert verifier.units_scored - before < singly
+
+
+def test_the_claim_check_benchmark_text_repeats_no_sentence() -> None:
+    text = check_sentences(CHECK_SENTENCES)
+    assert len(text) == len(set(text)) == CHECK_SENTENCES

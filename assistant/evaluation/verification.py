@@ -35,15 +35,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def check_latency(n: int = CHECK_SENTENCES) -> float:
-    """Seconds for `Assistant.check` on a text of `n` sentences about the seeds (the seed probes' sentences, faithful
-    and changed), on a fresh seed index with a warm model: retrieval and verification, as a user waits for them."""
-    from assistant.answer.verifier.bench import seed_items
+    """Seconds for `Assistant.check` on a text of `n` distinct sentences about the seeds (`check_sentences`), on a
+    fresh seed index with a warm model: retrieval and verification, as a user waits for them."""
     from assistant.api import Assistant
     from assistant.evaluation.seeds import eval_settings
     from assistant.settings import load_settings
 
-    sentences = [p.hypothesis for p in seed_items()]
-    text = " ".join((sentences * (n // len(sentences) + 1))[:n])
+    sentences = check_sentences(n)
+    text = " ".join(sentences)
     with tempfile.TemporaryDirectory(prefix="assistant-check-") as tmp:
         assistant = Assistant(eval_settings(load_settings(), "extractive", Path(tmp)))
         assistant.check(sentences[0])  # loads the verifier and the retriever's indexes
@@ -52,3 +51,18 @@ def check_latency(n: int = CHECK_SENTENCES) -> float:
         seconds = time.perf_counter() - start
     assert len(report.sentences) == n, f"checked {len(report.sentences)} of {n} sentences"
     return round(seconds, 2)
+
+
+def check_sentences(n: int) -> list[str]:
+    """`n` distinct sentences about the seeds: the seed probes' (faithful and changed), then the first sentence of
+    each reference answer of the seed tune split. None repeats, so the verifier scores every one of them."""
+    from assistant.answer.verifier.bench import seed_items
+    from assistant.evaluation.gold import load_gold, suite_path
+    from assistant.text.sentences import split_sentences
+
+    answers = [r.answer for r in load_gold(suite_path("seeds")) if r.answerable]
+    firsts = [a[s:e] for a in answers for s, e in split_sentences(a)[:1]]
+    sentences = list(dict.fromkeys([p.hypothesis for p in seed_items()] + firsts))
+    if len(sentences) < n:
+        raise ValueError(f"only {len(sentences)} distinct seed sentences for a check of {n}")
+    return sentences[:n]

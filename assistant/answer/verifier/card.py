@@ -30,11 +30,12 @@ def write_card(folder: Path, manifest: dict[str, Any], config: dict[str, Any], c
         "classification head is new. Runtime: `assistant.answer.verifier.ClaimVerifier`.",
         "",
         f"- weights: `model.safetensors`, fp16, {weights.stat().st_size / 1e6:.1f} MB, sha256 `{sha256(weights)}`",
-        f"- command: `{command}` (seed {manifest['seed']}; defaults: {train['pairs']} pairs, {train['epochs']} "
-        f"epoch, batch {train['batch_size']}, lr {train['lr']}, max_length {train['max_length']}, "
+        f"- command: `{train.get('command', command)}` (seed {manifest['seed']}; {train['pairs']} pairs, "
+        f"{train['epochs']} epoch, batch {train['batch_size']}, lr {train['lr']}, max_length {train['max_length']}, "
         f"{train['threads']} torch thread)",
-        f"- training time: {train['train_seconds'] / 60:.1f} min on 1 CPU thread (all steps: "
+        f"- training time: {train['train_seconds'] / 60:.1f} min on {train['threads']} CPU thread (all steps: "
         f"{train['total_seconds'] / 60:.1f} min); {train['steps']} steps; final loss {train['final_loss']}",
+        *_stages(manifest),
         f"- decision (verifier.json): temperature {config['temperature']}, support threshold "
         f"{config['support_threshold']}, contradiction threshold {config['contradict_threshold']}, passage "
         f"sentences scored per item {config['max_units'] or 'all'}; chosen on {config['chosen_on']}",
@@ -65,6 +66,23 @@ def write_card(folder: Path, manifest: dict[str, Any], config: dict[str, Any], c
         "",
     ]
     (folder / "MODEL_CARD.md").write_text("\n".join(lines))
+
+
+def _stages(manifest: dict[str, Any]) -> list[str]:
+    """A line per training stage when the weights went on from an earlier stage's (`--stage`, `--init`)."""
+    earlier = manifest.get("stages_before", [])
+    if not earlier:
+        return []
+    stages = [*earlier, manifest["training"] | {"stage": manifest.get("stage", len(earlier) + 1)}]
+    parts = [
+        f"stage {s['stage']}: {s['pairs']} pairs, lr {s['lr']}, {s['train_seconds'] / 60:.1f} min, final loss "
+        f"{s['final_loss']}"
+        for s in stages
+    ]
+    return [
+        f"- stages (`make verifier` runs them in turn; each later one trains on from the weights before with fresh "
+        f"pairs of the same training claims and documents, and the same validation slice): {'; '.join(parts)}"
+    ]
 
 
 def _caps_table(caps: dict[str, dict[str, float]]) -> list[str]:

@@ -119,7 +119,13 @@ class Dataset:
     manifest: dict[str, Any] = field(default_factory=dict)
 
 
-def build(seed: int, n_pairs: int, bench_dir: Path = BENCH_DIR, val_share: float = 0.12) -> Dataset:
+def build(
+    seed: int, n_pairs: int, bench_dir: Path = BENCH_DIR, val_share: float = 0.12, stage: int = 1, stage_pairs: int = 0
+) -> Dataset:
+    """The split, `n_pairs` training pairs and the validation slice of `seed`. A later `stage` (training on from the
+    weights of the one before) draws `stage_pairs` fresh training pairs from the same training claims and documents
+    and keeps the split and validation slice of stage 1 (`n_pairs` is stage 1's count), so that nothing any stage
+    trained on is validated on."""
     rng = random.Random(seed)
     sci = SciFact.load(bench_dir)
     banned = sci.dev_docs()
@@ -149,9 +155,15 @@ def build(seed: int, n_pairs: int, bench_dir: Path = BENCH_DIR, val_share: float
     val_changer = Changer(lexicon, TRAIN_CLAUSES, [clean(s) for d in val_docs for s in d.sentences if usable(s)])
     val_probes = probes(val_docs, val_changer, 60, rng)
     val_pairs = claim_pairs(val_items, rng) + training_pairs(val_docs, val_changer, 1500, rng)
+    if stage > 1:
+        fresh = random.Random(seed * 1000 + stage)
+        sci_pairs = claim_pairs(claim_probes(train_claims, sci.corpus, allowed), fresh)[:stage_pairs]
+        train = sci_pairs + training_pairs(train_docs, changer, max(0, stage_pairs - len(sci_pairs)), fresh)
+        fresh.shuffle(train)
     manifest = _manifest(
         seed, bench_dir, sci, banned, train_claims, val_claims, train_doc_ids, val_doc_ids, train, lexicon
     )
+    manifest["stage"] = stage
     manifest["validation"] = {"claim_items": len(val_items), "probes": len(val_probes), "pairs": len(val_pairs)}
     return Dataset(train, val_items, val_probes, val_pairs, manifest)
 

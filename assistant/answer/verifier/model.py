@@ -154,23 +154,32 @@ class ClaimVerifier:
         quoted = [_quoted(s, p) for s, p in items]
         ranked = [rank_sentences(s, p) if q is None else [] for (s, p), q in zip(items, quoted, strict=True)]
         scored: list[dict[Unit, np.ndarray]] = [{} for _ in items]
-        self._score(items, [(i, (r[0],)) for i, r in enumerate(ranked) if r], scored)
+        seen: dict[tuple[str, str], np.ndarray] = {}
+        self._score(items, [(i, (r[0],)) for i, r in enumerate(ranked) if r], scored, seen)
         open_ = [i for i, r in enumerate(ranked) if r and not self._supported(scored[i])]
         limit = self.config.max_units or None
-        self._score(items, [(i, (j,)) for i in open_ for j in ranked[i][1:limit]], scored)
+        self._score(items, [(i, (j,)) for i in open_ for j in ranked[i][1:limit]], scored, seen)
         open_ = [i for i in open_ if len(ranked[i]) > 1 and not self._supported(scored[i])]
-        self._score(items, [(i, window_unit(scored[i], len(items[i][1]))) for i in open_], scored)
+        self._score(items, [(i, window_unit(scored[i], len(items[i][1]))) for i in open_], scored, seen)
         return [
             _quote_verdict(q) if q is not None else self._decide(units) for q, units in zip(quoted, scored, strict=True)
         ]
 
     def _score(
-        self, items: Sequence[tuple[str, Sequence[str]]], todo: list[tuple[int, Unit]], scored: list[dict[Unit, Any]]
+        self,
+        items: Sequence[tuple[str, Sequence[str]]],
+        todo: list[tuple[int, Unit]],
+        scored: list[dict[Unit, Any]],
+        seen: dict[tuple[str, str], np.ndarray],
     ) -> None:
+        """Score the units not scored yet. A (passage text, sentence) pair is scored once per call: overlapping
+        chunks retrieved for one sentence share sentences, and its probabilities do not depend on the item."""
         todo = [(i, u) for i, u in todo if u not in scored[i]]
         pairs = [(" ".join(items[i][1][j] for j in unit), items[i][0]) for i, unit in todo]
-        for (i, unit), probs in zip(todo, self.probabilities(pairs), strict=True):
-            scored[i][unit] = probs
+        fresh = list(dict.fromkeys(p for p in pairs if p not in seen))
+        seen.update(zip(fresh, self.probabilities(fresh), strict=True))
+        for (i, unit), pair in zip(todo, pairs, strict=True):
+            scored[i][unit] = seen[pair]
 
     def _supported(self, units: dict[Unit, np.ndarray]) -> bool:
         return any(p[0] >= self.config.support_threshold for p in units.values())

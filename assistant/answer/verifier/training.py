@@ -3,7 +3,9 @@
 Builds the pairs (assistant.answer.verifier.data), fine-tunes a 3-label CrossEncoder initialised from the
 packaged all-MiniLM-L6-v2 weights (the classification head is new) with a plain torch loop, saves fp16
 safetensors to models/verifier/, then chooses the temperature and the two thresholds on the train-side
-validation slice only, and writes verifier.json, manifest.json and MODEL_CARD.md.
+validation slice only, and writes verifier.json, manifest.json and MODEL_CARD.md. `--stage N --init DIR` trains on
+from an earlier stage's weights with fresh pairs and the same validation slice; `make verifier` runs the stages the
+shipped weights went through, in turn.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import argparse
 import json
 import os
 import random
+import shlex
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -55,12 +59,16 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--max-length", type=int, default=128)
     p.add_argument("--threads", type=int, default=1, help="torch threads (the 2-core machine is shared)")
     p.add_argument("--out", type=Path, default=DEFAULT_DIR)
+    p.add_argument("--stage", type=int, default=1, help="2 and on: fresh pairs, same split and validation slice")
+    p.add_argument("--init", type=Path, default=None, help="go on training from these weights (a stage's --out)")
     p.add_argument("--calibrate-only", action="store_true", help="keep the weights in --out; choose the decision again")
     return p.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse(argv)
+    if (args.stage > 1) != (args.init is not None):
+        raise SystemExit("--init names the weights of the stage before; stage 1 starts from the packaged model")
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(args.threads)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -74,9 +82,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.calibrate_only:
         recalibrate(args)
         return
-    data = build(args.seed, args.pairs)
+    first = _first_pairs(json.loads((args.init / "manifest.json").read_text())) if args.init else args.pairs
+    data = build(args.seed, first, stage=args.stage, stage_pairs=args.pairs)
     print(f"data: {len(data.train)} training pairs, built in {time.time() - started:.0f} s", flush=True)
-    encoder = _base_encoder(args.max_length)
+    encoder = _base_encoder(args.max_length) if args.init is None else _stage_encoder(args.init, args.max_length)
     losses = fit(encoder.transformers_model, encoder.tokenizer, data.train, args)
     train_s = time.time() - started
     args.out.mkdir(parents=True, exist_ok=True)
@@ -86,8 +95,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     (args.out / "README.md").unlink(missing_ok=True)  # sentence-transformers' generated card; ours is MODEL_CARD.md
     config = calibrate(args, data)
     stats = {"train_seconds": round(train_s), "total_seconds": round(time.time() - started),
-             "final_loss": round(float(np.mean(losses[-50:])), 4), "steps": len(losses)}  # fmt: skip
+             "final_loss": round(float(np.mean(losses[-50:])), 4), "steps": len(losses),
+             "command": shlex.join([*COMMAND.split(), *(sys.argv[1:] if argv is None else argv)])}  # fmt: skip
     manifest = data.manifest | {"training": stats | _hyper(args)}
+    if args.init is not None:  # the stages before, oldest first, so the card can show the whole recipe
+        before = json.loads((args.init / "manifest.json").read_text())
+        earlier = [*before.get("stages_before", []), before["training"] | {"stage": before.get("stage", 1)}]
+        manifest["stages_before"] = earlier
     (args.out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     write_card(args.out, manifest, config, COMMAND)
     print(json.dumps({"stats": stats, "config": config}, indent=1))
@@ -96,8 +110,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 def recalibrate(args: argparse.Namespace) -> None:
     """The decision step alone, on the same validation slice (same seed and pairs as the weights' run)."""
     manifest = json.loads((args.out / "manifest.json").read_text())
-    args.seed, args.pairs = manifest["seed"], manifest["training"]["pairs"]
-    config = calibrate(args, build(args.seed, args.pairs))
+    args.seed = manifest["seed"]
+    config = calibrate(args, build(args.seed, _first_pairs(manifest)))
     write_card(args.out, manifest, config, COMMAND)
     print(json.dumps(config, indent=1))
 
@@ -114,6 +128,22 @@ def _base_encoder(max_length: int) -> Any:
     config = encoder.transformers_model.config
     config.id2label = dict(enumerate(LABELS))
     config.label2id = {label: i for i, label in enumerate(LABELS)}
+    return encoder
+
+
+def _first_pairs(manifest: dict[str, Any]) -> int:
+    """Stage 1's pair count: its sampling fixes the validation slice every later stage keeps."""
+    return int((manifest.get("stages_before") or [manifest["training"]])[0]["pairs"])
+
+
+def _stage_encoder(folder: Path, max_length: int) -> Any:
+    """The weights of the stage before, in fp32 to train on."""
+    import torch
+    from sentence_transformers import CrossEncoder
+
+    encoder = CrossEncoder(str(folder), max_length=max_length, local_files_only=True, device="cpu",
+                           model_kwargs={"dtype": torch.float32})  # fmt: skip
+    encoder.transformers_model.float()
     return encoder
 
 
