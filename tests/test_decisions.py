@@ -58,7 +58,7 @@ def test_a_seed_answer_is_decided_for_the_benchmark(seeded: Assistant) -> None:
     answer = seeded.ask("Does imatinib block IL-10 production?")
     assert not answer.refused
     # The abstract says Treg function was impaired "but not production of IL-10": never a yes. The stage-1 verifier
-    # read it as a no; the shipped stage-3 one finds no decision (maybe): a miss reported in the model card.
+    # read it as a no; the shipped stage-4 one finds no decision (maybe): a miss reported in the model card.
     assert predicted(seeded, answer) in ("no", "maybe"), "the abstract says IL-10 production was not impaired"
     assert predicted(seeded, seeded.ask("what does imatinib do to regulatory T cells")) == "maybe", "not yes/no"
 
