@@ -82,6 +82,19 @@ def rank_sentences(hypothesis: str, sentences: Sequence[str]) -> list[int]:
     return sorted(range(len(sentences)), key=lambda i: (-scores[i], i))
 
 
+def load_encoder(folder: Path, max_length: int | None = None) -> Any:
+    """Saved verifier weights (stored fp16) as a fp32 `CrossEncoder` on the CPU: to run, or to train on."""
+    import torch
+    from sentence_transformers import CrossEncoder
+
+    length = {"max_length": max_length} if max_length else {}
+    encoder = CrossEncoder(
+        str(folder), device="cpu", local_files_only=True, model_kwargs={"dtype": torch.float32}, **length
+    )
+    encoder.transformers_model.float()
+    return encoder
+
+
 def _softmax(logits: np.ndarray, temperature: float) -> np.ndarray:
     z = logits / temperature
     z = z - z.max(axis=1, keepdims=True)
@@ -109,13 +122,8 @@ class ClaimVerifier:
             if not (self.path / "model.safetensors").is_file():
                 raise FileNotFoundError(f"no verifier weights in {self.path}; train them with "
                                         "`python -m assistant.answer.verifier.training`")  # fmt: skip
-            import torch
-            from sentence_transformers import CrossEncoder
-
-            encoder = CrossEncoder(
-                str(self.path), device="cpu", local_files_only=True, model_kwargs={"dtype": torch.float32}
-            )
-            model = encoder.transformers_model.float().eval()
+            encoder = load_encoder(self.path)
+            model = encoder.transformers_model.eval()
             if self.quantize:
                 model = _quantized(model)
             self._tokenizer, self._model = encoder.tokenizer, model

@@ -32,6 +32,7 @@ from assistant.answer.verifier.model import (
     LABELS,
     ClaimVerifier,
     Unit,
+    load_encoder,
     rank_sentences,
     window_unit,
 )
@@ -82,10 +83,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.calibrate_only:
         recalibrate(args)
         return
-    first = _first_pairs(json.loads((args.init / "manifest.json").read_text())) if args.init else args.pairs
+    before = json.loads((args.init / "manifest.json").read_text()) if args.init else None
+    first = _first_pairs(before) if before else args.pairs
     data = build(args.seed, first, stage=args.stage, stage_pairs=args.pairs)
     print(f"data: {len(data.train)} training pairs, built in {time.time() - started:.0f} s", flush=True)
-    encoder = _base_encoder(args.max_length) if args.init is None else _stage_encoder(args.init, args.max_length)
+    encoder = _base_encoder(args.max_length) if args.init is None else load_encoder(args.init, args.max_length)
     losses = fit(encoder.transformers_model, encoder.tokenizer, data.train, args)
     train_s = time.time() - started
     args.out.mkdir(parents=True, exist_ok=True)
@@ -98,8 +100,7 @@ def main(argv: Sequence[str] | None = None) -> None:
              "final_loss": round(float(np.mean(losses[-50:])), 4), "steps": len(losses),
              "command": shlex.join([*COMMAND.split(), *(sys.argv[1:] if argv is None else argv)])}  # fmt: skip
     manifest = data.manifest | {"training": stats | _hyper(args)}
-    if args.init is not None:  # the stages before, oldest first, so the card can show the whole recipe
-        before = json.loads((args.init / "manifest.json").read_text())
+    if before:  # the stages before, oldest first, so the card can show the whole recipe
         earlier = [*before.get("stages_before", []), before["training"] | {"stage": before.get("stage", 1)}]
         manifest["stages_before"] = earlier
     (args.out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
@@ -134,17 +135,6 @@ def _base_encoder(max_length: int) -> Any:
 def _first_pairs(manifest: dict[str, Any]) -> int:
     """Stage 1's pair count: its sampling fixes the validation slice every later stage keeps."""
     return int((manifest.get("stages_before") or [manifest["training"]])[0]["pairs"])
-
-
-def _stage_encoder(folder: Path, max_length: int) -> Any:
-    """The weights of the stage before, in fp32 to train on."""
-    import torch
-    from sentence_transformers import CrossEncoder
-
-    encoder = CrossEncoder(str(folder), max_length=max_length, local_files_only=True, device="cpu",
-                           model_kwargs={"dtype": torch.float32})  # fmt: skip
-    encoder.transformers_model.float()
-    return encoder
 
 
 def _hyper(args: argparse.Namespace) -> dict[str, Any]:
