@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
 
 from assistant.errors import DocumentError
 from assistant.ingest.documents import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, clean_text, extract_metadata, load_document
+from assistant.ingest.documents.files import decode_text, document_id, numbered_lines
 from assistant.models import Document, DocumentMetadata
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -373,6 +375,28 @@ def test_bad_file_raises(tmp_path: Path, name: str, content: bytes, message: str
 def test_not_utf8_suggests_iconv(tmp_path: Path) -> None:
     with pytest.raises(DocumentError, match="iconv"):
         load_document(write(tmp_path, "latin.txt", "r\u00e9sum\u00e9".encode("latin-1")))
+
+
+def test_big_text_decodes_in_slices_exactly(tmp_path: Path) -> None:
+    """Decoded a MiB at a time (so the server's other threads run meanwhile): characters cut by a slice
+    boundary come out whole, and a bad byte past the first slice is named at its own offset."""
+    sentence = "The caf\u00e9 \u03b1-cells (\u2265 5 \u00b5m) showed \U0001d6fd-oxidation.\n"
+    data = "\ufeff".encode() + (sentence * 60_000).encode()  # about 4 MB, several slice boundaries
+    assert decode_text(tmp_path / "big.txt", data) == data.decode("utf-8-sig")
+    at = data.index(b"\n", 3_000_000) + 1  # a line start: no character is cut
+    with pytest.raises(DocumentError, match=rf"byte 0xff at offset {at}\)"):
+        decode_text(tmp_path / "bad.txt", data[:at] + b"\xff" + data[at:])
+
+
+@pytest.mark.parametrize("text", ["", "a", "a\n", "\n\nb", "one\r\ntwo\n", "x\u2028y\nz\n\n"])
+def test_numbered_lines_is_split_on_newline_one_at_a_time(text: str) -> None:
+    assert list(numbered_lines(text)) == list(enumerate(text.split("\n"), start=1))
+
+
+@pytest.mark.parametrize("size", [0, 2046, 2047, 2048, 4095, 100_000])
+def test_document_id_is_the_sha256_of_the_bytes(size: int) -> None:
+    data = bytes(range(256)) * (size // 256) + bytes(size % 256)
+    assert document_id(data) == hashlib.sha256(data).hexdigest()[:16]
 
 
 def test_missing_path(tmp_path: Path) -> None:

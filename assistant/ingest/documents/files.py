@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
-from collections.abc import Set
+from collections.abc import Iterator, Set
 from pathlib import Path
 
 from assistant.errors import DocumentError
@@ -15,6 +16,12 @@ _SNIFF_BYTES = 8192  # binary detection looks at the head of the file only
 _MAX_CONTROL_SHARE = 0.10  # text has almost no control characters besides tab/newline/form feed
 _TEXT_CONTROLS = frozenset(b"\t\n\r\x0c")
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+# hashlib lets go of the GIL for inputs of 2 KiB and more. A loop hashing thousands of records (one big JSONL
+# upload) would then drop and retake it so often that the server's other threads starve: CPython hands the GIL
+# over on a timeout that every voluntary release restarts (`/api/health` stalled past a second). Smaller slices
+# keep it; the digest is the same.
+_HASH_SLICE = 2047
+_DECODE_SLICE = 1 << 20
 
 
 def ingest_limits(limits: IngestSettings | None) -> IngestSettings:
@@ -33,7 +40,11 @@ def check_document_chars(chars: int, limits: IngestSettings, where: str) -> None
 
 def document_id(data: bytes) -> str:
     """Stable id: the same bytes always give the same id, whatever the file is called."""
-    return hashlib.sha256(data).hexdigest()[:DOC_ID_CHARS]
+    digest = hashlib.sha256()
+    view = memoryview(data)
+    for start in range(0, len(data), _HASH_SLICE):
+        digest.update(view[start : start + _HASH_SLICE])
+    return digest.hexdigest()[:DOC_ID_CHARS]
 
 
 def record_id(key: str, text: str) -> str:
@@ -86,15 +97,46 @@ def decode_text(path: Path, data: bytes) -> str:
     """Strict UTF-8 (a BOM is fine): guessing another encoding would silently corrupt characters."""
     check_text_bytes(path, data)
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DocumentError(
-            f"{path} is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
-            "convert it with `iconv -f <its encoding> -t UTF-8`"
-        ) from exc
-    if not text.strip():
+        text = _decode_slices(data)
+    except UnicodeDecodeError:
+        raise _not_utf8(path, data) from None
+    if not text or text.isspace():
         raise DocumentError(f"{path} contains only whitespace")
     return text
+
+
+def _decode_slices(data: bytes) -> str:
+    """A MiB at a time: one decode of a 50 MB upload holds the GIL for as long as a second in the server,
+    where `/api/health` and questions wait for it; between slices the other threads get their turn."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    view = memoryview(data)
+    parts = [decoder.decode(view[start : start + _DECODE_SLICE]) for start in range(0, len(data), _DECODE_SLICE)]
+    parts.append(decoder.decode(b"", final=True))
+    return "".join(parts)
+
+
+def _not_utf8(path: Path, data: bytes) -> DocumentError:
+    bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    try:
+        data[bom:].decode("utf-8")  # once more in one piece, for the offset of the first bad byte in the file
+    except UnicodeDecodeError as exc:
+        at = bom + exc.start
+        return DocumentError(
+            f"{path} is not UTF-8 text (byte 0x{data[at]:02x} at offset {at}); "
+            "convert it with `iconv -f <its encoding> -t UTF-8`"
+        )
+    return DocumentError(f"{path} is not UTF-8 text; convert it with `iconv -f <its encoding> -t UTF-8`")
+
+
+def numbered_lines(text: str) -> Iterator[tuple[int, str]]:
+    """(number from 1, line) split on "\n" only, one at a time: `text.split` of a 50 MB export is one call
+    that holds the GIL while it builds every line (and a JSON string may hold U+2028, where
+    `str.splitlines` would split too)."""
+    start, number = 0, 1
+    while (end := text.find("\n", start)) != -1:
+        yield number, text[start:end]
+        start, number = end + 1, number + 1
+    yield number, text[start:]
 
 
 def with_title(text: str, title: str) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 
 from assistant.errors import DocumentError
 from assistant.ingest.documents.cleaning import clean_text
-from assistant.ingest.documents.files import ingest_limits, record_id, with_title
+from assistant.ingest.documents.files import ingest_limits, numbered_lines, record_id, with_title
 from assistant.ingest.documents.metadata import normalise_pages, year_of
 from assistant.models import Document, DocumentMetadata
 from assistant.settings import IngestSettings
@@ -115,8 +115,7 @@ def parse_jsonl(path: Path, text: str, source_name: str, limits: IngestSettings 
     limits = ingest_limits(limits)
     documents: list[Document] = []
     lines_of: dict[str, int] = {}
-    # Split on "\n" only: a JSON string may hold U+2028, where str.splitlines() would split too.
-    for number, line in enumerate(text.split("\n"), start=1):
+    for number, line in numbered_lines(text):
         if not line.strip():
             continue
         try:

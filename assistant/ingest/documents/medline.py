@@ -11,13 +11,14 @@ from pathlib import Path
 
 from assistant.errors import DocumentError
 from assistant.ingest.documents.articles import Article, article_document, one_line, unique
-from assistant.ingest.documents.files import check_document_chars, ingest_limits
+from assistant.ingest.documents.files import check_document_chars, ingest_limits, numbered_lines
 from assistant.ingest.documents.metadata import normalise_pages, year_of
 from assistant.models import Document, DocumentMetadata
 from assistant.settings import IngestSettings
 
 _TAG_LINE = re.compile(r"(?P<tag>[A-Z][A-Z0-9]{0,3}) *- ?(?P<value>.*)")
 _CONTINUATION = re.compile(r"[ \t]+\S")
+_OPENS_WITH_PMID = re.compile(r"[\ufeff \t\r\n]*PMID-")
 # Structured abstracts arrive as one AB field: "BACKGROUND: ... METHODS: ...". A new section starts
 # where an upper-case label and a colon follow the end of a sentence.
 _SECTION_START = re.compile(r"(?<=[.?!])\s+(?=[A-Z][A-Z0-9 ,/&()'-]{2,60}: )")
@@ -29,7 +30,7 @@ Record = dict[str, list[str]]
 
 def is_medline(text: str) -> bool:
     """A .txt file is a MEDLINE export only when it opens with a PMID tag; otherwise it is plain text."""
-    return text.lstrip("\ufeff \t\r\n").startswith("PMID-")
+    return _OPENS_WITH_PMID.match(text) is not None  # not lstrip: that copies the whole export
 
 
 def _records(path: Path, text: str) -> list[tuple[int, Record]]:
@@ -38,7 +39,8 @@ def _records(path: Path, text: str) -> list[tuple[int, Record]]:
     records: list[tuple[int, dict[str, list[list[str]]]]] = []
     current: dict[str, list[list[str]]] | None = None  # None after a blank line: the next tag opens a record
     last: list[str] | None = None  # lines of the value that a continuation line extends
-    for number, line in enumerate(text.replace("\r\n", "\n").split("\n"), start=1):
+    for number, line in numbered_lines(text):
+        line = line.removesuffix("\r")
         if not line.strip():
             current = last = None
         elif last is not None and _CONTINUATION.match(line):
