@@ -12,15 +12,17 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant.answer.verifier import DEFAULT_DIR, LABELS, ClaimVerifier, Verdict, training
 from assistant.answer.verifier.card import write_card
-from assistant.answer.verifier.data import split_text
+from assistant.answer.verifier.data import Dataset, split_text
+from assistant.answer.verifier.metrics import wilson_lower
 from assistant.answer.verifier.model import VerifierConfig, decide
 from assistant.answer.verifier.perturb import TEST_CLAUSES, add_clause, change_number, flip_direction, flip_negation
 from assistant.answer.verifier.synthetic import Probe
-from assistant.answer.verifier.training import CAP_MARGIN, UNIT_CAPS, choose_cap, unit_tables
+from assistant.answer.verifier.training import CAP_MARGIN, UNIT_CAPS, choose_cap, choose_thresholds, unit_tables
 from assistant.evaluation.verification import CHECK_SENTENCES, check_sentences
 
 pytestmark = pytest.mark.skipif(not (DEFAULT_DIR / "model.safetensors").is_file(), reason="verifier weights absent")
@@ -95,7 +97,6 @@ PARAPHRASES = [
 # passage goes on "The improvement was not observed in participants who were smokers."). The stage-1 weights also
 # missed a reworded negation ("CYP2D6 genotype was not predictive of recurrence."); the stage-4 ones keep it.
 KNOWN_MISSES = {
-    "Tamoxifen use was associated with an increased risk of ovarian carcinoma.",
     "Over 24 weeks, metformin lowered HbA1c by 1.2% in this cohort of 412 patients.",
     "Aerobic training for twelve weeks improved flow-mediated dilation in the brachial artery.",
 }
@@ -214,6 +215,26 @@ def test_the_cap_is_the_cheapest_within_the_margin() -> None:
     assert choose_cap(figures) == 3
     figures[3]["joint_macro_f1"] = 0.80
     assert choose_cap(figures) == 2
+
+
+def test_the_catch_target_holds_with_a_margin_not_at_its_edge() -> None:
+    """Thresholds where 95% of 100 changed probes are caught meet the target only at the point estimate; the
+    choice takes the stricter threshold whose lower confidence bound clears it, at the cost of paraphrases."""
+    assert wilson_lower(0.95, 100) < 0.95 <= wilson_lower(1.0, 100)
+    assert wilson_lower(0.95, 360) < wilson_lower(0.95, 3600) < 0.95
+
+    def table(supported: float, contradicted: float) -> dict[tuple[int, ...], np.ndarray]:
+        return {(0,): np.array([supported, contradicted, 1 - supported - contradicted])}
+
+    def probe(label: str) -> Probe:
+        return Probe("a sentence", ("a passage sentence",), label, "test")
+
+    claims = [probe("supported") for _ in range(20)]
+    probes = [probe("contradicted") for _ in range(100)] + [probe("supported") for _ in range(40)]
+    probe_tables = [table(0.05, 0.9)] * 95 + [table(0.65, 0.3)] * 5 + [table(0.65, 0.1)] * 10 + [table(0.95, 0)] * 30
+    data = Dataset(train=[], val_claims=claims, val_probes=probes, val_pairs=[])
+    support, _, figures = choose_thresholds(data, [table(0.97, 0.0)] * 20, probe_tables)
+    assert support > 0.65 and figures["probes_caught"] == 1.0 and figures["probes_kept"] == 0.75
 
 
 def test_a_later_stage_trains_on_from_the_weights_before(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from assistant.answer.verifier.model import LABELS
@@ -19,6 +20,15 @@ def kept_caught(gold: Sequence[str], pred: Sequence[str]) -> tuple[float, float]
     changed = [p for g, p in zip(gold, pred, strict=True) if g != "supported"]
     kept = sum(p == "supported" for p in faithful) / max(1, len(faithful))
     return kept, sum(p != "supported" for p in changed) / max(1, len(changed))
+
+
+def wilson_lower(share: float, n: int, z: float = 1.645) -> float:
+    """One-sided lower confidence bound (95% for z 1.645) of a share observed on `n` items (Wilson score)."""
+    if n == 0:
+        return 0.0
+    centre = share + z * z / (2 * n)
+    spread = z * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n))
+    return (centre - spread) / (1 + z * z / n)
 
 
 def macro_f1(gold: Sequence[str], pred: Sequence[str]) -> float:
