@@ -19,7 +19,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -274,6 +274,16 @@ def _predict(best: np.ndarray, support: float, contradict: float) -> list[str]:
     return [LABELS[i] for i in labels]
 
 
+class _Choice(NamedTuple):
+    """One (support, contradiction) threshold pair on the validation slice."""
+
+    support: float
+    contradict: float
+    precision: float  # of `supported`, on the validation claims
+    caught: float  # share of the changed probes caught
+    f1: float  # 3-label macro-F1 over claims and probes together
+
+
 def choose_thresholds(
     data: Dataset, claims: list[dict[Unit, np.ndarray]], probes: list[dict[Unit, np.ndarray]]
 ) -> tuple[float, float, dict[str, float]]:
@@ -289,18 +299,19 @@ def choose_thresholds(
     changed = sum(g != "supported" for g in gold_probes)
     best_claims, best_probes = _best(claims), _best(probes)
     grid = [round(float(x), 2) for x in np.arange(0.30, 0.99, 0.02)]
-    scored = []
+    scored: list[_Choice] = []
     for support in grid:
         precision, _ = precision_recall(gold_claims, _predict(best_claims, support, 1.1))
         for contradict in grid:
             probed = _predict(best_probes, support, contradict)
             caught = kept_caught(gold_probes, probed)[1]
             f1 = macro_f1(gold_claims + gold_probes, _predict(best_claims, support, contradict) + probed)
-            sure = wilson_lower(caught, changed) >= 0.95
-            scored.append((precision >= 0.90, sure, caught >= 0.95, f1, precision, support, contradict))
-    safe = [r for r in scored if r[0] and r[1]] or [r for r in scored if r[0] and r[2]] or [r for r in scored if r[0]]
-    row = max(safe, key=lambda r: r[3]) if safe else max(scored, key=lambda r: r[4])
-    support, contradict = row[5], row[6]
+            scored.append(_Choice(support, contradict, precision, caught, f1))
+    precise = [r for r in scored if r.precision >= 0.90]
+    tiers = [r for r in precise if wilson_lower(r.caught, changed) >= 0.95], [r for r in precise if r.caught >= 0.95]
+    safe = next((tier for tier in (*tiers, precise) if tier), [])
+    row = max(safe, key=lambda r: r.f1) if safe else max(scored, key=lambda r: r.precision)
+    support, contradict = row.support, row.contradict
     c, p = _predict(best_claims, support, contradict), _predict(best_probes, support, contradict)
     precision, recall = precision_recall(gold_claims, c)
     kept, caught = kept_caught(gold_probes, p)
