@@ -9,13 +9,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from assistant.answer.claims import CheckProgress, ClaimChecker, check_text, citation_of
-from assistant.answer.extractive import ExtractiveAnswerer, refusal_text
+from assistant.answer.extractive import Candidate, ExtractiveAnswerer, refusal_text
 from assistant.answer.gate.answerability import NOT_VERIFIED, judge, spans_documents, subject_documents
 from assistant.answer.gate.learned import LearnedGate, load_gate
 from assistant.answer.llm.generation import LLMAnswer, LLMAnswerer, Turn
 from assistant.answer.llm.registry import describe, is_configured, make_llm
 from assistant.answer.overlap import DocumentOverlap
 from assistant.answer.prompts import check_prompts
+from assistant.answer.relevance.model import RelevanceModel
 from assistant.answer.terms import words
 from assistant.answer.verification import CitationVerifier, Draft, evidence_only
 from assistant.answer.verifier.model import ClaimVerifier
@@ -45,6 +46,7 @@ class _Extracted:
     answer: Answer
     best: float
     dense: float = 0.0
+    relevance: float | None = None
 
 
 class Assistant:
@@ -83,6 +85,7 @@ class Assistant:
         self.verifier = CitationVerifier(
             self.embedder, self.settings.answer.support_threshold, self.claims, self._expand
         )
+        self.relevance = self._relevance_model()
         self._llm: LLMAnswerer | None = None  # built on the first llm-mode question
         self._llm_lock = threading.Lock()
         self._gate()  # a learned gate that cannot be read fails here, not at the first question
@@ -93,6 +96,18 @@ class Assistant:
     def _gate(self) -> LearnedGate | None:
         """The learned answer gate when `answer.gate` is "learned" (read once per folder), else None."""
         return load_gate(self.settings.paths.gate_dir) if self.settings.answer.gate == "learned" else None
+
+    def _relevance_model(self) -> RelevanceModel | None:
+        """The answer-relevance model, when its figure is asked for (`answer.relevance_candidates`); missing
+        weights fail here when the learned gate reads that figure, else the figure is left out (None)."""
+        if not self.settings.answer.relevance_candidates:
+            return None
+        model = RelevanceModel(self.settings.paths.relevance_dir)
+        gate = self._gate()
+        if not model.available and gate is not None and any(f.name == "relevance" for f in gate.features):
+            raise FileNotFoundError(f"the learned answer gate reads the answer-relevance model, and {model.path} "
+                                    "holds no weights (python -m assistant.answer.relevance.training)")  # fmt: skip
+        return model if model.available else None
 
     def _expand(self, text: str) -> str:
         """The text with the aliases the library defines (read from the retriever's current snapshot)."""
@@ -186,6 +201,7 @@ class Assistant:
         candidates = self.answerer.candidates(question, passages, expand)
         best = candidates[0].score if candidates else 0.0
         dense = candidates[0].dense if candidates else 0.0  # the best sentence's cosine, for the gate
+        relevance = self._relevance(question, candidates)
         cover = spans_documents(question, passages, expand)
         if not cover and self.settings.answer.subject_only:  # one subject, one source: see AnswerSettings
             subjects = subject_documents(question, passages, expand)
@@ -193,7 +209,7 @@ class Assistant:
         drafts, order = self.answerer.draft(candidates, passages, cover)
         numbered = {n: passages[i] for n, i in enumerate(order, 1)}
         lead = _lead_document(drafts, numbered)
-        verdict = judge(question, passages, lead, best, self.settings.answer, expand, dense, self._gate())
+        verdict = judge(question, passages, lead, best, self.settings.answer, expand, dense, self._gate(), relevance)
         clock.lap("answer")
         checked = self.verifier.verify(drafts, numbered)
         clock.lap("verify")
@@ -201,8 +217,14 @@ class Assistant:
         kept = [s for s in checked.sentences if s.supported or self.settings.answer.unsupported == "mark"]
         if not verdict.answerable or not any(s.supported for s in kept):
             why = verdict.explain() if not verdict.answerable else NOT_VERIFIED
-            return _Extracted(self._refusal(question, passages, clock, why), best, dense)
-        return _Extracted(self._compose(question, kept, numbered, spans, clock), best, dense)
+            return _Extracted(self._refusal(question, passages, clock, why), best, dense, relevance)
+        return _Extracted(self._compose(question, kept, numbered, spans, clock), best, dense, relevance)
+
+    def _relevance(self, question: str, candidates: Sequence[Candidate]) -> float | None:
+        """The answer-relevance model's best p over the best-scored candidate sentences (None without it)."""
+        if self.relevance is None:
+            return None
+        return self.relevance.best(question, [c.text for c in candidates[: self.settings.answer.relevance_candidates]])
 
     def _from_llm(
         self, question: str, passages: list[Passage], result: LLMAnswer, extracted: _Extracted, clock: _Clock
@@ -217,7 +239,8 @@ class Assistant:
         shown = [s.text for s in result.sentences if s.supported]
         expand = self.retriever.aliases.expand
         settings = self.settings.answer
-        verdict = judge(question, passages, shown, extracted.best, settings, expand, extracted.dense, self._gate())
+        figures = (extracted.best, settings, expand, extracted.dense, self._gate(), extracted.relevance)
+        verdict = judge(question, passages, shown, *figures)
         if not verdict.answerable:  # e.g. a dose was asked for and no verified sentence gives one
             return _fallback(extracted.answer, "its verified sentences do not answer the question", clock)
         answer = self._compose(

@@ -37,6 +37,10 @@ class PathSettings(_Section):
     gate_dir: Path = Field(
         PROJECT_ROOT / "models" / "gate", description="Folder of the learned answer gate (weights JSON, model card)."
     )
+    relevance_dir: Path = Field(
+        PROJECT_ROOT / "models" / "relevance",
+        description="Folder of the trained answer-relevance model, a figure of the learned gate (weights, card).",
+    )
     bench_dir: Path = Field(PROJECT_ROOT.parent / "shared" / "bench", description="Public benchmark data.")
 
 
@@ -181,11 +185,14 @@ class AnswerSettings(_Section):
         True,
         description="Quote only documents holding the most question terms, unless it asks about several.",
     )
-    # learned: its tune objective (mean_share, seed tune split at its CI gate) is 0.8716 against the rule gate's
-    # 0.8461, on tune data only (models/gate/MODEL_CARD.md, bench/gate_train.py).
+    # learned: its tune objective (mean_share over the four tune suites, seed tune split at its CI gate) is 0.8236
+    # against the rule gate's 0.7695, on tune data only (models/gate/MODEL_CARD.md, bench/gate_train.py).
     gate: Literal["rules", "learned"] = Field(
         "learned",
         description="Refuse by the hand-written reasons, or by the learned gate's score (paths.gate_dir).",
+    )
+    relevance_candidates: int = Field(
+        8, ge=0, le=50, description="Best-scored sentences the answer-relevance model reads per question; 0: none."
     )
     gate_off: tuple[RefusalReason, ...] = Field(
         (), description="Refusal reasons switched off by name, as JSON: '[\"missing terms\"]' (for ablations)."

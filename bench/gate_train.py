@@ -15,13 +15,22 @@ import argparse
 import hashlib
 import json
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from assistant.answer.gate.learned import GATE_FILE, LearnedGate
-from assistant.evaluation.gate_training import HELD_OUT_SUITES, SEED_WEIGHTS, TUNE_SUITES, Trained, train
+from assistant.answer.verifier.card import sha256
+from assistant.evaluation.gate_training import (
+    HELD_OUT_SUITES,
+    SEED_WEIGHTS,
+    TUNE_SUITES,
+    Trained,
+    figure_sources,
+    train,
+)
 from assistant.evaluation.gate_tuning import Case, Configured, Replay, cached_cases, mean_share, shares
 from assistant.settings import load_settings
 from bench.gate_ablation import ask_all
@@ -48,6 +57,9 @@ def side_by_side(gates: list[tuple[str, Replay]], cases: list[Case]) -> str:
 
 def model_card(trained: Trained, sha: str, table: str, cases: list[Case]) -> str:
     model, meta = trained.model, dict(trained.model.meta)
+    settings = load_settings()
+    relevance_candidates = settings.answer.relevance_candidates
+    relevance_sha = sha256(settings.paths.relevance_dir / "model.safetensors")
 
     def sizes(suites: tuple[str, ...]) -> str:
         return "; ".join(
@@ -76,6 +88,9 @@ a question is refused when p < {model.threshold:.4f}. Runtime: `assistant.answer
 - seed weight {meta["seed_weight"]:g}, L2 C {meta["c"]:g}; tune objective (mean_share, with the seed gate kept) per
   seed weight tried ({", ".join(f"{w:g}" for w in SEED_WEIGHTS)}): {tried}
 - chosen: tune objective {trained.objective:.4f}, threshold {model.threshold:.4f}
+- the `relevance` figure is the best p of the answer-relevance model over the {relevance_candidates} best-scored
+  sentences: `models/relevance/` (weights sha256 `{relevance_sha}`, trained on SciFact corpus abstracts no claim
+  cites; its MODEL_CARD.md); retraining it means asking the cases again
 
 | feature | mean | scale | weight |
 |---|---|---|---|
@@ -95,6 +110,9 @@ def main() -> int:
     args = parser.parse_args()
     cases = cached_cases(args.cases, ask_all)
     trained = train([c for c in cases if c.suite in TUNE_SUITES])  # the held-out sets never reach training
+    # The models the figures come from (a --cases pickle must have been asked with these).
+    sources = (("figures_from", figure_sources(load_settings().paths)),)
+    trained = replace(trained, model=replace(trained.model, meta=trained.model.meta + sources))
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / GATE_FILE
     path.write_text(json.dumps(trained.model.to_json(), indent=1) + "\n", encoding="utf-8")

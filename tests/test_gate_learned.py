@@ -15,7 +15,7 @@ from assistant.answer.gate.answerability import decide
 from assistant.answer.gate.figures import Figures
 from assistant.answer.gate.learned import FEATURES, GATE_FILE, SCORE_REASON, Feature, LearnedGate, load_gate
 from assistant.api import Assistant
-from assistant.evaluation.gate_training import HELD_OUT_SUITES, TUNE_SUITES, fit_logistic, train
+from assistant.evaluation.gate_training import HELD_OUT_SUITES, TUNE_SUITES, figure_sources, fit_logistic, train
 from assistant.evaluation.gate_tuning import Case, Configured, all_off
 from assistant.models import REFUSAL_REASONS
 from assistant.settings import AnswerSettings, load_settings
@@ -76,10 +76,13 @@ def test_the_shipped_weights_load_and_match_their_model_card() -> None:
     data = json.loads(path.read_text(encoding="utf-8"))
     assert set(data["trained_on"]) == set(TUNE_SUITES), "trained on the tune suites only"
     assert LearnedGate.from_json(data) == model
+    assert data["figures_from"] == figure_sources(load_settings().paths), (
+        "the verifier or the answer-relevance model changed since the gate was trained on their figures: `make gate`"
+    )
 
 
 def _case(suite: str, answerable: bool, best: float, score: float = 1.0) -> Case:
-    return Case(suite, answerable, best, 1.0, 0.5, None, frozenset(), False, score)
+    return Case(suite, answerable, best, 1.0, 0.5, None, frozenset(), False, score, relevance=0.5)
 
 
 def test_training_reads_the_tune_suites_only_and_keeps_the_seed_gate() -> None:
@@ -92,6 +95,8 @@ def test_training_reads_the_tune_suites_only_and_keeps_the_seed_gate() -> None:
     gate = Configured(LEARNED, trained.model)
     assert [gate.refuses(c) for c in tune] == [not c.answerable for c in tune]
     assert trained.objective == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="relevance"):
+        train([replace(c, relevance=None) for c in tune])
 
 
 def test_newton_fits_the_weighted_logistic_regression() -> None:

@@ -11,6 +11,7 @@ method from zero weights.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -18,8 +19,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from assistant.answer.gate.learned import FEATURES, Feature, LearnedGate, feature_values
+from assistant.answer.verifier.card import sha256
 from assistant.evaluation.gate_tuning import Case, Replay, keeps_seed_gate, mean_share, shares
 from assistant.evaluation.thresholds import Threshold, load_thresholds
+from assistant.settings import PathSettings
 
 TUNE_SUITES = ("seeds", "tune_paraphrase", "pubmedqa-tune", "scifact-tune")
 SEED_SUITES = ("seeds", "tune_paraphrase")  # questions about the seeds, which `seed_weight` multiplies
@@ -30,9 +33,24 @@ SEED_WEIGHTS = (1.0, 2.0, 3.0, 5.0, 10.0)
 C = 1.0  # inverse L2 strength on the standardised weights (the intercept is not penalised)
 
 
+def figure_sources(paths: PathSettings) -> dict[str, str]:
+    """A fingerprint of each trained model the gate's figures come from: the claim verifier decides which questions
+    are forced refusals (no sentence verified), the answer-relevance model gives `relevance`. A gate trained on
+    figures from other models than the shipped ones no longer matches what the answer step computes."""
+    files = {
+        "verifier": [paths.verifier_dir / "model.safetensors", paths.verifier_dir / "verifier.json"],
+        "relevance": [paths.relevance_dir / "model.safetensors", paths.relevance_dir / "relevance.json"],
+    }
+    return {name: hashlib.sha256("".join(map(sha256, group)).encode()).hexdigest() for name, group in files.items()}
+
+
 def design(cases: Sequence[Case]) -> np.ndarray:
-    """One row of features (`FEATURES` order) per case."""
-    return np.array([[feature_values(c.figures)[name] for name in FEATURES] for c in cases], dtype=float)
+    """One row of features (`FEATURES` order) per case; every figure must have been computed."""
+    rows = [[feature_values(c.figures)[name] for name in FEATURES] for c in cases]
+    missing = sorted({name for row in rows for name, v in zip(FEATURES, row, strict=True) if v is None})
+    if missing:
+        raise ValueError(f"cases recorded without {missing}: ask them again with those figures computed")
+    return np.array(rows, dtype=float)
 
 
 def case_weights(cases: Sequence[Case], seed_weight: float = 1.0) -> np.ndarray:

@@ -51,10 +51,11 @@ class Case:
     fired: frozenset[str]  # threshold-free reasons that fire with every reason on
     forced: bool  # refused even with every reason off (no sentence verified)
     score: float  # when answered: share of key facts found (seeds), 1.0 if it cites its own abstract (PubMedQA)
+    relevance: float | None = None  # the answer-relevance model's best p (None: not computed)
 
     @property
     def figures(self) -> Figures:
-        return Figures(self.best, self.coverage, self.dense, self.together, self.fired)
+        return Figures(self.best, self.coverage, self.dense, self.together, self.fired, self.relevance)
 
 
 class Replay(Protocol):
@@ -202,7 +203,8 @@ def collect(
         f = record[-1] if record else Figures(0.0, 0.0)
         forced = answer.refused
         score_ = 0.0 if forced else score(answer)
-        cases.append(Case(suite, answerable, f.best, f.coverage, f.dense, f.together, f.fired, forced, score_))
+        figures = (f.best, f.coverage, f.dense, f.together, f.fired)
+        cases.append(Case(suite, answerable, *figures, forced, score_, f.relevance))
     return cases
 
 

@@ -98,11 +98,13 @@ def judge(
     expand: Callable[[str], str] = str,
     dense: float = 0.0,
     model: LearnedGate | None = None,
+    relevance: float | None = None,
 ) -> Verdict:
     """Check the question against the retrieved passages and the sentences chosen to answer it. `dense` is the
     best sentence's cosine to the question: at `paraphrase_cosine` or above, the sentence says what the question
     asks in other words, and terms missing from the passages are not held against it. `model`: the learned gate,
-    needed when `settings.gate` is "learned"."""
+    needed when `settings.gate` is "learned"; `relevance`: the answer-relevance model's best p, one of its
+    figures (None: not computed)."""
     q_terms = content_terms(question)
     texts = [_searchable(p, expand) for p in passages]
     per_doc = _doc_terms(passages, expand)
@@ -118,7 +120,7 @@ def judge(
     fired += split
     if unlinked(question, passages, expand):
         fired.append("not linked")
-    figures = Figures(best, coverage, dense, together, frozenset(fired))
+    figures = Figures(best, coverage, dense, together, frozenset(fired), relevance)
     reasons, score = decide(figures, settings, model)
     return Verdict(figures, reasons, score, model.threshold if score is not None and model is not None else None)
 

@@ -24,6 +24,7 @@ class Figures:
     dense: float = 0.0  # cosine of the best sentence to the question
     together: float | None = None  # the best document's share of the question's terms, when they are split
     fired: frozenset[str] = frozenset()  # the threshold-free reasons (THRESHOLD_FREE) that fire
+    relevance: float | None = None  # the answer-relevance model's best p over the candidates; None: not scored
 
 
 def rule_reasons(

@@ -17,7 +17,7 @@ import json
 import math
 import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -59,11 +59,15 @@ class VerifierConfig:
 
     @classmethod
     def load(cls, folder: Path) -> VerifierConfig:
-        path = folder / CONFIG_FILE
-        if not path.is_file():
-            return cls()
-        known = cls.__dataclass_fields__
-        return cls(**{k: v for k, v in json.loads(path.read_text()).items() if k in known})
+        return cls(**saved_settings(folder / CONFIG_FILE, cls.__dataclass_fields__))
+
+
+def saved_settings(path: Path, known: Collection[str]) -> dict[str, Any]:
+    """The `known` keys of a JSON file saved beside model weights (none when there is no file): what else training
+    wrote there (validation figures, how they were chosen) is for the model card."""
+    if not path.is_file():
+        return {}
+    return {k: v for k, v in json.loads(path.read_text()).items() if k in known}
 
 
 def _terms(text: str) -> set[str]:
@@ -93,6 +97,25 @@ def load_encoder(folder: Path, max_length: int | None = None) -> Any:
     )
     encoder.transformers_model.float()
     return encoder
+
+
+def batched_logits(
+    tokenizer: Any, model: Any, pairs: Sequence[tuple[str, str]], max_length: int, batch_size: int
+) -> np.ndarray:
+    """A cross-encoder's raw logits, one row per pair, batched shortest-first to pad little."""
+    import torch
+
+    out = np.zeros((len(pairs), model.config.num_labels), dtype=np.float32)
+    order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
+    with torch.inference_mode():
+        for start in range(0, len(order), batch_size):
+            batch = order[start : start + batch_size]
+            encoded = tokenizer(
+                [pairs[i][0] for i in batch], [pairs[i][1] for i in batch], padding=True, truncation=True,
+                max_length=max_length, return_tensors="pt",
+            )  # fmt: skip
+            out[batch] = model(**encoded).logits.float().numpy()
+    return out
 
 
 def _softmax(logits: np.ndarray, temperature: float) -> np.ndarray:
@@ -129,20 +152,9 @@ class ClaimVerifier:
             self._tokenizer, self._model = encoder.tokenizer, model
 
     def logits(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
-        """Raw logits, one row per (premise, hypothesis) pair, batched shortest-first to pad little."""
+        """Raw logits, one row per (premise, hypothesis) pair."""
         self._load()
-        import torch
-
-        out = np.zeros((len(pairs), len(LABELS)), dtype=np.float32)
-        order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
-        with torch.inference_mode():
-            for start in range(0, len(order), self.batch_size):
-                batch = order[start : start + self.batch_size]
-                encoded = self._tokenizer(
-                    [pairs[i][0] for i in batch], [pairs[i][1] for i in batch], padding=True, truncation=True,
-                    max_length=self.config.max_length, return_tensors="pt",
-                )  # fmt: skip
-                out[batch] = self._model(**encoded).logits.float().numpy()
+        out = batched_logits(self._tokenizer, self._model, pairs, self.config.max_length, self.batch_size)
         self.units_scored += len(pairs)
         return out
 

