@@ -239,8 +239,8 @@ class Assistant:
         shown = [s.text for s in result.sentences if s.supported]
         expand = self.retriever.aliases.expand
         settings = self.settings.answer
-        figures = (extracted.best, settings, expand, extracted.dense, self._gate(), extracted.relevance)
-        verdict = judge(question, passages, shown, *figures)
+        best, dense, relevance = extracted.best, extracted.dense, extracted.relevance
+        verdict = judge(question, passages, shown, best, settings, expand, dense, self._gate(), relevance)
         if not verdict.answerable:  # e.g. a dose was asked for and no verified sentence gives one
             return _fallback(extracted.answer, "its verified sentences do not answer the question", clock)
         answer = self._compose(

@@ -109,3 +109,23 @@ def test_the_gate_reads_the_figure_and_needs_the_weights_when_it_does(
     assert Assistant(rules, embedder=embedder, index_seeds=False).relevance is None, "unread: left out"
     off = make_settings(seeded_dir, answer={"gate": "rules", "relevance_candidates": 0})
     assert Assistant(off, embedder=embedder, index_seeds=False).relevance is None
+
+
+def test_scores_are_the_same_from_many_threads_with_a_small_cache() -> None:
+    """Server threads share one model: a cache cleared by one thread never loses another thread's scores."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    question = "Does imatinib impair regulatory T cells?"
+    sentences = [f"Imatinib lowered FoxP3 expression in {n} of the treated mice." for n in range(12)]
+    alone = RelevanceModel(SHIPPED).probabilities([(s, question) for s in sentences])
+    shared = RelevanceModel(SHIPPED, cache_size=3)
+
+    def score(k: int) -> list[float]:
+        chosen = [sentences[(k + j) % len(sentences)] for j in range(4)]
+        return shared.probabilities([(s, question) for s in chosen])
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(score, range(24)))
+    for k, got in enumerate(results):
+        want = [alone[(k + j) % len(sentences)] for j in range(4)]
+        assert got == pytest.approx(want, abs=1e-5)

@@ -72,15 +72,19 @@ class RelevanceModel:
         return batched_logits(self._tokenizer, self._model, pairs, self.config.max_length, self.batch_size)
 
     def probabilities(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
-        """Calibrated p(asked_about) per (sentence, question) pair."""
-        fresh = [p for p in dict.fromkeys(pairs) if p not in self._cache]
+        """Calibrated p(asked_about) per (sentence, question) pair. Safe across threads: the answer is read from
+        this call's own scores, and the shared cache is only written under the lock."""
+        known = {pair: v for pair in dict.fromkeys(pairs) if (v := self._cache.get(pair)) is not None}
+        fresh = [pair for pair in dict.fromkeys(pairs) if pair not in known]
         if fresh:
             z = self.logits(fresh) / self.config.temperature
-            p = 1.0 / (1.0 + np.exp(-(z[:, 1] - z[:, 0])))
-            if len(self._cache) + len(fresh) > self._cache_size:
-                self._cache.clear()
-            self._cache.update(zip(fresh, (float(x) for x in p), strict=True))
-        return [self._cache[pair] for pair in pairs]
+            scores = dict(zip(fresh, (float(x) for x in 1.0 / (1.0 + np.exp(z[:, 0] - z[:, 1]))), strict=True))
+            known |= scores
+            with self._lock:
+                if len(self._cache) + len(scores) > self._cache_size:
+                    self._cache.clear()
+                self._cache.update(scores)
+        return [known[pair] for pair in pairs]
 
     def best(self, question: str, sentences: Sequence[str]) -> float:
         """The highest p(asked_about) among `sentences` (0.0 for none)."""
