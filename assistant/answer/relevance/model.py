@@ -25,6 +25,12 @@ DEFAULT_DIR = Path(__file__).resolve().parents[3] / "models" / "relevance"
 CONFIG_FILE = "relevance.json"
 
 
+def calibrated(logits: np.ndarray, temperature: float) -> np.ndarray:
+    """p(asked_about) per row of two-label logits, at `temperature`."""
+    z = logits / temperature
+    return np.asarray(1.0 / (1.0 + np.exp(z[:, 0] - z[:, 1])))
+
+
 @dataclass(frozen=True)
 class RelevanceConfig:
     """Saved beside the weights; training fits the temperature on its validation slice."""
@@ -77,8 +83,8 @@ class RelevanceModel:
         known = {pair: v for pair in dict.fromkeys(pairs) if (v := self._cache.get(pair)) is not None}
         fresh = [pair for pair in dict.fromkeys(pairs) if pair not in known]
         if fresh:
-            z = self.logits(fresh) / self.config.temperature
-            scores = dict(zip(fresh, (float(x) for x in 1.0 / (1.0 + np.exp(z[:, 0] - z[:, 1]))), strict=True))
+            p = calibrated(self.logits(fresh), self.config.temperature)
+            scores = dict(zip(fresh, (float(x) for x in p), strict=True))
             known |= scores
             with self._lock:
                 if len(self._cache) + len(scores) > self._cache_size:

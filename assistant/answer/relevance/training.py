@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from assistant.answer.relevance.data import RelevanceData, build
-from assistant.answer.relevance.model import CONFIG_FILE, DEFAULT_DIR, LABELS, RelevanceModel
+from assistant.answer.relevance.model import CONFIG_FILE, DEFAULT_DIR, LABELS, RelevanceModel, calibrated
 from assistant.answer.verifier.card import sha256
 from assistant.answer.verifier.synthetic import Pair
 from assistant.answer.verifier.training import base_encoder, fine_tuning_arguments, fit, fit_temperature, seeded
@@ -70,8 +70,7 @@ def calibrate(args: argparse.Namespace, data: RelevanceData) -> dict[str, Any]:
     (args.out / CONFIG_FILE).write_text(json.dumps(config))
     logits = RelevanceModel(args.out).logits([(p.premise, p.hypothesis) for p in data.validation])
     config["temperature"] = fit_temperature(logits, np.array([p.label for p in data.validation]))
-    (args.out / CONFIG_FILE).write_text(json.dumps(config))
-    scores = RelevanceModel(args.out).probabilities([(p.premise, p.hypothesis) for p in data.validation])
+    scores = calibrated(logits, config["temperature"]).tolist()  # the runtime's formula, on the logits scored once
     config["validation"] = validation_figures(data.validation, scores)
     config["chosen_on"] = "temperature: validation abstracts (train side, by id); nothing else is chosen here"
     (args.out / CONFIG_FILE).write_text(json.dumps(config, indent=1) + "\n")
