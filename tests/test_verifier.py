@@ -158,6 +158,17 @@ def test_quotes_empty_passages_and_frozen_verdicts(verifier: ClaimVerifier) -> N
     assert isinstance(quoted, Verdict)
 
 
+def test_a_restatement_is_supported_without_a_model_call(verifier: ClaimVerifier) -> None:
+    """A passage sentence in other letters (case, hyphen, statistic and "significantly" left out) needs no model
+    call; the same sentence with its direction flipped is scored by the model and not supported."""
+    passage = ["Background sentence about asthma.", "Inhaled steroids significantly reduced T-cell counts (P < 0.01)."]
+    before = verifier.units_scored
+    restated = verifier.verify("inhaled steroids reduced T cell counts", passage)
+    assert (restated.label, restated.rationale, verifier.units_scored) == ("supported", (1,), before)
+    flipped = verifier.verify("Inhaled steroids increased T cell counts.", passage)
+    assert flipped.label != "supported" and verifier.units_scored > before
+
+
 def test_rule_made_changes_are_caught(verifier: ClaimVerifier, sentences: dict[str, list[str]]) -> None:
     """The training rules applied to held-out text (with the clauses held out of training)."""
     rng = random.Random(7)

@@ -23,6 +23,7 @@ import numpy as np
 from assistant.answer.instructions import is_instruction
 from assistant.answer.lexicon import SUPPORT_SPAN_MARGIN
 from assistant.answer.terms import has_negation, key_terms
+from assistant.answer.verifier.surface import restates
 from assistant.models import AnswerSentence, Contradiction, Passage, Span
 from assistant.store.embeddings import Embedder
 from assistant.text.sentences import split_sentences
@@ -179,10 +180,10 @@ class Checked:
 
 
 def _quoted(sentence: str, units: list[tuple[Span, str]]) -> Support | None:
-    """A sentence of the passage, quoted whole (the extractive answer), is supported by itself; a passage with no
-    sentences supports nothing."""
+    """A sentence of the passage, quoted whole (the extractive answer) or restated in other letters only (spelling,
+    hyphens, the passage's own aliases, its qualifiers left out: `restates`), is supported by itself; a passage with
+    no sentences supports nothing."""
     if not units:
         return Support(False, (), 0.0)
-    wanted = " ".join(sentence.split())
-    quoted = [span for span, text in units if " ".join(text.split()) == wanted]
-    return Support(True, (quoted[0],), 1.0) if quoted else None
+    index = restates(sentence, [text for _, text in units])
+    return Support(True, (units[index][0],), 1.0) if index is not None else None

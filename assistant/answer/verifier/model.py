@@ -1,13 +1,16 @@
 """The runtime claim verifier: is a sentence supported, contradicted or not found in a passage?
 
-A MiniLM cross-encoder (trained by `python -m assistant.answer.verifier.training`) scores the sentence
+A sentence that restates a passage sentence in other letters only (`surface.restates`: a quote, a spelling
+variant, the passage's own aliases, its qualifiers left out) is supported by that sentence without the model.
+Otherwise a MiniLM cross-encoder (trained by `python -m assistant.answer.verifier.training`) scores the sentence
 against passage units: single passage sentences and one two-sentence window. The sentence sharing most
 words goes first, in one batch for all items; the other units only for items it did not support, so a
 faithful sentence usually costs one model call (see `ClaimVerifier.verify_many`). A passage supports a
 sentence when some unit does (calibrated probability >= the support threshold); else it contradicts it
 when some unit does; else the sentence is not found. Weights are stored fp16 and run fp32 on CPU. Dynamic
-int8 quantisation (`quantize`, 2.4x faster here) is off in verifier.json: its activation scales are set per
-batch, so a verdict would depend on the other items of its batch. Torch is imported on first use and its
+int8 quantisation (`quantize`) is off in verifier.json: its activation scales are set per batch, so a verdict
+would depend on the other items of its batch; run one pair at a time to avoid that, it is no faster than fp32 in
+batches here (14 ms a unit both) and it moves the argmax of one unit in thirty. Torch is imported on first use and its
 thread setting is left as the caller set it.
 """
 
@@ -25,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from assistant.answer.verifier.helpers import content_terms, key_terms
+from assistant.answer.verifier.surface import restates
 
 if TYPE_CHECKING:
     import torch
@@ -171,7 +175,7 @@ class ClaimVerifier:
         (at most `max_units`); 3: for items still unsupported, the window of the likeliest sentence and its
         likelier neighbour (evidence split over two sentences).
         """
-        quoted = [_quoted(s, p) for s, p in items]
+        quoted = [restates(s, p) for s, p in items]
         ranked = [rank_sentences(s, p) if q is None else [] for (s, p), q in zip(items, quoted, strict=True)]
         scored: list[dict[Unit, np.ndarray]] = [{} for _ in items]
         seen: dict[tuple[str, str], np.ndarray] = {}
@@ -234,12 +238,6 @@ def window_unit(units: dict[Unit, np.ndarray], n: int) -> Unit:
 
 def _verdict(label: str, unit: Unit, probs: np.ndarray, score: float) -> Verdict:
     return Verdict(label, round(score, 4), unit, {k: round(float(p), 4) for k, p in zip(LABELS, probs, strict=True)})
-
-
-def _quoted(sentence: str, passage: Sequence[str]) -> int | None:
-    """Index of a passage sentence that the sentence quotes whole (an extractive answer is its own support)."""
-    wanted = " ".join(sentence.split())
-    return next((i for i, s in enumerate(passage) if " ".join(s.split()) == wanted), None)
 
 
 def _quote_verdict(index: int) -> Verdict:
