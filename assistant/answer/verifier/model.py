@@ -132,7 +132,8 @@ def _softmax(logits: np.ndarray, temperature: float) -> np.ndarray:
 class ClaimVerifier:
     """Loads the shipped verifier on first use; `verify_many` batches all (sentence, passage) items."""
 
-    def __init__(self, path: Path | str = DEFAULT_DIR, *, batch_size: int = 32, quantize: bool | None = None) -> None:
+    # Batches of 16 pad less than 32: 7% less time per item on the 420 train-side validation probes, same verdicts.
+    def __init__(self, path: Path | str = DEFAULT_DIR, *, batch_size: int = 16, quantize: bool | None = None) -> None:
         self.path = Path(path)
         self.config = VerifierConfig.load(self.path)
         self.quantize = self.config.quantize if quantize is None else quantize
