@@ -12,6 +12,8 @@ import random
 import re
 from collections.abc import Callable, Sequence
 
+from assistant.answer.verifier.surface import OPENER, QUALIFIER, STATISTIC
+
 _US_UK = (
     "tumor:tumour tumors:tumours color:colour behavior:behaviour favorable:favourable hemoglobin:haemoglobin "
     "anemia:anaemia leukemia:leukaemia ischemia:ischaemia ischemic:ischaemic edema:oedema estrogen:oestrogen "
@@ -37,11 +39,6 @@ _SYNONYM = {a: b for pair in _SYNONYMS for a, b in [pair.split(":")]} | {
     b: a for pair in _SYNONYMS for a, b in [pair.split(":")] if b != "with"
 }
 _PHRASES = {"associated with": "linked to", "compared with": "compared to", "in addition": "additionally"}
-_OPENER = re.compile(
-    r"^(However|Moreover|Furthermore|In addition|Additionally|Thus|Therefore|Finally|Notably|Importantly|"
-    r"Interestingly|Overall|Taken together|In conclusion|In summary|Consequently),\s+"
-)
-_STATS = re.compile(r"\s*\((?=[^()]*(?:=|<|>|%|\bCI\b|\bP\b|\bp\b|\d))[^()]{1,80}\)")
 _LEADING = re.compile(
     r"^(In|Among|During|After|Before|For|At|Using|Following|Within|Across|Under|Compared with|Compared to)"
     r" ([^,]{3,80}), (.{15,})([.!?])$"
@@ -96,13 +93,13 @@ def reorder(sentence: str, rng: random.Random) -> str | None:
 
 def drop_qualifier(sentence: str, rng: random.Random) -> str | None:
     options = []
-    if _OPENER.match(sentence):
-        rest = _OPENER.sub("", sentence)
+    if OPENER.match(sentence):
+        rest = OPENER.sub("", sentence)
         options.append(rest[:1].upper() + rest[1:])
-    if _STATS.search(sentence):
-        options.append(_STATS.sub("", sentence))
-    if re.search(r"\bsignificantly ", sentence):
-        options.append(re.sub(r"\bsignificantly ", "", sentence, count=1))
+    if STATISTIC.search(sentence):
+        options.append(STATISTIC.sub("", sentence))
+    if QUALIFIER.search(sentence):
+        options.append(QUALIFIER.sub("", sentence, count=1))
     return rng.choice(options) if options else None
 
 

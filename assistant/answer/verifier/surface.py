@@ -17,15 +17,17 @@ from functools import lru_cache
 
 from assistant.answer.verifier.helpers import find_aliases, fold_spelling, spell_greek
 
-_OPENER = re.compile(
-    r"^(however|moreover|furthermore|in addition|additionally|thus|therefore|finally|notably|importantly|"
-    r"interestingly|overall|taken together|in conclusion|in summary|consequently),\s+",
-    re.IGNORECASE,
+# The rules the paraphrase generator writes faithful paraphrases with (`paraphrase.drop_qualifier`), one home for both.
+OPENER = re.compile(
+    r"^(However|Moreover|Furthermore|In addition|Additionally|Thus|Therefore|Finally|Notably|Importantly|"
+    r"Interestingly|Overall|Taken together|In conclusion|In summary|Consequently),\s+"
 )
-_SECTION = re.compile(r"^[A-Z][A-Z /&]{2,40}:\s+")
 # A parenthesis holding a statistic: a comparison sign, a percentage, "CI", "P" or a number.
-_STATISTIC = re.compile(r"\s*\((?=[^()]*(?:[=<>%≤≥±]|\bCI\b|\b[Pp]\b|\d))[^()]{1,80}\)")
-_QUALIFIER = re.compile(r"\bsignificantly\s+", re.IGNORECASE)
+STATISTIC = re.compile(r"\s*\((?=[^()]*(?:=|<|>|%|\bCI\b|\bP\b|\bp\b|\d))[^()]{1,80}\)")
+QUALIFIER = re.compile(r"\bsignificantly ")
+# A leading section label of a structured abstract ("RESULTS ", "DESIGN, SETTING: "), which the generator's
+# sentences leave out too (`synthetic.clean`).
+SECTION_LABEL = re.compile(r"^(?:[A-Z][A-Z,&/ ]{2,}[A-Z]:?\s+)(?=[A-Z0-9])")
 # Letters, numbers (decimals kept whole) and the signs that change a fact: comparison, sign, percent, ratio.
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+|[<>=≤≥±%+\-−/×]")
 _JOINING_HYPHEN = re.compile(r"(?<=[^\W_])-(?=[^\W_])")
@@ -44,7 +46,7 @@ def surface(text: str, aliases: dict[str, str]) -> str:
     """The sentence written one way: its words and numbers, lower-cased, spelling folded, Greek spelled out, aliases
     as their long form, a hyphen inside a word as a space, without punctuation (but with the signs that change a
     fact: "<", "-5", "CD4+"), a section label or a discourse opener."""
-    text = _OPENER.sub("", _SECTION.sub("", spell_greek(text.strip())))
+    text = OPENER.sub("", SECTION_LABEL.sub("", spell_greek(text.strip())))
     for both, long in aliases.items():
         text = re.sub(rf"(?<![\w\-]){re.escape(both)}(?![\w\-])", long, text)
     return " ".join(_fold(w) for w in _TOKEN.findall(_JOINING_HYPHEN.sub(" ", text)))
@@ -55,9 +57,9 @@ _fold = lru_cache(maxsize=65536)(fold_spelling)  # eight patterns a word; a pass
 
 def _forms(passage_sentence: str, aliases: dict[str, str]) -> set[str]:
     """The passage sentence written one way: whole, without its statistics, without "significantly", without both."""
-    without_statistics = _STATISTIC.sub("", passage_sentence)
-    variants = (passage_sentence, without_statistics, _QUALIFIER.sub("", passage_sentence))
-    return {surface(text, aliases) for text in (*variants, _QUALIFIER.sub("", without_statistics))}
+    without_statistics = STATISTIC.sub("", passage_sentence)
+    variants = (passage_sentence, without_statistics, QUALIFIER.sub("", passage_sentence))
+    return {surface(text, aliases) for text in (*variants, QUALIFIER.sub("", without_statistics))}
 
 
 @lru_cache(maxsize=256)  # an answer's sentences cite the same few passages; read only

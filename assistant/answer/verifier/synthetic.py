@@ -8,7 +8,6 @@ and of the runtime. Both use `change`, so the test set is built the same way as 
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,6 +23,7 @@ from assistant.answer.verifier.perturb import (
     flip_negation,
     swap_entity,
 )
+from assistant.answer.verifier.surface import SECTION_LABEL
 
 # Share of each kind among synthetic training pairs; "quote" and "same_abstract" exist only in training.
 TRAIN_KINDS = {
@@ -32,7 +32,6 @@ TRAIN_KINDS = {
 }  # fmt: skip
 PROBE_KINDS = ("paraphrase", "direction", "negation", "number", "entity", "clause", "other_abstract")
 _LABEL_OF = KIND_LABEL | {"quote": "supported", "same_abstract": "not_found"}
-_SECTION = re.compile(r"^(?:[A-Z][A-Z,&/ ]{2,}[A-Z]:?\s+)(?=[A-Z0-9])")  # "RESULTS ", "DESIGN, SETTING ... "
 
 
 @dataclass(frozen=True)
@@ -71,7 +70,7 @@ class Doc:
 
 def clean(sentence: str) -> str:
     """A sentence as an answer would write it: no leading section label, no stray whitespace."""
-    return " ".join(_SECTION.sub("", sentence.strip()).split())
+    return " ".join(SECTION_LABEL.sub("", sentence.strip()).split())
 
 
 def usable(sentence: str) -> bool:
