@@ -158,6 +158,11 @@ def test_quotes_empty_passages_and_frozen_verdicts(verifier: ClaimVerifier) -> N
     assert isinstance(quoted, Verdict)
 
 
+def test_a_verifier_without_weights_names_the_command_that_trains_them(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match=r"no verifier weights .*assistant\.answer\.verifier\.training"):
+        ClaimVerifier(tmp_path).verify("Imatinib impaired Treg.", ["Imatinib enhanced Treg."])
+
+
 def test_a_restatement_is_supported_without_a_model_call(verifier: ClaimVerifier) -> None:
     """A passage sentence in other letters (case, hyphen, statistic and "significantly" left out) needs no model
     call; the same sentence with its direction flipped is scored by the model and not supported."""

@@ -203,8 +203,9 @@ def collect(
         f = record[-1] if record else Figures(0.0, 0.0)
         forced = answer.refused
         score_ = 0.0 if forced else score(answer)
-        figures = (f.best, f.coverage, f.dense, f.together, f.fired)
-        cases.append(Case(suite, answerable, *figures, forced, score_, f.relevance))
+        cases.append(
+            Case(suite, answerable, f.best, f.coverage, f.dense, f.together, f.fired, forced, score_, f.relevance)
+        )
     return cases
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.answer.verifier.model import batched_logits, load_encoder, saved_settings
+from assistant.answer.verifier.model import batched_logits, open_encoder, saved_settings
 
 LABELS = ("elsewhere", "asked_about")
 DEFAULT_DIR = Path(__file__).resolve().parents[3] / "models" / "relevance"
@@ -64,13 +64,8 @@ class RelevanceModel:
         with self._lock:
             if self._model is not None:
                 return
-            if not self.available:
-                raise FileNotFoundError(
-                    f"no answer-relevance weights in {self.path}; train them with "
-                    "`python -m assistant.answer.relevance.training`"
-                )
-            encoder = load_encoder(self.path)
-            self._tokenizer, self._model = encoder.tokenizer, encoder.transformers_model.eval()
+            command = "python -m assistant.answer.relevance.training"
+            self._tokenizer, self._model = open_encoder(self.path, "answer-relevance", command)
 
     def logits(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         """Raw logits, one row per (sentence, question) pair."""

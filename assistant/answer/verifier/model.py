@@ -103,6 +103,15 @@ def load_encoder(folder: Path, max_length: int | None = None) -> Any:
     return encoder
 
 
+def open_encoder(folder: Path, what: str, command: str) -> tuple[Any, Any]:
+    """Saved cross-encoder weights as (tokenizer, fp32 model in eval mode), for inference; without weights, an error
+    naming the command that trains them."""
+    if not (folder / "model.safetensors").is_file():
+        raise FileNotFoundError(f"no {what} weights in {folder}; train them with `{command}`")
+    encoder = load_encoder(folder)
+    return encoder.tokenizer, encoder.transformers_model.eval()
+
+
 def batched_logits(
     tokenizer: Any, model: Any, pairs: Sequence[tuple[str, str]], max_length: int, batch_size: int
 ) -> np.ndarray:
@@ -147,14 +156,8 @@ class ClaimVerifier:
         with self._lock:
             if self._model is not None:
                 return
-            if not (self.path / "model.safetensors").is_file():
-                raise FileNotFoundError(f"no verifier weights in {self.path}; train them with "
-                                        "`python -m assistant.answer.verifier.training`")  # fmt: skip
-            encoder = load_encoder(self.path)
-            model = encoder.transformers_model.eval()
-            if self.quantize:
-                model = _quantized(model)
-            self._tokenizer, self._model = encoder.tokenizer, model
+            tokenizer, model = open_encoder(self.path, "verifier", "python -m assistant.answer.verifier.training")
+            self._tokenizer, self._model = tokenizer, _quantized(model) if self.quantize else model
 
     def logits(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         """Raw logits, one row per (premise, hypothesis) pair."""
