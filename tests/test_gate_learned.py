@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from assistant.answer.gate.answerability import decide
-from assistant.answer.gate.figures import Figures
+from assistant.answer.gate.figures import Figures, question_form
 from assistant.answer.gate.learned import FEATURES, GATE_FILE, SCORE_REASON, Feature, LearnedGate, load_gate
 from assistant.api import Assistant
 from assistant.evaluation.gate_training import HELD_OUT_SUITES, TUNE_SUITES, figure_sources, fit_logistic, train
@@ -82,7 +82,7 @@ def test_the_shipped_weights_load_and_match_their_model_card() -> None:
 
 
 def _case(suite: str, answerable: bool, best: float, score: float = 1.0) -> Case:
-    return Case(suite, answerable, best, 1.0, 0.5, None, frozenset(), False, score, relevance=0.5)
+    return Case(suite, answerable, best, 1.0, 0.5, None, frozenset(), False, score, 0.5, 0.5, "wh")
 
 
 def test_training_reads_the_tune_suites_only_and_keeps_the_seed_gate() -> None:
@@ -97,6 +97,29 @@ def test_training_reads_the_tune_suites_only_and_keeps_the_seed_gate() -> None:
     assert trained.objective == pytest.approx(1.0)
     with pytest.raises(ValueError, match="relevance"):
         train([replace(c, relevance=None) for c in tune])
+    with pytest.raises(ValueError, match="statement"):
+        train([replace(c, form=None) for c in tune])
+
+
+def test_how_a_question_is_put() -> None:
+    assert question_form("how does imiquimod activate dendritic cells") == "wh"
+    assert question_form("  Which journal published the imatinib study?") == "wh"
+    assert question_form("Does imatinib block IL-10 production?") == "yes/no"
+    assert question_form("is the cream applied to the skin") == "yes/no"
+    assert question_form("Imatinib impairs regulatory T cell function.") == "statement"
+    assert question_form("imatinib tregs") == "statement"
+    assert question_form("Amblyopia: is visual loss permanent?") == "other"
+    assert question_form("However, what about mast cells?") == "other"
+
+
+def test_the_form_of_a_question_moves_the_learned_score() -> None:
+    """A figure the gate was trained with changes p(answerable); an unrecorded one adds nothing (its mean)."""
+    features = (Feature("best", 0.5, 0.1, 1.0), Feature("yes/no", 0.25, 0.5, -1.0))
+    model = LearnedGate(features, 0.0, 0.5)
+    wh, yes_no = Figures(0.5, 1.0, form="wh"), Figures(0.5, 1.0, form="yes/no")
+    assert model.probability(yes_no) < model.probability(wh) < model.probability(Figures(0.6, 1.0, form="wh"))
+    assert model.probability(Figures(0.5, 1.0)) == 0.5, "not recorded: the training mean, nothing added"
+    assert model.probability(yes_no, ("weak evidence",)) < 0.5, "no refusal reason switches the form off"
 
 
 def test_newton_fits_the_weighted_logistic_regression() -> None:

@@ -120,6 +120,8 @@ SUBJECT_ASKED = re.compile(
     r"(?:does|do|did|is|are|was|were|can|could|may|might|will|would|should|has|have|had)\s+(?P<rest>.+)",
     re.I,
 )
+# A question opening with a question word asks for a thing, not for a yes or a no. General English.
+QUESTION_WORD = re.compile(r"^\s*(?:how|why|what|when|where|which|who|whom|whose)\b", re.I)
 # The question is about several things or documents. General English.
 SEVERAL_ASKED = re.compile(r"\b(both|each|either|compare|comparison|differ|difference|versus|vs)\b|\band\b", re.I)
 # The question asks about things used together. General English.

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from assistant.answer.gate.answerability import decide
-from assistant.answer.gate.figures import Figures, rule_reasons
+from assistant.answer.gate.figures import Figures, Form, question_form, rule_reasons
 from assistant.answer.gate.learned import LearnedGate
 from assistant.models import REFUSAL_REASONS, RULE_REASONS
 from assistant.settings import AnswerSettings, Settings
@@ -52,10 +52,21 @@ class Case:
     forced: bool  # refused even with every reason off (no sentence verified)
     score: float  # when answered: share of key facts found (seeds), 1.0 if it cites its own abstract (PubMedQA)
     relevance: float | None = None  # the answer-relevance model's best p (None: not computed)
+    passage: float | None = None  # the best retrieved passage's cosine to the question (None: not recorded)
+    form: Form | None = None  # how the question is put (None: not recorded)
 
     @property
     def figures(self) -> Figures:
-        return Figures(self.best, self.coverage, self.dense, self.together, self.fired, self.relevance)
+        return Figures(
+            self.best, self.coverage, self.dense, self.together, self.fired, self.relevance, self.passage, self.form
+        )
+
+    @classmethod
+    def of(cls, suite: str, answerable: bool, f: Figures, forced: bool, score: float) -> Case:
+        return cls(
+            suite, answerable, f.best, f.coverage, f.dense, f.together, f.fired, forced, score, f.relevance,
+            f.passage, f.form,
+        )  # fmt: skip
 
 
 class Replay(Protocol):
@@ -200,12 +211,10 @@ def collect(
         record: list[Figures] = []
         with recording(record):
             answer = assistant.ask(question, mode="extractive")
-        f = record[-1] if record else Figures(0.0, 0.0)
+        # No figures: refused before the gate (nothing retrieved); such a case weighs nothing in training.
+        f = record[-1] if record else Figures(0.0, 0.0, passage=0.0, form=question_form(question))
         forced = answer.refused
-        score_ = 0.0 if forced else score(answer)
-        cases.append(
-            Case(suite, answerable, f.best, f.coverage, f.dense, f.together, f.fired, forced, score_, f.relevance)
-        )
+        cases.append(Case.of(suite, answerable, f, forced, 0.0 if forced else score(answer)))
     return cases
 
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass
 
-from assistant.answer.gate.figures import Figures, rule_reasons
+from assistant.answer.gate.figures import Figures, question_form, rule_reasons
 from assistant.answer.gate.learned import SCORE_REASON, LearnedGate
 from assistant.answer.gate.linking import unlinked
 from assistant.answer.lexicon import (
@@ -120,7 +120,8 @@ def judge(
     fired += split
     if unlinked(question, passages, expand):
         fired.append("not linked")
-    figures = Figures(best, coverage, dense, together, frozenset(fired), relevance)
+    passage = max((p.similarity for p in passages), default=0.0)
+    figures = Figures(best, coverage, dense, together, frozenset(fired), relevance, passage, question_form(question))
     reasons, score = decide(figures, settings, model)
     return Verdict(figures, reasons, score, model.threshold if score is not None and model is not None else None)
 

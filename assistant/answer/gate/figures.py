@@ -8,11 +8,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
+from assistant.answer.lexicon import QUESTION_WORD, SUBJECT_ASKED
 from assistant.models import RULE_REASONS
 
 # The reasons that fire without a threshold: `judge` records them whatever the settings say.
 THRESHOLD_FREE = ("missing names", "no quantity", "no date", "not combined", "not linked")
+
+
+Form = Literal["wh", "yes/no", "statement", "other"]
+
+
+def question_form(question: str) -> Form:
+    """How a question is put: with a question word ("how does ..."), for a yes or a no ("does imatinib block
+    ..."), as a statement to check (a claim, no question mark), or otherwise (a title ending in a question mark).
+    Evidence reads differently by form: a claim or a yes/no question is answered by a sentence on its very
+    subject, a wh-question by one that gives the thing asked for."""
+    if QUESTION_WORD.match(question):
+        return "wh"
+    if SUBJECT_ASKED.match(question):
+        return "yes/no"
+    return "other" if question.rstrip().endswith("?") else "statement"
 
 
 @dataclass(frozen=True)
@@ -25,6 +42,8 @@ class Figures:
     together: float | None = None  # the best document's share of the question's terms, when they are split
     fired: frozenset[str] = frozenset()  # the threshold-free reasons (THRESHOLD_FREE) that fire
     relevance: float | None = None  # the answer-relevance model's best p over the candidates; None: not scored
+    passage: float | None = None  # the best retrieved passage's cosine to the question; None: not recorded
+    form: Form | None = None  # how the question is put (`question_form`); None: not recorded
 
 
 def rule_reasons(

@@ -25,6 +25,7 @@ import numpy as np
 
 from assistant.answer.verifier.card import write_card
 from assistant.answer.verifier.data import Dataset, build
+from assistant.answer.verifier.distill import distillation_loss, keep_layers, teacher_logits
 from assistant.answer.verifier.metrics import kept_caught, macro_f1, precision_recall, wilson_lower
 from assistant.answer.verifier.model import (
     CONFIG_FILE,
@@ -82,6 +83,8 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--stage", type=int, default=1, help="2 and on: fresh pairs, same split and validation slice")
     p.add_argument("--init", type=Path, default=None, help="go on training from these weights (a stage's --out)")
     p.add_argument("--calibrate-only", action="store_true", help="keep the weights in --out; choose the decision again")
+    p.add_argument("--layers", type=int, default=0, help="keep this many of --init's layers (0: all of them)")
+    p.add_argument("--teacher", type=Path, default=None, help="train on this verifier's soft labels too (distil)")
     return p.parse_args(argv)
 
 
@@ -99,7 +102,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     data = build(args.seed, first, stage=args.stage, stage_pairs=args.pairs)
     print(f"data: {len(data.train)} training pairs, built in {time.time() - started:.0f} s", flush=True)
     encoder = base_encoder(args.max_length) if args.init is None else load_encoder(args.init, args.max_length)
-    losses = fit(encoder.transformers_model, encoder.tokenizer, data.train, args)
+    if args.layers:
+        print(f"layers kept: {keep_layers(encoder.transformers_model, args.layers)}", flush=True)
+    soft = teacher_logits(args.teacher, data.train, args.max_length) if args.teacher else None
+    losses = fit(encoder.transformers_model, encoder.tokenizer, data.train, args, soft=soft)
     train_s = time.time() - started
     args.out.mkdir(parents=True, exist_ok=True)
     encoder.transformers_model.eval()
@@ -167,8 +173,14 @@ def batches(pairs: Sequence[Pair], size: int, rng: random.Random) -> list[list[i
 
 
 def fit(
-    model: Any, tokenizer: Any, pairs: Sequence[Pair], args: argparse.Namespace, desc: str = "training verifier"
+    model: Any,
+    tokenizer: Any,
+    pairs: Sequence[Pair],
+    args: argparse.Namespace,
+    desc: str = "training verifier",
+    soft: np.ndarray | None = None,
 ) -> list[float]:
+    """Fine-tune `model` on `pairs`; with `soft` (a teacher's logits, one row per pair), distil."""
     import torch
     from tqdm import tqdm
 
@@ -191,7 +203,10 @@ def fit(
             max_length=args.max_length, return_tensors="pt",
         )  # fmt: skip
         labels = torch.tensor([pairs[i].label for i in batch])
-        loss = model(**encoded, labels=labels).loss
+        if soft is None:
+            loss = model(**encoded, labels=labels).loss
+        else:
+            loss = distillation_loss(model(**encoded).logits, labels, torch.tensor(soft[batch]))
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         optimizer.step()
