@@ -82,7 +82,7 @@ def test_the_shipped_weights_load_and_match_their_model_card() -> None:
 
 
 def _case(suite: str, answerable: bool, best: float, score: float = 1.0) -> Case:
-    return Case(suite, answerable, best, 1.0, 0.5, None, frozenset(), False, score, 0.5, 0.5, "wh")
+    return Case(suite, answerable, best, 1.0, 0.5, None, frozenset(), False, score, 0.5, "wh")
 
 
 def test_training_reads_the_tune_suites_only_and_keeps_the_seed_gate() -> None:
@@ -107,7 +107,7 @@ def test_how_a_question_is_put() -> None:
     assert question_form("Does imatinib block IL-10 production?") == "yes/no"
     assert question_form("is the cream applied to the skin") == "yes/no"
     assert question_form("Imatinib impairs regulatory T cell function.") == "statement"
-    assert question_form("imatinib tregs") == "statement"
+    assert question_form("imatinib tregs") == "other", "key words are no claim"
     assert question_form("Amblyopia: is visual loss permanent?") == "other"
     assert question_form("However, what about mast cells?") == "other"
 

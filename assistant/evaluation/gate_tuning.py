@@ -52,20 +52,16 @@ class Case:
     forced: bool  # refused even with every reason off (no sentence verified)
     score: float  # when answered: share of key facts found (seeds), 1.0 if it cites its own abstract (PubMedQA)
     relevance: float | None = None  # the answer-relevance model's best p (None: not computed)
-    passage: float | None = None  # the best retrieved passage's cosine to the question (None: not recorded)
     form: Form | None = None  # how the question is put (None: not recorded)
 
     @property
     def figures(self) -> Figures:
-        return Figures(
-            self.best, self.coverage, self.dense, self.together, self.fired, self.relevance, self.passage, self.form
-        )
+        return Figures(self.best, self.coverage, self.dense, self.together, self.fired, self.relevance, self.form)
 
     @classmethod
     def of(cls, suite: str, answerable: bool, f: Figures, forced: bool, score: float) -> Case:
         return cls(
-            suite, answerable, f.best, f.coverage, f.dense, f.together, f.fired, forced, score, f.relevance,
-            f.passage, f.form,
+            suite, answerable, f.best, f.coverage, f.dense, f.together, f.fired, forced, score, f.relevance, f.form,
         )  # fmt: skip
 
 
@@ -212,7 +208,7 @@ def collect(
         with recording(record):
             answer = assistant.ask(question, mode="extractive")
         # No figures: refused before the gate (nothing retrieved); such a case weighs nothing in training.
-        f = record[-1] if record else Figures(0.0, 0.0, passage=0.0, form=question_form(question))
+        f = record[-1] if record else Figures(0.0, 0.0, form=question_form(question))
         forced = answer.refused
         cases.append(Case.of(suite, answerable, f, forced, 0.0 if forced else score(answer)))
     return cases

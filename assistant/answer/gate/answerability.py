@@ -120,8 +120,7 @@ def judge(
     fired += split
     if unlinked(question, passages, expand):
         fired.append("not linked")
-    passage = max((p.similarity for p in passages), default=0.0)
-    figures = Figures(best, coverage, dense, together, frozenset(fired), relevance, passage, question_form(question))
+    figures = Figures(best, coverage, dense, together, frozenset(fired), relevance, question_form(question))
     reasons, score = decide(figures, settings, model)
     return Verdict(figures, reasons, score, model.threshold if score is not None and model is not None else None)
 

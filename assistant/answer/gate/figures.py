@@ -22,14 +22,15 @@ Form = Literal["wh", "yes/no", "statement", "other"]
 
 def question_form(question: str) -> Form:
     """How a question is put: with a question word ("how does ..."), for a yes or a no ("does imatinib block
-    ..."), as a statement to check (a claim, no question mark), or otherwise (a title ending in a question mark).
-    Evidence reads differently by form: a claim or a yes/no question is answered by a sentence on its very
-    subject, a wh-question by one that gives the thing asked for."""
+    ..."), as a statement to check (a sentence ending in a full stop: a claim), or otherwise (a title ending in a
+    question mark, a few key words). Evidence reads differently by form: a claim or a yes/no question is answered
+    by a sentence on its very subject, a wh-question by one that gives the thing asked for. Key words are no claim:
+    they fall with wh-questions and question-mark titles, the baseline the form's weights are measured from."""
     if QUESTION_WORD.match(question):
         return "wh"
     if SUBJECT_ASKED.match(question):
         return "yes/no"
-    return "other" if question.rstrip().endswith("?") else "statement"
+    return "statement" if question.rstrip().endswith(".") else "other"
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,6 @@ class Figures:
     together: float | None = None  # the best document's share of the question's terms, when they are split
     fired: frozenset[str] = frozenset()  # the threshold-free reasons (THRESHOLD_FREE) that fire
     relevance: float | None = None  # the answer-relevance model's best p over the candidates; None: not scored
-    passage: float | None = None  # the best retrieved passage's cosine to the question; None: not recorded
     form: Form | None = None  # how the question is put (`question_form`); None: not recorded
 
 

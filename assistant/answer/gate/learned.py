@@ -6,10 +6,10 @@ chosen (tune data only) are in `models/gate/gate.json` and its model card, writt
 (`make gate`); nothing here trains, and no library beyond the standard one is needed at run time.
 
 Switching a refusal reason off by name (`answer.gate_off`) removes its features from the sum, which is the same as
-giving them their training mean: `weak evidence` the best sentence score, the answer relevance and the best
-passage's cosine, `missing terms` the term coverage, `not together` the split share, each threshold-free reason its
-own indicator. `low answerability score` off turns the score's refusals off altogether. The best sentence's cosine
-and the question's form belong to no reason: they say how to read the others, not that something is missing.
+giving them their training mean: `weak evidence` the best sentence score and the answer relevance, `missing terms`
+the term coverage, `not together` the split share, each threshold-free reason its own indicator. `low answerability
+score` off turns the score's refusals off altogether. The best sentence's cosine and the question's form belong to no
+reason: they say how to read the others, not that something is missing.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ FEATURE_REASONS: dict[str, str | None] = {
     "coverage": "missing terms",
     "dense": None,  # the best sentence's cosine to the question: evidence for answering, not a reason to refuse
     "relevance": "weak evidence",  # the answer-relevance model's best p: evidence strength, like `best`
-    "passage": "weak evidence",  # the best retrieved passage's cosine to the question: evidence strength too
     # How the question is put (`figures.question_form`; wh-questions are the baseline): not a reason to refuse, but
     # what the other figures mean depends on it (a PubMedQA title or a SciFact claim against a seed question).
     "yes/no": None,
@@ -54,7 +53,6 @@ def feature_values(figures: Figures) -> dict[str, float | None]:
         "coverage": figures.coverage,
         "dense": figures.dense,
         "together": figures.together if figures.together is not None else 1.0,
-        "passage": figures.passage,
         "yes/no": None if figures.form is None else float(figures.form == "yes/no"),
         "statement": None if figures.form is None else float(figures.form == "statement"),
         **{reason: float(reason in figures.fired) for reason in THRESHOLD_FREE},
