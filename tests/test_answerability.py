@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer.gate.answerability import document_focus, judge
+from assistant.answer.gate.answerability import _answer_type, document_focus, judge
 from assistant.answer.gate.linking import asked_kind, named_things
+from assistant.answer.lexicon import QUANTITY_ASKED
 from assistant.answer.prompts import REFUSAL_PHRASE
 from assistant.answer.terms import content_terms, key_terms, roots, squash, stem
 from assistant.api import Assistant
@@ -42,6 +43,27 @@ def test_a_question_using_only_an_alias_retrieves_the_right_seed_first(
     assert seeded.retriever.retrieve(question)[0].document.source == source
     ans = seeded.ask(question)
     assert not ans.refused and ans.citations[0].source == source
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("How many mice were used?", True),
+        ("By how much did survival improve?", True),
+        ("What's the standard daily Glivec dose for chronic-phase CML?", True),
+        ("Which micromolar concentrations of imatinib were used?", True),
+        # A quantity word that is not the thing asked for: these ask whether, not how much.
+        ("Does high-dose radiotherapy benefit palliative lung cancer patients?", False),
+        ("Is peak concentration needed in therapeutic drug monitoring of vancomycin?", False),
+        ("Can dose reduction to one parotid gland prevent xerostomia?", False),
+        ("A 40 mg/day dosage of folic acid does not affect chronic kidney disease.", False),
+    ],
+)
+def test_an_amount_is_asked_only_where_a_question_asks_for_one(question: str, asks: bool) -> None:
+    """`no quantity` fires where the chosen sentences lack a number the question asks for; not on a mention."""
+    assert bool(QUANTITY_ASKED.search(question)) is asks
+    assert ("no quantity" in _answer_type(question, ["Mice were treated with the drug."])) is asks
+    assert "no quantity" not in _answer_type(question, ["Ten mice were treated with 50 mg/kg of the drug."])
 
 
 @pytest.mark.parametrize(

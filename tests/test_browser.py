@@ -18,7 +18,7 @@ from assistant.answer.extractive import REFUSAL_PHRASE
 from assistant.settings import PROJECT_ROOT
 from assistant.store.embeddings import Embedder
 from tests.conftest import IMIQUIMOD
-from tests.test_server import EXAMPLE, Live, copy_index, running_server
+from tests.live_server import EXAMPLE, Live, copy_index, running_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -20,7 +20,7 @@ from assistant.app.ui_render import answer_html
 from assistant.errors import InputError
 from assistant.store.embeddings import Embedder
 from tests.conftest import IMIQUIMOD, make_settings, run_cli
-from tests.test_server import copy_index, running_server
+from tests.live_server import copy_index, running_server
 
 FAITHFUL = "Mast cells release CCL2 in reaction to imiquimod."
 FAITHFUL_IMATINIB = "Imatinib inhibited the phosphorylation of ZAP70 and LAT in Treg."

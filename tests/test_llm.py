@@ -27,8 +27,8 @@ from assistant.models import Answer, Passage
 from assistant.settings import PROJECT_ROOT, LLMSettings, Settings, load_settings
 from assistant.store.embeddings import Embedder
 from tests.conftest import make_settings, run_cli
+from tests.live_server import sse_events
 from tests.llm_server import CONTEXT, MAX_TOKENS, llm_server, openai_config, smollm2_path  # noqa: F401
-from tests.test_server import sse_events
 
 QUESTION = "What do mast cells release when imiquimod activates them?"
 TREG_QUESTION = "what does imatinib do to regulatory T cells"

@@ -23,7 +23,7 @@ from assistant.app.server import create_app
 from assistant.settings import ServerSettings
 from assistant.store.embeddings import Embedder
 from tests.conftest import run_cli
-from tests.test_server import EXAMPLE, Live, assert_clean_error, copy_index, running_server
+from tests.live_server import EXAMPLE, Live, assert_clean_error, copy_index, running_server
 
 TOKEN = "tok-7f3a9c"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -17,8 +17,8 @@ import pytest
 
 from assistant.app.security import Guard
 from assistant.store.embeddings import Embedder
+from tests.live_server import Live, copy_index, running_server
 from tests.test_browser import BOX, TIMEOUT_MS, browser  # noqa: F401  (the Chromium fixture)
-from tests.test_server import Live, copy_index, running_server
 
 # Each attempt reports how it ended; the page never sees a response body (no CORS), only whether fetch failed.
 ATTACK = """<!doctype html>

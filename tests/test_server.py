@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import itertools
 import json
-import shutil
-import socket
-import subprocess
-import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -21,15 +15,12 @@ import pytest
 
 from assistant.api import Assistant
 from assistant.app.answering import MODE_STREAMS, answer_modes
-from assistant.app.server import check_exposure, create_app, is_loopback, serve, warm_up
 from assistant.app.uploads import safe_name
-from assistant.errors import AssistantError
 from assistant.models import Answer
-from assistant.settings import ServerSettings
 from assistant.store.embeddings import Embedder
-from tests.conftest import IMATINIB, IMIQUIMOD, make_settings, run_cli
+from tests.conftest import IMATINIB, IMIQUIMOD, run_cli
+from tests.live_server import EXAMPLE, Live, assert_clean_error, copy_index, running_server, sse_events
 
-EXAMPLE = "how does imiquimod activate dendritic cells"
 # A document only it can answer; the question below shares no rare words with the seeds.
 NOTE = (
     "Axolotl limb regeneration and the kinase FLORB-9\n\n"
@@ -39,53 +30,6 @@ NOTE = (
 )
 NOTE_QUESTION = "what does the kinase FLORB-9 phosphorylate in axolotl blastema cells"
 NDJSON = {"Accept": "application/x-ndjson"}
-
-
-@dataclass
-class Live:
-    url: str
-    assistant: Assistant
-    index_dir: Path
-    cli: Future[subprocess.CompletedProcess[str]] | None = None
-
-    @property
-    def uploads(self) -> Path:
-        return self.index_dir / "uploads"
-
-
-@contextmanager
-def running_server(index_dir: Path, embedder: Embedder) -> Iterator[Live]:
-    """The real app under uvicorn on a free loopback port, in a background thread."""
-    import uvicorn
-
-    assistant = Assistant(make_settings(index_dir), embedder=embedder)
-    warm_up(assistant)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    app = create_app(assistant)
-    config = uvicorn.Config(app, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    try:
-        yield Live(f"http://127.0.0.1:{port}", assistant, index_dir)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-        app.state.jobs.close()
-        sock.close()
-
-
-def copy_index(factory: pytest.TempPathFactory, seeded_dir: Path, name: str) -> Path:
-    target = factory.mktemp(name) / "index"
-    shutil.copytree(seeded_dir, target)
-    return target
 
 
 @pytest.fixture(scope="module")
@@ -121,17 +65,7 @@ def differences(a: Any, b: Any, path: str = "") -> list[str]:
     return [] if a == b else [f"{path}: {a!r:.80} != {b!r:.80}"]
 
 
-def assert_clean_error(response: httpx.Response, status: int, *words: str) -> str:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error"}
-    assert "Traceback" not in response.text and ".py" not in response.text
-    for word in words:
-        assert word.lower() in body["error"].lower()
-    return str(body["error"])
-
-
-# --- questions --------------------------------------------------------------------------------
+# --- questions# --- questions --------------------------------------------------------------------------------
 
 
 def test_health_and_documents(http: httpx.Client, live: Live) -> None:
@@ -152,16 +86,6 @@ def test_ask_returns_the_same_json_as_the_cli(http: httpx.Client, live: Live) ->
     cli = live.cli.result(timeout=300)  # `assistant ask --json --top-k 5 EXAMPLE` on the server's index
     assert cli.returncode == 0, cli.stderr
     assert differences(body, json.loads(cli.stdout)) == []
-
-
-def sse_events(text: str) -> list[tuple[str, dict[str, Any]]]:
-    """(event name, JSON data) of a text/event-stream body; unnamed events are "message"."""
-    events = []
-    for block in text.split("\n\n"):
-        fields = dict(line.split(": ", 1) for line in block.splitlines() if line)
-        if fields:
-            events.append((fields.get("event", "message"), json.loads(fields["data"])))
-    return events
 
 
 def test_ask_stream_sends_server_sent_events_ending_with_the_answer(http: httpx.Client) -> None:
@@ -387,94 +311,6 @@ def test_bad_upload_changes_nothing(
 )
 def test_safe_names(given: str, safe: str) -> None:
     assert safe_name(given) == safe
-
-
-# --- security ---------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def guarded(tmp_path_factory: pytest.TempPathFactory, seeded_dir: Path, embedder: Embedder) -> Iterator[Any]:
-    """The app with a token, a login and a 1 MB upload limit, through Starlette's test client."""
-    from fastapi.testclient import TestClient
-
-    assistant = Assistant(make_settings(copy_index(tmp_path_factory, seeded_dir, "guarded")), embedder=embedder)
-    server = ServerSettings(token="s3cret-token", username="clinician", password="pw-123", max_upload_mb=1)
-    with TestClient(create_app(assistant, server), raise_server_exceptions=False) as client:
-        client.assistant = assistant  # type: ignore[attr-defined]
-        yield client
-
-
-def test_token_guards_the_rest_api(guarded: Any) -> None:
-    auth = {"Authorization": "Bearer s3cret-token"}
-    assert guarded.get("/api/health").status_code == 200, "health needs no token"
-    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic s3cret-token"}):
-        response = guarded.get("/api/documents", headers=headers)
-        assert response.status_code == 401 and "bearer" in response.json()["error"].lower()
-        assert response.headers["www-authenticate"] == "Bearer"
-    assert guarded.post("/api/ask", json={"question": EXAMPLE}).status_code == 401
-    assert guarded.get("/api/documents", headers=auth).status_code == 200
-    assert guarded.post("/api/ask", json={"question": EXAMPLE}, headers=auth).json()["citations"]
-
-
-def test_login_guards_the_chat_page(guarded: Any) -> None:
-    guarded.cookies.clear()
-    assert guarded.get("/config").status_code == 401
-    assert guarded.post("/login", data={"username": "clinician", "password": "nope"}).status_code == 400
-    assert guarded.post("/login", data={"username": "clinician", "password": "pw-123"}).status_code == 200
-    assert guarded.get("/config").status_code == 200
-    guarded.cookies.clear()
-
-
-def test_upload_size_limit(guarded: Any) -> None:
-    auth = {"Authorization": "Bearer s3cret-token"}
-    line = b"A sentence about cells.\n"
-    for size in (1024 * 1024 + len(line), 3 * 1024 * 1024):  # just over: checked by the handler; far over: before
-        big = line * (size // len(line))
-        response = guarded.post("/api/documents", files={"file": ("big.txt", big)}, headers=auth)
-        assert response.status_code == 413 and "1 MB" in response.json()["error"]
-    assert len(guarded.assistant.documents()) == 2
-    uploads = guarded.assistant.settings.paths.index_dir / "uploads"
-    assert not uploads.exists() or not any(uploads.iterdir())
-
-
-def test_unexpected_errors_hide_their_details(guarded: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(*_args: object, **_kwargs: object) -> None:
-        raise RuntimeError("secret detail from /srv/private/path")
-
-    monkeypatch.setattr(guarded.assistant.retriever, "retrieve", broken)
-    response = guarded.post("/api/ask", json={"question": EXAMPLE}, headers={"Authorization": "Bearer s3cret-token"})
-    assert response.status_code == 500 and response.json() == {"error": "internal error"}
-    assert "secret" not in response.text
-
-
-@pytest.mark.parametrize(
-    ("host", "loopback"),
-    [("127.0.0.1", True), ("127.1.2.3", True), ("::1", True), ("localhost", True), ("0.0.0.0", False),
-     ("192.168.1.20", False), ("::", False), ("example.org", False)],
-)  # fmt: skip
-def test_is_loopback(host: str, loopback: bool) -> None:
-    assert is_loopback(host) is loopback
-
-
-def test_serving_beyond_loopback_needs_token_and_login(tmp_path: Path, clean_env: None) -> None:
-    settings = make_settings(tmp_path / "index")
-    with pytest.raises(AssistantError) as refused:
-        serve(host="0.0.0.0", port=9, settings=settings)
-    for name in ("ASSISTANT_SERVER__TOKEN", "ASSISTANT_SERVER__USERNAME", "ASSISTANT_SERVER__PASSWORD"):
-        assert name in str(refused.value)
-    assert not (tmp_path / "index").exists(), "refused before opening anything"
-    with pytest.raises(AssistantError, match="PASSWORD") as partly:
-        check_exposure("10.0.0.5", ServerSettings(token="t", username="u"))
-    assert "TOKEN" not in str(partly.value)
-    check_exposure("10.0.0.5", ServerSettings(token="t", username="u", password="p"))
-    check_exposure("127.0.0.1", ServerSettings())
-
-
-def test_cli_serve_refuses_a_public_address(tmp_path: Path) -> None:
-    done = run_cli("serve", "--host", "0.0.0.0", index_dir=tmp_path / "index", timeout=60)
-    assert done.returncode == 2
-    assert "refusing to bind 0.0.0.0" in done.stderr and "ASSISTANT_SERVER__TOKEN" in done.stderr
-    assert "Traceback" not in done.stderr
 
 
 def test_an_internal_error_keeps_the_connection_usable(live: Live, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -93,9 +93,15 @@ NEXT_SENTENCE_SLACK = 0.05
 SUPPORT_SPAN_MARGIN = 0.05
 
 # --- answer/gate/answerability.py ------------------------------------------------------------
-# The question asks for an amount. Words from the gold tune questions and general English.
+# The question asks for an amount: "how many/much", or a quantity word as the thing a what/which phrase asks for
+# ("what dose", "what's the standard daily dose", "which micromolar concentration"). A question that only mentions
+# one ("does high-dose radiotherapy help?", a claim about a 40 mg dosage) asks whether, not how much: those misfires
+# were seen on PubMedQA and SciFact tune questions; up to four words between, for a tune paraphrase ("what's the
+# standard daily Glivec dose"). Quantity words from the gold tune questions and general English.
 QUANTITY_ASKED = re.compile(
-    r"\b(how (many|much)|dose|dosage|doses|strength|concentration|micromolar|millimolar|percentage|what percent)\b",
+    r"\bhow (?:many|much)\b|\bwhat percent"
+    r"|\b(?:what|which)(?:'s|\s+is|\s+are|\s+was|\s+were)?\s+(?:[\w-]+\s+){0,4}?"
+    r"(?:dose|dosage|doses|strength|concentrations?|percentage)\b",
     re.I,
 )
 # The amount asked for has a unit (a dose, a concentration). Words from the gold tune questions.
