@@ -72,3 +72,13 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         if key.startswith("ASSISTANT_"):
             monkeypatch.delenv(key)
     yield
+
+
+def write(tmp_path: Path, name: str, content: str | bytes) -> Path:
+    """A file in `tmp_path` with text (UTF-8) or bytes."""
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path

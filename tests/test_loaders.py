@@ -15,7 +15,7 @@ from assistant.errors import DocumentError
 from assistant.ingest.documents import SUPPORTED_SUFFIXES, load_document, load_documents
 from assistant.ingest.documents.pdf_text import Line, assemble, cut_references, join_hyphenated, strip_running_lines
 from assistant.models import Document
-from tests.test_documents import write
+from tests.conftest import write
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

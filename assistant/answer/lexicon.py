@@ -119,15 +119,17 @@ AMOUNT_WITH_UNIT = re.compile(
 DATE_ASKED = re.compile(r"^\s*when\b|\b(what|which) (year|date)\b|\bin what year\b", re.I)
 # A year (1800-2099) or a month and day. General.
 DATE = re.compile(r"\b(1[89]\d\d|20\d\d)\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d", re.I)
+# English's question words. General English.
+WH_WORDS = "how|why|what|when|where|which|who|whom|whose"
 # A question put with an auxiliary verb ("does imatinib block ...", "how do mast cells ...", "is the cream ..."):
 # English puts the subject right after it. General English grammar.
 SUBJECT_ASKED = re.compile(
-    r"^\s*(?:(?:how|why|what|when|where|which|whom?)\s+(?:\w+\s+)?)?"
+    rf"^\s*(?:(?:{WH_WORDS})\s+(?:\w+\s+)?)?"
     r"(?:does|do|did|is|are|was|were|can|could|may|might|will|would|should|has|have|had)\s+(?P<rest>.+)",
     re.I,
 )
 # A question opening with a question word asks for a thing, not for a yes or a no. General English.
-QUESTION_WORD = re.compile(r"^\s*(?:how|why|what|when|where|which|who|whom|whose)\b", re.I)
+QUESTION_WORD = re.compile(rf"^\s*(?:{WH_WORDS})\b", re.I)
 # The question is about several things or documents. General English.
 SEVERAL_ASKED = re.compile(r"\b(both|each|either|compare|comparison|differ|difference|versus|vs)\b|\band\b", re.I)
 # The question asks about things used together. General English.
