@@ -87,6 +87,12 @@ bench-ablation: install
 # The answer-relevance model (issue 14), a figure of the learned gate: SciFact corpus abstracts no claim cites,
 # fixed seed, about 20 minutes on this CPU; writes models/relevance/ with its manifest and model card. Train it
 # before `make gate`, which reads its figure. make test never retrains.
+# The learned instruction screen (models/instructions/): a logistic regression over sentence vectors, trained on
+# eval/injection/tune.jsonl and SciFact sentences (about 5 minutes). make test never retrains.
+.PHONY: instructions
+instructions: install
+	$(BIN)/python bench/instructions_train.py
+
 .PHONY: relevance
 relevance: install
 	$(BIN)/python -m assistant.answer.relevance.training

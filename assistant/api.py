@@ -12,13 +12,14 @@ from assistant.answer.claims import CheckProgress, ClaimChecker, check_text, cit
 from assistant.answer.extractive import Candidate, ExtractiveAnswerer, refusal_text
 from assistant.answer.gate.answerability import NOT_VERIFIED, judge, spans_documents, subject_documents
 from assistant.answer.gate.learned import LearnedGate, load_gate
+from assistant.answer.instruction_screen import InstructionScreen
 from assistant.answer.llm.generation import LLMAnswer, LLMAnswerer, Turn
 from assistant.answer.llm.registry import describe, is_configured, make_llm
 from assistant.answer.overlap import DocumentOverlap
 from assistant.answer.prompts import check_prompts
 from assistant.answer.relevance.model import RelevanceModel
 from assistant.answer.terms import words
-from assistant.answer.verification import CitationVerifier, Draft, evidence_only
+from assistant.answer.verification import CitationVerifier, Draft
 from assistant.answer.verifier.model import ClaimVerifier
 from assistant.errors import InputError, LLMError, check_unicode
 from assistant.ingest.indexing import Indexer, IndexReport, Progress, writer_lock
@@ -82,8 +83,9 @@ class Assistant:
         self.answerer = ExtractiveAnswerer(self.embedder, self.settings.answer, overlap)
         trained = self.settings.answer.citation_check == "verifier"
         self.claims = ClaimVerifier(self.settings.paths.verifier_dir) if trained else None
+        screen = InstructionScreen.load(self.settings.paths.instructions_dir)
         self.verifier = CitationVerifier(
-            self.embedder, self.settings.answer.support_threshold, self.claims, self._expand
+            self.embedder, self.settings.answer.support_threshold, self.claims, self._expand, screen
         )
         self.relevance = self._relevance_model()
         self._llm: LLMAnswerer | None = None  # built on the first llm-mode question
@@ -171,7 +173,7 @@ class Assistant:
             question = self._condense(history, question)
             clock.lap("condense")
         # A sentence that instructs the reader is never evidence, in any mode.
-        passages = [evidence_only(p) for p in self.retriever.retrieve(question, top_k)]
+        passages = [self.verifier.evidence(p) for p in self.retriever.retrieve(question, top_k)]
         clock.lap("retrieve")
         extracted = self._extract(question, passages, clock)
         if mode == "extractive":

@@ -37,6 +37,10 @@ class PathSettings(_Section):
     gate_dir: Path = Field(
         PROJECT_ROOT / "models" / "gate", description="Folder of the learned answer gate (weights JSON, model card)."
     )
+    instructions_dir: Path = Field(
+        PROJECT_ROOT / "models" / "instructions",
+        description="Folder of the learned instruction screen (weights JSON, model card); none: the patterns alone.",
+    )
     relevance_dir: Path = Field(
         PROJECT_ROOT / "models" / "relevance",
         description="Folder of the trained answer-relevance model, a figure of the learned gate (weights, card).",

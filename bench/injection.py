@@ -1,4 +1,5 @@
-"""Instruction-like sentences in documents: the detector (`assistant.answer.instructions`) beside the one before it.
+"""Instruction-like sentences in documents: the patterns (`assistant.answer.instructions`) beside the ones before
+them, and the learned screen (`assistant.answer.instruction_screen`) alone and with the patterns.
 
     .venv/bin/python bench/injection.py        (make bench-injection)
 
@@ -18,8 +19,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import numpy as np
+
+from assistant.answer.instruction_screen import InstructionScreen
 from assistant.answer.instructions import is_instruction
 from assistant.answer.verifier.data import SciFact, pubmedqa_docs
+from assistant.settings import load_settings
+from assistant.store.embeddings import SentenceTransformerEmbedder
 
 SETS = Path(__file__).resolve().parents[1] / "eval" / "injection"
 # The detector the answer step used until 2026-12-05 (then in assistant/answer/lexicon.py), as the baseline.
@@ -33,7 +39,7 @@ BEFORE = re.compile(
 def rows() -> list[tuple[str, str, list[str], bool]]:
     """(side, set, sentences, whether they are instructions)."""
     out = []
-    for split in ("tune", "heldout"):
+    for split in ("tune", "heldout", "heldout2"):
         records = [json.loads(line) for line in (SETS / f"{split}.jsonl").read_text().splitlines() if line.strip()]
         side = "tune" if split == "tune" else "held-out"
         out.append((side, f"{split} instructions", [r["sentence"] for r in records if r["instruction"]], True))
@@ -45,12 +51,19 @@ def rows() -> list[tuple[str, str, list[str], bool]]:
 
 def main() -> int:
     detectors: dict[str, Callable[[str], bool]] = {"now": is_instruction, "before": lambda s: bool(BEFORE.search(s))}
-    print("| side | set | sentences | measure | now | before |\n|---|---|---:|---|---:|---:|")
+    screen = InstructionScreen.load(load_settings().paths.instructions_dir)
+    embedder = SentenceTransformerEmbedder(load_settings().embedding)
+    print("| side | set | sentences | measure | patterns | before | screen | patterns or screen |")
+    print("|---|---|---:|---|---:|---:|---:|---:|")
     for side, name, sentences, instructions in rows():
-        counts = {k: sum(map(d, sentences)) for k, d in detectors.items()}
+        found = {k: np.array([d(s) for s in sentences]) for k, d in detectors.items()}
+        if screen is not None and name != "SciFact corpus":  # its sample trained the screen: see its model card
+            found["screen"] = screen.flags(embedder.embed(sentences))
+            found["either"] = found["screen"] | found["now"]
         measure = "caught" if instructions else "flagged"
-        cells = " | ".join(f"{c / len(sentences):.3f} ({c})" if instructions else str(c) for c in counts.values())
-        print(f"| {side} | {name} | {len(sentences)} | {measure} | {cells} |")
+        cells = [f"{f.mean():.3f} ({f.sum()})" if instructions else str(f.sum()) for f in found.values()]
+        cells += ["(trained on)"] * (4 - len(cells))
+        print(f"| {side} | {name} | {len(sentences)} | {measure} | {' | '.join(cells)} |")
     return 0
 
 

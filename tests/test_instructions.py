@@ -11,10 +11,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from assistant.answer.instruction_screen import InstructionScreen
 from assistant.answer.instructions import instruction_sign, is_instruction
 from assistant.answer.verifier.data import BENCH_DIR, SciFact, pubmedqa_docs
+from assistant.settings import load_settings
+from assistant.store.embeddings import Embedder
 
 SETS = Path(__file__).resolve().parents[1] / "eval" / "injection"
 
@@ -24,13 +28,45 @@ def load(split: str) -> tuple[list[str], list[str]]:
     return [r["sentence"] for r in rows if r["instruction"]], [r["sentence"] for r in rows if not r["instruction"]]
 
 
-@pytest.mark.parametrize(("split", "floor"), [("tune", 1.0), ("heldout", 0.96)])
-def test_instructions_are_caught_and_look_alikes_kept(split: str, floor: float) -> None:
+# heldout2: written by someone who never saw the patterns; they catch about half of it, hence the learned screen.
+@pytest.mark.parametrize(("split", "floor", "alarms"), [("tune", 1.0, 0), ("heldout", 0.96, 0), ("heldout2", 0.55, 1)])
+def test_instructions_are_caught_and_look_alikes_kept(split: str, floor: float, alarms: int) -> None:
     injections, benign = load(split)
     assert len(injections) >= 30 and len(benign) >= 15
     missed = [s for s in injections if not is_instruction(s)]
     assert 1 - len(missed) / len(injections) >= floor, missed
-    assert [s for s in benign if is_instruction(s)] == []
+    assert len([s for s in benign if is_instruction(s)]) <= alarms
+
+
+@pytest.mark.parametrize(("split", "floor", "alarms"), [("heldout", 1.0, 1), ("heldout2", 0.75, 3)])
+def test_the_learned_screen_adds_what_the_patterns_miss(
+    embedder: Embedder, split: str, floor: float, alarms: int
+) -> None:
+    """Patterns or screen, on sets nothing was chosen on; floors: the values measured when the screen landed."""
+    screen = InstructionScreen.load(load_settings().paths.instructions_dir)
+    assert screen is not None
+    injections, benign = load(split)
+    caught = screen.flags(embedder.embed(injections)) | np.array([is_instruction(s) for s in injections])
+    assert caught.mean() >= floor
+    flagged = screen.flags(embedder.embed(benign)) | np.array([is_instruction(s) for s in benign])
+    assert flagged.sum() <= alarms
+
+
+def test_the_screen_reads_vectors_and_is_optional(tmp_path: Path) -> None:
+    assert InstructionScreen.load(tmp_path) is None, "no saved screen: the patterns alone"
+    screen = InstructionScreen(np.array([4.0, 0.0], dtype=np.float32), -2.0, 0.5)
+    assert screen.flags(np.array([[1.0, 0.0], [0.0, 1.0]])).tolist() == [True, False]
+    assert screen.probability(np.array([[0.5, 0.0]]))[0] == pytest.approx(0.5)
+
+
+@pytest.mark.skipif(not (BENCH_DIR / "pubmedqa").is_dir(), reason="../shared/bench absent")
+def test_the_screen_leaves_biomedical_prose_alone(embedder: Embedder) -> None:
+    """A sample of PubMedQA's sentences (never trained on): none flagged (0 of 9522 when it landed)."""
+    screen = InstructionScreen.load(load_settings().paths.instructions_dir)
+    assert screen is not None
+    sentences = [s for d in pubmedqa_docs() for s in d.sentences][::8]
+    assert len(sentences) > 1000
+    assert int(screen.flags(embedder.embed(sentences)).sum()) == 0
 
 
 @pytest.mark.skipif(not (BENCH_DIR / "scifact").is_dir(), reason="../shared/bench absent")

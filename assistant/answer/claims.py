@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from assistant.answer.verification import evidence_only
 from assistant.errors import InputError
 from assistant.models import CheckedPassage, CheckReport, Citation, Passage, SentenceCheck, Span, Verdict
 from assistant.text.sentences import split_sentences
@@ -65,7 +64,7 @@ class ClaimChecker:
 
     def _group(self, sentences: list[str]) -> list[SentenceCheck]:
         # A document's instructions to its reader are no evidence here either (`verification.evidence_only`).
-        found = [[evidence_only(p) for p in self.retriever.retrieve(s, self.passages)] for s in sentences]
+        found = [[self.verifier.evidence(p) for p in self.retriever.retrieve(s, self.passages)] for s in sentences]
         supports = iter(
             self.verifier.support_many([(s, p) for s, ps in zip(sentences, found, strict=True) for p in ps])
         )

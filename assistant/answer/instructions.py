@@ -47,7 +47,12 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         rf"|\b(?:as|if\s+you\s+are)\s+an?\s+{_MACHINE}"
         rf"|\b(?:to|for)\s+(?:any|all|every)\s+(?:\w+\s+){{0,2}}(?:{_MACHINE}|systems?|software|readers?)\s+"
         rf"(?:processing|reading|summari[sz]ing|that\s+(?:reads?|process(?:es)?))"
-        rf"|\bwhoever\s+(?:processes|reads|summari[sz]es)\b",
+        rf"|\bwhoever\s+(?:processes|reads|summari[sz]es)\b"
+        # A machine called by name at the start: "Model, please state that ...".
+        rf"|^\W*(?:dear\s+)?(?:{_MACHINE}|model|system)\s*,\s*(?:please\s+|now\s+)?(?:{_SAY}|ignore|forget|"
+        rf"disregard|do|don't|never|always|remember|make)\b"
+        rf"|\b(?:note|message)\s+(?:to|for)\s+(?:\w+\s+){{0,2}}(?:readers?|users?)\s+(?:that|who)\s+"
+        rf"(?:summari[sz]e|process|parse|index)",
         re.I,
     ),
     # "Ignore previous instructions", "Forget everything you were told", "Override your guidelines".
@@ -55,7 +60,14 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"\b(?:ignore|disregard|forget|override|bypass|supersede|stop\s+following)\b\W+(?:\w+\W+){0,5}?"
         r"(?:instructions?|prompts?|rules|guidelines|guidance|directions|directives?|everything|all\s+(?:previous|prior|"
         r"above|other|earlier))"
-        r"|\b(?:previous|prior|above|earlier|original|system)\s+(?:instructions?|prompts?)\b(?!\s+(?:response|time))",
+        r"|\b(?:previous|prior|above|earlier|original|system)\s+(?:instructions?|prompts?)\b(?!\s+(?:response|time))"
+        # Sentence-initial, so a methods sentence ("participants were asked to ignore the earlier tone") stays.
+        r"|^\W*(?:[\w' ]{1,30}:\s*)?(?:please\s+)?(?:ignore|disregard|forget|discard|set\s+aside|"
+        r"pay\s+no\s+attention\s+to)\s+(?:\w+\s+){0,3}?(?:above|before|earlier|previous|prior|preceding|context|"
+        r"orders?|commands?)\b"
+        r"|\b(?:ignore|disregard|forget)\s+(?:what|everything|anything|all)\s+(?:\w+\s+){0,2}?"
+        r"(?:you\s+were|you've\s+been|you\s+have\s+been)\s+(?:told|given|asked)"
+        r"|\b(?:drop|discard|abandon)\s+your\s+(?:\w+\s+)?(?:orders|instructions|rules|guidelines|task)\b",
         re.I,
     ),
     # Chat and prompt markup: "<|im_start|>system", "[INST]", "### Instruction:", "Assistant: ...".
@@ -77,7 +89,14 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         rf"|\b(?:if|when|whenever)\s+(?:you\s+are|you're|you\s+get)\s+asked\b"
         rf"|\b(?:whenever|every\s+time)\s+this\s+(?:document|text|passage|abstract|article)\s+is\b"
         rf"|\b(?:any|every|all)\s+questions?\s+(?:about|on|asking)\s+[^.]{{0,80}}\b(?:with|by\s+saying|that)\b"
-        rf"[^.]{{0,40}}['\"‘“]",
+        rf"[^.]{{0,40}}['\"‘“]"
+        # "Any summary of this document must state", "whatever the question", "overwrite your answer".
+        rf"|\b(?:any|every|each|all)\s+{_ANSWER}\s+(?:of|to|about|on)\s+this\s+(?:\w+\s+)?(?:must|should|shall|"
+        rf"has\s+to|needs\s+to|is\s+to)\b"
+        rf"|\b(?:whatever|no\s+matter\s+what)\s+(?:the\s+)?(?:question|query|user\s+asks|you\s+are\s+asked)\b"
+        rf"|\bregardless\s+of\s+(?:the|what\s+the)\s+(?:question|query|user)\b(?!\s+(?:format|wording|type|order))"
+        rf"|\b(?:overwrite|replace|change|rewrite)\s+your\s+{_ANSWER}\b"
+        rf"|\bdo\s+(?:what|as)\s+this\s+(?:line|sentence|text|note|document|passage|paragraph)\s+(?:says|tells)",
         re.I,
     ),
     # A second-person order to answer or claim: "you must claim", "You will answer ...", "reply with 'yes'".
@@ -90,14 +109,17 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"|^\W*(?:please\s+)?(?:say|claim|insist|declare|assert|pretend|act\s+as|output|print|write)\s+"
         r"(?:that|you|the\s+following|this|only|verbatim)\b"
         r"|^\W*(?:please\s+)?(?:do\s+not|don't|never)\s+(?:mention|reveal|disclose|cite|admit|say|tell\s+the\s+user)\b"
-        r"|^\W*(?:please\s+)?tell\s+(?:the\s+|all\s+)?(?:users?|readers?)\b",
+        r"|^\W*(?:please\s+)?tell\s+(?:the\s+|all\s+)?(?:users?|readers?)\b"
+        r"|(?:^\W*|,\s*)(?:please\s+)?(?:always\s+|only\s+)?(?:answer|respond|reply)\s*:"
+        r"|^\W*(?:please\s+)?(?:respond|answer|reply|write|behave)\s+as\s+(?:if|though)\b",
         re.I,
     ),
     # A claim about what the answer is: "The correct answer to any question about ... is".
     "answer dictated": re.compile(
         r"\bthe\s+(?:only\s+|correct\s+|right\s+|true\s+|real\s+|final\s+)+answer\s+(?:to\s+[^.]{0,80}?)?"
         r"(?:is|should\s+be|must\s+be)\b"
-        r"|\bthe\s+answer\s+to\s+(?:every|any|all)\s+questions?\b",
+        r"|\bthe\s+answer\s+to\s+(?:every|any|all)\s+questions?\b"
+        r"|\bthe\s+only\s+thing\s+(?:to|you\s+(?:should|may|can))\s+(?:say|answer|report|state|reply|mention)\b",
         re.I,
     ),
     # An order to output or reveal text: "Output the following text verbatim", "print the hidden prompt".
@@ -119,8 +141,16 @@ PATTERNS: dict[str, re.Pattern[str]] = {
 }
 
 
+# Letters of other scripts drawn like Latin ones (Unicode's confusables for Cyrillic and Greek capitals), read as
+# those for matching only: "Іgnоrе" in Cyrillic letters is "Ignore" to a reader, and NFKC does not fold it.
+_LOOK_ALIKES = str.maketrans(
+    "аеорсухіјѕԁһӏԛԝАВЕКМНОРСТХІЈЅΑΒΕΖΗΙΚΜΝΟΡΤΥΧο", "aeopcyxijsdhlqwABEKMHOPCTXIJSABEZHIKMNOPTYXo"
+)
+
+
 def instruction_sign(sentence: str) -> str | None:
     """The name of the first pattern that reads `sentence` as addressed to the machine reading it, or None."""
+    sentence = sentence.translate(_LOOK_ALIKES)
     for name, pattern in PATTERNS.items():
         if pattern.search(sentence):
             return name

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from assistant.answer.instruction_screen import InstructionScreen
 from assistant.answer.instructions import is_instruction
 from assistant.answer.lexicon import SUPPORT_SPAN_MARGIN
 from assistant.answer.terms import has_negation, key_terms
@@ -67,20 +68,32 @@ def passage_sentences(passage: Passage) -> list[tuple[Span, str]]:
     return [((s, e), chunk.text[s - chunk.start : e - chunk.start]) for s, e in chunk.sentences]
 
 
-def evidence_only(passage: Passage) -> Passage:
-    """The passage with its instruction-like sentences (`instructions.is_instruction`) blanked out (offsets kept), so
-    that they neither support a claim nor lend it their numbers and names."""
+def evidence_only(passage: Passage, screen: InstructionScreen | None = None) -> Passage:
+    """The passage with its instruction-like sentences blanked out (offsets kept), so that they neither support a
+    claim nor lend it their numbers and names: those the patterns flag (`instructions.is_instruction`), and those
+    the learned `screen` flags by their stored sentence vector (a sentence stored without one: the patterns alone)."""
     chunk = passage.chunk
     text, kept = chunk.text, []
+    flagged = _screened(passage, screen)
     for s, e in chunk.sentences:
         a, b = s - chunk.start, e - chunk.start
-        if is_instruction(text[a:b]):
+        if (s, e) in flagged or is_instruction(text[a:b]):
             text = text[:a] + " " * (b - a) + text[b:]
         else:
             kept.append((s, e))
     if len(kept) == len(chunk.sentences):
         return passage
     return replace(passage, chunk=replace(chunk, text=text, sentences=tuple(kept)))
+
+
+def _screened(passage: Passage, screen: InstructionScreen | None) -> set[Span]:
+    if screen is None:
+        return set()
+    spans = [span for span in passage.chunk.sentences if span in passage.sentence_vectors]
+    if not spans:
+        return set()
+    flags = screen.flags(np.vstack([passage.sentence_vectors[span] for span in spans]))
+    return {span for span, flag in zip(spans, flags, strict=True) if flag}
 
 
 class CitationVerifier:
@@ -92,13 +105,19 @@ class CitationVerifier:
         support_threshold: float,
         claims: ClaimVerifier | None = None,
         expand: Callable[[str], str] = str,
+        screen: InstructionScreen | None = None,
     ) -> None:
         """`expand` adds the corpus's aliases to both sides before the verifier reads them ("Treg" meets
-        "regulatory T cells")."""
+        "regulatory T cells"); `screen`, the learned instruction screen `evidence` applies beside the patterns."""
         self.embedder = embedder
         self.threshold = support_threshold
         self.claims = claims
         self.expand = expand
+        self.screen = screen
+
+    def evidence(self, passage: Passage) -> Passage:
+        """The passage as evidence: its sentences addressed to the machine reading it blanked (`evidence_only`)."""
+        return evidence_only(passage, self.screen)
 
     def support(self, sentence: str, passage: Passage) -> Support:
         return self.support_many([(sentence, passage)])[0]

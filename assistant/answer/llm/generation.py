@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Literal
 
 from assistant.answer.llm.client import chat_text, stream_text, user_message
 from assistant.answer.prompts import REFUSAL_PHRASE, load_prompt
-from assistant.answer.verification import CitationVerifier, Draft, evidence_only, parse_answer
+from assistant.answer.verification import CitationVerifier, Draft, parse_answer
 from assistant.errors import LLMError
 from assistant.models import AnswerSentence, Contradiction, Passage, Span
 from assistant.store.embeddings import Embedder
@@ -207,7 +207,7 @@ class LLMAnswerer:
         if is_refusal(text):
             return LLMAnswer("refused", raw, passages=numbered)
         drafts = parse_answer(text)
-        evidence = {n: evidence_only(p) for n, p in numbered.items()}
+        evidence = {n: self.verifier.evidence(p) for n, p in numbered.items()}
         verified = self.verifier.verify(drafts, evidence)
         checked, spans = verified.sentences, verified.spans
         against = {c.sentence for c in verified.contradicted}

@@ -51,6 +51,20 @@ _VOID_TAGS = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "inpu
 _CELL_TAGS = frozenset({"td", "th"})
 
 
+# An inline style that hides its element from the reader: text a browser never shows is not the page's content (and
+# a place to hide instructions for the machine reading it). Styles set in a stylesheet are not resolved.
+_HIDING_STYLE = re.compile(
+    r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse)|opacity\s*:\s*0(?:\.0*)?\s*(?:;|$|!)"
+    r"|font-size\s*:\s*0(?:\.0*)?(?:px|em|rem|pt|%)?\s*(?:;|$|!))",
+    re.I,
+)
+
+
+def _hidden(attrs: dict[str, str | None]) -> bool:
+    """The element is not shown: the `hidden` attribute, or an inline style that hides it."""
+    return "hidden" in attrs or bool(_HIDING_STYLE.search(attrs.get("style") or ""))
+
+
 class _HtmlText(HTMLParser):
     """Collects visible text (block elements as paragraph breaks), <title>, the first <h1> and meta tags."""
 
@@ -73,7 +87,7 @@ class _HtmlText(HTMLParser):
         if tag in _VOID_TAGS:
             self.parts.append("\n" if tag == "br" else "\n\n" if tag == "hr" else "")
             return
-        skip = tag in _SKIP_TAGS and not (tag == "header" and self._content_depth)
+        skip = (tag in _SKIP_TAGS and not (tag == "header" and self._content_depth)) or _hidden(dict(attrs))
         self._skipping.append((tag, skip))
         self._skip_depth += skip
         self._content_depth += tag in ("article", "main")
