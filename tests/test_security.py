@@ -353,7 +353,8 @@ def test_throttle_memory_is_bounded() -> None:
 @pytest.mark.parametrize(
     ("given", "name"),
     [("127.0.0.1:7860", "127.0.0.1"), ("[::1]:80", "::1"), ("[::1]", "::1"), ("Host.LAN.", "host.lan"),
-     ("::1", "::1"), ("[bad", "")],
+     ("::1", "::1"), ("[bad", ""), ("127.0.0.1:7860@evil.example", ""), ("127.0.0.1@evil.example", ""),
+     ("localhost:x", ""), ("evil.example/127.0.0.1", "")],
 )  # fmt: skip
 def test_host_name(given: str, name: str) -> None:
     assert host_name(given) == name

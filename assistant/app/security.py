@@ -86,8 +86,11 @@ def host_name(host: str) -> str:
     host = host.strip().lower()
     if host.startswith("["):
         return host[1 : host.find("]")] if "]" in host else ""
-    name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
-    return name.rstrip(".")
+    if host.count(":") == 1:
+        host, port = host.rsplit(":", 1)
+        if not port.isdigit():  # "127.0.0.1:7860@evil.example" is no loopback name
+            return ""
+    return "" if any(c in host for c in "@/\\ ") else host.rstrip(".")
 
 
 def _items(text: str) -> list[str]:
