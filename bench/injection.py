@@ -11,7 +11,6 @@ evidence). The detector's patterns were chosen on the tune rows (tune set, SciFa
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from collections.abc import Callable
@@ -24,10 +23,10 @@ import numpy as np
 from assistant.answer.instruction_screen import InstructionScreen
 from assistant.answer.instructions import is_instruction
 from assistant.answer.verifier.data import SciFact, pubmedqa_docs
+from assistant.evaluation.injection import SPLITS, split_by_label
 from assistant.settings import load_settings
 from assistant.store.embeddings import SentenceTransformerEmbedder
 
-SETS = Path(__file__).resolve().parents[1] / "eval" / "injection"
 # The detector the answer step used until 2026-12-05 (then in assistant/answer/lexicon.py), as the baseline.
 BEFORE = re.compile(
     r"\b(ignore|disregard|forget|override)\b[^.]{0,60}\b(instructions?|prompts?|rules|guidelines|above|previous|prior)\b"
@@ -39,11 +38,11 @@ BEFORE = re.compile(
 def rows() -> list[tuple[str, str, list[str], bool]]:
     """(side, set, sentences, whether they are instructions)."""
     out = []
-    for split in ("tune", "heldout", "heldout2"):
-        records = [json.loads(line) for line in (SETS / f"{split}.jsonl").read_text().splitlines() if line.strip()]
+    for split in SPLITS:
+        instructions, benign = split_by_label(split)
         side = "tune" if split == "tune" else "held-out"
-        out.append((side, f"{split} instructions", [r["sentence"] for r in records if r["instruction"]], True))
-        out.append((side, f"{split} look-alikes", [r["sentence"] for r in records if not r["instruction"]], False))
+        out.append((side, f"{split} instructions", instructions, True))
+        out.append((side, f"{split} look-alikes", benign, False))
     out.append(("tune", "SciFact corpus", [s for d in SciFact.load().corpus.values() for s in d.sentences], False))
     out.append(("held-out", "PubMedQA contexts", [s for d in pubmedqa_docs() for s in d.sentences], False))
     return out

@@ -27,6 +27,7 @@ from assistant.answer.instruction_screen import SCREEN_FILE, InstructionScreen
 from assistant.answer.instructions import is_instruction
 from assistant.answer.verifier.data import SciFact, pubmedqa_docs
 from assistant.evaluation.gate_training import fit_logistic
+from assistant.evaluation.injection import labelled
 from assistant.settings import load_settings
 from assistant.store.embeddings import SentenceTransformerEmbedder
 
@@ -35,12 +36,6 @@ SCIFACT_SAMPLE = 8000
 FOLDS = 5
 C = 1.0
 ROOT = Path(__file__).resolve().parents[1]
-SETS = ROOT / "eval" / "injection"
-
-
-def labelled(split: str) -> list[tuple[str, str, bool]]:
-    rows = [json.loads(line) for line in (SETS / f"{split}.jsonl").read_text().splitlines() if line.strip()]
-    return [(r["id"], r["sentence"], bool(r["instruction"])) for r in rows]
 
 
 def scifact_sample() -> list[tuple[str, str, bool]]:

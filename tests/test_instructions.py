@@ -8,7 +8,6 @@ starts blanking ordinary biomedical sentences, fails.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -17,21 +16,15 @@ import pytest
 from assistant.answer.instruction_screen import InstructionScreen
 from assistant.answer.instructions import instruction_sign, is_instruction
 from assistant.answer.verifier.data import BENCH_DIR, SciFact, pubmedqa_docs
+from assistant.evaluation.injection import split_by_label
 from assistant.settings import load_settings
 from assistant.store.embeddings import Embedder
-
-SETS = Path(__file__).resolve().parents[1] / "eval" / "injection"
-
-
-def load(split: str) -> tuple[list[str], list[str]]:
-    rows = [json.loads(line) for line in (SETS / f"{split}.jsonl").read_text().splitlines() if line.strip()]
-    return [r["sentence"] for r in rows if r["instruction"]], [r["sentence"] for r in rows if not r["instruction"]]
 
 
 # heldout2: written by someone who never saw the patterns; they catch about half of it, hence the learned screen.
 @pytest.mark.parametrize(("split", "floor", "alarms"), [("tune", 1.0, 0), ("heldout", 0.96, 0), ("heldout2", 0.55, 1)])
 def test_instructions_are_caught_and_look_alikes_kept(split: str, floor: float, alarms: int) -> None:
-    injections, benign = load(split)
+    injections, benign = split_by_label(split)
     assert len(injections) >= 30 and len(benign) >= 15
     missed = [s for s in injections if not is_instruction(s)]
     assert 1 - len(missed) / len(injections) >= floor, missed
@@ -45,7 +38,7 @@ def test_the_learned_screen_adds_what_the_patterns_miss(
     """Patterns or screen, on sets nothing was chosen on; floors: the values measured when the screen landed."""
     screen = InstructionScreen.load(load_settings().paths.instructions_dir)
     assert screen is not None
-    injections, benign = load(split)
+    injections, benign = split_by_label(split)
     caught = screen.flags(embedder.embed(injections)) | np.array([is_instruction(s) for s in injections])
     assert caught.mean() >= floor
     flagged = screen.flags(embedder.embed(benign)) | np.array([is_instruction(s) for s in benign])
