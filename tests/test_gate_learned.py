@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer.gate.answerability import decide
+from assistant.answer.gate.answerability import decide, subject_term
 from assistant.answer.gate.figures import Figures, question_form
 from assistant.answer.gate.learned import FEATURES, GATE_FILE, SCORE_REASON, Feature, LearnedGate, load_gate
 from assistant.api import Assistant
@@ -110,6 +110,14 @@ def test_how_a_question_is_put() -> None:
     assert question_form("imatinib tregs") == "other", "key words are no claim"
     assert question_form("Amblyopia: is visual loss permanent?") == "other"
     assert question_form("However, what about mast cells?") == "other"
+
+
+def test_every_question_word_opens_a_question_put_with_an_auxiliary() -> None:
+    """One list of question words (`lexicon.WH_WORDS`) for the form and for the subject a question asks about."""
+    assert subject_term("Does imatinib block IL-10 production?") == "imatinib"
+    assert subject_term("How do mast cells respond to imiquimod?") == "mast"
+    assert subject_term("Whose lab does imatinib work come from?") == "imatinib"
+    assert subject_term("Is there a role for imatinib?") is None
 
 
 def test_the_form_of_a_question_moves_the_learned_score() -> None:
