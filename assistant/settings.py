@@ -232,6 +232,9 @@ class ServerSettings(_Section):
     password: str = Field("", repr=False, description="Password for the chat page login; needed off loopback.")
     max_upload_mb: int = Field(20, ge=1, le=50, description="Largest file accepted by an upload, in MB.")
     max_json_kb: int = Field(64, ge=1, le=10240, description="Largest JSON request body (a question), in KB.")
+    body_timeout_s: float = Field(
+        30.0, gt=0, le=3600, description="Longest wait for the next piece of a request body, in seconds; then 408."
+    )
     allowed_hosts: str = Field(
         "", description="More Host names the server answers to (comma-separated), besides its address and localhost."
     )

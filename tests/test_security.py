@@ -1,11 +1,13 @@
 """The HTTP defences (assistant/app/security.py) against a real uvicorn server, over raw sockets where it matters.
 
-The server has a token, a login, a 1 MB upload limit, a 4 KB JSON limit and a throttle of 4 failures in 3 s.
+The server has a token, a login, a 1 MB upload limit, a 4 KB JSON limit, a throttle of 4 failures in 3 s and a body
+that stalls for 2 s refused.
 Each test talks from its own loopback source address (127.0.0.x), so one test's wrong tokens never throttle another.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import select
 import socket
@@ -18,7 +20,7 @@ import httpx
 import pytest
 
 from assistant.api import Assistant
-from assistant.app.security import Throttle, host_name
+from assistant.app.security import Guard, Policy, Throttle, host_name
 from assistant.app.server import create_app
 from assistant.settings import ServerSettings
 from assistant.store.embeddings import Embedder
@@ -38,6 +40,7 @@ ENV = {
     "ASSISTANT_SERVER__ALLOWED_HOSTS": "assistant.lan, Notes.Example.",
     "ASSISTANT_SERVER__THROTTLE_FAILURES": str(FAILURES),
     "ASSISTANT_SERVER__THROTTLE_WINDOW_S": str(WINDOW_S),
+    "ASSISTANT_SERVER__BODY_TIMEOUT_S": "2",
 }
 HEADERS_ON_EVERY_RESPONSE = ("content-security-policy", "x-content-type-options", "referrer-policy")
 
@@ -160,6 +163,8 @@ def test_own_names_are_served(secured: Live, host: str) -> None:
         ({"Sec-Fetch-Site": "cross-site"}, ["cross-site"]),
         ({"Sec-Fetch-Site": "same-site"}, ["same-site"]),
         ({"Origin": "http://127.0.0.1:{port}", "Sec-Fetch-Site": "same-site"}, ["same-site"]),
+        ({"Referer": "http://evil.example/page.html"}, ["Referer", "evil.example"]),  # an old browser: no Origin
+        ({"Referer": "http://localhost:{port}/"}, ["Referer"]),
     ],
 )
 def test_writes_from_other_origins_are_refused(secured: Live, headers: dict[str, str], words: list[str]) -> None:
@@ -183,7 +188,7 @@ def test_writes_from_other_origins_are_refused(secured: Live, headers: dict[str,
 def test_same_origin_and_headerless_writes_pass(secured: Live) -> None:
     same = {"Origin": secured.url, "Sec-Fetch-Site": "same-origin"}
     with client(secured, "127.0.0.4") as http:
-        for headers in (same, {"Sec-Fetch-Site": "none"}, {}):
+        for headers in (same, {"Sec-Fetch-Site": "none"}, {}, {"Referer": secured.url + "/?view=chat"}):
             response = http.post("/api/ask", json={"question": EXAMPLE}, headers=AUTH | headers)
             assert response.status_code == 200 and response.json()["citations"], response.text
         # Reads from elsewhere are not refused: without CORS headers the other page cannot see them.
@@ -258,6 +263,76 @@ def test_a_declared_size_over_the_limit_is_refused_unread(secured: Live, path: s
     status, headers, body = raw(secured, "127.0.0.6", head)
     assert status == 413 and setting in json.loads(body)["error"]
     assert "content-security-policy" in headers
+
+
+def test_a_stalled_body_gets_408_and_indexes_nothing(secured: Live) -> None:
+    """A body that stops arriving (slowloris): refused once no piece came for 2 s, on every kind of write."""
+    before = secured.assistant.documents()
+    with client(secured, "127.0.0.9") as http:  # the chat page's upload needs its login
+        assert http.post("/login", data={"username": "clinician", "password": "pw-456"}).status_code == 200
+        cookie = "; ".join(f"{name}={value}" for name, value in http.cookies.items())
+    form = b'--x\r\nContent-Disposition: form-data; name="file"; filename="slow.txt"\r\n\r\nA sentence about '
+    for path, kind, body in (
+        ("/api/documents", "multipart/form-data; boundary=x", form),
+        ("/api/ask", "application/json", b'{"question": "What does imiquimod'),
+        ("/gradio_api/upload", "multipart/form-data; boundary=x", form.replace(b'"file"', b'"files"')),
+    ):
+        auth = AUTH_LINE if path.startswith("/api") else f"Cookie: {cookie}\n"
+        head = f"POST {path} HTTP/1.1\nHost: localhost\n{auth}Content-Type: {kind}\nContent-Length: 3000\n"
+        started = time.monotonic()
+        status, headers, text = raw(secured, "127.0.0.9", head, body, timeout=15)
+        waited = time.monotonic() - started
+        assert status == 408 and "BODY_TIMEOUT_S" in json.loads(text)["error"], (path, text)
+        assert headers["connection"] == "close" and 1.5 < waited < 10, (path, waited)
+    assert secured.assistant.documents() == before
+
+
+def test_a_slow_body_that_keeps_coming_is_read(secured: Live) -> None:
+    """The limit is on the wait for each piece, not on the whole body: three pieces a second apart arrive."""
+    body = json.dumps({"question": EXAMPLE}).encode()
+    head = f"POST /api/ask HTTP/1.1\r\nHost: localhost\r\n{AUTH_LINE.strip()}\r\nContent-Type: application/json\r\n"
+    head += f"Content-Length: {len(body)}\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", port(secured)), timeout=30, source_address=("127.0.0.9", 0)) as sock:
+        sock.sendall(head.encode())
+        third = len(body) // 3
+        for piece in (body[:third], body[third : 2 * third], body[2 * third :]):
+            time.sleep(1.2)
+            sock.sendall(piece)
+        data = b""
+        while not _complete(data):
+            chunk = sock.recv(65536)
+            assert chunk, data
+            data += chunk
+    assert data.startswith(b"HTTP/1.1 200") and b'"citations": [{' in data.replace(b'":[{', b'": [{')
+
+
+def test_a_streamed_answer_outlives_the_body_timeout() -> None:
+    """Once the body is whole, the app may wait on `receive` (for the client leaving) past the timeout."""
+    server = ServerSettings(body_timeout_s=0.1)
+    seen: list[str] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        seen.append((await receive())["type"])  # the whole body
+        seen.append((await receive())["type"])  # 0.5 s later: the client leaves
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"done"})
+
+    events = [{"type": "http.request", "body": b"{}", "more_body": False}, {"type": "http.disconnect"}]
+
+    async def receive() -> dict[str, Any]:
+        if len(events) == 1:
+            await asyncio.sleep(0.5)
+        return events.pop(0)
+
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/api/ask/stream", "headers": [(b"host", b"127.0.0.1")],
+             "client": ("127.0.0.1", 5), "server": ("127.0.0.1", 7860)}  # fmt: skip
+    asyncio.run(Guard(app, Policy.of(server))(scope, receive, send))
+    assert seen == ["http.request", "http.disconnect"] and sent[0]["status"] == 200
 
 
 def chunked(data: bytes, size: int = 8192) -> bytes:

@@ -4,16 +4,19 @@ For each request, in this order:
 1. Host: only a name this server is (its address, localhost, `ASSISTANT_SERVER__ALLOWED_HOSTS`); else 421. A page
    on a rebinding domain (a name of the attacker's that resolves to 127.0.0.1) sends its own name and is refused.
 2. Origin: a write (any method but GET/HEAD/OPTIONS, on any path, Gradio's included) from a page of another
-   origin, a `null` origin, or `Sec-Fetch-Site: cross-site`/`same-site` is refused 403. A request with neither
-   header (curl, the CLI, a script) passes: browsers send one of them with every such write.
+   origin, a `null` origin, `Sec-Fetch-Site: cross-site`/`same-site`, or (with neither header) a `Referer` of
+   another origin is refused 403. A request with none of them (curl, the CLI, a script) passes: browsers send
+   Origin or Sec-Fetch-Site with every such write.
 3. Throttle and token: an address with too many recent wrong tokens or logins gets 429 and `Retry-After`; the
    REST API (not `/api/health`) and its docs need the bearer token when one is set, checked in constant time.
-4. Size: a declared body over the path's limit is refused 413; a body without a length is counted as it arrives.
+4. Size and pace: a declared body over the path's limit is refused 413; a body without a length is counted as it
+   arrives; a body that stops arriving (no piece for `body_timeout_s`) gets 408 and the connection is closed.
 Every response carries the security headers (CSP with `frame-ancestors 'none'`, nosniff, Referrer-Policy).
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 import secrets
 import time
@@ -109,6 +112,7 @@ class Policy:
     json_kb: int
     failures: int
     window_s: float
+    body_timeout_s: float = 30.0
 
     @classmethod
     def of(cls, server: ServerSettings) -> Policy:
@@ -122,6 +126,7 @@ class Policy:
             json_kb=server.max_json_kb,
             failures=server.throttle_failures,
             window_s=float(server.throttle_window_s),
+            body_timeout_s=float(server.body_timeout_s),
         )
 
     def host_allowed(self, host: str, scope: Scope) -> bool:
@@ -140,7 +145,17 @@ class Policy:
         site = headers.get("sec-fetch-site", "")
         if site in ("cross-site", "same-site"):
             return f"cross-site write refused (Sec-Fetch-Site: {site})"
+        referer = headers.get("referer")
+        if origin is None and not site and referer is not None and not self._own_page(referer, headers):
+            return f"cross-origin write refused: Referer {referer[:100]!r} is not a page of this server"
         return None
+
+    def _own_page(self, url: str, headers: Headers) -> bool:
+        """A Referer (a page's address) on this server or on an origin allowed across origins."""
+        parts = urlsplit(url.strip())
+        return _same_origin(url, headers.get("host", "")) or f"{parts.scheme}://{parts.netloc}".lower() in (
+            self.cors_origins
+        )
 
     def needs_token(self, path: str) -> bool:
         api = path == "/api" or path.startswith("/api/")
@@ -220,6 +235,10 @@ class _TooLarge(Exception):
     """Raised into the app by `receive` once a body passes its limit."""
 
 
+class _Stalled(Exception):
+    """Raised into the app by `receive` when the next piece of a body does not come in time."""
+
+
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
@@ -270,7 +289,7 @@ class Guard:
             return
         if self.policy.login and scope["method"] == "POST" and scope["path"] in LOGIN_PATHS:
             send = self._count_failed_logins(send, _client(scope))
-        await _bounded(self.app, scope, receive, send, limit, message)
+        await _bounded(self.app, scope, receive, send, (limit, message), self.policy.body_timeout_s)
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The same Host and Origin rules: a page elsewhere must not open a socket here either."""
@@ -320,37 +339,52 @@ class Guard:
         return send_counting
 
 
-async def _bounded(app: ASGIApp, scope: Scope, receive: Receive, send: Send, limit: int, message: str) -> None:
-    """Run the app on a body counted as it arrives: past `limit`, the app's reads fail and the client gets 413."""
+async def _bounded(
+    app: ASGIApp, scope: Scope, receive: Receive, send: Send, limit: tuple[int, str], timeout_s: float
+) -> None:
+    """Run the app on a body counted as it arrives: past the limit, the app's reads fail and the client gets 413;
+    when the next piece waits past `timeout_s`, 408. Once the body is whole, reads wait as long as they need (a
+    streamed answer listens for the client leaving for as long as it streams)."""
     seen = 0
-    tripped = started = False
+    failed: _TooLarge | _Stalled | None = None
+    started = whole = False
 
     async def counted_receive() -> Message:
-        nonlocal seen, tripped
-        if tripped:
-            raise _TooLarge
-        event = await receive()
+        nonlocal seen, failed, whole
+        if failed is not None:
+            raise failed
+        try:
+            event = await (receive() if whole else asyncio.wait_for(receive(), timeout_s))
+        except TimeoutError:
+            failed = _Stalled()
+            raise failed from None
         if event["type"] == "http.request":
             seen += len(event.get("body", b""))
-            if seen > limit:
-                tripped = True
-                raise _TooLarge
+            whole = not event.get("more_body", False)
+            if seen > limit[0]:
+                failed = _TooLarge()
+                raise failed
         return event
 
     async def guarded_send(event: Message) -> None:
         nonlocal started
-        if tripped and not started:
-            return  # whatever the app makes of a body cut short, the client gets the 413 below
+        if failed is not None and not started:
+            return  # whatever the app makes of a body cut short, the client gets the refusal below
         started = started or event["type"] == "http.response.start"
         await send(event)
 
     try:
         await app(scope, counted_receive, guarded_send)
     except Exception:
-        if not tripped:
+        if failed is None:
             raise
-    if tripped and not started:  # the rest of the body is never read: this connection cannot carry another request
-        await _error(413, message, {"Connection": "close"})(scope, receive, send)
+    if failed is not None and not started:  # the rest of the body is unread: this connection cannot carry another
+        status, why = (413, limit[1]) if isinstance(failed, _TooLarge) else (408, _stalled(timeout_s))
+        await _error(status, why, {"Connection": "close"})(scope, receive, send)
+
+
+def _stalled(timeout_s: float) -> str:
+    return f"the request body stopped arriving for {timeout_s:g} s (ASSISTANT_SERVER__BODY_TIMEOUT_S)"
 
 
 __all__ = ["Guard", "Policy", "Throttle", "host_name", "security_headers"]
