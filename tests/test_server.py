@@ -172,6 +172,12 @@ def test_gradio_client_ask_endpoint(live: Live, http: httpx.Client) -> None:
         client.predict(question=" ", top_k=4, api_name="/ask")
     with pytest.raises(Exception, match="between 1 and 50"):
         client.predict(question=EXAMPLE, top_k=0, api_name="/ask")
+    # A script may send any JSON: a wrong type is named (it was an empty error).
+    with pytest.raises(Exception, match="question must be text, not int"):
+        client.predict(question=5, top_k=4, api_name="/ask")
+    for top_k in ("four", 2.5, True):
+        with pytest.raises(Exception, match="top_k must be a whole number"):
+            client.predict(question=EXAMPLE, top_k=top_k, api_name="/ask")
 
 
 # --- the library ------------------------------------------------------------------------------

@@ -48,8 +48,14 @@ def build_ui(assistant: Assistant, jobs: IndexJobs) -> gr.Blocks:
 
     def ask(question: str, top_k: int | None = None) -> dict[str, Any]:
         """Answer a question from the indexed documents (the same JSON as `assistant ask --json`)."""
+        # A call from a script can send any JSON; a wrong type gets a message, not Gradio's empty error.
+        if not isinstance(question, str):
+            raise gr.Error(f"question must be text, not {type(question).__name__}")
+        whole = isinstance(top_k, int | float) and not isinstance(top_k, bool) and float(top_k).is_integer()
+        if top_k is not None and not whole:
+            raise gr.Error(f"top_k must be a whole number, not {top_k!r}")
         try:
-            return final_answer(assistant, question, top_k).to_json()
+            return final_answer(assistant, question, None if top_k is None else int(top_k)).to_json()
         except AssistantError as exc:
             raise gr.Error(str(exc)) from None
 
