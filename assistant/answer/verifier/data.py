@@ -120,8 +120,9 @@ class Dataset:
 
 
 def build(
-    seed: int, n_pairs: int, bench_dir: Path = BENCH_DIR, val_share: float = 0.12, stage: int = 1, stage_pairs: int = 0
-) -> Dataset:
+    seed: int, n_pairs: int, bench_dir: Path = BENCH_DIR, val_share: float = 0.12, stage: int = 1, stage_pairs: int = 0,
+    part_share: float = 0.0,
+) -> Dataset:  # fmt: skip
     """The split, `n_pairs` training pairs and the validation slice of `seed`. A later `stage` (training on from the
     weights of the one before) draws `stage_pairs` fresh training pairs from the same training claims and documents
     and keeps the split and validation slice of stage 1 (`n_pairs` is stage 1's count), so that nothing any stage
@@ -158,12 +159,14 @@ def build(
     if stage > 1:
         fresh = random.Random(seed * 1000 + stage)
         sci_pairs = claim_pairs(claim_probes(train_claims, sci.corpus, allowed), fresh)[:stage_pairs]
-        train = sci_pairs + training_pairs(train_docs, changer, max(0, stage_pairs - len(sci_pairs)), fresh)
+        # Parts join the fresh pairs only: the draws that fix the split and the validation slice stay as they were.
+        train = sci_pairs + training_pairs(train_docs, changer, max(0, stage_pairs - len(sci_pairs)), fresh, part_share)
         fresh.shuffle(train)
     manifest = _manifest(
         seed, bench_dir, sci, banned, train_claims, val_claims, train_doc_ids, val_doc_ids, train, lexicon
     )
     manifest["stage"] = stage
+    manifest["part_share"] = part_share
     manifest["validation"] = {"claim_items": len(val_items), "probes": len(val_probes), "pairs": len(val_pairs)}
     return Dataset(train, val_items, val_probes, val_pairs, manifest)
 

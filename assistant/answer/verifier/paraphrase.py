@@ -3,7 +3,9 @@
 Rules: an alias expanded or contracted ("Treg" <-> "regulatory T cells (Treg)", from the passage's own
 definitions), British/American spelling, Greek letters spelled out or back, a leading clause moved to the end,
 a meaning-preserving synonym, and dropped hedges, statistics in parentheses, "significantly" and discourse
-openers (dropping a qualifier keeps the sentence entailed by its source).
+openers (dropping a qualifier keeps the sentence entailed by its source). `part` writes what a summary
+quotes: one part of a sentence that the whole entails (a non-restrictive relative clause as its own sentence, the
+main clause without it, a main clause without its trailing or concessive clause).
 """
 
 from __future__ import annotations
@@ -101,6 +103,50 @@ def drop_qualifier(sentence: str, rng: random.Random) -> str | None:
     if QUALIFIER.search(sentence):
         options.append(QUALIFIER.sub("", sentence, count=1))
     return rng.choice(options) if options else None
+
+
+# A non-restrictive relative clause on a determined noun phrase: "the drug, which is given as a cream, has ...".
+_RELATIVE = re.compile(
+    r"(?:^|, )(?P<np>(?:[Tt]he|[Tt]his|[Tt]hese|[Tt]hose|[Aa]n?|[Ii]ts|[Tt]heir) [^,;()]{2,60}?), "
+    r"(?:which|who) (?P<verb>is|are|was|were|has|have|had|can|may|acts|act|binds|bind) (?P<rest>[^,;()]{5,120}), "
+)
+# A trailing clause after a comma that the main clause does not depend on; conditions and "respectively" stay, and
+# so does "although" (it also joins adjectives: "discrete, although interdependent, regions").
+_TRAILING = re.compile(
+    r"^(?P<main>.{30,}?), (?:suggesting|indicating|which|whereas|while|but|and thus|thereby|consistent with)\b"
+    r"(?P<rest>.{8,})[.!?]$"
+)
+# A leading concessive clause: "Although A, B." entails B (a condition, "If A, B", does not).
+_CONCESSIVE = re.compile(
+    r"^(?:Although|Though|While|Whereas|Even though|Despite [^,]{3,80}) [^,]{3,120}, (?P<b>.{25,})$"
+)
+
+
+def _sentence(text: str, end: str = ".") -> str | None:
+    text = " ".join(text.split()).strip(" ,;")
+    if len(text.split()) < 6:
+        return None
+    first = text.split()[0]
+    keep = any(c.isdigit() for c in first) or first[1:] != first[1:].lower()  # "mRNA", "miR-21" stay as written
+    return (text if keep else text[0].upper() + text[1:]) + end
+
+
+def part(sentence: str, rng: random.Random) -> str | None:
+    """One part of the sentence that the whole entails, or None where no rule applies."""
+    end = sentence.rstrip()[-1:] if sentence.rstrip()[-1:] in ".!?" else "."
+    options: list[str | None] = []
+    m = _RELATIVE.search(sentence)
+    if m:
+        options.append(_sentence(f"{m['np']} {m['verb']} {m['rest']}", end))
+        options.append(_sentence(sentence[: m.start("np")] + m["np"] + " " + sentence[m.end() :].rstrip(".!? "), end))
+    m = _TRAILING.match(sentence.strip())
+    if m and not re.search(r"\brespectively\b", sentence):
+        options.append(_sentence(m["main"], end))
+    m = _CONCESSIVE.match(sentence.strip())
+    if m:
+        options.append(_sentence(m["b"].rstrip(".!? "), end))
+    found = [o for o in options if o and o != sentence]
+    return rng.choice(found) if found else None
 
 
 def alias_rule(aliases: Sequence[tuple[str, str]]) -> Callable[[str, random.Random], str | None]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from assistant.answer.verifier.entities import EntityLexicon, entity_kind
 from assistant.answer.verifier.helpers import content_terms, find_aliases
 from assistant.answer.verifier.model import LABELS
-from assistant.answer.verifier.paraphrase import paraphrase
+from assistant.answer.verifier.paraphrase import paraphrase, part
 from assistant.answer.verifier.perturb import (
     KIND_LABEL,
     add_clause,
@@ -25,13 +25,17 @@ from assistant.answer.verifier.perturb import (
 )
 from assistant.answer.verifier.surface import SECTION_LABEL
 
-# Share of each kind among synthetic training pairs; "quote" and "same_abstract" exist only in training.
+# Share of each kind among synthetic training pairs; "quote", "same_abstract" and the parts exist only in training.
+# Parts joined at stage 5, with a weight of their own (`--part-share`) for each of "part" (a part of the sentence
+# that the whole entails: supported) and "part_changed" (that part with one fact changed, so that "shorter than
+# the source" is no shortcut); without one the draws of the stages before stay as they were.
 TRAIN_KINDS = {
     "paraphrase": 0.30, "quote": 0.03, "direction": 0.11, "negation": 0.10, "number": 0.08, "entity": 0.13,
     "clause": 0.10, "other_abstract": 0.06, "same_abstract": 0.09,
 }  # fmt: skip
+PART_CHANGES = ("direction", "negation", "number", "entity", "clause")
 PROBE_KINDS = ("paraphrase", "direction", "negation", "number", "entity", "clause", "other_abstract")
-_LABEL_OF = KIND_LABEL | {"quote": "supported", "same_abstract": "not_found"}
+_LABEL_OF = KIND_LABEL | {"quote": "supported", "same_abstract": "not_found", "part": "supported"}
 
 
 @dataclass(frozen=True)
@@ -90,14 +94,18 @@ class Changer:
         aliases = find_aliases(passage)
         if kind == "quote":
             return sentence, ""
-        if kind == "paraphrase":
-            text = paraphrase(sentence, rng, aliases)
+        if kind in ("paraphrase", "part"):
+            text = paraphrase(sentence, rng, aliases) if kind == "paraphrase" else part(sentence, rng)
             return (text, "") if text else None
         if kind == "same_abstract":
             far = [j for j in range(len(doc.sentences)) if abs(j - index) > 1 and usable(doc.sentences[j])]
             return (clean(doc.sentences[rng.choice(far)]), "") if far else None
         if kind == "other_abstract":
             return self._other_sentence(passage, rng), ""
+        if kind == "part_changed":  # detail: the change made, which decides the label
+            piece, change = part(sentence, rng), rng.choice(PART_CHANGES)
+            made = self._perturb(change, piece, passage, rng) if piece else None
+            return (made[0], change) if made else None
         # A third of perturbations start from a paraphrase, so "differs from the source" is no shortcut.
         base = (paraphrase(sentence, rng, aliases) if rng.random() < 0.3 else None) or sentence
         return self._perturb(kind, base, passage, rng)
@@ -123,9 +131,12 @@ class Changer:
         return max(picks, key=lambda s: len(content_terms(s) & have))
 
 
-def training_pairs(docs: Sequence[Doc], changer: Changer, n: int, rng: random.Random) -> list[Pair]:
+def training_pairs(
+    docs: Sequence[Doc], changer: Changer, n: int, rng: random.Random, part_share: float = 0.0
+) -> list[Pair]:
     """`n` synthetic pairs; the premise is the source sentence alone or with a neighbour."""
-    kinds, weights = list(TRAIN_KINDS), list(TRAIN_KINDS.values())
+    shares = TRAIN_KINDS | ({"part": part_share, "part_changed": part_share} if part_share else {})
+    kinds, weights = list(shares), list(shares.values())
     sources = [(d, i) for d in docs for i, s in enumerate(d.sentences) if usable(s)]
     pairs: list[Pair] = []
     while len(pairs) < n:
@@ -135,7 +146,8 @@ def training_pairs(docs: Sequence[Doc], changer: Changer, n: int, rng: random.Ra
         if made is None:
             continue
         premise = _premise(doc, i, rng)
-        pairs.append(Pair(premise, made[0], LABELS.index(_LABEL_OF[kind]), kind, "synthetic"))
+        label = _LABEL_OF[made[1] if kind == "part_changed" else kind]
+        pairs.append(Pair(premise, made[0], LABELS.index(label), kind, "synthetic"))
     return pairs
 
 

@@ -85,6 +85,10 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--calibrate-only", action="store_true", help="keep the weights in --out; choose the decision again")
     p.add_argument("--layers", type=int, default=0, help="keep this many of --init's layers (0: all of them)")
     p.add_argument("--teacher", type=Path, default=None, help="train on this verifier's soft labels too (distil)")
+    p.add_argument(
+        "--part-share", type=float, default=0.0,
+        help="weight of each of the 'part' and 'part_changed' kinds among a later stage's fresh synthetic pairs",
+    )  # fmt: skip
     return p.parse_args(argv)
 
 
@@ -92,6 +96,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parse(argv)
     if (args.stage > 1) != (args.init is not None):
         raise SystemExit("--init names the weights of the stage before; stage 1 starts from the packaged model")
+    if args.part_share and args.stage == 1:
+        raise SystemExit("--part-share weighs a later stage's fresh pairs; stage 1's draws fix the validation slice")
     seeded(args)
     started = time.time()
     if args.calibrate_only:
@@ -99,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     before = json.loads((args.init / "manifest.json").read_text()) if args.init else None
     first = _first_pairs(before) if before else args.pairs
-    data = build(args.seed, first, stage=args.stage, stage_pairs=args.pairs)
+    data = build(args.seed, first, stage=args.stage, stage_pairs=args.pairs, part_share=args.part_share)
     print(f"data: {len(data.train)} training pairs, built in {time.time() - started:.0f} s", flush=True)
     encoder = base_encoder(args.max_length) if args.init is None else load_encoder(args.init, args.max_length)
     if args.layers:
