@@ -224,6 +224,13 @@ def test_cors_allow_list(seeded: Assistant) -> None:
         assert allowed.status_code == 200 and allowed.headers["access-control-allow-origin"] == tool
         other = http.post("/api/ask", json={"question": EXAMPLE}, headers=AUTH | {"Origin": "http://evil.example"})
         assert other.status_code == 403 and "access-control-allow-origin" not in other.headers
+        # A client that sends only a Referer: a page of the allowed origin may write, another page may not.
+        page = http.post("/api/ask", json={"question": EXAMPLE}, headers=AUTH | {"Referer": f"{tool}/notes?id=3"})
+        assert page.status_code == 200, page.text
+        elsewhere = http.post(
+            "/api/ask", json={"question": EXAMPLE}, headers=AUTH | {"Referer": "http://evil.example/"}
+        )
+        assert elsewhere.status_code == 403 and "Referer" in elsewhere.json()["error"]
 
 
 def test_websockets_from_other_origins_are_refused(seeded: Assistant) -> None:

@@ -138,7 +138,7 @@ class Policy:
     def origin_refusal(self, headers: Headers) -> str | None:
         """Why a write from a browser page of another origin is refused; None when it may go on."""
         origin = headers.get("origin")
-        if origin is not None and origin.strip().rstrip("/").lower() in self.cors_origins:
+        if origin is not None and self._allowed_across(origin):
             return None
         if origin is not None and not _same_origin(origin, headers.get("host", "")):
             return f"cross-origin write refused: Origin {origin[:100]!r} is not this server"
@@ -146,16 +146,17 @@ class Policy:
         if site in ("cross-site", "same-site"):
             return f"cross-site write refused (Sec-Fetch-Site: {site})"
         referer = headers.get("referer")
-        if origin is None and not site and referer is not None and not self._own_page(referer, headers):
-            return f"cross-origin write refused: Referer {referer[:100]!r} is not a page of this server"
+        if origin is None and not site and referer is not None:
+            # A page's address; its origin is what an Origin header would have said.
+            page = urlsplit(referer.strip())
+            page_origin = f"{page.scheme}://{page.netloc}"
+            if not (self._allowed_across(page_origin) or _same_origin(page_origin, headers.get("host", ""))):
+                return f"cross-origin write refused: Referer {referer[:100]!r} is not a page of this server"
         return None
 
-    def _own_page(self, url: str, headers: Headers) -> bool:
-        """A Referer (a page's address) on this server or on an origin allowed across origins."""
-        parts = urlsplit(url.strip())
-        return _same_origin(url, headers.get("host", "")) or f"{parts.scheme}://{parts.netloc}".lower() in (
-            self.cors_origins
-        )
+    def _allowed_across(self, origin: str) -> bool:
+        """An origin `ASSISTANT_SERVER__CORS_ORIGINS` lets call (and write) across origins."""
+        return origin.strip().rstrip("/").lower() in self.cors_origins
 
     def needs_token(self, path: str) -> bool:
         api = path == "/api" or path.startswith("/api/")
