@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import select
 import socket
 import time
@@ -272,6 +273,25 @@ def test_a_declared_size_over_the_limit_is_refused_unread(secured: Live, path: s
     assert "content-security-policy" in headers
 
 
+def test_a_refused_body_is_not_logged_as_an_internal_error(seeded: Assistant, caplog: pytest.LogCaptureFixture) -> None:
+    """Gradio's upload reads a counted body past its limit: the client gets the 413, the log no traceback."""
+    from fastapi.testclient import TestClient
+
+    def form() -> Iterator[bytes]:  # a generator: sent chunked, with no length to refuse up front
+        yield b'--x\r\nContent-Disposition: form-data; name="files"; filename="big.txt"\r\n\r\n'
+        for _ in range(40):
+            yield b"A sentence about cells.\n" * 3000
+        yield b"\r\n--x--\r\n"
+
+    app = create_app(seeded, ServerSettings(max_upload_mb=1))
+    with caplog.at_level(logging.ERROR), TestClient(app, raise_server_exceptions=False) as http:
+        response = http.post(
+            "/gradio_api/upload", content=form(), headers={"Content-Type": "multipart/form-data; boundary=x"}
+        )
+    assert response.status_code == 413 and "1 MB" in response.json()["error"]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+
+
 def test_a_stalled_body_gets_408_and_indexes_nothing(secured: Live) -> None:
     """A body that stops arriving (slowloris): refused once no piece came for 2 s, on every kind of write."""
     before = secured.assistant.documents()
@@ -324,7 +344,10 @@ def test_a_streamed_answer_outlives_the_body_timeout() -> None:
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"done"})
 
-    events = [{"type": "http.request", "body": b"{}", "more_body": False}, {"type": "http.disconnect"}]
+    events: list[dict[str, Any]] = [
+        {"type": "http.request", "body": b"{}", "more_body": False},
+        {"type": "http.disconnect"},
+    ]
 
     async def receive() -> dict[str, Any]:
         if len(events) == 1:
@@ -333,7 +356,7 @@ def test_a_streamed_answer_outlives_the_body_timeout() -> None:
 
     sent: list[dict[str, Any]] = []
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: Any) -> None:
         sent.append(message)
 
     scope = {"type": "http", "method": "POST", "path": "/api/ask/stream", "headers": [(b"host", b"127.0.0.1")],

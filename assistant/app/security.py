@@ -232,12 +232,17 @@ class Throttle:
         return len(self._seen)
 
 
-class _TooLarge(Exception):
-    """Raised into the app by `receive` once a body passes its limit."""
+class BodyRefused(Exception):
+    """Raised into the app by `receive` when `Guard` refuses the rest of a body; `Guard` answers the client, so the
+    app's own error handling lets it pass unlogged."""
 
 
-class _Stalled(Exception):
-    """Raised into the app by `receive` when the next piece of a body does not come in time."""
+class _TooLarge(BodyRefused):
+    """The body passed its limit."""
+
+
+class _Stalled(BodyRefused):
+    """The next piece of the body did not come in time."""
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -388,4 +393,4 @@ def _stalled(timeout_s: float) -> str:
     return f"the request body stopped arriving for {timeout_s:g} s (ASSISTANT_SERVER__BODY_TIMEOUT_S)"
 
 
-__all__ = ["Guard", "Policy", "Throttle", "host_name", "security_headers"]
+__all__ = ["BodyRefused", "Guard", "Policy", "Throttle", "host_name", "security_headers"]

@@ -34,7 +34,7 @@ from assistant.app.routes import (
     questions_router,
     service_router,
 )
-from assistant.app.security import TOKEN_HINT, Guard, Policy
+from assistant.app.security import TOKEN_HINT, BodyRefused, Guard, Policy
 from assistant.app.ui import EXAMPLES, build_ui
 from assistant.app.ui_render import CSS, SCRIPT
 from assistant.app.uploads import MB, UploadError, Uploads
@@ -172,6 +172,8 @@ class _InternalErrors:
 
         try:
             await self.app(scope, receive, tracked)
+        except BodyRefused:
+            raise  # not an internal error: Guard, outside, answers 413 or 408
         except Exception:
             log.exception("%s %s failed", scope.get("method"), scope.get("path"))
             if started:
