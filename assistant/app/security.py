@@ -112,7 +112,7 @@ class Policy:
     json_kb: int
     failures: int
     window_s: float
-    body_timeout_s: float = 30.0
+    body_timeout_s: float
 
     @classmethod
     def of(cls, server: ServerSettings) -> Policy:
@@ -233,16 +233,12 @@ class Throttle:
 
 
 class BodyRefused(Exception):
-    """Raised into the app by `receive` when `Guard` refuses the rest of a body; `Guard` answers the client, so the
-    app's own error handling lets it pass unlogged."""
+    """Raised into the app by `receive` when `Guard` refuses the rest of a body (413: past its limit; 408: the next
+    piece did not come in time); `Guard` answers the client, so the app's own error handling lets it pass unlogged."""
 
-
-class _TooLarge(BodyRefused):
-    """The body passed its limit."""
-
-
-class _Stalled(BodyRefused):
-    """The next piece of the body did not come in time."""
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -295,7 +291,7 @@ class Guard:
             return
         if self.policy.login and scope["method"] == "POST" and scope["path"] in LOGIN_PATHS:
             send = self._count_failed_logins(send, _client(scope))
-        await _bounded(self.app, scope, receive, send, (limit, message), self.policy.body_timeout_s)
+        await _bounded(self.app, scope, receive, send, BodyRefused(413, message), limit, self.policy.body_timeout_s)
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The same Host and Origin rules: a page elsewhere must not open a socket here either."""
@@ -346,13 +342,13 @@ class Guard:
 
 
 async def _bounded(
-    app: ASGIApp, scope: Scope, receive: Receive, send: Send, limit: tuple[int, str], timeout_s: float
+    app: ASGIApp, scope: Scope, receive: Receive, send: Send, too_large: BodyRefused, limit: int, timeout_s: float
 ) -> None:
-    """Run the app on a body counted as it arrives: past the limit, the app's reads fail and the client gets 413;
-    when the next piece waits past `timeout_s`, 408. Once the body is whole, reads wait as long as they need (a
-    streamed answer listens for the client leaving for as long as it streams)."""
+    """Run the app on a body counted as it arrives: past `limit`, the app's reads fail and the client gets
+    `too_large`; when the next piece waits past `timeout_s`, 408. Once the body is whole, reads wait as long as they
+    need (a streamed answer listens for the client leaving for as long as it streams)."""
     seen = 0
-    failed: _TooLarge | _Stalled | None = None
+    failed: BodyRefused | None = None
     started = whole = False
 
     async def counted_receive() -> Message:
@@ -362,13 +358,14 @@ async def _bounded(
         try:
             event = await (receive() if whole else asyncio.wait_for(receive(), timeout_s))
         except TimeoutError:
-            failed = _Stalled()
+            failed = BodyRefused(408, f"the request body stopped arriving for {timeout_s:g} s "
+                                      "(ASSISTANT_SERVER__BODY_TIMEOUT_S)")  # fmt: skip
             raise failed from None
         if event["type"] == "http.request":
             seen += len(event.get("body", b""))
             whole = not event.get("more_body", False)
-            if seen > limit[0]:
-                failed = _TooLarge()
+            if seen > limit:
+                failed = too_large
                 raise failed
         return event
 
@@ -385,12 +382,7 @@ async def _bounded(
         if failed is None:
             raise
     if failed is not None and not started:  # the rest of the body is unread: this connection cannot carry another
-        status, why = (413, limit[1]) if isinstance(failed, _TooLarge) else (408, _stalled(timeout_s))
-        await _error(status, why, {"Connection": "close"})(scope, receive, send)
-
-
-def _stalled(timeout_s: float) -> str:
-    return f"the request body stopped arriving for {timeout_s:g} s (ASSISTANT_SERVER__BODY_TIMEOUT_S)"
+        await _error(failed.status, str(failed), {"Connection": "close"})(scope, receive, send)
 
 
 __all__ = ["BodyRefused", "Guard", "Policy", "Throttle", "host_name", "security_headers"]

@@ -81,15 +81,18 @@ def greek(sentence: str, rng: random.Random) -> str | None:
     return changed if changed != sentence else None
 
 
+def _written_as_is(word: str) -> bool:
+    """A word whose case is part of its name ("mRNA", "miR-21", "IL-6"): never re-cased at a sentence's start."""
+    return word.isupper() or any(c.isdigit() for c in word) or word[1:] != word[1:].lower()
+
+
 def reorder(sentence: str, rng: random.Random) -> str | None:
     """'In mice, X rose.' -> 'X rose in mice.'"""
     m = _LEADING.match(sentence.strip())
     if not m:
         return None
     prep, phrase, rest, end = m.groups()
-    first = rest.split()[0]
-    keep_case = first.isupper() or any(c.isdigit() for c in first) or (first[1:] != first[1:].lower())
-    rest = rest if keep_case else rest[0].upper() + rest[1:]
+    rest = rest if _written_as_is(rest.split()[0]) else rest[0].upper() + rest[1:]
     return f"{rest[0].upper()}{rest[1:]} {prep[0].lower()}{prep[1:]} {phrase}{end}"
 
 
@@ -126,9 +129,7 @@ def _sentence(text: str, end: str = ".") -> str | None:
     text = " ".join(text.split()).strip(" ,;")
     if len(text.split()) < 6:
         return None
-    first = text.split()[0]
-    keep = any(c.isdigit() for c in first) or first[1:] != first[1:].lower()  # "mRNA", "miR-21" stay as written
-    return (text if keep else text[0].upper() + text[1:]) + end
+    return (text if _written_as_is(text.split()[0]) else text[0].upper() + text[1:]) + end
 
 
 def part(sentence: str, rng: random.Random) -> str | None:

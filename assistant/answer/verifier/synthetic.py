@@ -94,9 +94,12 @@ class Changer:
         aliases = find_aliases(passage)
         if kind == "quote":
             return sentence, ""
-        if kind in ("paraphrase", "part"):
-            text = paraphrase(sentence, rng, aliases) if kind == "paraphrase" else part(sentence, rng)
+        if kind == "paraphrase":
+            text = paraphrase(sentence, rng, aliases)
             return (text, "") if text else None
+        if kind == "part":
+            piece = part(sentence, rng)
+            return (piece, "") if piece else None
         if kind == "same_abstract":
             far = [j for j in range(len(doc.sentences)) if abs(j - index) > 1 and usable(doc.sentences[j])]
             return (clean(doc.sentences[rng.choice(far)]), "") if far else None
