@@ -45,3 +45,10 @@ def test_the_table_shows_the_guard_beside_both_checks() -> None:
     text = table(report)
     assert "| perturbation | caught:all | 0.900 | 0.500 | 0.950 |" in text
     assert "answer guard (both)" in text and "| 7.5 |" in text
+
+
+def test_a_rewording_row_keeps_faithful_kinds_out_of_caught() -> None:
+    items = [_probe("supported", "reword"), _probe("supported", "reword"), _probe("contradicted", "reword_opposite")]
+    row = perturbation_row(items, [("supported", (0,)), ("contradicted", (0,)), ("contradicted", (0,))])
+    assert "caught:reword" not in row
+    assert row["paraphrase_kept"] == 0.5 and row["caught:reword_opposite"] == 1.0 and row["caught:all"] == 1.0

@@ -76,6 +76,13 @@ CHANGED = {
         ),
         ("tamoxifen", "In a retrospective study of 230 Asian women, tamoxifen use was associated with ovarian cysts."),
     ],
+    # The direction said with a verb of the opposite sense, not the passage verb's antonym (`rewording`).
+    "opposite_verb": [
+        ("metformin", "In this cohort of 412 patients, metformin elevated HbA1c by 1.2% over 24 weeks."),
+        ("asthma", "Inhaled corticosteroids boosted IL-6 concentrations within 8 weeks."),
+        ("exercise", "Endothelial progenitor cells were diminished after training."),
+        ("tamoxifen", "Tamoxifen use was associated with a lessened risk of endometrial carcinoma."),
+    ],
     "other_abstract": [
         ("metformin", "Twelve weeks of aerobic training improved flow-mediated dilation in the brachial artery."),
         ("asthma", "Tamoxifen is widely used in oestrogen receptor-positive breast cancer."),
@@ -84,11 +91,19 @@ CHANGED = {
     ],
 }
 
+# A direction verb said with another of its sense (`rewording`).
+REWORDINGS = [
+    ("metformin", "In this cohort of 412 patients, metformin decreased HbA1c by 1.2% over 24 weeks."),
+    ("asthma", "Inhaled corticosteroids reduced IL-6 concentrations within 8 weeks."),
+    ("exercise", "Endothelial progenitor cells were elevated after training."),
+    ("tamoxifen", "Tamoxifen use was associated with an elevated risk of endometrial carcinoma."),
+]
 PARAPHRASES = [
     ("metformin", "Over 24 weeks, metformin lowered HbA1c by 1.2% in this cohort of 412 patients."),
     ("asthma", "Children with severe asthma had higher serum IL-6 than children with mild disease."),
     ("exercise", "Aerobic training for twelve weeks improved flow-mediated dilation in the brachial artery."),
     ("tamoxifen", "CYP2D6 genotype was not predictive of recurrence."),
+    *REWORDINGS,
 ]
 
 
@@ -96,7 +111,9 @@ PARAPHRASES = [
 # for "reduced" beside the same figures, read as contradicted), a reordered sentence whose passage goes on "The
 # improvement was not observed in participants who were smokers." (not found), and a reworded negation ("was not
 # predictive of" for "did not predict": not found; stages 2-4 kept it, stage 1 missed it too). The stage-4 weights
-# also let an entity swap inside an otherwise identical sentence through; stage 5 catches all 24 changes here.
+# also let an entity swap inside an otherwise identical sentence through; stage 5 catches all 28 changes here. The
+# four rewordings among the paraphrases pass because the runtime aligns a verb of the same sense (`rewording.align`);
+# read as written, the two with "elevated" for "increased" are called contradicted. "lowered" is in no sense list.
 KNOWN_MISSES = {
     "Over 24 weeks, metformin lowered HbA1c by 1.2% in this cohort of 412 patients.",
     "Aerobic training for twelve weeks improved flow-mediated dilation in the brachial artery.",
@@ -148,6 +165,19 @@ def test_known_misses(text: str, verifier: ClaimVerifier, sentences: dict[str, l
                           if t == text)  # fmt: skip
     verdict = verifier.verify(text, sentences[name])
     assert (verdict.label == "supported") == (expected == "paraphrase")
+
+
+def test_aligned_verbs_keep_rewordings_the_model_reads_as_contradictions(
+    verifier: ClaimVerifier, sentences: dict[str, list[str]]
+) -> None:
+    """The same weights read "an elevated risk" against "an increased risk" as a contradiction; aligned, the verb is
+    the passage's and the sentence is supported. A verb of the opposite sense stays caught either way."""
+    items = [(text, sentences[name]) for name, text in REWORDINGS]
+    as_written = ClaimVerifier(align_verbs=False).verify_many(items)
+    assert [v.label for v in as_written].count("contradicted") >= 2
+    assert all(v.label == "supported" for v in verifier.verify_many(items))
+    opposite = [(text, sentences[name]) for name, text in CHANGED["opposite_verb"]]
+    assert all(v.label == "contradicted" for v in verifier.verify_many(opposite))
 
 
 def test_quotes_empty_passages_and_frozen_verdicts(verifier: ClaimVerifier) -> None:

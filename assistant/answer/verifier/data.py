@@ -21,7 +21,17 @@ from assistant.answer.verifier.entities import EntityLexicon
 from assistant.answer.verifier.helpers import split_sentences
 from assistant.answer.verifier.model import LABELS, rank_sentences
 from assistant.answer.verifier.perturb import TEST_CLAUSES, TRAIN_CLAUSES, flip_direction, flip_negation
-from assistant.answer.verifier.synthetic import Changer, Doc, Pair, Probe, clean, probes, training_pairs, usable
+from assistant.answer.verifier.synthetic import (
+    REWORD_KINDS,
+    Changer,
+    Doc,
+    Pair,
+    Probe,
+    clean,
+    probes,
+    training_pairs,
+    usable,
+)
 
 BENCH_DIR = Path(__file__).resolve().parents[3].parent / "shared" / "bench"
 _GOLD = {"SUPPORT": "supported", "CONTRADICT": "contradicted"}
@@ -121,7 +131,7 @@ class Dataset:
 
 def build(
     seed: int, n_pairs: int, bench_dir: Path = BENCH_DIR, val_share: float = 0.12, stage: int = 1, stage_pairs: int = 0,
-    part_share: float = 0.0,
+    part_share: float = 0.0, reword_shares: tuple[float, float] = (0.0, 0.0),
 ) -> Dataset:  # fmt: skip
     """The split, `n_pairs` training pairs and the validation slice of `seed`. A later `stage` (training on from the
     weights of the one before) draws `stage_pairs` fresh training pairs from the same training claims and documents
@@ -159,14 +169,16 @@ def build(
     if stage > 1:
         fresh = random.Random(seed * 1000 + stage)
         sci_pairs = claim_pairs(claim_probes(train_claims, sci.corpus, allowed), fresh)[:stage_pairs]
-        # Parts join the fresh pairs only: the draws that fix the split and the validation slice stay as they were.
-        train = sci_pairs + training_pairs(train_docs, changer, max(0, stage_pairs - len(sci_pairs)), fresh, part_share)
+        # Parts and rewordings join the fresh pairs only: the draws that fix the split and the validation slice stay.
+        more = max(0, stage_pairs - len(sci_pairs))
+        train = sci_pairs + training_pairs(train_docs, changer, more, fresh, part_share, reword_shares)
         fresh.shuffle(train)
     manifest = _manifest(
         seed, bench_dir, sci, banned, train_claims, val_claims, train_doc_ids, val_doc_ids, train, lexicon
     )
     manifest["stage"] = stage
     manifest["part_share"] = part_share
+    manifest["reword_shares"] = dict(zip(REWORD_KINDS, reword_shares, strict=True))
     manifest["validation"] = {"claim_items": len(val_items), "probes": len(val_probes), "pairs": len(val_pairs)}
     return Dataset(train, val_items, val_probes, val_pairs, manifest)
 
@@ -209,10 +221,12 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_probes(seed: int, per_kind: int = 150, bench_dir: Path = BENCH_DIR) -> list[Probe]:
-    """The perturbation test set: PubMedQA contexts only (lexicon, pool, held-out clauses all from there)."""
-    rng = random.Random(seed + 1)
+def test_probes(seed: int, per_kind: int = 150, bench_dir: Path = BENCH_DIR, rewordings: bool = False) -> list[Probe]:
+    """The perturbation test set: PubMedQA contexts only (lexicon, pool, held-out clauses all from there). With
+    `rewordings`, the rewording test set instead: a direction verb said with another of its sense, or of the
+    opposite sense (`rewording`), drawn with a random stream of its own."""
+    rng = random.Random(seed + (2 if rewordings else 1))
     docs = pubmedqa_docs(bench_dir)
     lexicon = EntityLexicon(d.text for d in docs)
     changer = Changer(lexicon, TEST_CLAUSES, [clean(s) for d in docs for s in d.sentences if usable(s)])
-    return probes(docs, changer, per_kind, rng)
+    return probes(docs, changer, per_kind, rng, REWORD_KINDS) if rewordings else probes(docs, changer, per_kind, rng)

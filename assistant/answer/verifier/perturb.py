@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 
 from assistant.answer.verifier.entities import EntityLexicon, entity_mentions
+from assistant.answer.verifier.rewording import inflections
 
 SUPPORTED, CONTRADICTED, NOT_FOUND = "supported", "contradicted", "not_found"
 LABELS = (SUPPORTED, CONTRADICTED, NOT_FOUND)
@@ -66,12 +67,8 @@ _VERBS = (
 ).split()
 
 
-def _past(lemma: str) -> str:
-    return lemma + ("d" if lemma.endswith("e") else "ed")
-
-
-_VERB_FORMS = {_past(v): ("did", v) for v in _VERBS} | {
-    v + ("es" if v.endswith(("sh", "ch", "ss")) else "s"): ("does", v) for v in _VERBS
+_VERB_FORMS = {inflections(v)["past"]: ("did", v) for v in _VERBS} | {
+    inflections(v)["third"]: ("does", v) for v in _VERBS
 }
 _VERB_FORMS |= {"showed": ("did", "show"), "shown": ("has", "shown")}
 # A word before a main verb that makes it an adjective or a participle, not the finite verb of the clause.

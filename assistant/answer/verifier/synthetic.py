@@ -23,19 +23,28 @@ from assistant.answer.verifier.perturb import (
     flip_negation,
     swap_entity,
 )
+from assistant.answer.verifier.rewording import reword, reword_opposite
 from assistant.answer.verifier.surface import SECTION_LABEL
 
 # Share of each kind among synthetic training pairs; "quote", "same_abstract" and the parts exist only in training.
 # Parts joined at stage 5, with a weight of their own (`--part-share`) for each of "part" (a part of the sentence
 # that the whole entails: supported) and "part_changed" (that part with one fact changed, so that "shorter than
-# the source" is no shortcut); without one the draws of the stages before stay as they were.
+# the source" is no shortcut); without one the draws of the stages before stay as they were. Rewordings joined at
+# stage 6 the same way, each with its own weight (`--reword-share`, `--reword-opposite-share`): "reword" (a direction
+# verb said with another of its sense: supported) and "reword_opposite" (with one of the opposite sense:
+# contradicted), so that another verb is no sign either way.
 TRAIN_KINDS = {
     "paraphrase": 0.30, "quote": 0.03, "direction": 0.11, "negation": 0.10, "number": 0.08, "entity": 0.13,
     "clause": 0.10, "other_abstract": 0.06, "same_abstract": 0.09,
 }  # fmt: skip
 PART_CHANGES = ("direction", "negation", "number", "entity", "clause")
 PROBE_KINDS = ("paraphrase", "direction", "negation", "number", "entity", "clause", "other_abstract")
-_LABEL_OF = KIND_LABEL | {"quote": "supported", "same_abstract": "not_found", "part": "supported"}
+_LABEL_OF = KIND_LABEL | {
+    "quote": "supported", "same_abstract": "not_found", "part": "supported", "reword": "supported",
+    "reword_opposite": "contradicted",
+}  # fmt: skip
+_REWORDS = {"reword": reword, "reword_opposite": reword_opposite}
+REWORD_KINDS = tuple(_REWORDS)  # a test set of their own: adding them to PROBE_KINDS would redraw the others
 
 
 @dataclass(frozen=True)
@@ -100,6 +109,9 @@ class Changer:
         if kind == "part":
             piece = part(sentence, rng)
             return (piece, "") if piece else None
+        if kind in _REWORDS:
+            said = _REWORDS[kind](sentence, rng)
+            return (said, "") if said else None
         if kind == "same_abstract":
             far = [j for j in range(len(doc.sentences)) if abs(j - index) > 1 and usable(doc.sentences[j])]
             return (clean(doc.sentences[rng.choice(far)]), "") if far else None
@@ -135,10 +147,12 @@ class Changer:
 
 
 def training_pairs(
-    docs: Sequence[Doc], changer: Changer, n: int, rng: random.Random, part_share: float = 0.0
-) -> list[Pair]:
+    docs: Sequence[Doc], changer: Changer, n: int, rng: random.Random, part_share: float = 0.0,
+    reword_shares: tuple[float, float] = (0.0, 0.0),
+) -> list[Pair]:  # fmt: skip
     """`n` synthetic pairs; the premise is the source sentence alone or with a neighbour."""
     shares = TRAIN_KINDS | ({"part": part_share, "part_changed": part_share} if part_share else {})
+    shares |= {k: v for k, v in zip(REWORD_KINDS, reword_shares, strict=True) if v}
     kinds, weights = list(shares), list(shares.values())
     sources = [(d, i) for d in docs for i, s in enumerate(d.sentences) if usable(s)]
     pairs: list[Pair] = []
@@ -175,11 +189,13 @@ def passages(doc: Doc, max_chars: int = 800) -> list[tuple[int, list[str]]]:
     return runs
 
 
-def probes(docs: Sequence[Doc], changer: Changer, per_kind: int, rng: random.Random) -> list[Probe]:
+def probes(
+    docs: Sequence[Doc], changer: Changer, per_kind: int, rng: random.Random, kinds: Sequence[str] = PROBE_KINDS
+) -> list[Probe]:
     """`per_kind` probes of each kind: a changed sentence against the chunk-sized passage that holds its source."""
     units = [(d, start, run, k) for d in docs for start, run in passages(d) for k, s in enumerate(run) if usable(s)]
     made: list[Probe] = []
-    for kind in PROBE_KINDS:
+    for kind in kinds:
         rng.shuffle(units)  # anew for each kind, so the kinds do not share their source sentences
         count = 0
         for doc, start, run, k in units:

@@ -89,6 +89,14 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         "--part-share", type=float, default=0.0,
         help="weight of each of the 'part' and 'part_changed' kinds among a later stage's fresh synthetic pairs",
     )  # fmt: skip
+    p.add_argument(
+        "--reword-share", type=float, default=0.0,
+        help="weight of the 'reword' kind (a verb of the same sense) among a later stage's fresh synthetic pairs",
+    )  # fmt: skip
+    p.add_argument(
+        "--reword-opposite-share", type=float, default=None,
+        help="weight of the 'reword_opposite' kind (a verb of the opposite sense); default: --reword-share's",
+    )  # fmt: skip
     return p.parse_args(argv)
 
 
@@ -96,8 +104,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parse(argv)
     if (args.stage > 1) != (args.init is not None):
         raise SystemExit("--init names the weights of the stage before; stage 1 starts from the packaged model")
-    if args.part_share and args.stage == 1:
-        raise SystemExit("--part-share weighs a later stage's fresh pairs; stage 1's draws fix the validation slice")
+    if (args.part_share or args.reword_share or args.reword_opposite_share) and args.stage == 1:
+        raise SystemExit("--part-share and the reword shares weigh a later stage's fresh pairs; stage 1's draws fix "
+                         "the validation slice")  # fmt: skip
     seeded(args)
     started = time.time()
     if args.calibrate_only:
@@ -105,7 +114,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     before = json.loads((args.init / "manifest.json").read_text()) if args.init else None
     first = _first_pairs(before) if before else args.pairs
-    data = build(args.seed, first, stage=args.stage, stage_pairs=args.pairs, part_share=args.part_share)
+    data = build(
+        args.seed, first, stage=args.stage, stage_pairs=args.pairs, part_share=args.part_share,
+        reword_shares=(args.reword_share, args.reword_share if args.reword_opposite_share is None
+                       else args.reword_opposite_share),
+    )  # fmt: skip
     print(f"data: {len(data.train)} training pairs, built in {time.time() - started:.0f} s", flush=True)
     encoder = base_encoder(args.max_length) if args.init is None else load_encoder(args.init, args.max_length)
     if args.layers:
@@ -234,7 +247,7 @@ def unit_tables(
     singles: list[tuple[Unit, int]] = [
         ((j,), i) for i, r in enumerate(ranked) for j in r[: max((c or len(r) for c in caps), default=0)]
     ]
-    texts = [(items[i].passage[u[0]], items[i].hypothesis) for u, i in singles]
+    texts = [verifier.pair(items[i].passage[u[0]], items[i].hypothesis) for u, i in singles]
     probs: dict[tuple[Unit, int], np.ndarray] = dict(zip(singles, verifier.probabilities(texts), strict=True))
     out: dict[int, list[dict[Unit, np.ndarray]]] = {}
     for cap in caps:
@@ -242,7 +255,7 @@ def unit_tables(
     windows = {(i, window_unit(t, len(items[i].passage))) for ts in out.values() for i, t in enumerate(ts)
                if len(items[i].passage) > 1}  # fmt: skip
     todo = sorted(windows)
-    texts = [(" ".join(items[i].passage[j] for j in u), items[i].hypothesis) for i, u in todo]
+    texts = [verifier.pair(" ".join(items[i].passage[j] for j in u), items[i].hypothesis) for i, u in todo]
     probs |= dict(zip([(u, i) for i, u in todo], verifier.probabilities(texts), strict=True))
     for tables in out.values():
         for i, t in enumerate(tables):

@@ -1,0 +1,124 @@
+"""A direction verb said with another verb: the same sense (a faithful rewording) or the opposite one.
+
+An answer seldom repeats a paper's own verb: "elevated" for "increased", "suppressed" for "inhibited", "blunted" for
+"attenuated". A verifier trained only on exact antonym flips ("increased" -> "decreased") learns that any other verb
+in that place means a contradiction, and calls a faithful rewording contradicted. Each sense below is a set of
+verbs a biomedical abstract uses alike (general English, written before any run, none taken from the gold questions
+or the test sets); `reword` swaps one verb for another of its sense (supported), `reword_opposite` for one of the
+opposite sense (contradicted), in the same grammatical form, so that the word itself is no shortcut either way.
+Amounts ("decreased levels") and activities ("inhibited signalling") are kept apart: within each, the verbs are
+interchangeable, across them not always ("inhibited the receptor" is not "reduced the receptor").
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+# Sense -> lemmas. Left out: "lower" (an adjective), "raise" ("raised concerns"), "amplify" (a PCR step).
+_SENSES: dict[str, tuple[str, ...]] = {
+    "less": ("decrease", "reduce", "diminish", "lessen", "downregulate"),
+    "more": ("increase", "elevate", "heighten", "upregulate"),
+    "weaker": ("inhibit", "suppress", "attenuate", "impair", "blunt", "dampen"),
+    "stronger": ("enhance", "augment", "boost", "potentiate"),
+}
+_OPPOSITE = {"less": "more", "more": "less", "weaker": "stronger", "stronger": "weaker"}
+
+
+def inflections(lemma: str) -> dict[str, str]:
+    """A regular verb's past (and participle), third person and -ing forms: the forms a finding is stated in."""
+    if lemma.endswith("e"):
+        return {"past": lemma + "d", "third": lemma + "s", "ing": lemma[:-1] + "ing"}
+    third = lemma + ("es" if lemma.endswith(("sh", "ch", "ss")) else "s")
+    return {"past": lemma + "ed", "third": third, "ing": lemma + "ing"}
+
+
+# word -> (sense, form, lemma); (sense, form) -> words.
+_WORDS: dict[str, tuple[str, str, str]] = {
+    word: (sense, form, lemma)
+    for sense, lemmas in _SENSES.items()
+    for lemma in lemmas
+    for form, word in inflections(lemma).items()
+}
+_BY_FORM: dict[tuple[str, str], list[str]] = {}
+for _word, (_sense, _form, _) in _WORDS.items():
+    _BY_FORM.setdefault((_sense, _form), []).append(_word)
+
+# Uses that are no finding's verb, left alone: a participle after an adverb is a fixed adjective ("visually
+# impaired"), an -s form before "in"/"of" a plural noun ("increases in dose"), an -ing form without an object an
+# adjective ("increasing age").
+_ADJECTIVAL = re.compile(r"\w+ly\s+$")
+_NOUN_AFTER = re.compile(r"\s+(?:in|of)\b")
+_OBJECT_AFTER = re.compile(r"\s+(?:the|a|an|its|their|this|these|both)\b", re.I)
+
+
+def _free(sentence: str, m: re.Match[str]) -> bool:
+    form = _WORDS[m.group().lower()][1]
+    after = sentence[m.end() :]
+    if form == "third" and _NOUN_AFTER.match(after):
+        return False
+    if form == "ing" and not _OBJECT_AFTER.match(after):
+        return False
+    return not _ADJECTIVAL.search(sentence[: m.start()])
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]*")
+
+
+def _case_like(word: str, like: str) -> str:
+    return word[:1].upper() + word[1:] if like[:1].isupper() else word
+
+
+def _swap(sentence: str, rng: random.Random, opposite: bool) -> str | None:
+    spots = [
+        m for m in re.finditer(r"[A-Za-z][A-Za-z\-]*", sentence) if m.group().lower() in _WORDS and _free(sentence, m)
+    ]
+    if not spots:
+        return None
+    m = rng.choice(spots)
+    sense, form, lemma = _WORDS[m.group().lower()]
+    target = _OPPOSITE[sense] if opposite else sense
+    choices = [w for w in _BY_FORM[(target, form)] if _WORDS[w][2] != lemma]
+    new = _case_like(rng.choice(choices), m.group())
+    return sentence[: m.start()] + new + sentence[m.end() :]
+
+
+def reword(sentence: str, rng: random.Random) -> str | None:
+    """One direction verb replaced by another of the same sense ("increased" -> "elevated"), or None."""
+    return _swap(sentence, rng, opposite=False)
+
+
+def reword_opposite(sentence: str, rng: random.Random) -> str | None:
+    """One direction verb replaced by one of the opposite sense ("inhibited" -> "boosted"), or None."""
+    return _swap(sentence, rng, opposite=True)
+
+
+def align(hypothesis: str, premise: str) -> str:
+    """The hypothesis with each direction verb that the premise says in the same place with another verb of the same
+    sense written as the premise writes it ("an elevated risk" -> "an increased risk" where the premise says "an
+    increased risk"), in the hypothesis's form. The same place: the word before or after the verb is the same in
+    both. A verb of the opposite sense is never touched, nor one whose slot the premise fills with another sense:
+    the model then judges the claim's direction, not the author's choice of verb (which it reads as a contradiction
+    otherwise)."""
+    slots: dict[tuple[str, str], str] = {}  # (sense, a neighbouring word) -> the premise's lemma
+    words = _TOKEN.findall(premise.lower())
+    for i, word in enumerate(words):
+        if word in _WORDS:
+            sense, _, lemma = _WORDS[word]
+            for near in (words[i - 1] if i else "", words[i + 1] if i + 1 < len(words) else ""):
+                slots.setdefault((sense, near), lemma)
+    tokens = list(_TOKEN.finditer(hypothesis))
+
+    def written(k: int, m: re.Match[str]) -> str:
+        sense, form, lemma = _WORDS.get(m.group().lower(), ("", "", ""))
+        if not sense or not _free(hypothesis, m):
+            return m.group()
+        around = [tokens[j].group().lower() for j in (k - 1, k + 1) if 0 <= j < len(tokens)]
+        found = next((slots[(sense, w)] for w in around if (sense, w) in slots), lemma)
+        return _case_like(inflections(found)[form], m.group())
+
+    out, last = [], 0
+    for k, m in enumerate(tokens):
+        out += [hypothesis[last : m.start()], written(k, m)]
+        last = m.end()
+    return "".join(out) + hypothesis[last:]

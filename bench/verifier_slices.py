@@ -1,0 +1,96 @@
+"""Slices of the verifier's train-side validation documents that the benchmark does not isolate, per verifier.
+
+    .venv/bin/python bench/verifier_slices.py [FOLDER ...]   (default: models/verifier)
+
+- parts: a summary quotes part of a sentence (a relative clause as its own sentence, a main clause without its
+  trailing or concessive clause: `paraphrase.part`), kept when faithful, caught when one fact is flipped
+  (negation, direction);
+- rewordings: an answer says a direction verb with another verb of its sense ("increased" -> "elevated":
+  `rewording.reword`), kept; or with one of the opposite sense ("inhibited" -> "boosted"), caught.
+
+Each item is a sentence against the chunk-sized passage that holds its source. The documents are the validation
+slice the training held out (`validation_corpus_docs` of the first folder's manifest), so the figures choose between
+stages without reading any test set. Prints, per folder, the share kept or caught of each slice and the ms per item,
+all measured in this run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import assistant  # noqa: F401  (offline environment first)
+from assistant.answer.verifier.data import SciFact
+from assistant.answer.verifier.model import SUPPORTED, ClaimVerifier
+from assistant.answer.verifier.paraphrase import part
+from assistant.answer.verifier.perturb import flip_direction, flip_negation
+from assistant.answer.verifier.rewording import reword, reword_opposite
+from assistant.answer.verifier.synthetic import clean, passages, usable
+
+ROOT = Path(__file__).resolve().parent.parent
+Item = tuple[str, list[str]]
+Rule = Callable[[str, random.Random], str | None]
+
+
+def _flip(piece: str, rng: random.Random) -> str | None:
+    return flip_negation(piece, rng) if rng.random() < 0.5 else flip_direction(piece, rng)
+
+
+def items(doc_ids: list[int], faithful: Rule, changed: Rule, seed: int = 13) -> tuple[list[Item], list[Item]]:
+    """(faithful, changed) items: `faithful` applied to each usable sentence, `changed` to what it made for `part`
+    (a part with a fact flipped) or to the sentence itself for a rewording."""
+    rng = random.Random(seed)
+    corpus = SciFact.load().corpus
+    kept: list[Item] = []
+    flipped: list[Item] = []
+    for doc_id in doc_ids:
+        for _, run in passages(corpus[doc_id]):
+            for sentence in run:
+                source = clean(sentence) if usable(sentence) else None
+                made = faithful(source, rng) if source else None
+                if source is None or made is None:
+                    continue
+                kept.append((made, run))
+                other = changed(made if faithful is part else source, rng)
+                if other and other != made:
+                    flipped.append((other, run))
+    return kept, flipped
+
+
+SLICES: dict[str, tuple[Rule, Rule]] = {"parts": (part, _flip), "rewordings": (reword, reword_opposite)}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("folders", nargs="*", type=Path, default=[ROOT / "models" / "verifier"])
+    p.add_argument("--threads", type=int, default=2)
+    args = p.parse_args()
+    import torch
+
+    torch.set_num_threads(args.threads)
+    docs = [int(d) for d in json.loads((args.folders[0] / "manifest.json").read_text())["validation_corpus_docs"]]
+    built = {name: items(docs, *rules) for name, rules in SLICES.items()}
+    sizes = ", ".join(f"{name}: {len(k)} kept, {len(c)} changed" for name, (k, c) in built.items())
+    print(f"{len(docs)} documents; {sizes}")
+    print("| verifier | slice | faithful kept | changed caught | ms per item |\n|---|---|---|---|---|")
+    for folder in args.folders:
+        verifier = ClaimVerifier(folder)
+        verifier.verify_many(built["parts"][0][:4])  # load the weights outside the timing
+        for name, (kept, changed) in built.items():
+            started = time.perf_counter()
+            good, bad = verifier.verify_many(kept), verifier.verify_many(changed)
+            ms = (time.perf_counter() - started) * 1000 / (len(kept) + len(changed))
+            share_kept = sum(v.label == SUPPORTED for v in good) / len(good)
+            share_caught = sum(v.label != SUPPORTED for v in bad) / len(bad)
+            print(f"| {folder} | {name} | {share_kept:.3f} | {share_caught:.3f} | {ms:.1f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+"""A direction verb said with another verb (`rewording`): of its sense a faithful training pair, of the opposite
+sense a contradicted one; and the stage that adds them leaving the draws of the stages before it as they were."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from assistant.answer.verifier import data
+from assistant.answer.verifier.entities import EntityLexicon
+from assistant.answer.verifier.model import LABELS
+from assistant.answer.verifier.perturb import TRAIN_CLAUSES
+from assistant.answer.verifier.rewording import align, reword, reword_opposite
+from assistant.answer.verifier.synthetic import PROBE_KINDS, Changer, Doc, clean, training_pairs
+
+SOURCE = "Imatinib inhibited FoxP3 expression and reduced Treg numbers in treated mice."
+
+
+def _said(rule: object, sentence: str) -> set[str]:
+    return {rule(sentence, random.Random(seed)) for seed in range(40)}  # type: ignore[operator]
+
+
+def test_a_rewording_keeps_the_sense_form_and_case() -> None:
+    made = _said(reword, SOURCE)
+    verbs = {m.split()[1] for m in made if m.endswith("reduced Treg numbers in treated mice.")}
+    assert verbs and verbs <= {"suppressed", "attenuated", "impaired", "blunted", "dampened"}
+    counts = {m.split(" and ")[1].split()[0] for m in made if m.startswith("Imatinib inhibited FoxP3")}
+    assert counts and counts <= {"decreased", "diminished", "lessened", "downregulated"}
+    assert {s.split()[0] for s in _said(reword, "Increased doses raised the risk.")} <= {
+        "Elevated", "Heightened", "Upregulated",
+    }  # fmt: skip
+    assert {s.split()[0] for s in _said(reword, "Reducing the dose lowered the risk.")} <= {
+        "Decreasing", "Diminishing", "Lessening", "Downregulating",
+    }  # fmt: skip
+
+
+def test_the_opposite_sense_in_the_same_form() -> None:
+    made = _said(reword_opposite, "The drug suppresses tumour growth in mice.")
+    assert {m.split()[2] for m in made} <= {"enhances", "augments", "boosts", "potentiates"}
+    assert {m.split()[4] for m in _said(reword_opposite, "Serum IL-6 levels were decreased in patients.")} <= {
+        "increased", "elevated", "heightened", "upregulated",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "People visually impaired from cataract were counted.",  # a fixed adjective after an adverb
+        "The cohort was followed for ten years after surgery.",  # no direction verb
+        "Glutathione levels were low in every group.",
+        "Increases in dose were tolerated by older patients.",  # a plural noun
+        "Risk rose with increasing age in both cohorts.",  # an adjective
+    ],
+)
+def test_no_rewording_where_no_direction_verb_is_free(sentence: str) -> None:
+    assert reword(sentence, random.Random(0)) is None
+    assert reword_opposite(sentence, random.Random(0)) is None
+
+
+def test_rewordings_join_the_training_pairs_only_with_a_share() -> None:
+    """Stages 1-5 were drawn before rewordings existed: without a share none is drawn (nor any random number for
+    one); with a share, a rewording is a supported pair and one of the opposite sense a contradicted one."""
+    docs = [
+        Doc("1", ["Imatinib reduced Treg function in mice treated for ten days with the kinase inhibitor.",
+                  "Interferon gamma production by CD8 T cells increased in every treated group of mice.",
+                  "Mast cells released CCL2 after imiquimod was applied to the skin of tumour-bearing mice."]),
+        Doc("2", ["Metformin lowered HbA1c by 1.2% over 24 weeks in this cohort of 412 adult patients.",
+                  "Aerobic training for twelve weeks enhanced flow-mediated dilation in the brachial artery.",
+                  "Patients with severe kidney disease were excluded from the trial before randomisation."]),
+    ]  # fmt: skip
+    lexicon = EntityLexicon(d.text for d in docs)
+    pool = [s for d in docs for s in d.sentences]
+    plain = training_pairs(docs, Changer(lexicon, TRAIN_CLAUSES, pool), 60, random.Random(5), 0.6)
+    assert not {p.kind for p in plain} & {"reword", "reword_opposite"}
+    again = training_pairs(docs, Changer(lexicon, TRAIN_CLAUSES, pool), 60, random.Random(5), 0.6, (0.0, 0.0))
+    assert again == plain
+    mixed = training_pairs(docs, Changer(lexicon, TRAIN_CLAUSES, pool), 120, random.Random(5), 0.0, (1.0, 1.0))
+    same = [p for p in mixed if p.kind == "reword"]
+    assert same and all(LABELS[p.label] == "supported" for p in same)
+    opposite = [p for p in mixed if p.kind == "reword_opposite"]
+    assert opposite and all(LABELS[p.label] == "contradicted" for p in opposite)
+
+
+@pytest.mark.skipif(not (data.BENCH_DIR / "pubmedqa" / "ori_pqal.json").is_file(), reason="PubMedQA absent")
+def test_the_rewording_test_set_draws_apart_from_the_perturbations() -> None:
+    """Its own random stream: the perturbation test set stays as it was, and every rewording changes its source
+    verb only."""
+    plain = data.test_probes(13, 3)
+    assert data.test_probes(13, 3) == plain and {p.kind for p in plain} == set(PROBE_KINDS)
+    made = data.test_probes(13, 20, rewordings=True)
+    assert [p.kind for p in made] == ["reword"] * 20 + ["reword_opposite"] * 20
+    for probe in made:
+        source = clean(probe.passage[probe.rationale[0]]).split()
+        differ = [a for a, b in zip(source, probe.hypothesis.split(), strict=True) if a != b]
+        assert len(differ) == 1, probe.hypothesis
+
+
+@pytest.mark.parametrize(
+    ("hypothesis", "premise", "expected"),
+    [
+        # The premise's own verb in the same slot (the word after it, or before it, is the same).
+        ("Tamoxifen was linked to an elevated risk.", "Tamoxifen was associated with an increased risk.",
+         "Tamoxifen was linked to an increased risk."),
+        ("Progenitor cells were heightened after training.", "Progenitor cells increased after training.",
+         "Progenitor cells were increased after training."),
+        ("The drug dampens Treg function.", "The drug inhibited Treg function in mice.",
+         "The drug inhibits Treg function."),
+        # Never a verb of the opposite sense, nor one whose slot the premise fills with another sense.
+        ("Tamoxifen was linked to a diminished risk.", "Tamoxifen was associated with an increased risk.",
+         "Tamoxifen was linked to a diminished risk."),
+        ("IL-33 reduced apoptosis and diminished expression of IAP.",
+         "IL-33 reduced apoptosis and increased expression of IAP.",
+         "IL-33 reduced apoptosis and diminished expression of IAP."),
+        # No slot in common: the author's verb stays.
+        ("Serum levels were elevated in smokers.", "The drug increased the heart rate.",
+         "Serum levels were elevated in smokers."),
+    ],
+)  # fmt: skip
+def test_align_writes_a_verb_as_the_premise_does_in_the_same_slot(hypothesis: str, premise: str, expected: str) -> None:
+    assert align(hypothesis, premise) == expected
