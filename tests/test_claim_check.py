@@ -167,3 +167,12 @@ def test_the_rest_api_checks_a_text(
         assert [s["verdict"] for s in reply.json()["sentences"]] == ["supported", "not_found"]
         bad = httpx.post(f"{live.url}/api/check", json={"text": "\x00\x01\x02 binary"}, timeout=60)
         assert bad.status_code == 400 and "binary" in bad.json()["error"]
+
+
+def test_a_verb_said_otherwise_is_checked_by_its_sense(seeded: Assistant) -> None:
+    """The Check tab on a seed finding retold with another verb: the same sense is supported (as the verifier's
+    alignment writes it), the opposite sense contradicted."""
+    same = "Imatinib treatment of mice diminished Treg frequency and impaired their immunosuppressive function."
+    opposite = "Imatinib treatment of mice elevated Treg frequency and impaired their immunosuppressive function."
+    report = seeded.check(f"{same} {opposite}")
+    assert [s.verdict for s in report.sentences] == ["supported", "contradicted"]
