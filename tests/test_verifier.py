@@ -297,8 +297,8 @@ def test_a_later_stage_trains_on_from_the_weights_before(tmp_path: Path) -> None
     manifest = json.loads((DEFAULT_DIR / "manifest.json").read_text())
     manifest |= {"training": second, "stage": 2, "stages_before": [first]}
     # Stage 1's count fixes the validation slice that every later stage is calibrated on.
-    assert training._first_pairs(manifest) == 22000
-    assert training._first_pairs({"training": first}) == 22000
+    assert training.first_pairs(manifest) == 22000
+    assert training.first_pairs({"training": first}) == 22000
     (tmp_path / "model.safetensors").write_bytes(b"weights")
     config = VerifierConfig.load(DEFAULT_DIR)
     write_card(tmp_path, manifest, vars(config) | {"chosen_on": "validation", "validation": {}}, "train")

@@ -7,7 +7,9 @@ verbs a biomedical abstract uses alike (general English, written before any run,
 or the test sets); `reword` swaps one verb for another of its sense (supported), `reword_opposite` for one of the
 opposite sense (contradicted), in the same grammatical form, so that the word itself is no shortcut either way.
 Amounts ("decreased levels") and activities ("inhibited signalling") are kept apart: within each, the verbs are
-interchangeable, across them not always ("inhibited the receptor" is not "reduced the receptor").
+interchangeable, across them not always ("inhibited the receptor" is not "reduced the receptor"). At run time
+`align` writes a verb of the sentence checked as its passage writes the same sense in the same place, so the model
+reads the passage's own verb; the two training kinds are for a stage that would teach the model the same.
 """
 
 from __future__ import annotations
@@ -70,6 +72,7 @@ def _case_like(word: str, like: str) -> str:
 
 
 def _swap(sentence: str, rng: random.Random, opposite: bool) -> str | None:
+    # Letters only: the pattern the README's two stage-6 runs drew their pairs with, kept so that they reproduce.
     spots = [
         m for m in re.finditer(r"[A-Za-z][A-Za-z\-]*", sentence) if m.group().lower() in _WORDS and _free(sentence, m)
     ]

@@ -113,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         recalibrate(args)
         return
     before = json.loads((args.init / "manifest.json").read_text()) if args.init else None
-    first = _first_pairs(before) if before else args.pairs
+    first = first_pairs(before) if before else args.pairs
     data = build(
         args.seed, first, stage=args.stage, stage_pairs=args.pairs, part_share=args.part_share,
         reword_shares=(args.reword_share, args.reword_share if args.reword_opposite_share is None
@@ -148,7 +148,7 @@ def recalibrate(args: argparse.Namespace) -> None:
     """The decision step alone, on the same validation slice (same seed and pairs as the weights' run)."""
     manifest = json.loads((args.out / "manifest.json").read_text())
     args.seed = manifest["seed"]
-    config = calibrate(args, build(args.seed, _first_pairs(manifest)))
+    config = calibrate(args, build(args.seed, first_pairs(manifest)))
     write_card(args.out, manifest, config, COMMAND)
     print(json.dumps(config, indent=1))
 
@@ -169,7 +169,7 @@ def base_encoder(max_length: int, labels: Sequence[str] = LABELS) -> Any:
     return encoder
 
 
-def _first_pairs(manifest: dict[str, Any]) -> int:
+def first_pairs(manifest: dict[str, Any]) -> int:
     """Stage 1's pair count: its sampling fixes the validation slice every later stage keeps."""
     return int((manifest.get("stages_before") or [manifest["training"]])[0]["pairs"])
 
