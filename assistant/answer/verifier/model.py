@@ -3,7 +3,8 @@
 A sentence that restates a passage sentence in other letters only (`surface.restates`: a quote, a spelling
 variant, the passage's own aliases, its qualifiers left out) is supported by that sentence without the model.
 Otherwise a MiniLM cross-encoder (trained by `python -m assistant.answer.verifier.training`) scores the sentence
-against passage units: single passage sentences and one two-sentence window. The sentence sharing most
+against passage units: single passage sentences and one two-sentence window, each with the sentence's direction
+verbs written as the unit writes their sense in the same place (`rewording.align`). The sentence sharing most
 words goes first, in one batch for all items; the other units only for items it did not support, so a
 faithful sentence usually costs one model call (see `ClaimVerifier.verify_many`). A passage supports a
 sentence when some unit does (calibrated probability >= the support threshold); else it contradicts it

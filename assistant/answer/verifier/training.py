@@ -114,10 +114,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     before = json.loads((args.init / "manifest.json").read_text()) if args.init else None
     first = first_pairs(before) if before else args.pairs
+    opposite = args.reword_share if args.reword_opposite_share is None else args.reword_opposite_share
     data = build(
         args.seed, first, stage=args.stage, stage_pairs=args.pairs, part_share=args.part_share,
-        reword_shares=(args.reword_share, args.reword_share if args.reword_opposite_share is None
-                       else args.reword_opposite_share),
+        reword_shares=(args.reword_share, opposite),
     )  # fmt: skip
     print(f"data: {len(data.train)} training pairs, built in {time.time() - started:.0f} s", flush=True)
     encoder = base_encoder(args.max_length) if args.init is None else load_encoder(args.init, args.max_length)
