@@ -289,8 +289,9 @@ def test_a_later_stage_trains_on_from_the_weights_before(tmp_path: Path) -> None
     for argv in (["--stage", "2"], ["--init", str(tmp_path)]):
         with pytest.raises(SystemExit, match="--init"):
             training.main([*argv, "--out", str(tmp_path)])
-    with pytest.raises(SystemExit, match="--part-share"):
-        training.main(["--part-share", "0.6", "--out", str(tmp_path)])
+    for share in ("--part-share", "--reword-share", "--reword-opposite-share"):
+        with pytest.raises(SystemExit, match="stage 1's draws fix the validation slice"):
+            training.main([share, "0.6", "--out", str(tmp_path)])
     first = {"pairs": 22000, "lr": 5e-5, "train_seconds": 4989, "final_loss": 0.38, "stage": 1}
     second = {"pairs": 16000, "lr": 3e-5, "train_seconds": 2400, "final_loss": 0.30, "epochs": 1, "batch_size": 32,
               "max_length": 128, "threads": 1, "total_seconds": 2600, "steps": 500}  # fmt: skip
