@@ -42,15 +42,22 @@ from assistant.answer.verifier.training import first_pairs
 ROOT = Path(__file__).resolve().parent.parent
 Item = tuple[str, list[str]]
 Rule = Callable[[str, random.Random], str | None]
+Change = Callable[[str, str, random.Random], str | None]  # (source sentence, faithful item, rng) -> a changed item
 
 
-def _flip(piece: str, rng: random.Random) -> str | None:
+def _part_flipped(source: str, piece: str, rng: random.Random) -> str | None:
+    """The part with its negation or direction flipped."""
     return flip_negation(piece, rng) if rng.random() < 0.5 else flip_direction(piece, rng)
 
 
-def items(doc_ids: list[int], faithful: Rule, changed: Rule, seed: int = 13) -> tuple[list[Item], list[Item]]:
-    """(faithful, changed) items: `faithful` applied to each usable sentence, `changed` to what it made for `part`
-    (a part with a fact flipped) or to the sentence itself for a rewording."""
+def _opposite(source: str, reworded: str, rng: random.Random) -> str | None:
+    """The source with a direction verb of the opposite sense."""
+    return reword_opposite(source, rng)
+
+
+def items(doc_ids: list[int], faithful: Rule, changed: Change, seed: int = 13) -> tuple[list[Item], list[Item]]:
+    """(faithful, changed) items: `faithful` applied to each usable sentence, `changed` to that sentence and what
+    `faithful` made of it."""
     rng = random.Random(seed)
     corpus = SciFact.load().corpus
     kept: list[Item] = []
@@ -63,13 +70,13 @@ def items(doc_ids: list[int], faithful: Rule, changed: Rule, seed: int = 13) -> 
                 if source is None or made is None:
                     continue
                 kept.append((made, run))
-                other = changed(made if faithful is part else source, rng)
+                other = changed(source, made, rng)
                 if other and other != made:
                     flipped.append((other, run))
     return kept, flipped
 
 
-SLICES: dict[str, tuple[Rule, Rule]] = {"parts": (part, _flip), "rewordings": (reword, reword_opposite)}
+SLICES: dict[str, tuple[Rule, Change]] = {"parts": (part, _part_flipped), "rewordings": (reword, _opposite)}
 
 
 def validation_rows(verifier: ClaimVerifier, seed: int, probes: list[Probe], claims: list[Probe]) -> list[str]:
