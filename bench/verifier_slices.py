@@ -1,19 +1,23 @@
 """Slices of the verifier's train-side validation documents that the benchmark does not isolate, per verifier.
 
-    .venv/bin/python bench/verifier_slices.py [FOLDER ...] [--as-written] [--validation]   (default: models/verifier)
+    .venv/bin/python bench/verifier_slices.py [FOLDER ...] [--as-written] [--no-reread] [--validation]
+    (default: models/verifier)
 
 - parts: a summary quotes part of a sentence (a relative clause as its own sentence, a main clause without its
   trailing or concessive clause: `paraphrase.part`), kept when faithful, caught when one fact is flipped
   (negation, direction);
 - rewordings: an answer says a direction verb with another verb of its sense ("increased" -> "elevated":
-  `rewording.reword`), kept; or with one of the opposite sense ("inhibited" -> "boosted"), caught.
+  `rewording.reword`), kept; or with one of the opposite sense ("inhibited" -> "boosted"), caught;
+- across-sense rewordings: a direction verb said with one of the other sense of its direction ("inhibited" ->
+  "reduced": `rewording.reword_across`), never a contradiction: the shares called supported and contradicted.
 
 Each item is a sentence against the chunk-sized passage that holds its source. The documents are the validation
 slice the training held out (`validation_corpus_docs` of the first folder's manifest), so the figures choose between
 stages without reading any test set. `--validation` adds the rest of that slice as the runtime reads it (the
 synthetic probes: paraphrases kept, changes caught; the held-out SciFact train claims: precision and recall of
 `supported`; rebuilt with the training's seed, a few minutes), `--as-written` each folder again with its sentences'
-verbs as written (`ClaimVerifier(align_verbs=False)`). Prints, per folder and reading, the share kept or caught of
+verbs as written (`ClaimVerifier(align_verbs=False)`), `--no-reread` again without rereading contradictions
+(`ClaimVerifier(reread=False)`). Prints, per folder and reading, the share kept or caught of
 each slice and the ms per item, all measured in this run.
 """
 
@@ -32,10 +36,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import assistant  # noqa: F401  (offline environment first)
 from assistant.answer.verifier.data import SciFact, build
 from assistant.answer.verifier.metrics import kept_caught, precision_recall
-from assistant.answer.verifier.model import SUPPORTED, ClaimVerifier
+from assistant.answer.verifier.model import CONTRADICTED, SUPPORTED, ClaimVerifier
 from assistant.answer.verifier.paraphrase import part
 from assistant.answer.verifier.perturb import flip_direction, flip_negation
-from assistant.answer.verifier.rewording import reword, reword_opposite
+from assistant.answer.verifier.rewording import reword, reword_across, reword_opposite
 from assistant.answer.verifier.synthetic import Probe, clean, passages, usable
 from assistant.answer.verifier.training import first_pairs
 
@@ -83,10 +87,13 @@ def validation_rows(verifier: ClaimVerifier, seed: int, probes: list[Probe], cla
     """The validation slice's synthetic probes and claims, as the runtime decides them."""
     got = verifier.verify_many([(p.hypothesis, list(p.passage)) for p in probes])
     kept, caught = kept_caught([p.label for p in probes], [v.label for v in got])
+    contradictions = [v.label for p, v in zip(probes, got, strict=True) if p.label == CONTRADICTED]
     said = verifier.verify_many([(c.hypothesis, list(c.passage)) for c in claims])
     precision, recall = precision_recall([c.label for c in claims], [v.label for v in said], SUPPORTED)
     return [
         f"validation probes (seed {seed}): paraphrases kept, changes caught | {kept:.3f} | {caught:.3f}",
+        f"validation probes: contradictions called contradicted (of {len(contradictions)}) | "
+        f"{contradictions.count(CONTRADICTED) / max(1, len(contradictions)):.3f} |",
         f"validation claims: precision, recall of supported | {precision:.3f} | {recall:.3f}",
     ]
 
@@ -96,6 +103,7 @@ def main() -> None:
     p.add_argument("folders", nargs="*", type=Path, default=[ROOT / "models" / "verifier"])
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--as-written", action="store_true", help="each folder again without aligning verbs")
+    p.add_argument("--no-reread", action="store_true", help="each folder again without rereading contradictions")
     p.add_argument("--validation", action="store_true", help="add the validation slice's probes and claims")
     args = p.parse_args()
     import torch
@@ -104,14 +112,17 @@ def main() -> None:
     manifest = json.loads((args.folders[0] / "manifest.json").read_text())
     docs = [int(d) for d in manifest["validation_corpus_docs"]]
     built = {name: items(docs, *rules) for name, rules in SLICES.items()}
+    across = items(docs, reword_across, lambda *_: None)[0]
     sizes = ", ".join(f"{name}: {len(k)} kept, {len(c)} changed" for name, (k, c) in built.items())
-    print(f"{len(docs)} documents; {sizes}")
+    print(f"{len(docs)} documents; {sizes}; across-sense rewordings: {len(across)}")
     held = build(manifest["seed"], first_pairs(manifest), stage=2, stage_pairs=1) if args.validation else None
     print("| verifier | slice | faithful kept | changed caught | ms per item |\n|---|---|---|---|---|")
+    readings = {"": {}} | ({", verbs as written": {"align_verbs": False}} if args.as_written else {})
+    readings |= {", no reread": {"reread": False}} if args.no_reread else {}
     for folder in args.folders:
-        for aligned in (True, False) if args.as_written else (True,):
-            verifier = ClaimVerifier(folder, align_verbs=aligned)
-            label = f"{folder}{'' if aligned else ', verbs as written'}"
+        for reading, options in readings.items():
+            verifier = ClaimVerifier(folder, **options)
+            label = f"{folder}{reading}"
             verifier.verify_many(built["parts"][0][:4])  # load the weights outside the timing
             for name, (kept, changed) in built.items():
                 started = time.perf_counter()
@@ -120,6 +131,9 @@ def main() -> None:
                 share_kept = sum(v.label == SUPPORTED for v in good) / len(good)
                 share_caught = sum(v.label != SUPPORTED for v in bad) / len(bad)
                 print(f"| {label} | {name} | {share_kept:.3f} | {share_caught:.3f} | {ms:.1f} |", flush=True)
+            said = [v.label for v in verifier.verify_many(across)]
+            shares = [f"{said.count(label) / max(1, len(said)):.3f}" for label in (SUPPORTED, CONTRADICTED)]
+            print(f"| {label} | across-sense rewordings: supported, contradicted | {' | '.join(shares)} | |")
             if held is not None:
                 for row in validation_rows(verifier, manifest["seed"], held.val_probes, held.val_claims):
                     print(f"| {label} | {row} | |", flush=True)

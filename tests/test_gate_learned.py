@@ -81,6 +81,27 @@ def test_the_shipped_weights_load_and_match_their_model_card() -> None:
     )
 
 
+def test_the_fingerprint_follows_the_weights_and_decision_settings_not_the_saved_figures(tmp_path: Path) -> None:
+    paths = load_settings().paths
+    copies = {}
+    for field, config in (("verifier_dir", "verifier.json"), ("relevance_dir", "relevance.json")):
+        folder = tmp_path / field
+        folder.mkdir()
+        (folder / "model.safetensors").symlink_to(getattr(paths, field) / "model.safetensors")
+        (folder / config).write_bytes((getattr(paths, field) / config).read_bytes())
+        copies[field] = folder
+    copy = paths.model_copy(update=copies)
+    shipped = figure_sources(paths)
+    assert figure_sources(copy) == shipped
+    config_path = copies["verifier_dir"] / "verifier.json"
+    config = json.loads(config_path.read_text())
+    config_path.write_text(json.dumps(config | {"validation": {}, "chosen_on": "elsewhere"}))
+    assert figure_sources(copy) == shipped, "validation figures and notes decide nothing"
+    config_path.write_text(json.dumps(config | {"support_threshold": config["support_threshold"] - 0.01}))
+    changed = figure_sources(copy)
+    assert changed["verifier"] != shipped["verifier"] and changed["relevance"] == shipped["relevance"]
+
+
 def _case(suite: str, answerable: bool, best: float, score: float = 1.0) -> Case:
     return Case(suite, answerable, best, 1.0, 0.5, None, frozenset(), False, score, 0.5, "wh")
 

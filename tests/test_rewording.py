@@ -11,7 +11,7 @@ from assistant.answer.verifier import data
 from assistant.answer.verifier.entities import EntityLexicon
 from assistant.answer.verifier.model import LABELS
 from assistant.answer.verifier.perturb import TRAIN_CLAUSES
-from assistant.answer.verifier.rewording import align, reword, reword_opposite
+from assistant.answer.verifier.rewording import align, reword, reword_across, reword_opposite
 from assistant.answer.verifier.synthetic import PROBE_KINDS, Changer, Doc, clean, training_pairs
 
 SOURCE = "Imatinib inhibited FoxP3 expression and reduced Treg numbers in treated mice."
@@ -26,13 +26,15 @@ def test_a_rewording_keeps_the_sense_form_and_case() -> None:
     verbs = {m.split()[1] for m in made if m.endswith("reduced Treg numbers in treated mice.")}
     assert verbs and verbs <= {"suppressed", "attenuated", "impaired", "blunted", "dampened"}
     counts = {m.split(" and ")[1].split()[0] for m in made if m.startswith("Imatinib inhibited FoxP3")}
-    assert counts and counts <= {"decreased", "diminished", "lessened", "downregulated"}
+    assert counts and counts <= {"decreased", "diminished", "lessened", "lowered", "downregulated"}
     assert {s.split()[0] for s in _said(reword, "Increased doses raised the risk.")} <= {
         "Elevated", "Heightened", "Upregulated",
     }  # fmt: skip
-    assert {s.split()[0] for s in _said(reword, "Reducing the dose lowered the risk.")} <= {
-        "Decreasing", "Diminishing", "Lessening", "Downregulating",
-    }  # fmt: skip
+    made = _said(reword, "Reducing the dose lowered the risk.")
+    firsts = {m.split()[0] for m in made if m.endswith(" lowered the risk.")}
+    assert firsts and firsts <= {"Decreasing", "Diminishing", "Lessening", "Lowering", "Downregulating"}
+    lasts = {m.split()[3] for m in made if m.startswith("Reducing the dose ")}  # "lowered": a past form of "lower"
+    assert lasts and lasts <= {"decreased", "reduced", "diminished", "lessened", "downregulated"}
 
 
 def test_the_opposite_sense_in_the_same_form() -> None:
@@ -40,6 +42,14 @@ def test_the_opposite_sense_in_the_same_form() -> None:
     assert {m.split()[2] for m in made} <= {"enhances", "augments", "boosts", "potentiates"}
     assert {m.split()[4] for m in _said(reword_opposite, "Serum IL-6 levels were decreased in patients.")} <= {
         "increased", "elevated", "heightened", "upregulated",
+    }  # fmt: skip
+
+
+def test_across_keeps_the_direction_and_changes_the_sense() -> None:
+    made = _said(reword_across, "The drug suppresses tumour growth in mice.")
+    assert {m.split()[2] for m in made} <= {"decreases", "reduces", "diminishes", "lessens", "lowers", "downregulates"}
+    assert {m.split()[4] for m in _said(reword_across, "Serum IL-6 levels were increased in patients.")} <= {
+        "enhanced", "augmented", "boosted", "potentiated",
     }  # fmt: skip
 
 
@@ -106,6 +116,10 @@ def test_the_rewording_test_set_draws_apart_from_the_perturbations() -> None:
          "Progenitor cells were increased after training."),
         ("The drug dampens Treg function.", "The drug inhibited Treg function in mice.",
          "The drug inhibits Treg function."),
+        ("Metformin lowered HbA1c by 1.2%.", "Metformin reduced HbA1c by 1.2% over 24 weeks.",
+         "Metformin reduced HbA1c by 1.2%."),
+        ("A lower dose reduced the risk.", "A lower dose decreased the risk.",
+         "A lower dose decreased the risk."),  # the adjective "lower" is no verb of the sense
         # Never a verb of the opposite sense, nor one whose slot the premise fills with another sense.
         ("Tamoxifen was linked to a diminished risk.", "Tamoxifen was associated with an increased risk.",
          "Tamoxifen was linked to a diminished risk."),
@@ -119,3 +133,24 @@ def test_the_rewording_test_set_draws_apart_from_the_perturbations() -> None:
 )  # fmt: skip
 def test_align_writes_a_verb_as_the_premise_does_in_the_same_slot(hypothesis: str, premise: str, expected: str) -> None:
     assert align(hypothesis, premise) == expected
+
+
+@pytest.mark.parametrize(
+    ("hypothesis", "premise", "plain", "across"),
+    [
+        # Another sense of the same direction: aligned only across senses.
+        ("Imatinib reduced FoxP3 expression.", "Imatinib inhibited FoxP3 expression.",
+         "Imatinib reduced FoxP3 expression.", "Imatinib inhibited FoxP3 expression."),
+        # The other direction: never.
+        ("Imatinib enhanced FoxP3 expression.", "Imatinib inhibited FoxP3 expression.",
+         "Imatinib enhanced FoxP3 expression.", "Imatinib enhanced FoxP3 expression."),
+        # "on" stands beside verbs of both directions in the premise: it marks no place across senses.
+        ("Intake was inhibited on wheel days and reduced on other days.",
+         "Intake was suppressed on wheel days and elevated on other days.",
+         "Intake was suppressed on wheel days and reduced on other days.",
+         "Intake was suppressed on wheel days and reduced on other days."),
+    ],
+)  # fmt: skip
+def test_align_across_senses_keeps_the_direction(hypothesis: str, premise: str, plain: str, across: str) -> None:
+    assert align(hypothesis, premise) == plain
+    assert align(hypothesis, premise, across=True) == across

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.answer.verifier.bench import guarded, perturbation_row, scifact_row, table
+from assistant.answer.verifier.bench import called_row, guarded, perturbation_row, scifact_row, table
 from assistant.answer.verifier.synthetic import Probe
 
 PASSAGE = ("Drug A lowered blood pressure.", "It was well tolerated.")
@@ -52,3 +52,10 @@ def test_a_rewording_row_keeps_faithful_kinds_out_of_caught() -> None:
     row = perturbation_row(items, [("supported", (0,)), ("contradicted", (0,)), ("contradicted", (0,))])
     assert "caught:reword" not in row
     assert row["paraphrase_kept"] == 0.5 and row["caught:reword_opposite"] == 1.0 and row["caught:all"] == 1.0
+
+
+def test_an_across_row_counts_each_verdict_without_a_right_one() -> None:
+    items = [_probe("not_found", "reword_across") for _ in range(4)]
+    said = [("supported", (0,)), ("contradicted", (0,)), ("not_found", ()), ("not_found", ())]
+    row = called_row(items, said)
+    assert row == {"called:supported": 0.25, "called:contradicted": 0.25, "called:not_found": 0.5, "items": 4}

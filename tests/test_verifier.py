@@ -107,13 +107,15 @@ PARAPHRASES = [
 ]
 
 
-# Sentences the shipped (stage-5) weights get wrong, all three faithful paraphrases: a reworded number ("lowered"
-# for "reduced" beside the same figures, read as contradicted), a reordered sentence whose passage goes on "The
-# improvement was not observed in participants who were smokers." (not found), and a reworded negation ("was not
-# predictive of" for "did not predict": not found; stages 2-4 kept it, stage 1 missed it too). The stage-4 weights
-# also let an entity swap inside an otherwise identical sentence through; stage 5 catches all 28 changes here. The
-# four rewordings among the paraphrases pass because the runtime aligns a verb of the same sense (`rewording.align`);
-# read as written, the two with "elevated" for "increased" are called contradicted. "lowered" is in no sense list.
+# Sentences the shipped (stage-5) weights get wrong, all three faithful paraphrases: a reordered sentence with a
+# reworded verb ("Over 24 weeks, metformin lowered HbA1c ..."; aligned to the passage's "reduced" since "lower"
+# joined the "less" sense, and still called contradicted at p 0.51 against 0.49 supported: the same sentence written
+# with "reduced" gets the same verdict), a reordered sentence whose passage goes on "The improvement was not observed
+# in participants who were smokers." (not found), and a reworded negation ("was not predictive of" for "did not
+# predict": not found; stages 2-4 kept it, stage 1 missed it too). The stage-4 weights also let an entity swap
+# inside an otherwise identical sentence through; stage 5 catches all 28 changes here. The other rewordings among
+# the paraphrases pass because the runtime aligns a verb of the same sense (`rewording.align`): read as written,
+# the two with "elevated" for "increased" are called contradicted.
 KNOWN_MISSES = {
     "Over 24 weeks, metformin lowered HbA1c by 1.2% in this cohort of 412 patients.",
     "Aerobic training for twelve weeks improved flow-mediated dilation in the brachial artery.",
@@ -178,6 +180,29 @@ def test_aligned_verbs_keep_rewordings_the_model_reads_as_contradictions(
     assert all(v.label == "supported" for v in verifier.verify_many(items))
     opposite = [(text, sentences[name]) for name, text in CHANGED["opposite_verb"]]
     assert all(v.label == "contradicted" for v in verifier.verify_many(opposite))
+
+
+# A direction verb of the other sense of its direction: never a contradiction, not always the same claim.
+ACROSS = [
+    ("asthma", "Inhaled corticosteroids suppressed IL-6 concentrations within 8 weeks."),
+    ("metformin", "In this cohort of 412 patients, metformin impaired HbA1c by 1.2% over 24 weeks."),
+    ("exercise", "Endothelial progenitor cells were boosted after training."),
+]
+
+
+def test_a_verb_of_the_same_direction_is_no_contradiction(
+    verifier: ClaimVerifier, sentences: dict[str, list[str]]
+) -> None:
+    """Read once, the model calls each of these contradicted; reread with the unit's verb in that place, none is,
+    and none becomes supported. A verb of the opposite direction stays contradicted on the reread."""
+    items = [(text, sentences[name]) for name, text in ACROSS]
+    first = ClaimVerifier(reread=False).verify_many(items)
+    assert [v.label for v in first].count("contradicted") >= 2
+    assert all(v.label == "not_found" and not v.rationale for v in verifier.verify_many(items))
+    opposite = [("asthma", "Inhaled corticosteroids boosted IL-6 concentrations within 8 weeks.")]
+    opposite += [(name, text) for name, text in CHANGED["opposite_verb"]]
+    said = verifier.verify_many([(text, sentences[name]) for name, text in opposite])
+    assert all(v.label == "contradicted" for v in said), [v.label for v in said]
 
 
 def test_quotes_empty_passages_and_frozen_verdicts(verifier: ClaimVerifier) -> None:

@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
 from assistant.answer.gate.learned import FEATURES, Feature, LearnedGate, feature_values
+from assistant.answer.relevance.model import RelevanceConfig
 from assistant.answer.verifier.card import sha256
+from assistant.answer.verifier.model import VerifierConfig
 from assistant.evaluation.gate_tuning import Case, Replay, keeps_seed_gate, mean_share, shares
 from assistant.evaluation.thresholds import Threshold, load_thresholds
 from assistant.settings import PathSettings
@@ -36,12 +39,19 @@ C = 1.0  # inverse L2 strength on the standardised weights (the intercept is not
 def figure_sources(paths: PathSettings) -> dict[str, str]:
     """A fingerprint of each trained model the gate's figures come from: the claim verifier decides which questions
     are forced refusals (no sentence verified), the answer-relevance model gives `relevance`. A gate trained on
-    figures from other models than the shipped ones no longer matches what the answer step computes."""
-    files = {
-        "verifier": [paths.verifier_dir / "model.safetensors", paths.verifier_dir / "verifier.json"],
-        "relevance": [paths.relevance_dir / "model.safetensors", paths.relevance_dir / "relevance.json"],
+    figures from other models than the shipped ones no longer matches what the answer step computes. Each covers
+    the weights and the settings the runtime reads beside them, not the validation figures saved in the same file:
+    a recalibration that changes no decision leaves the gate current."""
+    settings = {
+        "verifier": (paths.verifier_dir, asdict(VerifierConfig.load(paths.verifier_dir))),
+        "relevance": (paths.relevance_dir, asdict(RelevanceConfig.load(paths.relevance_dir))),
     }
-    return {name: hashlib.sha256("".join(map(sha256, group)).encode()).hexdigest() for name, group in files.items()}
+    return {
+        name: hashlib.sha256(
+            (sha256(folder / "model.safetensors") + json.dumps(read, sort_keys=True)).encode()
+        ).hexdigest()
+        for name, (folder, read) in settings.items()
+    }
 
 
 def design(cases: Sequence[Case]) -> np.ndarray:

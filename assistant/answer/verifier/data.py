@@ -22,6 +22,7 @@ from assistant.answer.verifier.helpers import split_sentences
 from assistant.answer.verifier.model import LABELS, rank_sentences
 from assistant.answer.verifier.perturb import TEST_CLAUSES, TRAIN_CLAUSES, flip_direction, flip_negation
 from assistant.answer.verifier.synthetic import (
+    ACROSS_KIND,
     REWORD_KINDS,
     Changer,
     Doc,
@@ -230,3 +231,12 @@ def test_probes(seed: int, per_kind: int = 150, bench_dir: Path = BENCH_DIR, rew
     lexicon = EntityLexicon(d.text for d in docs)
     changer = Changer(lexicon, TEST_CLAUSES, [clean(s) for d in docs for s in d.sentences if usable(s)])
     return probes(docs, changer, per_kind, rng, REWORD_KINDS) if rewordings else probes(docs, changer, per_kind, rng)
+
+
+def across_probes(seed: int, per_kind: int = 150, bench_dir: Path = BENCH_DIR) -> list[Probe]:
+    """PubMedQA sentences with a direction verb said with one of the other sense of its direction ("inhibited" ->
+    "reduced", `rewording.reword_across`), against their passages; a random stream of their own."""
+    rng = random.Random(seed + 3)
+    docs = pubmedqa_docs(bench_dir)
+    changer = Changer(EntityLexicon(d.text for d in docs), TEST_CLAUSES, [])
+    return probes(docs, changer, per_kind, rng, (ACROSS_KIND,))

@@ -17,14 +17,18 @@ from __future__ import annotations
 import random
 import re
 
-# Sense -> lemmas. Left out: "lower" (an adjective), "raise" ("raised concerns"), "amplify" (a PCR step).
+# Sense -> lemmas, read in their inflected forms only (`inflections`: "lowered", "lowers", "lowering", never the
+# bare "lower", an adjective). Left out: "raise" ("raised concerns"), "amplify" (a PCR step).
 _SENSES: dict[str, tuple[str, ...]] = {
-    "less": ("decrease", "reduce", "diminish", "lessen", "downregulate"),
+    "less": ("decrease", "reduce", "diminish", "lessen", "lower", "downregulate"),
     "more": ("increase", "elevate", "heighten", "upregulate"),
     "weaker": ("inhibit", "suppress", "attenuate", "impair", "blunt", "dampen"),
     "stronger": ("enhance", "augment", "boost", "potentiate"),
 }
 _OPPOSITE = {"less": "more", "more": "less", "weaker": "stronger", "stronger": "weaker"}
+# The other sense of the same direction: "reduced" for "inhibited" may not say the same thing, but never the opposite.
+_ACROSS = {"less": "weaker", "weaker": "less", "more": "stronger", "stronger": "more"}
+_DIRECTION = {"less": "down", "weaker": "down", "more": "up", "stronger": "up"}
 
 
 def inflections(lemma: str) -> dict[str, str]:
@@ -71,7 +75,7 @@ def _case_like(word: str, like: str) -> str:
     return word[:1].upper() + word[1:] if like[:1].isupper() else word
 
 
-def _swap(sentence: str, rng: random.Random, opposite: bool) -> str | None:
+def _swap(sentence: str, rng: random.Random, target_of: dict[str, str] | None) -> str | None:
     # Letters only: the pattern the README's two stage-6 runs drew their pairs with, kept so that they reproduce.
     spots = [
         m for m in re.finditer(r"[A-Za-z][A-Za-z\-]*", sentence) if m.group().lower() in _WORDS and _free(sentence, m)
@@ -80,7 +84,7 @@ def _swap(sentence: str, rng: random.Random, opposite: bool) -> str | None:
         return None
     m = rng.choice(spots)
     sense, form, lemma = _WORDS[m.group().lower()]
-    target = _OPPOSITE[sense] if opposite else sense
+    target = target_of[sense] if target_of else sense
     choices = [w for w in _BY_FORM[(target, form)] if _WORDS[w][2] != lemma]
     new = _case_like(rng.choice(choices), m.group())
     return sentence[: m.start()] + new + sentence[m.end() :]
@@ -88,28 +92,43 @@ def _swap(sentence: str, rng: random.Random, opposite: bool) -> str | None:
 
 def reword(sentence: str, rng: random.Random) -> str | None:
     """One direction verb replaced by another of the same sense ("increased" -> "elevated"), or None."""
-    return _swap(sentence, rng, opposite=False)
+    return _swap(sentence, rng, None)
 
 
 def reword_opposite(sentence: str, rng: random.Random) -> str | None:
     """One direction verb replaced by one of the opposite sense ("inhibited" -> "boosted"), or None."""
-    return _swap(sentence, rng, opposite=True)
+    return _swap(sentence, rng, _OPPOSITE)
 
 
-def align(hypothesis: str, premise: str) -> str:
+def reword_across(sentence: str, rng: random.Random) -> str | None:
+    """One direction verb replaced by one of the other sense of its direction ("inhibited" -> "reduced"), or None:
+    no contradiction, whether or not the passage says the same."""
+    return _swap(sentence, rng, _ACROSS)
+
+
+def align(hypothesis: str, premise: str, *, across: bool = False) -> str:
     """The hypothesis with each direction verb that the premise says in the same place with another verb of the same
     sense written as the premise writes it ("an elevated risk" -> "an increased risk" where the premise says "an
     increased risk"), in the hypothesis's form. The same place: the word before or after the verb is the same in
     both. A verb of the opposite sense is never touched, nor one whose slot the premise fills with another sense:
     the model then judges the claim's direction, not the author's choice of verb (which it reads as a contradiction
-    otherwise)."""
-    slots: dict[tuple[str, str], str] = {}  # (sense, a neighbouring word) -> the premise's lemma
+    otherwise). `across`: a verb of the other sense of the same direction too ("reduced" where the premise says
+    "inhibited"), to tell whether a contradiction rests on the choice of verb alone; then a word beside premise
+    verbs of both directions ("suppressed on wheel days and elevated on non-wheel days") marks no place."""
+
+    def key(sense: str) -> str:
+        return _DIRECTION[sense] if across else sense
+
+    slots: dict[tuple[str, str], str] = {}  # (sense or direction, a neighbouring word) -> the premise's lemma
+    beside: dict[str, set[str]] = {}  # a neighbouring word -> the directions of the premise verbs it stands beside
     words = _TOKEN.findall(premise.lower())
     for i, word in enumerate(words):
         if word in _WORDS:
             sense, _, lemma = _WORDS[word]
             for near in (words[i - 1] if i else "", words[i + 1] if i + 1 < len(words) else ""):
-                slots.setdefault((sense, near), lemma)
+                slots.setdefault((key(sense), near), lemma)
+                beside.setdefault(near, set()).add(_DIRECTION[sense])
+    places = {slot: lemma for slot, lemma in slots.items() if not across or len(beside[slot[1]]) == 1}
     tokens = list(_TOKEN.finditer(hypothesis))
 
     def written(k: int, m: re.Match[str]) -> str:
@@ -117,7 +136,7 @@ def align(hypothesis: str, premise: str) -> str:
         if not sense or not _free(hypothesis, m):
             return m.group()
         around = [tokens[j].group().lower() for j in (k - 1, k + 1) if 0 <= j < len(tokens)]
-        found = next((slots[(sense, w)] for w in around if (sense, w) in slots), lemma)
+        found = next((places[(key(sense), w)] for w in around if (key(sense), w) in places), lemma)
         return _case_like(inflections(found)[form], m.group())
 
     out, last = [], 0

@@ -23,7 +23,7 @@ from assistant.answer.verifier.perturb import (
     flip_negation,
     swap_entity,
 )
-from assistant.answer.verifier.rewording import reword, reword_opposite
+from assistant.answer.verifier.rewording import reword, reword_across, reword_opposite
 from assistant.answer.verifier.surface import SECTION_LABEL
 
 # Share of each kind among synthetic training pairs; "quote", "same_abstract" and the parts exist only in training.
@@ -41,10 +41,13 @@ PART_CHANGES = ("direction", "negation", "number", "entity", "clause")
 PROBE_KINDS = ("paraphrase", "direction", "negation", "number", "entity", "clause", "other_abstract")
 _LABEL_OF = KIND_LABEL | {
     "quote": "supported", "same_abstract": "not_found", "part": "supported", "reword": "supported",
-    "reword_opposite": "contradicted",
+    "reword_opposite": "contradicted", "reword_across": "not_found",
 }  # fmt: skip
 _REWORDS = {"reword": reword, "reword_opposite": reword_opposite}
 REWORD_KINDS = tuple(_REWORDS)  # a test set of their own: adding them to PROBE_KINDS would redraw the others
+# A verb of the other sense of its direction ("inhibited" -> "reduced"): a test set only, never a contradiction and
+# not always the same claim, so its label is no gold answer; the benchmark reports the shares called each way.
+ACROSS_KIND = "reword_across"
 
 
 @dataclass(frozen=True)
@@ -109,8 +112,8 @@ class Changer:
         if kind == "part":
             piece = part(sentence, rng)
             return (piece, "") if piece else None
-        if kind in _REWORDS:
-            said = _REWORDS[kind](sentence, rng)
+        if kind in _REWORDS or kind == ACROSS_KIND:
+            said = _REWORDS.get(kind, reword_across)(sentence, rng)
             return (said, "") if said else None
         if kind == "same_abstract":
             far = [j for j in range(len(doc.sentences)) if abs(j - index) > 1 and usable(doc.sentences[j])]
