@@ -174,5 +174,7 @@ def test_a_verb_said_otherwise_is_checked_by_its_sense(seeded: Assistant) -> Non
     alignment writes it), the opposite sense contradicted."""
     same = "Imatinib treatment of mice diminished Treg frequency and impaired their immunosuppressive function."
     opposite = "Imatinib treatment of mice elevated Treg frequency and impaired their immunosuppressive function."
-    report = seeded.check(f"{same} {opposite}")
-    assert [s.verdict for s in report.sentences] == ["supported", "contradicted"]
+    # The passage writes "significantly reduced the activation of ... STAT3": the place passes over the adverb.
+    shorter = "Imatinib lowered STAT3 activation in Treg."
+    report = seeded.check(f"{same} {opposite} {shorter}")
+    assert [s.verdict for s in report.sentences] == ["supported", "contradicted", "supported"]

@@ -11,7 +11,7 @@ from assistant.answer.verifier import data
 from assistant.answer.verifier.entities import EntityLexicon
 from assistant.answer.verifier.model import LABELS
 from assistant.answer.verifier.perturb import TRAIN_CLAUSES
-from assistant.answer.verifier.rewording import align, reword, reword_across, reword_opposite
+from assistant.answer.verifier.rewording import align, neighbours, reword, reword_across, reword_opposite
 from assistant.answer.verifier.synthetic import PROBE_KINDS, Changer, Doc, clean, training_pairs
 
 SOURCE = "Imatinib inhibited FoxP3 expression and reduced Treg numbers in treated mice."
@@ -126,6 +126,10 @@ def test_the_rewording_test_set_draws_apart_from_the_perturbations() -> None:
         ("IL-33 reduced apoptosis and diminished expression of IAP.",
          "IL-33 reduced apoptosis and increased expression of IAP.",
          "IL-33 reduced apoptosis and diminished expression of IAP."),
+        # An adverb or an article between the verb and its neighbour is passed over.
+        ("Imatinib lowered STAT3 activation in Treg.",
+         "Imatinib significantly reduced the activation of STAT3 and STAT5 in Treg.",
+         "Imatinib reduced STAT3 activation in Treg."),
         # No slot in common: the author's verb stays.
         ("Serum levels were elevated in smokers.", "The drug increased the heart rate.",
          "Serum levels were elevated in smokers."),
@@ -154,3 +158,10 @@ def test_align_writes_a_verb_as_the_premise_does_in_the_same_slot(hypothesis: st
 def test_align_across_senses_keeps_the_direction(hypothesis: str, premise: str, plain: str, across: str) -> None:
     assert align(hypothesis, premise) == plain
     assert align(hypothesis, premise, across=True) == across
+
+
+def test_neighbours_pass_over_articles_and_adverbs() -> None:
+    words = "imatinib significantly reduced the activation of stat3".split()
+    assert neighbours(words, 2) == ("imatinib", "activation")
+    assert neighbours(["reduced"], 0) == ("", "")
+    assert neighbours("an only slightly lowered the".split(), 3) == ("", "")

@@ -106,15 +106,27 @@ def reword_across(sentence: str, rng: random.Random) -> str | None:
     return _swap(sentence, rng, _ACROSS)
 
 
+_FILLER = re.compile(r"(?:the|an?|\w+ly)$")
+
+
+def neighbours(words: list[str], i: int) -> tuple[str, str]:
+    """The words before and after `words[i]` that mark its place, an article or an adverb passed over ("significantly
+    reduced the activation" stands between the words before it and "activation"); "" at either end."""
+    before = next((w for w in reversed(words[:i]) if not _FILLER.match(w)), "")
+    after = next((w for w in words[i + 1 :] if not _FILLER.match(w)), "")
+    return before, after
+
+
 def align(hypothesis: str, premise: str, *, across: bool = False) -> str:
     """The hypothesis with each direction verb that the premise says in the same place with another verb of the same
     sense written as the premise writes it ("an elevated risk" -> "an increased risk" where the premise says "an
     increased risk"), in the hypothesis's form. The same place: the word before or after the verb is the same in
-    both. A verb of the opposite sense is never touched, nor one whose slot the premise fills with another sense:
-    the model then judges the claim's direction, not the author's choice of verb (which it reads as a contradiction
-    otherwise). `across`: a verb of the other sense of the same direction too ("reduced" where the premise says
-    "inhibited"), to tell whether a contradiction rests on the choice of verb alone; then a word beside premise
-    verbs of both directions ("suppressed on wheel days and elevated on non-wheel days") marks no place."""
+    both (`neighbours`: articles and adverbs passed over). A verb of the opposite sense is never touched, nor one
+    whose slot the premise fills with another sense: the model then judges the claim's direction, not the author's
+    choice of verb (which it reads as a contradiction otherwise). `across`: a verb of the other sense of the same
+    direction too ("reduced" where the premise says "inhibited"), to tell whether a contradiction rests on the
+    choice of verb alone; then a word beside premise verbs of both directions ("suppressed on wheel days and
+    elevated on non-wheel days") marks no place."""
 
     def key(sense: str) -> str:
         return _DIRECTION[sense] if across else sense
@@ -125,17 +137,18 @@ def align(hypothesis: str, premise: str, *, across: bool = False) -> str:
     for i, word in enumerate(words):
         if word in _WORDS:
             sense, _, lemma = _WORDS[word]
-            for near in (words[i - 1] if i else "", words[i + 1] if i + 1 < len(words) else ""):
+            for near in neighbours(words, i):
                 slots.setdefault((key(sense), near), lemma)
                 beside.setdefault(near, set()).add(_DIRECTION[sense])
     places = {slot: lemma for slot, lemma in slots.items() if not across or len(beside[slot[1]]) == 1}
     tokens = list(_TOKEN.finditer(hypothesis))
+    said = [t.group().lower() for t in tokens]
 
     def written(k: int, m: re.Match[str]) -> str:
         sense, form, lemma = _WORDS.get(m.group().lower(), ("", "", ""))
         if not sense or not _free(hypothesis, m):
             return m.group()
-        around = [tokens[j].group().lower() for j in (k - 1, k + 1) if 0 <= j < len(tokens)]
+        around = neighbours(said, k)
         found = next((places[(key(sense), w)] for w in around if (key(sense), w) in places), lemma)
         return _case_like(inflections(found)[form], m.group())
 
