@@ -227,16 +227,19 @@ def test_probes(seed: int, per_kind: int = 150, bench_dir: Path = BENCH_DIR, rew
     `rewordings`, the rewording test set instead: a direction verb said with another of its sense, or of the
     opposite sense (`rewording`), drawn with a random stream of its own."""
     rng = random.Random(seed + (2 if rewordings else 1))
-    docs = pubmedqa_docs(bench_dir)
-    lexicon = EntityLexicon(d.text for d in docs)
-    changer = Changer(lexicon, TEST_CLAUSES, [clean(s) for d in docs for s in d.sentences if usable(s)])
+    docs, changer = _test_side(bench_dir)
     return probes(docs, changer, per_kind, rng, REWORD_KINDS) if rewordings else probes(docs, changer, per_kind, rng)
 
 
 def across_probes(seed: int, per_kind: int = 150, bench_dir: Path = BENCH_DIR) -> list[Probe]:
     """PubMedQA sentences with a direction verb said with one of the other sense of its direction ("inhibited" ->
     "reduced", `rewording.reword_across`), against their passages; a random stream of their own."""
-    rng = random.Random(seed + 3)
+    docs, changer = _test_side(bench_dir)
+    return probes(docs, changer, per_kind, random.Random(seed + 3), (ACROSS_KIND,))
+
+
+def _test_side(bench_dir: Path) -> tuple[list[Doc], Changer]:
+    """The PubMedQA contexts and a changer with their own lexicon, sentence pool and the held-out clauses."""
     docs = pubmedqa_docs(bench_dir)
-    changer = Changer(EntityLexicon(d.text for d in docs), TEST_CLAUSES, [])
-    return probes(docs, changer, per_kind, rng, (ACROSS_KIND,))
+    lexicon = EntityLexicon(d.text for d in docs)
+    return docs, Changer(lexicon, TEST_CLAUSES, [clean(s) for d in docs for s in d.sentences if usable(s)])

@@ -218,12 +218,13 @@ class ClaimVerifier:
         says "inhibited") is none: each contradicting unit is read again with such verbs written as the unit writes
         them (`align(across=True)`), and where none contradicts then, the verdict becomes not found. Never
         supported: a lower amount is not always a weaker activity. A unit without such a verb keeps its verdict."""
+        threshold = self.config.contradict_threshold
         todo: dict[int, list[tuple[str, str]]] = {}
         for i, verdict in enumerate(verdicts):
             if verdict.label != CONTRADICTED:
                 continue
             sentence, passage = items[i]
-            texts = [" ".join(passage[j] for j in u) for u, p in scored[i].items() if p[1] >= self._contradict]
+            texts = [" ".join(passage[j] for j in u) for u, p in scored[i].items() if p[1] >= threshold]
             pairs = [(text, align(sentence, text, across=True)) for text in texts]
             if pairs and all(loose != self.pair(text, sentence)[1] for text, loose in pairs):
                 todo[i] = pairs
@@ -231,13 +232,9 @@ class ClaimVerifier:
         seen.update(zip(fresh, self.probabilities(fresh), strict=True))
         for i, pairs in todo.items():
             again = [seen[p] for p in pairs]
-            if all(p[1] < self._contradict for p in again):
+            if all(p[1] < threshold for p in again):
                 closest = max(again, key=lambda p: float(p[:2].max()))
                 verdicts[i] = _verdict(NOT_FOUND, (), closest, 1.0 - float(closest[:2].max()))
-
-    @property
-    def _contradict(self) -> float:
-        return self.config.contradict_threshold
 
     def _score(
         self,

@@ -48,6 +48,7 @@ REWORD_KINDS = tuple(_REWORDS)  # a test set of their own: adding them to PROBE_
 # A verb of the other sense of its direction ("inhibited" -> "reduced"): a test set only, never a contradiction and
 # not always the same claim, so its label is no gold answer; the benchmark reports the shares called each way.
 ACROSS_KIND = "reword_across"
+_SWAPS = _REWORDS | {ACROSS_KIND: reword_across}
 
 
 @dataclass(frozen=True)
@@ -112,8 +113,8 @@ class Changer:
         if kind == "part":
             piece = part(sentence, rng)
             return (piece, "") if piece else None
-        if kind in _REWORDS or kind == ACROSS_KIND:
-            said = _REWORDS.get(kind, reword_across)(sentence, rng)
+        if kind in _SWAPS:
+            said = _SWAPS[kind](sentence, rng)
             return (said, "") if said else None
         if kind == "same_abstract":
             far = [j for j in range(len(doc.sentences)) if abs(j - index) > 1 and usable(doc.sentences[j])]
