@@ -205,6 +205,18 @@ def test_a_verb_of_the_same_direction_is_no_contradiction(
     assert all(v.label == "contradicted" for v in said), [v.label for v in said]
 
 
+def test_the_reread_costs_nothing_where_nothing_is_contradicted(sentences: dict[str, list[str]]) -> None:
+    """Faithful sentences and sentences not found make the same model calls with the reread as without it; a
+    contradiction with no verb of the same direction to reread costs none either."""
+    items = [(text, sentences[name]) for name, text in [*REWORDINGS, *CHANGED["clause"], *CHANGED["negation"]]]
+    calls = []
+    for reread in (False, True):
+        verifier = ClaimVerifier(reread=reread)
+        said = verifier.verify_many(items)
+        calls.append((verifier.units_scored, [v.label for v in said]))
+    assert calls[0] == calls[1]
+
+
 def test_quotes_empty_passages_and_frozen_verdicts(verifier: ClaimVerifier) -> None:
     passage = split_text(PASSAGES["asthma"])
     quoted = verifier.verify(passage[2], passage)
