@@ -38,6 +38,7 @@ from assistant.retrieval.hybrid import HybridRetriever
 from assistant.settings import Settings, load_settings
 from assistant.store.chroma import Store
 from assistant.store.embeddings import Embedder, SentenceTransformerEmbedder
+from assistant.text.lexicons import load_lexicons
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ class Assistant:
         self.embedder = embedder or SentenceTransformerEmbedder(self.settings.embedding)
         self.indexer = Indexer(self.store, self.embedder)
         self.retriever = HybridRetriever(self.store, self.embedder, self.settings.retrieval)
-        overlap = DocumentOverlap(self.retriever.document_sentences)
+        overlap = DocumentOverlap(self.retriever.document_sentences, load_lexicons(self.settings.retrieval.lexicons))
         self.answerer = ExtractiveAnswerer(self.embedder, self.settings.answer, overlap)
         trained = self.settings.answer.citation_check == "verifier"
         self.claims = ClaimVerifier(self.settings.paths.verifier_dir) if trained else None
@@ -112,8 +113,9 @@ class Assistant:
         return model if model.available else None
 
     def _expand(self, text: str) -> str:
-        """The text with the aliases the library defines (read from the retriever's current snapshot)."""
-        return self.retriever.aliases.expand(text)
+        """The text with the aliases the library defines (read from the retriever's current snapshot), for the
+        citation check: the lexicons' names are left out, the verifier's thresholds were chosen without them."""
+        return self.retriever.aliases.expand_corpus(text)
 
     # --- the library -------------------------------------------------------------------------
     def index(self, paths: list[Path], *, progress: Progress | None = None) -> IndexReport:

@@ -24,6 +24,16 @@ _OFFLINE = {
 }
 
 
+def resolve_model_path(name: str) -> str:
+    """A packaged model (a PyPI package holding `model/`) resolves to its folder; anything else is kept."""
+    spec = find_spec(name.replace("-", "_")) if name.replace("-", "_").isidentifier() else None
+    if spec is not None and spec.origin is not None:
+        folder = Path(spec.origin).parent / "model"
+        if (folder / "modules.json").is_file():
+            return str(folder)
+    return name
+
+
 def _tiktoken_cache() -> str | None:
     spec = find_spec("llama_index.core")
     if spec is None or spec.origin is None:

@@ -133,6 +133,9 @@ class RetrievalSettings(_Section):
         0, ge=0, le=50, description="Top documents whose best passages refine the question vector; 0 turns it off."
     )
     feedback_weight: float = Field(0.5, ge=0.0, le=5.0, description="Weight of that feedback vector (Rocchio beta).")
+    lexicons: tuple[str, ...] = Field(
+        (), description="General name lexicons (assistant.text.lexicons, e.g. drugs) read beside the corpus's aliases."
+    )
     reranker: str = Field("", description="CrossEncoder (local path or cached hub name) that reranks; empty for none.")
     rerank_weight: float = Field(
         0.7, ge=0.0, le=1.0, description="Weight of the cross-encoder probability against the fused score."

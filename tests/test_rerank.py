@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 
 from assistant.api import Assistant
+from assistant.environment import resolve_model_path
 from assistant.errors import AssistantError
 from assistant.retrieval.hybrid import DEFAULT, HYBRID, HybridRetriever
 from assistant.retrieval.rerank import load_reranker
-from assistant.store.embeddings import Embedder, Matrix, resolve_model_path
+from assistant.store.embeddings import Embedder, Matrix
 from tests.conftest import make_settings
 
 QUESTION = "how does imiquimod act on mast cells"

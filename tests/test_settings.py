@@ -56,7 +56,8 @@ def _other_value(field: FieldInfo) -> object:
     """A valid value other than the default, from the field's own type and bounds."""
     default = field.default
     if isinstance(default, tuple):  # a tuple of names, e.g. answer.gate_off: one of the names it accepts
-        return (get_args(get_args(field.annotation)[0])[0],)
+        names = get_args(get_args(field.annotation)[0])
+        return (names[0],) if names else ("x-name",)  # free names (retrieval.lexicons) are checked where read
     choices = get_args(field.annotation)
     if choices and all(isinstance(c, str) for c in choices):
         return next(c for c in choices if c != default)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from assistant.answer.terms import content_terms
 from assistant.text.aliases import AliasMap, find_aliases
+from assistant.text.lexicons import NameLexicon
 
 Sentences = Callable[[str], Sequence[str]]  # a document's sentences, by doc id (`HybridRetriever.document_sentences`)
 _CACHE = 256  # documents whose statistics stay in memory between questions
@@ -36,8 +37,10 @@ class _Document:
 class DocumentOverlap:
     """Term overlap with per-document statistics, remembered per document version."""
 
-    def __init__(self, sentences_of: Sentences) -> None:
+    def __init__(self, sentences_of: Sentences, lexicons: Sequence[NameLexicon] = ()) -> None:
+        """`lexicons`: general name lexicons read beside each document's aliases (`AliasMap`)."""
         self.sentences_of = sentences_of
+        self.lexicons = tuple(lexicons)
         self._documents: dict[tuple[str, str], _Document] = {}
         self._lock = threading.Lock()  # questions are answered on many threads
 
@@ -68,7 +71,7 @@ class DocumentOverlap:
         if found is not None:
             return found
         sentences = list(self.sentences_of(key[0]))
-        doc = _statistics(sentences or [t for d, v, t in given if (d, v) == key])
+        doc = _statistics(sentences or [t for d, v, t in given if (d, v) == key], self.lexicons)
         if sentences:
             with self._lock:
                 if len(self._documents) >= _CACHE:
@@ -77,8 +80,8 @@ class DocumentOverlap:
         return doc
 
 
-def _statistics(sentences: Sequence[str]) -> _Document:
-    expand = AliasMap(find_aliases(" ".join(sentences))).expand
+def _statistics(sentences: Sequence[str], lexicons: Sequence[NameLexicon]) -> _Document:
+    expand = AliasMap(find_aliases(" ".join(sentences)), lexicons).expand
     frequency: Counter[str] = Counter()
     for sentence in sentences:
         frequency.update(content_terms(expand(sentence)))

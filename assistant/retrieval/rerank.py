@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from assistant.environment import resolve_model_path
 from assistant.errors import AssistantError
-from assistant.store.embeddings import Matrix, resolve_model_path
+from assistant.store.embeddings import Matrix
 
 if TYPE_CHECKING:
     from sentence_transformers import CrossEncoder

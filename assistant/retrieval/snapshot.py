@@ -23,6 +23,7 @@ from assistant.settings import RetrievalSettings
 from assistant.store.chroma import Store
 from assistant.store.embeddings import Embedder, Matrix
 from assistant.text.aliases import AliasMap, find_aliases
+from assistant.text.lexicons import load_lexicons
 
 if TYPE_CHECKING:
     from llama_index.core import VectorStoreIndex
@@ -153,7 +154,8 @@ def build_snapshot(store: Store, embedder: Embedder, settings: RetrievalSettings
             break
         log.info("read %d: %d documents short of chunks (a concurrent write); reading again", attempt, len(short))
     corpus = Corpus(store, embedder, nodes, vectors, settings) if nodes else None
-    return Snapshot(version, corpus, records, AliasMap(_learned_aliases(store, nodes)))
+    aliases = AliasMap(_learned_aliases(store, nodes), load_lexicons(settings.lexicons))
+    return Snapshot(version, corpus, records, aliases)
 
 
 def _short_documents(records: Mapping[str, DocumentRecord], nodes: list[BaseNode]) -> list[str]:

@@ -8,12 +8,11 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from importlib.util import find_spec
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from assistant.environment import resolve_model_path
 from assistant.errors import AssistantError
 from assistant.models import Span
 from assistant.settings import EmbeddingSettings
@@ -33,16 +32,6 @@ class SentenceVectors:
 
     def lookup(self) -> dict[Span, Matrix]:
         return dict(zip(self.spans, self.vectors, strict=True))
-
-
-def resolve_model_path(name: str) -> str:
-    """A packaged model (a PyPI package holding `model/`) resolves to its folder; anything else is kept."""
-    spec = find_spec(name.replace("-", "_")) if name.replace("-", "_").isidentifier() else None
-    if spec is not None and spec.origin is not None:
-        folder = Path(spec.origin).parent / "model"
-        if (folder / "modules.json").is_file():
-            return str(folder)
-    return name
 
 
 def set_torch_threads(threads: int) -> None:

@@ -15,7 +15,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from assistant.text.lexicons import NameLexicon
 
 # Bumped when the rules below change: aliases stored with an index under older rules are re-extracted.
 ALIAS_RULES = 2
@@ -80,7 +84,10 @@ class AliasMap:
     defined several ways expands only to its usual meanings, not to every one of them.
     """
 
-    def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
+    def __init__(self, pairs: Iterable[tuple[str, str]] = (), lexicons: Sequence[NameLexicon] = ()) -> None:
+        """`lexicons`: general name lexicons (`lexicons.LEXICONS`) whose key names `expand` adds beside the
+        corpus's aliases (a text naming "Glivec" gains "imatinib"); `expand_corpus` leaves them out."""
+        self.lexicons = tuple(lexicons)
         self._long: dict[str, Counter[str]] = defaultdict(Counter)  # short form -> long forms (as written)
         self._short: dict[str, Counter[str]] = defaultdict(Counter)  # long form, lower-cased -> short forms
         for long, short in pairs:
@@ -93,7 +100,7 @@ class AliasMap:
             first = parts[0].lower()
             self._starts[first] = max(len(parts), self._starts.get(first, 0))
         # The answer step expands each candidate sentence several times (selection, answerability, linking).
-        self._expanded: dict[str, str] = {}
+        self._expanded: dict[tuple[str, bool], str] = {}
 
     def __len__(self) -> int:
         return len(self._long)
@@ -118,15 +125,23 @@ class AliasMap:
         self._expanded.clear()
 
     def expand(self, text: str) -> str:
-        """The text plus every alias of a name it mentions (whole words; long forms in any case)."""
-        found = self._expanded.get(text)
+        """The text plus every alias of a name it mentions (whole words; long forms in any case), and the key name
+        of each name a lexicon knows."""
+        return self._memo(text, True)
+
+    def expand_corpus(self, text: str) -> str:
+        """`expand` with the corpus's aliases only (the claim verifier reads these: its thresholds were chosen so)."""
+        return self._memo(text, False)
+
+    def _memo(self, text: str, general: bool) -> str:
+        found = self._expanded.get((text, general))
         if found is None:
             if len(self._expanded) >= _MEMO:
                 self._expanded.clear()
-            found = self._expanded[text] = self._expand(text)
+            found = self._expanded[(text, general)] = self._expand(text, general)
         return found
 
-    def _expand(self, text: str) -> str:
+    def _expand(self, text: str, general: bool) -> str:
         words = _WORD.findall(text)
         lowered = text.lower()
         # Only word runs that start like a name are looked up (a text has few): by length, then position.
@@ -140,7 +155,27 @@ class AliasMap:
             for name in sorted(self.names(" ".join(words[i : i + n]))):
                 if name.lower() not in lowered and name not in extra:
                     extra.append(name)
+        if general:
+            extra += [k for k in _keys(words, self.lexicons) if k not in lowered and k not in extra]
         return f"{text} ({'; '.join(extra)})" if extra else text
+
+
+def _keys(words: list[str], lexicons: Sequence[NameLexicon]) -> list[str]:
+    """The key names of the word runs of `words` that a lexicon knows, in text order; the longest run wins, so the
+    "mesylate" of "imatinib mesylate" names no drug of its own."""
+    found = []
+    for lexicon in lexicons:
+        i = 0
+        while i < len(words):
+            step = 1
+            for n in range(min(lexicon.longest, len(words) - i), 0, -1):
+                key = lexicon.key(" ".join(words[i : i + n]))
+                if key is not None:
+                    found += [] if key in found else [key]
+                    step = n
+                    break
+            i += step
+    return found
 
 
 _WORD = re.compile(r"[\w+\-]+")

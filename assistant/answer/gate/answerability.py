@@ -111,12 +111,12 @@ def judge(
     found = set().union(*per_doc.values()) if per_doc else set()
     # Reporting words ("new", "authors", "propose") are how a question is put, not what it is about.
     topical = (q_terms - GENERIC) or q_terms
-    coverage = sum(held(t, found) for t in topical) / len(topical) if topical else 0.0
+    coverage = sum(known(t, found, expand) for t in topical) / len(topical) if topical else 0.0
     fired = []
-    if _missing_names(question, texts):
+    if _missing_names(question, texts, expand):
         fired.append("missing names")
     fired += _answer_type(question, [expand(s) for s in chosen])
-    split, together = _split(question, {t for t in q_terms if held(t, found)}, per_doc)
+    split, together = _split(question, {t for t in q_terms if known(t, found, expand)}, per_doc)
     fired += split
     if unlinked(question, passages, expand):
         fired.append("not linked")
@@ -155,9 +155,23 @@ def held(term: str, terms: Set[str]) -> bool:
     return not roots(term).isdisjoint(terms)
 
 
-def _missing_names(question: str, texts: list[str]) -> list[str]:
+def known(term: str, terms: Set[str], expand: Callable[[str], str] = str) -> bool:
+    """`held`, or held under another name the term has: the key name a lexicon gives it ("glivec" is held where
+    the passages say imatinib), or the aliases the corpus defines for it."""
+    return held(term, terms) or any(held(t, terms) for t in _other_names(term, expand))
+
+
+def _other_names(term: str, expand: Callable[[str], str]) -> set[str]:
+    return content_terms(expand(term)) - content_terms(term)
+
+
+def _missing_names(question: str, texts: list[str], expand: Callable[[str], str] = str) -> list[str]:
     haystack = squash(" ".join(texts))
-    return [t for t in key_terms(question) if squash(t) not in haystack]
+    return [
+        t
+        for t in key_terms(question)
+        if squash(t) not in haystack and not any(squash(n) in haystack for n in _other_names(t, expand))
+    ]
 
 
 def _answer_type(question: str, chosen: list[str]) -> list[str]:
@@ -195,7 +209,7 @@ def subject_documents(question: str, passages: Sequence[Passage], expand: Callab
     topical = content_terms(question) - GENERIC
     head = subject_term(question)
     counts = {
-        doc: (head is not None and held(head, terms), sum(held(t, terms) for t in topical))
+        doc: (head is not None and known(head, terms, expand), sum(known(t, terms, expand) for t in topical))
         for doc, terms in per_doc.items()
     }
     best = max(counts.values(), default=(False, 0))

@@ -157,7 +157,7 @@ def base_encoder(max_length: int, labels: Sequence[str] = LABELS) -> Any:
     """A CrossEncoder with a new `labels` head on the packaged all-MiniLM-L6-v2 weights."""
     from sentence_transformers import CrossEncoder
 
-    from assistant.store.embeddings import resolve_model_path
+    from assistant.environment import resolve_model_path
 
     path = resolve_model_path(BASE_MODEL)
     if path == BASE_MODEL:

