@@ -28,6 +28,15 @@ def test_brand_generic_and_salt_names_share_one_key() -> None:
     assert drugs.key("5-FU") == "fluorouracil"
 
 
+def test_only_a_salt_joins_its_drug() -> None:
+    """ATP is not adenosine, an enzyme is not its substrate, a mineral salt is not its cation."""
+    drugs = drug_names()
+    assert drugs.key("metformin hydrochloride") == drugs.key("Glucophage") == "metformin"
+    assert drugs.key("adenosine triphosphate") not in (None, "adenosine")
+    assert drugs.key("calcium carbonate") not in (None, "calcium")
+    assert drugs.key("choline kinase") != "choline"
+
+
 def test_common_words_and_index_entries_name_no_drug() -> None:
     drugs = drug_names()
     for word in ("caps", "diamonds", "sits", "mesylate, imatinib", "Treg", "cells"):

@@ -171,7 +171,8 @@ def _keys(words: list[str], lexicons: Sequence[NameLexicon]) -> list[str]:
             for n in range(min(lexicon.longest, len(words) - i), 0, -1):
                 key = lexicon.key(" ".join(words[i : i + n]))
                 if key is not None:
-                    found += [] if key in found else [key]
+                    if key not in found:
+                        found.append(key)
                     step = n
                     break
             i += step

@@ -16,7 +16,6 @@ from __future__ import annotations
 import bz2
 import json
 import pickle
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from functools import cache
@@ -58,8 +57,26 @@ DRUG_PACKAGE = "drug-named-entity-recognition"
 DRUG_DATA = "drug_named_entity_recognition/drug_ner_dictionary.pkl.bz2"
 # A name is looked up when it has at most this many words: longer variants are chemical names and pack listings.
 _DRUG_WORDS = 3
-# A form of a drug ("imatinib mesylate", "metformin hydrochloride"): the drug's name and one more word.
-_SALT = re.compile(r"^(\S+) \S+$")
+# A salt, ester or hydrate of a drug ("imatinib mesylate", "metformin hydrochloride") joins the drug: its name and a
+# word of pharmaceutical salt nomenclature. General chemistry, written before any question was asked. A second word
+# outside it names another thing ("adenosine triphosphate", "choline kinase", "trastuzumab vedotin"); a mineral salt
+# ("calcium carbonate") is not its cation; phosphates are left out (adenosine diphosphate is not adenosine).
+_SALT_WORDS = frozenset(
+    "mesylate methanesulfonate besylate tosylate hydrochloride hcl dihydrochloride hydrobromide bromide chloride iodide"
+    " sulfate bisulfate acetate diacetate citrate tartrate bitartrate maleate fumarate succinate hemisuccinate lactate"
+    " gluconate nitrate carbonate bicarbonate oxalate malate mandelate napsylate pamoate hyclate sodium disodium"
+    " potassium calcium magnesium monohydrate dihydrate trihydrate hemihydrate sesquihydrate anhydrous propionate"
+    " dipropionate valerate butyrate palmitate stearate decanoate enanthate cypionate benzoate furoate"
+    " acetonide".split()
+)
+
+
+def _salt_of(canonical: str) -> str | None:
+    """The drug a salt form is of ("imatinib mesylate" -> "imatinib"), or None."""
+    parts = canonical.split()
+    if len(parts) == 2 and parts[1] in _SALT_WORDS and parts[0] not in _SALT_WORDS:
+        return parts[0]
+    return None
 
 
 @cache
@@ -74,7 +91,7 @@ def drug_names() -> NameLexicon:
     for variant, canonicals in data["drug_variant_to_canonical"].items():
         for canonical in canonicals:
             variants[canonical.lower()].add(variant.lower())
-    root = {c: m.group(1) if (m := _SALT.match(c)) and m.group(1) in variants else c for c in variants}
+    root = {c: d if (d := _salt_of(c)) in variants else c for c in variants}
     groups: dict[str, set[str]] = defaultdict(set)
     for canonical, names in variants.items():  # "insulin, regular, human": the key is the name before the comma
         groups[root[canonical].split(",")[0].strip()] |= names | {canonical}
