@@ -85,4 +85,6 @@ def test_a_brand_name_no_seed_defines_finds_the_drugs_paper(seeded_dir: Path, em
         figures[lexicons] = record[-1]
         if lexicons:
             assert assistant.retriever.retrieve(question)[0].document.source == IMATINIB
+            assert "(imatinib)" in assistant.retriever.expand(question)
+            assert assistant.verifier.expand(question) == question  # the claim verifier reads the corpus's only
     assert figures[("drugs",)].coverage > figures[()].coverage
