@@ -134,6 +134,7 @@ class AliasMap:
         return self._memo(text, False)
 
     def _memo(self, text: str, general: bool) -> str:
+        general = general and bool(self.lexicons)  # without lexicons both readings are one: expand each text once
         found = self._expanded.get((text, general))
         if found is None:
             if len(self._expanded) >= _MEMO:

@@ -14,6 +14,7 @@ own make-up, before any question was asked with them; no gold question chose the
 from __future__ import annotations
 
 import bz2
+import io
 import json
 import pickle
 from collections import defaultdict
@@ -111,8 +112,8 @@ def _read_drug_dictionary() -> dict[str, Any]:
         raw = bz2.decompress(path.read_bytes())
     except (importlib.metadata.PackageNotFoundError, OSError) as exc:
         raise InputError(
-            f"the drug lexicon needs the package {DRUG_PACKAGE} (pip install {DRUG_PACKAGE}), or set "
-            "ASSISTANT_RETRIEVAL__LEXICONS='[]'"
+            f"the drug lexicon needs the package {DRUG_PACKAGE} (pip install {DRUG_PACKAGE}), or leave 'drugs' out "
+            "of ASSISTANT_RETRIEVAL__LEXICONS"
         ) from exc
     found = _DataOnly(raw).load()
     if not isinstance(found, dict) or "drug_variant_to_canonical" not in found:
@@ -125,8 +126,6 @@ class _DataOnly(pickle.Unpickler):
     function (which unpickling would run) is refused."""
 
     def __init__(self, raw: bytes) -> None:
-        import io
-
         super().__init__(io.BytesIO(raw))
 
     def find_class(self, module: str, name: str) -> Any:
