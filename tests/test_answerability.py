@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer.gate.answerability import _answer_type, document_focus, judge
+from assistant.answer.gate.answerability import EXPLANATIONS, Verdict, _answer_type, document_focus, judge
+from assistant.answer.gate.figures import Figures
 from assistant.answer.gate.linking import asked_kind, named_things
 from assistant.answer.lexicon import QUANTITY_ASKED
 from assistant.answer.prompts import REFUSAL_PHRASE
@@ -198,3 +199,22 @@ def test_not_together_refuses_below_the_share_one_document_must_hold(seeded: Ass
     assert "not together" in verdict.reasons and together is not None and 0 < together < 1
     share = answer.model_copy(update={"together_share": together})
     assert "not together" not in judge(question, passages, chosen, 0.5, share, expand).reasons
+
+
+def test_a_refusal_for_missing_names_says_which(seeded: Assistant) -> None:
+    """The reason names the names no passage holds, as the question writes them: a drug the lexicon knows and a
+    gene a capital marks; a name the passages hold is not listed."""
+    ans = seeded.ask("Does TLR9 or nilotinib change CCL2 release by mast cells?")
+    assert ans.refused
+    assert "missing names" in ans.refusal_reason and "(nilotinib, TLR9)" in ans.refusal_reason
+    assert "CCL2" not in ans.refusal_reason
+
+
+def test_the_explanation_of_a_verdict_lists_the_missing_names() -> None:
+    figures = Figures(0.2, 0.5, 0.3, 1.0, frozenset({"missing names"}))
+    verdict = Verdict(figures, ("missing terms", "missing names"), 0.1, 0.45, ("dasatinib", "IL-2"))
+    assert verdict.explain() == (
+        f"missing terms: {EXPLANATIONS['missing terms']}; missing names: {EXPLANATIONS['missing names']} "
+        "(dasatinib, IL-2) (answerability score 0.10, below 0.45)"
+    )
+    assert "()" not in Verdict(figures, ("missing names",)).explain()

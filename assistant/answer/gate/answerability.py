@@ -63,6 +63,7 @@ class Verdict:
     reasons: tuple[str, ...]
     score: float | None = None  # the learned gate's p(answerable); None with the rule gate
     threshold: float | None = None  # the learned gate's least p(answerable) for an answer
+    missing: tuple[str, ...] = ()  # the question's names that no passage holds, as the question writes them
 
     @property
     def answerable(self) -> bool:
@@ -70,7 +71,8 @@ class Verdict:
 
     def explain(self) -> str:
         """The reasons in words, for the answer's `refusal_reason` (with the learned gate's score)."""
-        text = "; ".join(f"{r}: {EXPLANATIONS[r]}" for r in self.reasons)
+        named = f" ({', '.join(self.missing)})" if self.missing else ""
+        text = "; ".join(f"{r}: {EXPLANATIONS[r]}{named if r == 'missing names' else ''}" for r in self.reasons)
         if self.reasons and self.score is not None and self.threshold is not None:
             text += f" (answerability score {self.score:.2f}, below {self.threshold:.2f})"
         return text
@@ -116,7 +118,8 @@ def judge(
     topical = (q_terms - GENERIC) or q_terms
     coverage = sum(known(t, found, expand) for t in topical) / len(topical) if topical else 0.0
     fired = []
-    if _missing_names(question, texts, expand, named):
+    missing = _missing_names(question, texts, expand, named)
+    if missing:
         fired.append("missing names")
     fired += _answer_type(question, [expand(s) for s in chosen])
     split, together = _split(question, {t for t in q_terms if known(t, found, expand)}, per_doc)
@@ -125,7 +128,8 @@ def judge(
         fired.append("not linked")
     figures = Figures(best, coverage, dense, together, frozenset(fired), relevance, question_form(question))
     reasons, score = decide(figures, settings, model)
-    return Verdict(figures, reasons, score, model.threshold if score is not None and model is not None else None)
+    threshold = model.threshold if score is not None and model is not None else None
+    return Verdict(figures, reasons, score, threshold, _as_written(missing, question))
 
 
 def decide(
@@ -183,6 +187,12 @@ def _missing_names(
         for t in sorted(names)
         if squash(t) not in haystack and not any(squash(n) in haystack for n in _other_names(t, expand))
     ]
+
+
+def _as_written(names: Sequence[str], question: str) -> tuple[str, ...]:
+    """Lower-cased names as the question writes them ("tlr7" -> "TLR7")."""
+    written = {w.lower().rstrip("-/"): w.rstrip("-/") for w in words(question)}
+    return tuple(written.get(n, n) for n in names)
 
 
 def _answer_type(question: str, chosen: list[str]) -> list[str]:
