@@ -16,10 +16,8 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from assistant.text.lexicons import NameLexicon
+from assistant.text.lexicons import NameLexicon, names_a_class
 
 # Bumped when the rules below change: aliases stored with an index under older rules are re-extracted.
 ALIAS_RULES = 2
@@ -164,8 +162,6 @@ class AliasMap:
 def lexicon_names(text: str, lexicons: Sequence[NameLexicon]) -> list[str]:
     """The names of one thing in `text` that a lexicon knows, as written ("dasatinib", "imatinib mesylate"; not a
     class, "tyrosine kinase inhibitor"): names that no capital or digit marks as names."""
-    from assistant.text.lexicons import names_a_class  # the lexicons' module loads only where one is used
-
     return [run for run, key in _named_runs(_WORD.findall(text), lexicons) if not names_a_class(key)]
 
 
