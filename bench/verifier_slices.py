@@ -1,6 +1,6 @@
 """Slices of the verifier's train-side validation documents that the benchmark does not isolate, per verifier.
 
-    .venv/bin/python bench/verifier_slices.py [FOLDER ...] [--as-written] [--no-reread] [--validation]
+    .venv/bin/python bench/verifier_slices.py [FOLDER ...] [--as-written] [--no-reread] [--bfloat16] [--validation]
     (default: models/verifier)
 
 - parts: a summary quotes part of a sentence (a relative clause as its own sentence, a main clause without its
@@ -17,8 +17,8 @@ stages without reading any test set. `--validation` adds the rest of that slice 
 synthetic probes: paraphrases kept, changes caught; the held-out SciFact train claims: precision and recall of
 `supported`; rebuilt with the training's seed, a few minutes), `--as-written` each folder again with its sentences'
 verbs as written (`ClaimVerifier(align_verbs=False)`), `--no-reread` again without rereading contradictions
-(`ClaimVerifier(reread=False)`). Prints, per folder and reading, the share kept or caught of
-each slice and the ms per item, all measured in this run.
+(`ClaimVerifier(reread=False)`), `--bfloat16` again in bfloat16 (`ClaimVerifier(dtype="bfloat16")`). Prints, per
+folder and reading, the share kept or caught of each slice and the ms per item, all measured in this run.
 """
 
 from __future__ import annotations
@@ -105,6 +105,7 @@ def main() -> None:
     p.add_argument("--as-written", action="store_true", help="each folder again without aligning verbs")
     p.add_argument("--no-reread", action="store_true", help="each folder again without rereading contradictions")
     p.add_argument("--validation", action="store_true", help="add the validation slice's probes and claims")
+    p.add_argument("--bfloat16", action="store_true", help="each folder again in bfloat16 (`ClaimVerifier(dtype=)`)")
     args = p.parse_args()
     import torch
 
@@ -119,6 +120,7 @@ def main() -> None:
     print("| verifier | slice | faithful kept | changed caught | ms per item |\n|---|---|---|---|---|")
     readings = {"": {}} | ({", verbs as written": {"align_verbs": False}} if args.as_written else {})
     readings |= {", no reread": {"reread": False}} if args.no_reread else {}
+    readings |= {", bfloat16": {"dtype": "bfloat16"}} if args.bfloat16 else {}
     for folder in args.folders:
         for reading, options in readings.items():
             verifier = ClaimVerifier(folder, **options)

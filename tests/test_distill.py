@@ -6,7 +6,7 @@ import pytest
 
 from assistant.answer.verifier import DEFAULT_DIR
 from assistant.answer.verifier.distill import SOFT_SHARE, distillation_loss, keep_layers, kept_layers
-from assistant.answer.verifier.model import batched_logits, load_encoder
+from assistant.answer.verifier.encoder import batched_logits, load_encoder
 
 
 def test_layers_kept_are_evenly_spaced_from_the_bottom() -> None:

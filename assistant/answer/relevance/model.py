@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from assistant.answer.verifier.model import batched_logits, open_encoder, saved_settings
+from assistant.answer.verifier.encoder import batched_logits, open_encoder
+from assistant.answer.verifier.model import saved_settings
 
 LABELS = ("elsewhere", "asked_about")
 DEFAULT_DIR = Path(__file__).resolve().parents[3] / "models" / "relevance"

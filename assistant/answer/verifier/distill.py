@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.answer.verifier.model import batched_logits, open_encoder
+from assistant.answer.verifier.encoder import batched_logits, open_encoder
 from assistant.answer.verifier.synthetic import Pair
 
 # Softening of both distributions and the share of the loss the teacher's takes. Hinton et al.'s usual values, set

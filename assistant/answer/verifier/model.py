@@ -10,7 +10,7 @@ faithful sentence usually costs one model call (see `ClaimVerifier.verify_many`)
 sentence when some unit does (calibrated probability >= the support threshold); else it contradicts it
 when some unit does, unless each contradicting unit, read again with the sentence's verbs of the same direction
 written as the unit writes them ("reduced" where it says "inhibited"), contradicts it no more: then, as otherwise,
-the sentence is not found. Weights are stored fp16 and run fp32 on CPU. Dynamic
+the sentence is not found. Weights are stored fp16 and run as `dtype` says (`encoder`). Dynamic
 int8 quantisation (`quantize`) is off in verifier.json: its activation scales are set per batch, so a verdict
 would depend on the other items of its batch; run one pair at a time to avoid that, it is no faster than fp32 in
 batches here (14 ms a unit both) and it moves the argmax of one unit in thirty. Torch is imported on first use and its
@@ -22,20 +22,17 @@ from __future__ import annotations
 import json
 import math
 import threading
-import warnings
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from assistant.answer.verifier.encoder import batched_logits, open_encoder, quantized
 from assistant.answer.verifier.helpers import content_terms, key_terms
 from assistant.answer.verifier.rewording import align
 from assistant.answer.verifier.surface import restates
-
-if TYPE_CHECKING:
-    import torch
 
 LABELS = ("supported", "contradicted", "not_found")
 SUPPORTED, CONTRADICTED, NOT_FOUND = LABELS
@@ -64,6 +61,7 @@ class VerifierConfig:
     max_length: int = 128
     max_units: int = 0  # passage sentences scored per item in round 2; 0: all of them
     quantize: bool = False
+    dtype: str = "float32"  # float32, bfloat16, or auto: bfloat16 where the CPU computes it natively (`encoder`)
 
     @classmethod
     def load(cls, folder: Path) -> VerifierConfig:
@@ -94,47 +92,6 @@ def rank_sentences(hypothesis: str, sentences: Sequence[str]) -> list[int]:
     return sorted(range(len(sentences)), key=lambda i: (-scores[i], i))
 
 
-def load_encoder(folder: Path, max_length: int | None = None) -> Any:
-    """Saved verifier weights (stored fp16) as a fp32 `CrossEncoder` on the CPU: to run, or to train on."""
-    import torch
-    from sentence_transformers import CrossEncoder
-
-    length = {"max_length": max_length} if max_length else {}
-    encoder = CrossEncoder(
-        str(folder), device="cpu", local_files_only=True, model_kwargs={"dtype": torch.float32}, **length
-    )
-    encoder.transformers_model.float()
-    return encoder
-
-
-def open_encoder(folder: Path, what: str, command: str) -> tuple[Any, Any]:
-    """Saved cross-encoder weights as (tokenizer, fp32 model in eval mode), for inference; without weights, an error
-    naming the command that trains them."""
-    if not (folder / "model.safetensors").is_file():
-        raise FileNotFoundError(f"no {what} weights in {folder}; train them with `{command}`")
-    encoder = load_encoder(folder)
-    return encoder.tokenizer, encoder.transformers_model.eval()
-
-
-def batched_logits(
-    tokenizer: Any, model: Any, pairs: Sequence[tuple[str, str]], max_length: int, batch_size: int
-) -> np.ndarray:
-    """A cross-encoder's raw logits, one row per pair, batched shortest-first to pad little."""
-    import torch
-
-    out = np.zeros((len(pairs), model.config.num_labels), dtype=np.float32)
-    order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
-    with torch.inference_mode():
-        for start in range(0, len(order), batch_size):
-            batch = order[start : start + batch_size]
-            encoded = tokenizer(
-                [pairs[i][0] for i in batch], [pairs[i][1] for i in batch], padding=True, truncation=True,
-                max_length=max_length, return_tensors="pt",
-            )  # fmt: skip
-            out[batch] = model(**encoded).logits.float().numpy()
-    return out
-
-
 def _softmax(logits: np.ndarray, temperature: float) -> np.ndarray:
     z = logits / temperature
     z = z - z.max(axis=1, keepdims=True)
@@ -151,13 +108,14 @@ class ClaimVerifier:
     # `align_verbs` only).
     def __init__(
         self, path: Path | str = DEFAULT_DIR, *, batch_size: int = 16, quantize: bool | None = None,
-        align_verbs: bool = True, reread: bool = True,
+        align_verbs: bool = True, reread: bool = True, dtype: str | None = None,
     ) -> None:  # fmt: skip
         self.path = Path(path)
         self.align_verbs = align_verbs
         self.reread = reread
         self.config = VerifierConfig.load(self.path)
         self.quantize = self.config.quantize if quantize is None else quantize
+        self.dtype = self.config.dtype if dtype is None else dtype
         self.batch_size = batch_size
         self._lock = threading.Lock()
         self._model: Any = None
@@ -168,8 +126,9 @@ class ClaimVerifier:
         with self._lock:
             if self._model is not None:
                 return
-            tokenizer, model = open_encoder(self.path, "verifier", "python -m assistant.answer.verifier.training")
-            self._tokenizer, self._model = tokenizer, _quantized(model) if self.quantize else model
+            command = "python -m assistant.answer.verifier.training"
+            tokenizer, model = open_encoder(self.path, "verifier", command, "float32" if self.quantize else self.dtype)
+            self._tokenizer, self._model = tokenizer, quantized(model) if self.quantize else model
 
     def logits(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
         """Raw logits, one row per (premise, hypothesis) pair."""
@@ -298,18 +257,3 @@ def _verdict(label: str, unit: Unit, probs: np.ndarray, score: float) -> Verdict
 
 def _quote_verdict(index: int) -> Verdict:
     return Verdict(SUPPORTED, 1.0, (index,), {SUPPORTED: 1.0, CONTRADICTED: 0.0, NOT_FOUND: 0.0})
-
-
-def _quantized(model: torch.nn.Module) -> torch.nn.Module:
-    """Linear layers as dynamic int8 (fbgemm); the fp32 model where this torch build cannot."""
-    import torch
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # torch.ao.quantization is deprecated in favour of torchao
-            quantized: torch.nn.Module = torch.ao.quantization.quantize_dynamic(  # type: ignore[no-untyped-call]
-                model, {torch.nn.Linear}, dtype=torch.qint8
-            )
-            return quantized
-    except (RuntimeError, AttributeError, AssertionError):
-        return model

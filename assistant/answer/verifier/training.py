@@ -26,6 +26,7 @@ import numpy as np
 from assistant.answer.verifier.card import write_card
 from assistant.answer.verifier.data import Dataset, build
 from assistant.answer.verifier.distill import distillation_loss, keep_layers, teacher_logits
+from assistant.answer.verifier.encoder import load_encoder
 from assistant.answer.verifier.metrics import kept_caught, macro_f1, precision_recall, wilson_lower
 from assistant.answer.verifier.model import (
     CONFIG_FILE,
@@ -33,7 +34,6 @@ from assistant.answer.verifier.model import (
     LABELS,
     ClaimVerifier,
     Unit,
-    load_encoder,
     rank_sentences,
     window_unit,
 )
