@@ -26,7 +26,7 @@ CALL_COST_TOKENS = 56
 
 
 def load_encoder(folder: Path, max_length: int | None = None) -> Any:
-    """Saved verifier weights (stored fp16) as a fp32 `CrossEncoder` on the CPU: to run, or to train on."""
+    """Saved cross-encoder weights (stored fp16) as a fp32 `CrossEncoder` on the CPU: to run, or to train on."""
     import torch
     from sentence_transformers import CrossEncoder
 
@@ -53,20 +53,13 @@ def resolved_dtype(dtype: str) -> str:
 def open_encoder(folder: Path, what: str, command: str, dtype: str = "float32") -> tuple[Any, Any]:
     """Saved cross-encoder weights as (tokenizer, model in eval mode, in `dtype`), for inference; without weights, an
     error naming the command that trains them."""
+    import torch
+
     if not (folder / "model.safetensors").is_file():
         raise FileNotFoundError(f"no {what} weights in {folder}; train them with `{command}`")
     encoder = load_encoder(folder)
     model = encoder.transformers_model.eval()
-    return encoder.tokenizer, in_bfloat16(model) if resolved_dtype(dtype) == "bfloat16" else model
-
-
-def in_bfloat16(model: Any) -> Any:
-    """A bfloat16 copy of a float32 model."""
-    import copy
-
-    import torch
-
-    return copy.deepcopy(model).to(torch.bfloat16)
+    return encoder.tokenizer, model.to(torch.bfloat16) if resolved_dtype(dtype) == "bfloat16" else model
 
 
 def plan_batches(lengths: Sequence[int], batch_size: int, call_cost: int = CALL_COST_TOKENS) -> list[list[int]]:
