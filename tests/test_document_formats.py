@@ -82,12 +82,22 @@ def test_html_text_a_browser_hides_is_not_indexed(tmp_path: Path) -> None:
         '<p style="visibility: hidden">Invisible order.</p>'
         '<p style="opacity: 0.5">Faded but shown.</p>'
         '<p style="display: block">Shown block.</p>'
+        # Shrunk, clipped or moved off the page: the "visually hidden" idioms.
+        '<p style="height:0; overflow: hidden">Collapsed order.</p>'
+        '<p style="font-size: 1px">One-pixel order.</p>'
+        '<span style="position:absolute; left:-9999px">Off-screen order.</span>'
+        '<p style="clip: rect(0, 0, 0, 0); position: absolute">Clipped order.</p>'
+        '<p style="clip-path: inset(50%)">Inset order.</p>'
+        '<p style="transform: scale(0)">Scaled order.</p>'
+        # Small print, a shifted margin and a bounded box are shown.
+        '<p style="font-size: 0.8em">Small print shown.</p>'
+        '<p style="margin-left: -20px; overflow: hidden; height: 3em">Boxed but shown.</p>'
         "<p>STAT3 activation fell.</p></article></body></html>"
     )
     text = load_document(write(tmp_path, "hidden.html", page)).text
     assert text == (
         "Imatinib and Treg\n\nImatinib impaired Treg function.\n\nFaded but shown.\n\nShown block.\n\n"
-        "STAT3 activation fell."
+        "Small print shown.\n\nBoxed but shown.\n\nSTAT3 activation fell."
     )
 
 

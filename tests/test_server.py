@@ -340,3 +340,49 @@ def test_an_internal_error_keeps_the_connection_usable(live: Live, monkeypatch: 
     again = connection.getresponse()
     assert again.status == 200 and json.loads(again.read())["status"] == "ok"
     connection.close()
+
+
+# --- the chat page's queue: what a script on this machine can send ---------------------------------------------
+
+
+def queue_call(http: httpx.Client, target: tuple[str, str], data: list[Any]) -> list[dict[str, Any]]:
+    """Gradio's queue protocol by hand, as any local script could speak it: the event on the component with
+    `elem_id` `target[0]` and trigger `target[1]`, called with `data`; the messages of its run, to the last."""
+    config = http.get("/config").json()
+    ids = {c["id"] for c in config["components"] if c.get("props", {}).get("elem_id") == target[0]}
+    (fn_index,) = [i for i, d in enumerate(config["dependencies"]) if any(
+        t[0] in ids and t[1] == target[1] for t in d["targets"])]  # fmt: skip
+    session = f"test{time.monotonic_ns()}"
+    body = {"data": data, "fn_index": fn_index, "session_hash": session, "trigger_id": None, "event_data": None}
+    # json.dumps escapes to ASCII, so a lone surrogate travels as the JSON escape a browser would send.
+    joined = http.post("/gradio_api/queue/join", content=json.dumps(body), headers={"Content-Type": "application/json"})
+    assert joined.status_code == 200, joined.text
+    messages = []
+    with http.stream("GET", f"/gradio_api/queue/data?session_hash={session}") as stream:
+        for line in stream.iter_lines():
+            if line.startswith("data: "):
+                messages.append(json.loads(line[6:]))
+                if messages[-1].get("msg") in ("process_completed", "close_stream"):
+                    break
+    return messages
+
+
+def test_the_upload_event_takes_only_uploaded_files(http: httpx.Client, live: Live, tmp_path: Path) -> None:
+    """A queue call naming a file elsewhere on disk (Gradio skipped its own path check for a mounted app)."""
+    secret = tmp_path / "private-notes.md"
+    secret.write_text("The XQ-7781 compound inhibits the zeta kinase in murine fibroblasts.\n", encoding="utf-8")
+    before = live.assistant.documents()
+    file_data = {"path": str(secret), "orig_name": secret.name, "meta": {"_type": "gradio.FileData"}}
+    messages = queue_call(http, ("upload", "upload"), [[file_data]])
+    assert messages[-1].get("msg") == "process_completed", messages
+    assert live.assistant.documents() == before
+    assert secret.read_text(encoding="utf-8").startswith("The XQ-7781")  # and the file itself is left alone
+    answer = http.post("/api/ask", json={"question": "what does XQ-7781 inhibit?"}).json()
+    assert "zeta kinase" not in answer["answer"]
+
+
+def test_a_lone_surrogate_in_the_chat_gets_an_error_turn(http: httpx.Client) -> None:
+    messages = queue_call(http, ("question", "submit"), ["\ud800 imatinib", [], 5, "extractive", False])
+    final = messages[-1]
+    assert final.get("msg") == "process_completed" and final.get("success"), final
+    assert "not valid Unicode" in json.dumps(final["output"])

@@ -208,9 +208,10 @@ def _mount_ui(app: FastAPI, assistant: Assistant, jobs: IndexJobs, server: Serve
 
     uploads = jobs.uploads
     credentials = (server.username, server.password) if server.username and server.password else None
+    page = build_ui(assistant, jobs)
     mounted: FastAPI = gr.mount_gradio_app(
         app,
-        build_ui(assistant, jobs),
+        page,
         path="/",
         server_name=server.host,
         server_port=server.port,
@@ -222,6 +223,9 @@ def _mount_ui(app: FastAPI, assistant: Assistant, jobs: IndexJobs, server: Serve
         css=CSS,
         head=SCRIPT,
     )
+    # Gradio checks the file paths a queue call names (only its upload folder; never `blocked_paths`) once the
+    # page "has launched", which mount_gradio_app never marks: without this, any path on disk was accepted.
+    page.has_launched = True
     return mounted
 
 

@@ -24,7 +24,7 @@ from assistant.app.ui_render import (
     sources_panel_html,
     status_html,
 )
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, check_unicode
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -132,6 +132,11 @@ def _respond(
     if not message.strip():
         yield [*history], "", gr.skip()
         return
+    try:  # before the question joins the chat: Gradio cannot send a lone surrogate, and the stream would just end
+        check_unicode(message)
+    except AssistantError as exc:
+        yield [*history, {"role": "assistant", "content": error_html(str(exc))}], "", gr.skip()
+        return
     turn = sum(1 for m in history if m.get("role") == "user") + 1
     history.append({"role": "user", "content": question_html(message)})
     history.append({"role": "assistant", "content": pending_html()})
@@ -224,11 +229,16 @@ def _ingest_all(jobs: IndexJobs, paths: list[Path], progress: gr.Progress) -> li
     progress bar with the indexer's own progress (records, chunks, rate, ETA); one status line per file."""
     queued: list[tuple[Path, Job | None, str]] = []
     for path in paths:
+        if not _uploaded(path):
+            queued.append((path, None, f"{path.name}: refused, not a file uploaded from this page"))
+            continue
         try:
             with path.open("rb") as data:
                 queued.append((path, jobs.submit(path.name, data, path.stat().st_size), ""))
         except AssistantError as exc:
             queued.append((path, None, str(exc)))
+        finally:
+            path.unlink(missing_ok=True)  # the job spooled its own copy; Gradio's would stay on disk, downloadable
     lines: list[tuple[bool, str]] = []
     for i, (path, job, refused) in enumerate(queued):
         if job is None:
@@ -239,3 +249,11 @@ def _ingest_all(jobs: IndexJobs, paths: list[Path], progress: gr.Progress) -> li
         lines.append((job.state == "done", job.message))
     progress(1.0, desc="done")
     return lines
+
+
+def _uploaded(path: Path) -> bool:
+    """Whether `path` lies in Gradio's upload folder. The upload event takes whatever path a queue call names, and
+    Gradio checks that only for apps it launched itself, so a script on this machine could have any file indexed."""
+    from gradio.utils import get_upload_folder
+
+    return path.resolve().is_relative_to(Path(get_upload_folder()).resolve())

@@ -47,6 +47,7 @@ class CollectionRun:
     refused: frozenset[str]
     cited_own: frozenset[str]
     texts: dict[str, str]
+    decisions: dict[str, tuple[bool, tuple[str, ...]]]  # qid -> (refused, the documents an answer cites, sorted)
 
     def metrics(self) -> dict[str, float]:
         absent, present = set(self.absent), set(self.present)
@@ -85,10 +86,13 @@ def pubmedqa_without(
 
 
 def _ask(assistant: Assistant, name: str, absent: Sequence[Query], present: Sequence[Query]) -> CollectionRun:
-    refused, cited, texts = set(), set(), {}
+    refused, cited, texts, decisions = set(), set(), {}, {}
     for q in [*absent, *present]:
         answer: Answer = assistant.ask(q.text)
         texts[q.qid] = answer.text
+        # A refusal's citations are the nearest passages it lists, not evidence: its decision is the refusal.
+        cited_docs = () if answer.refused else tuple(sorted({c.doc_id for c in answer.citations}))
+        decisions[q.qid] = (answer.refused, cited_docs)
         if answer.refused:
             refused.add(q.qid)
         if any(c.doc_id in q.relevant for c in answer.citations):
@@ -100,7 +104,18 @@ def _ask(assistant: Assistant, name: str, absent: Sequence[Query], present: Sequ
         frozenset(refused),
         frozenset(cited),
         texts,
+        decisions,
     )
+
+
+def unchanged(before: CollectionRun, after: CollectionRun) -> dict[str, float]:
+    """Shares of the questions answered alike in two runs: the same text (a refusal's nearest passages included),
+    and the same decision (refused or not, citing the same documents)."""
+    qids = list(before.texts)
+    return {
+        "same_text": sum(before.texts[q] == after.texts[q] for q in qids) / len(qids),
+        "same_decision": sum(before.decisions[q] == after.decisions[q] for q in qids) / len(qids),
+    }
 
 
 def _copy_without(source: Store, settings: Settings, name: str, drop: set[str]) -> Settings:
@@ -151,12 +166,15 @@ def _scifact_extra(settings: Settings) -> Dataset:
     return Dataset(f"scifact-{EXTRA_DOCUMENTS}", tuple(docs), (), ())
 
 
-def run_pubmedqa(settings: Settings, embedder: SentenceTransformerEmbedder, say: Say = print) -> list[CollectionRun]:
-    """PubMedQA out of collection, alone and with the unrelated SciFact abstracts added."""
+def run_pubmedqa(
+    settings: Settings, embedder: SentenceTransformerEmbedder, say: Say = print, split: str = "test"
+) -> list[CollectionRun]:
+    """PubMedQA out of collection, alone and with the unrelated SciFact abstracts added (`split`: see `held_apart`)."""
     from assistant.api import Assistant
 
-    alone, absent, present = pubmedqa_without(settings, embedder, "test", say)
-    grown = _copy_without(Store(alone), settings, "pubmedqa-ooc-scifact", set())
+    alone, absent, present = pubmedqa_without(settings, embedder, split, say)
+    grown_name = "pubmedqa-ooc-scifact" if split == "test" else f"pubmedqa-ooc-{split}-scifact"
+    grown = _copy_without(Store(alone), settings, grown_name, set())
     extend_index(Store(grown), embedder, _scifact_extra(settings).documents, say)
     runs = []
     for name, bench in (("pubmedqa", alone), (f"pubmedqa + {EXTRA_DOCUMENTS} SciFact", grown)):

@@ -85,6 +85,7 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--calibrate-only", action="store_true", help="keep the weights in --out; choose the decision again")
     p.add_argument("--layers", type=int, default=0, help="keep this many of --init's layers (0: all of them)")
     p.add_argument("--teacher", type=Path, default=None, help="train on this verifier's soft labels too (distil)")
+    p.add_argument("--dtype", default="float32", help="calibrate on logits computed in this dtype (float32, bfloat16)")
     p.add_argument(
         "--part-share", type=float, default=0.0,
         help="weight of each of the 'part' and 'part_changed' kinds among a later stage's fresh synthetic pairs",
@@ -282,7 +283,8 @@ def calibrate(args: argparse.Namespace, data: Dataset) -> dict[str, Any]:
     on the validation claims and probes (train side)."""
     # fp32, not dynamic int8: int8 activation scales are set per batch, so an item's verdict moved with the
     # other items of its batch (p(supported) by up to 0.4 on tests/test_verifier.py); fp32 is batch-invariant.
-    config: dict[str, Any] = {"temperature": 1.0, "max_length": args.max_length, "max_units": 0, "quantize": False}
+    config: dict[str, Any] = {"temperature": 1.0, "max_length": args.max_length, "max_units": 0, "quantize": False,
+                              "dtype": args.dtype}  # fmt: skip
     (args.out / CONFIG_FILE).write_text(json.dumps(config))
     verifier = ClaimVerifier(args.out)
     logits = verifier.logits([(p.premise, p.hypothesis) for p in data.val_pairs])
