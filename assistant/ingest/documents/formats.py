@@ -52,20 +52,16 @@ _CELL_TAGS = frozenset({"td", "th"})
 
 
 # An inline style that hides its element from the reader: text a browser never shows is not the page's content (and
-# a place to hide instructions for the machine reading it). Styles set in a stylesheet are not resolved.
-_HIDING_STYLE = re.compile(
-    r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse)|opacity\s*:\s*0(?:\.0*)?\s*(?:;|$|!))",
-    re.I,
-)
-
-
-# The same, by declarations read together: shrunk to nothing, clipped away, or moved a long way off the page
-# (the "visually hidden" idiom included). General CSS, none of it taken from a test page; colours are not compared.
+# a place to hide instructions for the machine reading it): not displayed, invisible, transparent, shrunk to nothing,
+# clipped away, or moved a long way off the page (the "visually hidden" idiom included). General CSS, none of it
+# taken from a test page. Styles set in a stylesheet are not resolved, and colours are not compared.
 _NOTHING = re.compile(r"^-?0*\.?0*(?:px|em|rem|pt|%)?$")
+_AT_MOST_1PX = re.compile(r"^(?:0*\.?0*(?:px|em|rem|pt|%)?|0?\.\d+px|1px)$")
 _FAR_OFF = re.compile(r"^-\d{4,}(?:\.\d+)?px$|^-\d{3,}(?:\.\d+)?(?:em|rem|%|vw|vh)$")
+_EMPTY_CLIP = re.compile(r"^rect\(\s*0(?:px)?[\s,]+0(?:px)?[\s,]+0(?:px)?[\s,]+0(?:px)?\s*\)$")
 
 
-def _hidden_by_declarations(style: str) -> bool:
+def _hiding_style(style: str) -> bool:
     found: dict[str, str] = {}
     for declaration in style.split(";"):
         name, _, value = declaration.partition(":")
@@ -73,11 +69,13 @@ def _hidden_by_declarations(style: str) -> bool:
     clipped = found.get("overflow") in ("hidden", "clip") and any(
         _NOTHING.match(found.get(k, "x")) for k in ("height", "max-height", "width", "max-width")
     )
-    sized = re.match(r"^(?:0*\.?0*(?:px|em|rem|pt|%)?|0?\.\d+px|1px)$", found.get("font-size", "x"))  # at most 1px
     return bool(
-        clipped
-        or sized
-        or re.match(r"^rect\(\s*0(?:px)?[\s,]+0(?:px)?[\s,]+0(?:px)?[\s,]+0(?:px)?\s*\)$", found.get("clip", ""))
+        found.get("display") == "none"
+        or found.get("visibility") in ("hidden", "collapse")
+        or re.match(r"^(?:0+\.?0*|\.0+)$", found.get("opacity", ""))
+        or clipped
+        or _AT_MOST_1PX.match(found.get("font-size", "x"))
+        or _EMPTY_CLIP.match(found.get("clip", ""))
         or re.match(r"^(?:inset\(\s*50%|circle\(\s*0)", found.get("clip-path", ""))
         or re.match(r"^scale[xy]?\(\s*0(?:\.0*)?\s*[,)]", found.get("transform", ""))
         or any(_FAR_OFF.match(found.get(k, "")) for k in ("left", "top", "right", "text-indent", "margin-left"))
@@ -86,8 +84,7 @@ def _hidden_by_declarations(style: str) -> bool:
 
 def _hidden(attrs: dict[str, str | None]) -> bool:
     """The element is not shown: the `hidden` attribute, or an inline style that hides it."""
-    style = attrs.get("style") or ""
-    return "hidden" in attrs or bool(_HIDING_STYLE.search(style)) or _hidden_by_declarations(style)
+    return "hidden" in attrs or _hiding_style(attrs.get("style") or "")
 
 
 class _HtmlText(HTMLParser):
