@@ -381,6 +381,18 @@ def test_the_upload_event_takes_only_uploaded_files(http: httpx.Client, live: Li
     assert "zeta kinase" not in answer["answer"]
 
 
+def test_a_page_upload_is_indexed_and_gradios_copy_deleted(http: httpx.Client, live: Live) -> None:
+    """The same event with a file sent to Gradio's upload route first, as the page sends it."""
+    text = b"The QZ-4411 compound activates the omega kinase in murine keratinocytes.\n"
+    (path,) = http.post("/gradio_api/upload", files={"files": ("qz-4411.txt", text)}).json()
+    file_data = {"path": path, "orig_name": "qz-4411.txt", "meta": {"_type": "gradio.FileData"}}
+    messages = queue_call(http, ("upload", "upload"), [[file_data]])
+    assert messages[-1].get("success"), messages[-1]
+    assert "qz-4411.txt" in {r.source for r in live.assistant.documents()}
+    assert not Path(path).exists()  # spooled and indexed: Gradio's copy would stay downloadable otherwise
+    live.assistant.remove("qz-4411.txt")
+
+
 def test_a_lone_surrogate_in_the_chat_gets_an_error_turn(http: httpx.Client) -> None:
     messages = queue_call(http, ("question", "submit"), ["\ud800 imatinib", [], 5, "extractive", False])
     final = messages[-1]
