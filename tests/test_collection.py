@@ -6,8 +6,7 @@ from assistant.evaluation.collection import CollectionRun, unchanged
 
 
 def _run(texts: dict[str, str], decisions: dict[str, tuple[bool, tuple[str, ...]]]) -> CollectionRun:
-    refused = frozenset(q for q, (r, _) in decisions.items() if r)
-    return CollectionRun("run", ("a",), ("b", "c", "d"), refused, frozenset(), texts, decisions)
+    return CollectionRun("run", ("a",), ("b", "c", "d"), frozenset(), texts, decisions)
 
 
 def test_a_refusal_listing_other_nearest_passages_keeps_its_decision_not_its_text() -> None:
@@ -21,3 +20,4 @@ def test_a_refusal_listing_other_nearest_passages_keeps_its_decision_not_its_tex
         {"a": (True, ()), "b": (False, ("p2",)), "c": (False, ("p9",)), "d": (True, ())},
     )
     assert unchanged(before, after) == {"same_text": 0.5, "same_decision": 0.5}
+    assert (before.refused, after.refused) == ({"a"}, {"a", "d"})

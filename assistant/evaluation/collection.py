@@ -44,10 +44,13 @@ class CollectionRun:
     name: str
     absent: tuple[str, ...]  # qids whose abstract is not indexed (a refusal is right)
     present: tuple[str, ...]  # qids whose abstract is indexed (an answer citing it is right)
-    refused: frozenset[str]
     cited_own: frozenset[str]
     texts: dict[str, str]
     decisions: dict[str, tuple[bool, tuple[str, ...]]]  # qid -> (refused, the documents an answer cites, sorted)
+
+    @property
+    def refused(self) -> frozenset[str]:
+        return frozenset(q for q, (refused, _) in self.decisions.items() if refused)
 
     def metrics(self) -> dict[str, float]:
         absent, present = set(self.absent), set(self.present)
@@ -86,22 +89,19 @@ def pubmedqa_without(
 
 
 def _ask(assistant: Assistant, name: str, absent: Sequence[Query], present: Sequence[Query]) -> CollectionRun:
-    refused, cited, texts, decisions = set(), set(), {}, {}
+    cited, texts, decisions = set(), {}, {}
     for q in [*absent, *present]:
         answer: Answer = assistant.ask(q.text)
         texts[q.qid] = answer.text
         # A refusal's citations are the nearest passages it lists, not evidence: its decision is the refusal.
         cited_docs = () if answer.refused else tuple(sorted({c.doc_id for c in answer.citations}))
         decisions[q.qid] = (answer.refused, cited_docs)
-        if answer.refused:
-            refused.add(q.qid)
         if any(c.doc_id in q.relevant for c in answer.citations):
             cited.add(q.qid)
     return CollectionRun(
         name,
         tuple(q.qid for q in absent),
         tuple(q.qid for q in present),
-        frozenset(refused),
         frozenset(cited),
         texts,
         decisions,

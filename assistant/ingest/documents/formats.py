@@ -62,6 +62,8 @@ _EMPTY_CLIP = re.compile(r"^rect\(\s*0(?:px)?[\s,]+0(?:px)?[\s,]+0(?:px)?[\s,]+0
 
 
 def _hiding_style(style: str) -> bool:
+    if not style:  # most elements: every start tag of a page comes here
+        return False
     found: dict[str, str] = {}
     for declaration in style.split(";"):
         name, _, value = declaration.partition(":")
