@@ -77,8 +77,13 @@ def test_a_refused_body_is_not_logged_as_an_internal_error(seeded: Assistant, ca
 
 
 def test_a_stalled_body_gets_408_and_indexes_nothing(secured: Live) -> None:
-    """A body that stops arriving (slowloris): refused once no piece came for 2 s, on every kind of write."""
+    """A body that stops arriving (slowloris): refused once no piece came for 2 s, on every kind of write; Gradio's
+    upload keeps no part of it on disk (it wrote the part into a named temporary file of its upload folder)."""
+    from gradio.utils import get_upload_folder
+
     before = secured.assistant.documents()
+    folder = Path(get_upload_folder())
+    spooled = {p for p in folder.iterdir() if p.is_file()} if folder.is_dir() else set()
     with client(secured, "127.0.0.9") as http:  # the chat page's upload needs its login
         assert http.post("/login", data={"username": "clinician", "password": "pw-456"}).status_code == 200
         cookie = "; ".join(f"{name}={value}" for name, value in http.cookies.items())
@@ -96,6 +101,7 @@ def test_a_stalled_body_gets_408_and_indexes_nothing(secured: Live) -> None:
         assert status == 408 and "BODY_TIMEOUT_S" in json.loads(text)["error"], (path, text)
         assert headers["connection"] == "close" and 1.5 < waited < 10, (path, waited)
     assert secured.assistant.documents() == before
+    assert {p for p in folder.iterdir() if p.is_file()} <= spooled
 
 
 def test_a_slow_body_that_keeps_coming_is_read(secured: Live) -> None:

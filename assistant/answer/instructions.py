@@ -119,6 +119,8 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"\bthe\s+(?:only\s+|correct\s+|right\s+|true\s+|real\s+|final\s+)+answer\s+(?:to\s+[^.]{0,80}?)?"
         r"(?:is|should\s+be|must\s+be)\b"
         r"|\bthe\s+answer\s+to\s+(?:every|any|all)\s+questions?\b"
+        # "The answer is: ..." (a colon: the answer dictated word for word, not a finding put as one).
+        r"|^\W*(?:so|thus|hence|therefore)?,?\s*the\s+answer\s+(?:is|should\s+be|must\s+be)\s*:"
         r"|\bthe\s+only\s+thing\s+(?:to|you\s+(?:should|may|can))\s+(?:say|answer|report|state|reply|mention)\b",
         re.I,
     ),

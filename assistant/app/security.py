@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from python_multipart.exceptions import MultipartParseError
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -232,9 +233,12 @@ class Throttle:
         return len(self._seen)
 
 
-class BodyRefused(Exception):
+class BodyRefused(MultipartParseError):
     """Raised into the app by `receive` when `Guard` refuses the rest of a body (413: past its limit; 408: the next
-    piece did not come in time); `Guard` answers the client, so the app's own error handling lets it pass unlogged."""
+    piece did not come in time); `Guard` answers the client, so the app's own error handling lets it pass unlogged.
+
+    A parse error to a multipart parser reading the body, which then deletes the part it has written: Gradio's
+    upload route keeps a refused body's bytes in a named temporary file otherwise, for good."""
 
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
