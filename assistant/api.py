@@ -146,6 +146,8 @@ class Assistant:
             )
         if not words(text):
             raise InputError("the question has no words to search for")
+        if any(c < " " or "\x7f" <= c <= "\x9f" for c in text):  # whitespace was joined above: none of it is left
+            raise InputError("the question holds control characters: type or paste plain text")
         return text
 
     def ask(

@@ -1,6 +1,7 @@
 """Slices of the verifier's train-side validation documents that the benchmark does not isolate, per verifier.
 
     .venv/bin/python bench/verifier_slices.py [FOLDER ...] [--as-written] [--no-reread] [--bfloat16] [--validation]
+        [--no-contrast] [--contrast-docs N]
     (default: models/verifier)
 
 - parts: a summary quotes part of a sentence (a relative clause as its own sentence, a main clause without its
@@ -9,7 +10,11 @@
 - rewordings: an answer says a direction verb with another verb of its sense ("increased" -> "elevated":
   `rewording.reword`), kept; or with one of the opposite sense ("inhibited" -> "boosted"), caught;
 - across-sense rewordings: a direction verb said with one of the other sense of its direction ("inhibited" ->
-  "reduced": `rewording.reword_across`), never a contradiction: the shares called supported and contradicted.
+  "reduced": `rewording.reword_across`), never a contradiction: the shares called supported and contradicted;
+- contrasts: a finding stated with its exception ("improved survival in wild-type but not in ST2(-/-) mice"), its
+  finding alone kept, its exception asserted ("improved in ST2(-/-) mice") caught (`contrast`); `--contrast-docs N`
+  adds the same slice of N train-side documents, and `--no-contrast` each folder again without reading the
+  exception apart (`ClaimVerifier(contrast=False)`).
 
 Each item is a sentence against the chunk-sized passage that holds its source. The documents are the validation
 slice the training held out (`validation_corpus_docs` of the first folder's manifest), so the figures choose between
@@ -26,10 +31,12 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -45,6 +52,7 @@ from assistant.answer.verifier.training import first_pairs
 
 ROOT = Path(__file__).resolve().parent.parent
 Item = tuple[str, list[str]]
+Slice = tuple[list[Item], list[Item]]  # (faithful items, changed items)
 Rule = Callable[[str, random.Random], str | None]
 Change = Callable[[str, str, random.Random], str | None]  # (source sentence, faithful item, rng) -> a changed item
 
@@ -57,6 +65,22 @@ def _part_flipped(source: str, piece: str, rng: random.Random) -> str | None:
 def _opposite(source: str, reworded: str, rng: random.Random) -> str | None:
     """The source with a direction verb of the opposite sense."""
     return reword_opposite(source, rng)
+
+
+# "<... a past-tense verb> <x>[,] but not <y>": the finding and its exception (`contrast`).
+_EXCEPTION = re.compile(r"^(?P<pre>.*?\b\w+ed\b)(?P<x>[^,;]{3,}?)\s*,?\s+but not (?P<y>[^,;.]{3,})")
+
+
+def _finding(source: str, rng: random.Random) -> str | None:
+    """The finding without its exception ("IL-33 improved survival ... in wild-type"), faithful."""
+    m = _EXCEPTION.match(source)
+    return f"{m['pre']}{m['x']}." if m else None
+
+
+def _exception_asserted(source: str, finding: str, rng: random.Random) -> str | None:
+    """The exception asserted ("IL-33 improved in ST2(-/-) mice"): the passage says the opposite."""
+    m = _EXCEPTION.match(source)
+    return f"{m['pre']} {m['y'].strip()}." if m else None
 
 
 def items(doc_ids: list[int], faithful: Rule, changed: Change, seed: int = 13) -> tuple[list[Item], list[Item]]:
@@ -80,7 +104,11 @@ def items(doc_ids: list[int], faithful: Rule, changed: Change, seed: int = 13) -
     return kept, flipped
 
 
-SLICES: dict[str, tuple[Rule, Change]] = {"parts": (part, _part_flipped), "rewordings": (reword, _opposite)}
+SLICES: dict[str, tuple[Rule, Change]] = {
+    "parts": (part, _part_flipped),
+    "rewordings": (reword, _opposite),
+    "contrasts": (_finding, _exception_asserted),
+}
 
 
 def validation_rows(verifier: ClaimVerifier, seed: int, probes: list[Probe], claims: list[Probe]) -> list[str]:
@@ -98,6 +126,21 @@ def validation_rows(verifier: ClaimVerifier, seed: int, probes: list[Probe], cla
     ]
 
 
+def _slices(manifest: dict[str, Any], contrast_docs: int) -> tuple[dict[str, Slice], list[Item]]:
+    """The slices of the validation documents (and the contrasts of `contrast_docs` train-side documents: sentences
+    the training read as premises, never with their exception asserted), and the across-sense rewordings."""
+    docs = [int(d) for d in manifest["validation_corpus_docs"]]
+    built = {name: items(docs, *rules) for name, rules in SLICES.items()}
+    if contrast_docs:
+        sci = SciFact.load()
+        train_side = sorted(set(sci.corpus) - sci.dev_docs() - set(docs))[:contrast_docs]
+        built["contrasts (train-side)"] = items(train_side, *SLICES["contrasts"])
+    across = items(docs, reword_across, lambda *_: None)[0]
+    sizes = ", ".join(f"{name}: {len(k)} kept, {len(c)} changed" for name, (k, c) in built.items())
+    print(f"{len(docs)} documents; {sizes}; across-sense rewordings: {len(across)}")
+    return built, across
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("folders", nargs="*", type=Path, default=[ROOT / "models" / "verifier"])
@@ -106,21 +149,22 @@ def main() -> None:
     p.add_argument("--no-reread", action="store_true", help="each folder again without rereading contradictions")
     p.add_argument("--validation", action="store_true", help="add the validation slice's probes and claims")
     p.add_argument("--bfloat16", action="store_true", help="each folder again in bfloat16 (`ClaimVerifier(dtype=)`)")
+    p.add_argument("--no-contrast", action="store_true", help="each folder again without reading 'but not' apart")
+    p.add_argument("--contrast-docs", type=int, default=0, help="add the contrasts of N train-side documents")
     args = p.parse_args()
     import torch
 
     torch.set_num_threads(args.threads)
     manifest = json.loads((args.folders[0] / "manifest.json").read_text())
-    docs = [int(d) for d in manifest["validation_corpus_docs"]]
-    built = {name: items(docs, *rules) for name, rules in SLICES.items()}
-    across = items(docs, reword_across, lambda *_: None)[0]
-    sizes = ", ".join(f"{name}: {len(k)} kept, {len(c)} changed" for name, (k, c) in built.items())
-    print(f"{len(docs)} documents; {sizes}; across-sense rewordings: {len(across)}")
+    built, across = _slices(manifest, args.contrast_docs)
     held = build(manifest["seed"], first_pairs(manifest), stage=2, stage_pairs=1) if args.validation else None
     print("| verifier | slice | faithful kept | changed caught | ms per item |\n|---|---|---|---|---|")
-    readings = {"": {}} | ({", verbs as written": {"align_verbs": False}} if args.as_written else {})
+    readings: dict[str, dict[str, Any]] = {"": {}} | (
+        {", verbs as written": {"align_verbs": False}} if args.as_written else {}
+    )
     readings |= {", no reread": {"reread": False}} if args.no_reread else {}
     readings |= {", bfloat16": {"dtype": "bfloat16"}} if args.bfloat16 else {}
+    readings |= {", no contrast": {"contrast": False}} if args.no_contrast else {}
     for folder in args.folders:
         for reading, options in readings.items():
             verifier = ClaimVerifier(folder, **options)

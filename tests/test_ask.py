@@ -101,7 +101,13 @@ def test_question_the_seeds_cannot_answer_is_refused_with_nearest_passages(seede
 
 @pytest.mark.parametrize(
     ("question", "message"),
-    [("", "empty"), ("   \n ", "empty"), ("x" * 20_000, "limit"), ("?? !!", "no words")],
+    [
+        ("", "empty"),
+        ("   \n ", "empty"),
+        ("x" * 20_000, "limit"),
+        ("?? !!", "no words"),
+        ("imatinib \x01 treg", "control"),
+    ],
 )
 def test_bad_questions_get_clear_errors(seeded: Assistant, question: str, message: str) -> None:
     with pytest.raises(InputError, match=message):

@@ -154,6 +154,10 @@ def test_the_command_line_checks_a_text_or_a_file(seeded_dir: Path, tmp_path: Pa
     assert bad.returncode == 2 and "not UTF-8" in bad.stderr and bad.stderr.startswith("error:")
     empty = run_cli("check", "", index_dir=index)
     assert empty.returncode == 2 and "no sentence" in empty.stderr
+    marked = tmp_path / "bom.txt"  # some editors begin UTF-8 with a byte-order mark: not part of the first sentence
+    marked.write_bytes(b"\xef\xbb\xbf" + FAITHFUL.encode())
+    read = run_cli("check", "--json", "--file", str(marked), index_dir=index)
+    assert read.returncode == 0 and json.loads(read.stdout)["sentences"][0]["sentence"] == FAITHFUL, read.stderr
 
 
 def test_the_rest_api_checks_a_text(

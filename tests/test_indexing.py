@@ -52,6 +52,31 @@ def test_changed_file_replaces_its_chunks_and_removed_file_leaves(fresh: Assista
     assert {d.source for d in fresh.documents()} == {IMIQUIMOD, IMATINIB}
 
 
+def test_a_document_another_file_still_holds_stays_through_a_sync(fresh: Assistant, tmp_path: Path) -> None:
+    """Two exports overlapping by one record, and a copy of a file: removing or editing one file leaves the shared
+    document in the index, in one sync (an audit found it removed, and back only on the sync after)."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    record = '{{"id": "{0}", "title": "Record {0}", "text": "Compound {0} slowed fin regrowth in zebrafish larvae."}}\n'
+    (folder / "jan.jsonl").write_text(record.format("K1") + record.format("K2"))
+    (folder / "feb.jsonl").write_text(record.format("K2") + record.format("K3"))
+    copy = "Axolotls treated with compound Q9 regrow their limbs within nine weeks.\n"
+    (folder / "a.txt").write_text(copy)
+    (folder / "b.txt").write_text(copy)
+    fresh.index([folder])
+    before = len(fresh.documents())
+    (folder / "feb.jsonl").unlink()
+    (folder / "b.txt").unlink()
+    report = fresh.index([folder])
+    assert len(fresh.documents()) == before - 1, "only K3 goes: K2 is in jan.jsonl, Q9's text in a.txt"
+    assert "K2" in fresh.ask("what does compound K2 do in zebrafish").text
+    assert "Q9" in fresh.ask("what does compound Q9 do to axolotls").text
+    (folder / "a.txt").write_text("Axolotls treated with compound Q9 regrow their tails within three weeks.\n")
+    fresh.index([folder])
+    assert "tails" in fresh.ask("what does compound Q9 do to axolotls").text
+    assert report.removed == ["feb.jsonl"]
+
+
 def test_remove_by_id_path_or_name(fresh: Assistant) -> None:
     doc = next(d for d in fresh.documents() if d.source == IMIQUIMOD)
     assert fresh.remove(doc.doc_id) == IMIQUIMOD

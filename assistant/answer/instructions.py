@@ -17,6 +17,7 @@ detector ran on it) and on the PubMedQA contexts: `bench/injection.py`.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # A machine as the reader: an AI, assistant, chatbot, language model, or software processing the text. A bare
 # "model" or "system" is not enough ("the model predicted", "the immune system responds").
@@ -143,19 +144,45 @@ PATTERNS: dict[str, re.Pattern[str]] = {
 }
 
 
-# Letters of other scripts drawn like Latin ones (Unicode's confusables for Cyrillic and Greek capitals), read as
-# those for matching only: "Іgnоrе" in Cyrillic letters is "Ignore" to a reader, and NFKC does not fold it.
+# Letters drawn like Latin ones (Unicode's confusables for Cyrillic and Greek letters, Latin small capitals, the
+# dotless i), read as those for matching only: "Іgnоrе" in Cyrillic letters is "Ignore" to a reader, and NFKC
+# folds none of them.
 _LOOK_ALIKES = str.maketrans(
-    "аеорсухіјѕԁһӏԛԝАВЕКМНОРСТХІЈЅΑΒΕΖΗΙΚΜΝΟΡΤΥΧο", "aeopcyxijsdhlqwABEKMHOPCTXIJSABEZHIKMNOPTYXo"
+    "аеорсухіјѕԁһӏԛԝАВЕКМНОРСТХІЈЅΑΒΕΖΗΙΚΜΝΟΡΤΥΧοαεικνρτυχωıᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘʀꜱᴛᴜᴠᴡʏᴢ",
+    "aeopcyxijsdhlqwABEKMHOPCTXIJSABEZHIKMNOPTYXoaeikvptuxwiabcdefghijklmnoprstuvwyz",
+)
+# Digits written for letters inside a word ("1gn0re"); a word of digits alone, or a name like IL-10, stays.
+_LEET = str.maketrans("013457@$", "oieastas")
+_LEET_WORD = re.compile(r"\b(?=[\w@$]*[A-Za-z])(?=[\w@$]*[0-9@$])[\w@$]+\b")
+# Letters spelled out one by one ("I g n o r e  p r e v i o u s"): the words the patterns look for, run together.
+_SPACED = re.compile(r"(?:\b\w\s){5,}\w\b")
+_SPACED_ORDERS = re.compile(
+    r"(?:ignore|disregard|forget|override)(?:all|the|any)?(?:previous|prior|above|earlier)?(?:instructions|prompts|rules)"
+    r"|youarenow|newinstructions|systemprompt|theansweris",
 )
 
 
+def _fold(sentence: str) -> str:
+    """The sentence as a reader sees it: no invisible or combining characters, look-alike letters as Latin ones."""
+    text = unicodedata.normalize("NFKC", sentence)
+    text = "".join(c for c in text if unicodedata.category(c) not in _HIDDEN and c not in _FILLERS)
+    return text.translate(_LOOK_ALIKES)
+
+
+_HIDDEN = frozenset({"Cf", "Mn", "Me"})  # format characters (zero-width, invisible operators, tags), combining marks
+_FILLERS = frozenset("\u115f\u1160\u3164\uffa0")  # Hangul fillers: letters that draw nothing
+
+
 def instruction_sign(sentence: str) -> str | None:
-    """The name of the first pattern that reads `sentence` as addressed to the machine reading it, or None."""
-    sentence = sentence.translate(_LOOK_ALIKES)
+    """The name of the first pattern that reads `sentence` as addressed to the machine reading it, or None. The
+    sentence is read as a reader sees it (`_fold`), with digits in words read as letters too ("1gn0re")."""
+    folded = _fold(sentence)
+    readings = dict.fromkeys([folded, _LEET_WORD.sub(lambda m: m.group().translate(_LEET), folded)])
     for name, pattern in PATTERNS.items():
-        if pattern.search(sentence):
+        if any(pattern.search(text) for text in readings):
             return name
+    if any(_SPACED_ORDERS.search(re.sub(r"\W", "", m.group()).lower()) for m in _SPACED.finditer(folded)):
+        return "override"
     return None
 
 

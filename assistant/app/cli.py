@@ -208,7 +208,7 @@ def _check(args: argparse.Namespace) -> int:
         raise InputError("give the text to check, or --file FILE (not both)")
     if args.file is not None:
         try:
-            text = args.file.read_bytes().decode("utf-8")
+            text = args.file.read_bytes().decode("utf-8-sig")  # a BOM is how some editors mark UTF-8, not text
         except OSError as exc:
             raise InputError(f"cannot read {args.file}: {exc.strerror or exc}") from exc
         except UnicodeDecodeError as exc:

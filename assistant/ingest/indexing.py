@@ -237,6 +237,7 @@ class Indexer:
         self.store = store
         self.embedder = embedder
         self._known: dict[str, set[str]] = {}
+        self._held: set[str] = set()  # the documents the files of the run in progress hold
 
     def index(self, paths: list[Path], progress: Progress | None = None) -> IndexReport:
         """Index files and folders. Folders are synced: files gone from them leave the index.
@@ -258,6 +259,7 @@ class Indexer:
                     report.skipped.append(str(exc))
             self._index_files(files, report, say, started)
             self._remove_missing([p for p in paths if p.is_dir()], self._known, report)
+            self._held = set()
         report.seconds = time.perf_counter() - started
         return report
 
@@ -276,7 +278,10 @@ class Indexer:
         the batch in flight and the next run, finding the committed ones by id, embeds only the rest."""
         self._known = self.store.paths()
         ready = self.store.ready_ids()
-        new = {doc.doc_id for _, docs in files for doc in docs} - ready
+        # A document two files hold (an export overlapping another, a copy) is stored under one of their paths: it
+        # leaves the index only when no file of this run holds it any more.
+        self._held = {doc.doc_id for _, docs in files for doc in docs}
+        new = self._held - ready
         run = _Run(say, started, len(files), sum(len(docs) for _, docs in files), len(new))
         batch = _Batch()
         for i, (path, docs) in enumerate(files):
@@ -309,7 +314,7 @@ class Indexer:
             ready |= batch.ids
             report.chunks_embedded += batch.n_chunks
         for file in batch.files:
-            stale = self._known.get(str(file.path), set()) - {doc.doc_id for doc in file.docs}
+            stale = self._known.get(str(file.path), set()) - self._held
             self.store.delete_many(sorted(stale))  # the old version goes only after the new one is in
             (report.replaced if stale else report.added).extend(file.new)
 
@@ -332,8 +337,9 @@ class Indexer:
     def _remove_missing(self, folders: list[Path], known: dict[str, set[str]], report: IndexReport) -> None:
         for folder in (f.resolve() for f in folders):
             for path, doc_ids in known.items():
-                if Path(path).is_relative_to(folder) and not Path(path).exists():
-                    self.store.delete_many(sorted(doc_ids))
+                gone = doc_ids - self._held
+                if gone and Path(path).is_relative_to(folder) and not Path(path).exists():
+                    self.store.delete_many(sorted(gone))
                     report.removed.append(Path(path).name)
 
     def remove(self, target: str) -> str:

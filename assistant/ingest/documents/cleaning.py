@@ -25,6 +25,13 @@ _CHAR_MAP: dict[int, str | None] = {
 # its value), written as one space in the cleaned text.
 _GAP = re.compile(r"[ \t]*\t[ \t]*| {2,}")
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Characters that draw nothing: format controls (direction marks, invisible operators, tags), variation selectors,
+# the combining grapheme joiner, Hangul fillers. In a paper they carry no meaning; in a planted sentence they split
+# the words a reader sees ("Ig\u2062nore") from those a search finds.
+_INVISIBLE = re.compile(
+    "[\u034f\u061c\u115f\u1160\u180e\u200e\u200f\u202a-\u202e\u2061-\u2064\u2066-\u206f\u3164\ufe00-\ufe0f"
+    "\uffa0\ufff9-\ufffb\U000e0000-\U000e007f\U000e0100-\U000e01ef]"
+)
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]*$")
 _BULLET = re.compile(r"[\u2022\u00b7\u25aa\u25e6\u2023*+\-\u2013]\s+\S")
 
@@ -33,8 +40,8 @@ def normalize_unicode(raw: str) -> str:
     """NFKC plus ASCII quotes/spaces; dashes other than those NFKC changes are kept as printed."""
     text = raw.replace("\r\n", "\n").translate(_CHAR_MAP)
     text = unicodedata.normalize("NFKC", text).translate(_CHAR_MAP)
-    # Remaining control characters (not newlines, tabs) are never meaningful text.
-    return _CONTROLS.sub("", text)
+    # Remaining control characters (not newlines, tabs) are never meaningful text, nor are invisible ones.
+    return _INVISIBLE.sub("", _CONTROLS.sub("", text))
 
 
 def ends_sentence(line: str) -> bool:
