@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
 
@@ -26,18 +27,24 @@ class StoreError(AssistantError):
     """The vector store cannot be opened or reached."""
 
 
-def exit_status(run: Callable[[], int]) -> int:
-    """Run a command-line command: a user's error is one `error:` line on stderr and status 2, Ctrl-C is 130."""
+def exit_status(run: Callable[[], int], as_json: bool = False) -> int:
+    """Run a command-line command: a user's error is one `error:` line on stderr and status 2, Ctrl-C is 130.
+    `as_json` (a `--json` command): the error is also `{"error": ...}` on stdout, for the script reading it."""
     try:
         return run()
     except AssistantError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return _failed(str(exc), as_json)
     except ValueError as exc:  # settings validation (unknown or out-of-range ASSISTANT_* values)
-        print(f"error: invalid settings: {' '.join(str(exc).split())}", file=sys.stderr)
-        return 2
+        return _failed(f"invalid settings: {' '.join(str(exc).split())}", as_json)
     except KeyboardInterrupt:
         return 130
+
+
+def _failed(message: str, as_json: bool) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    if as_json:
+        print(json.dumps({"error": message}))
+    return 2
 
 
 class LLMError(AssistantError):

@@ -150,8 +150,9 @@ def test_the_command_line_checks_a_text_or_a_file(seeded_dir: Path, tmp_path: Pa
     assert "checked 2/2" in proc.stderr, "progress goes to stderr"
     latin1 = tmp_path / "latin1.txt"
     latin1.write_bytes("Imatinib r\xe9duit STAT3 dans les cellules T r\xe9gulatrices.".encode("latin-1"))
-    bad = run_cli("check", "--file", str(latin1), index_dir=index)
+    bad = run_cli("check", "--json", "--file", str(latin1), index_dir=index)
     assert bad.returncode == 2 and "not UTF-8" in bad.stderr and bad.stderr.startswith("error:")
+    assert "not UTF-8" in json.loads(bad.stdout)["error"], "with --json, the error is JSON on stdout too"
     empty = run_cli("check", "", index_dir=index)
     assert empty.returncode == 2 and "no sentence" in empty.stderr
     marked = tmp_path / "bom.txt"  # some editors begin UTF-8 with a byte-order mark: not part of the first sentence

@@ -137,3 +137,27 @@ def test_a_read_of_the_index_that_meets_a_delete_is_tried_again(
     assert fresh.ask(question).text == before.text and fresh.retriever.snapshot() is taken
     failures[0] = 0
     assert fresh.retriever.snapshot() is not taken
+
+
+def test_a_second_writer_says_that_it_waits(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Two indexing runs on one index take turns; the second says it waits, instead of looking hung."""
+    from assistant.ingest.indexing import writer_lock
+
+    entered = threading.Event()
+    with writer_lock(tmp_path):
+        second = threading.Thread(target=lambda: _enter(tmp_path, entered))
+        with caplog.at_level("WARNING", logger="assistant.ingest.indexing"):
+            second.start()
+            deadline = time.monotonic() + 10
+            while "waiting for another indexing run" not in caplog.text and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert not entered.is_set(), "the lock is held: the second writer must wait"
+    second.join(10)
+    assert entered.is_set() and "waiting for another indexing run" in caplog.text
+
+
+def _enter(index_dir: Path, entered: threading.Event) -> None:
+    from assistant.ingest.indexing import writer_lock
+
+    with writer_lock(index_dir):
+        entered.set()

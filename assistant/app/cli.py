@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return exit_status(lambda: verification_main(argv[2:]))
     args = _parser().parse_args(argv)
-    return exit_status(lambda: _run(args))
+    return exit_status(lambda: _run(args), as_json=bool(getattr(args, "json", False)))
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ flight and the next run, which finds the committed documents by id, embeds only 
 from __future__ import annotations
 
 import fcntl
+import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -27,6 +28,8 @@ from assistant.store.embeddings import Embedder, SentenceVectors
 
 if TYPE_CHECKING:
     from llama_index.core.schema import BaseNode
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,11 @@ def writer_lock(index_dir: Path) -> Iterator[None]:
     """One writer per index folder; a second one waits instead of interleaving batches."""
     index_dir.mkdir(parents=True, exist_ok=True)
     with open(index_dir / ".writer.lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:  # said, so that a second run does not look hung
+            log.warning("waiting for another indexing run on %s to finish", index_dir)
+            fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
         finally:
