@@ -162,15 +162,15 @@ _SPACED_ORDERS = re.compile(
 )
 
 
+_HIDDEN = frozenset({"Cf", "Mn", "Me"})  # format characters (zero-width, invisible operators, tags), combining marks
+_FILLERS = frozenset("\u115f\u1160\u3164\uffa0")  # Hangul fillers: letters that draw nothing
+
+
 def _fold(sentence: str) -> str:
     """The sentence as a reader sees it: no invisible or combining characters, look-alike letters as Latin ones."""
     text = unicodedata.normalize("NFKC", sentence)
     text = "".join(c for c in text if unicodedata.category(c) not in _HIDDEN and c not in _FILLERS)
     return text.translate(_LOOK_ALIKES)
-
-
-_HIDDEN = frozenset({"Cf", "Mn", "Me"})  # format characters (zero-width, invisible operators, tags), combining marks
-_FILLERS = frozenset("\u115f\u1160\u3164\uffa0")  # Hangul fillers: letters that draw nothing
 
 
 def instruction_sign(sentence: str) -> str | None:

@@ -17,7 +17,7 @@ import re
 
 import numpy as np
 
-from assistant.answer.verifier.helpers import content_terms, key_terms
+from assistant.answer.verifier.helpers import content_terms, has_negation, key_terms
 
 _SCOPE = re.compile(r"(?:\b(?:but|and)\s+not|,\s*not)\s+([^,;:]+)", re.I)
 # A preposition ends the exception once it has a word of its own: "TRPA1 in sensory neurons" denies TRPA1, the
@@ -28,7 +28,6 @@ _ENDS = re.compile(
     re.I,
 )
 _ITEMS = re.compile(r",|\b(?:and|or|nor)\b", re.I)
-_NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|without|cannot|fail(?:s|ed)?\s+to|lack(?:s|ed)?)\b|n't\b", re.I)
 
 
 def denied(unit: str) -> list[tuple[set[str], set[str]]]:
@@ -51,8 +50,11 @@ def about_denied(unit: str, sentence: str) -> bool:
     """True when the sentence is about something the unit denies: it names one of that thing's names, or (a thing
     without names) holds more than half of its words. A word the denied thing shares with the rest of the sentence
     ("wild-type but not ST2(-/-) mice": "mice") decides nothing alone."""
+    things = denied(unit)
+    if not things:  # most units: no exception, nothing to read
+        return False
     terms, names = content_terms(sentence), key_terms(sentence)
-    return any(names & n if n else len(terms & t) * 2 > len(t) for n, t in denied(unit))
+    return any(names & n if n else len(terms & t) * 2 > len(t) for n, t in things)
 
 
 def _head(scope: str) -> str:
@@ -63,17 +65,12 @@ def _head(scope: str) -> str:
     return scope
 
 
-def negated(sentence: str) -> bool:
-    """True when the sentence has a negation of its own."""
-    return _NEGATION.search(sentence) is not None
-
-
 def read_apart(unit: str, sentence: str, probabilities: np.ndarray) -> np.ndarray:
     """The unit's (supported, contradicted, not found) probabilities for the sentence, with the verdict the unit's
     contrast scope rules out moved to not found (see the module's docstring); unchanged where none applies."""
     if not about_denied(unit, sentence):
         return probabilities
-    ruled_out = 1 if negated(sentence) else 0
+    ruled_out = 1 if has_negation(sentence) else 0
     out = probabilities.copy()
     out[2] += out[ruled_out]
     out[ruled_out] = 0.0
