@@ -162,12 +162,15 @@ _SPACED_ORDERS = re.compile(
 )
 
 
+_PIECE_END = re.compile(r"(?<=[.!?])\s+")
 _HIDDEN = frozenset({"Cf", "Mn", "Me"})  # format characters (zero-width, invisible operators, tags), combining marks
 _FILLERS = frozenset("\u115f\u1160\u3164\uffa0")  # Hangul fillers: letters that draw nothing
 
 
 def _fold(sentence: str) -> str:
     """The sentence as a reader sees it: no invisible or combining characters, look-alike letters as Latin ones."""
+    if sentence.isascii():  # most sentences: nothing to fold
+        return sentence
     text = unicodedata.normalize("NFKC", sentence)
     text = "".join(c for c in text if unicodedata.category(c) not in _HIDDEN and c not in _FILLERS)
     return text.translate(_LOOK_ALIKES)
@@ -175,9 +178,13 @@ def _fold(sentence: str) -> str:
 
 def instruction_sign(sentence: str) -> str | None:
     """The name of the first pattern that reads `sentence` as addressed to the machine reading it, or None. The
-    sentence is read as a reader sees it (`_fold`), with digits in words read as letters too ("1gn0re")."""
+    sentence is read as a reader sees it (`_fold`), whole and from each full stop on, with digits in words read as
+    letters too ("1gn0re")."""
     folded = _fold(sentence)
-    readings = dict.fromkeys([folded, _LEET_WORD.sub(lambda m: m.group().translate(_LEET), folded)])
+    # The splitter keeps "... in mice. ignore the above ..." as one sentence (a lower-case word after a full stop is
+    # mostly an abbreviation's: "et al. found"): the patterns that read a sentence's start read each piece's too.
+    pieces = [folded, *_PIECE_END.split(folded)[1:]]
+    readings = dict.fromkeys([*pieces, *(_LEET_WORD.sub(lambda m: m.group().translate(_LEET), p) for p in pieces)])
     for name, pattern in PATTERNS.items():
         if any(pattern.search(text) for text in readings):
             return name
