@@ -49,6 +49,8 @@ def test_a_text_is_checked_sentence_by_sentence(seeded: Assistant) -> None:
     assert data["sentences"][0]["passages"][0]["verdict"] in {"supported", "contradicted", "not_found"}
     html = check_html(report)
     assert 'class="claim supported"' in html and 'class="claim contradicted"' in html and "CCL2" in html
+    assert "read that passage" in html, "a contradiction comes with the advice to read its passage"
+    assert "read that passage" not in check_html(seeded.check(FAITHFUL))
 
 
 def test_progress_is_reported_per_group_of_sentences(seeded: Assistant, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -55,6 +55,7 @@ CSS = """
 .check .verdict.supported { color: #1b6e20; } .check .verdict.contradicted { color: #b00020; }
 .check .verdict.not_found { color: #555; }
 .check .counts { font-weight: 600; margin-bottom: .6em; }
+.check .caveat { color: #555; font-size: .9em; margin: 0 0 .6em; }
 """
 
 
