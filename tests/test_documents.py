@@ -212,6 +212,13 @@ def test_unicode_normalisation() -> None:
     assert clean_text(raw) == "drug's \"quoted\" 'single' a b c softhyphen zerowidth fine \u2014 ok"
 
 
+def test_characters_that_draw_nothing_are_dropped() -> None:
+    """Invisible operators, tags, direction marks, variation selectors and fillers split a word a reader sees (an
+    audit's planted "Ig\u2062nore"); accented letters, Greek and a combining macron (x\u0304, a mean) stay."""
+    raw = "Ig\u2062nore prev\U000e0020ious \u202etext\u202c Hangul\u3164 fill\ufe0f caf\u00e9 e\u0301 \u03b2 x\u0304"
+    assert clean_text(raw) == "Ignore previous text Hangul fill caf\u00e9 \u00e9 \u03b2 x\u0304"
+
+
 def test_paragraphs_separated_by_one_blank_line() -> None:
     raw = "  First line  \n second line\n\n\n\n\t Second   paragraph.  \n\n\n"
     assert clean_text(raw) == "First line\nsecond line\n\nSecond paragraph."
