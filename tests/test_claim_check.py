@@ -155,6 +155,8 @@ def test_the_command_line_checks_a_text_or_a_file(seeded_dir: Path, tmp_path: Pa
     bad = run_cli("check", "--json", "--file", str(latin1), index_dir=index)
     assert bad.returncode == 2 and "not UTF-8" in bad.stderr and bad.stderr.startswith("error:")
     assert "not UTF-8" in json.loads(bad.stdout)["error"], "with --json, the error is JSON on stdout too"
+    plain = run_cli("check", f"{FAITHFUL} {REVERSED}", index_dir=index)
+    assert plain.returncode == 0 and "[contradicted" in plain.stdout and "read that passage" in plain.stdout
     empty = run_cli("check", "", index_dir=index)
     assert empty.returncode == 2 and "no sentence" in empty.stderr
     marked = tmp_path / "bom.txt"  # some editors begin UTF-8 with a byte-order mark: not part of the first sentence

@@ -5,15 +5,11 @@ from __future__ import annotations
 
 import html
 
+from assistant.answer.claims import CONTRADICTION_CAVEAT
 from assistant.app.ui_render import citation_html, supporting_text
 from assistant.models import CheckReport, SentenceCheck
 
 _LABEL = {"supported": "supported", "contradicted": "contradicted", "not_found": "not found"}
-# The verifier's contradictions are less sure than its supports (README: on SciFact dev 20 of 54 were claims their
-# abstract supports): a reader is told to read the passage before taking one as a finding.
-_CAVEAT = (
-    "A contradiction is the model's reading of the passage marked beside it: read that passage before you rely on it."
-)
 
 
 def _anchor(i: int, n: int) -> str:
@@ -43,7 +39,7 @@ def check_html(report: CheckReport) -> str:
         + "</details>"
         for i, s in enumerate(report.sentences, 1)
     )
-    caveat = f'<p class="caveat">{_e(_CAVEAT)}</p>' if counts["contradicted"] else ""
+    caveat = f'<p class="caveat">{_e(CONTRADICTION_CAVEAT)}</p>' if counts["contradicted"] else ""
     return f'<div class="check"><p class="counts">{_e(summary)}</p>{caveat}<p>{body}</p>{cards}</div>'
 
 

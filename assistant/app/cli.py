@@ -226,6 +226,10 @@ def _check(args: argparse.Namespace) -> int:
             c = p.citation
             for start, end in c.support:
                 print(f'    {c.title} ({c.source}): "{c.text[start - c.start : end - c.start]}"')
+    if any(s.verdict == "contradicted" for s in report.sentences):
+        from assistant.answer.claims import CONTRADICTION_CAVEAT
+
+        print(f"\nNote: {CONTRADICTION_CAVEAT}")
     return 0
 
 
