@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from assistant.ingest.documents.cleaning import INVISIBLE
+
 # A machine as the reader: an AI, assistant, chatbot, language model, or software processing the text. A bare
 # "model" or "system" is not enough ("the model predicted", "the immune system responds").
 _MACHINE = (
@@ -163,8 +165,9 @@ _SPACED_ORDERS = re.compile(
 
 
 _PIECE_END = re.compile(r"(?<=[.!?])\s+")
-_HIDDEN = frozenset({"Cf", "Mn", "Me"})  # format characters (zero-width, invisible operators, tags), combining marks
-_FILLERS = frozenset("\u115f\u1160\u3164\uffa0")  # Hangul fillers: letters that draw nothing
+# Format characters (zero-width, invisible operators, tags) and combining marks; the letters that draw nothing
+# (Hangul fillers) are those indexing drops (`cleaning.INVISIBLE`).
+_HIDDEN = frozenset({"Cf", "Mn", "Me"})
 
 
 def _fold(sentence: str) -> str:
@@ -172,7 +175,7 @@ def _fold(sentence: str) -> str:
     if sentence.isascii():  # most sentences: nothing to fold
         return sentence
     text = unicodedata.normalize("NFKC", sentence)
-    text = "".join(c for c in text if unicodedata.category(c) not in _HIDDEN and c not in _FILLERS)
+    text = "".join(c for c in INVISIBLE.sub("", text) if unicodedata.category(c) not in _HIDDEN)
     return text.translate(_LOOK_ALIKES)
 
 

@@ -28,7 +28,7 @@ _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Characters that draw nothing: format controls (direction marks, invisible operators, tags), variation selectors,
 # the combining grapheme joiner, Hangul fillers. In a paper they carry no meaning; in a planted sentence they split
 # the words a reader sees ("Ig\u2062nore") from those a search finds.
-_INVISIBLE = re.compile(
+INVISIBLE = re.compile(
     "[\u034f\u061c\u115f\u1160\u180e\u200e\u200f\u202a-\u202e\u2061-\u2064\u2066-\u206f\u3164\ufe00-\ufe0f"
     "\uffa0\ufff9-\ufffb\U000e0000-\U000e007f\U000e0100-\U000e01ef]"
 )
@@ -41,7 +41,7 @@ def normalize_unicode(raw: str) -> str:
     text = raw.replace("\r\n", "\n").translate(_CHAR_MAP)
     text = unicodedata.normalize("NFKC", text).translate(_CHAR_MAP)
     # Remaining control characters (not newlines, tabs) are never meaningful text, nor are invisible ones.
-    return _INVISIBLE.sub("", _CONTROLS.sub("", text))
+    return INVISIBLE.sub("", _CONTROLS.sub("", text))
 
 
 def ends_sentence(line: str) -> bool:
