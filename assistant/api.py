@@ -90,7 +90,7 @@ class Assistant:
         self.claims = ClaimVerifier(self.settings.paths.verifier_dir) if trained else None
         screen = InstructionScreen.load(self.settings.paths.instructions_dir)
         self.verifier = CitationVerifier(
-            self.embedder, self.settings.answer.support_threshold, self.claims, self._expand, screen
+            self.embedder, self.settings.answer.support_threshold, self.claims, self._rename, screen
         )
         self.relevance = self._relevance_model()
         self._llm: LLMAnswerer | None = None  # built on the first llm-mode question
@@ -116,10 +116,10 @@ class Assistant:
                                     "holds no weights (python -m assistant.answer.relevance.training)")  # fmt: skip
         return model if model.available else None
 
-    def _expand(self, text: str) -> str:
-        """The text with the aliases the library defines (read from the retriever's current snapshot), for the
-        citation check: the lexicons' names are left out, the verifier's thresholds were chosen without them."""
-        return self.retriever.aliases.expand_corpus(text)
+    def _rename(self, sentence: str, unit: str) -> str:
+        """The sentence with its names written as the passage unit writes them, by the aliases the library defines
+        (read from the retriever's current snapshot), for the claim verifier (`AliasMap.written_as`)."""
+        return self.retriever.aliases.written_as(sentence, unit)
 
     # --- the library -------------------------------------------------------------------------
     def index(self, paths: list[Path], *, progress: Progress | None = None) -> IndexReport:
@@ -288,7 +288,7 @@ class Assistant:
                     unsupported=self.settings.answer.unsupported,
                     where=describe(config),
                     claims=self.claims,
-                    expand=self._expand,
+                    rename=self._rename,
                 )
             return self._llm
 

@@ -1,7 +1,7 @@
 """Slices of the verifier's train-side validation documents that the benchmark does not isolate, per verifier.
 
     .venv/bin/python bench/verifier_slices.py [FOLDER ...] [--as-written] [--no-reread] [--bfloat16] [--validation]
-        [--no-contrast] [--contrast-docs N]
+        [--no-contrast] [--contrast-docs N] [--no-tense] [--no-aims]
     (default: models/verifier)
 
 - parts: a summary quotes part of a sentence (a relative clause as its own sentence, a main clause without its
@@ -14,7 +14,13 @@
 - contrasts: a finding stated with its exception ("improved survival in wild-type but not in ST2(-/-) mice"), its
   finding alone kept, its exception asserted ("improved in ST2(-/-) mice") caught (`contrast`); `--contrast-docs N`
   adds the same slice of N train-side documents, and `--no-contrast` each folder again without reading the
-  exception apart (`ClaimVerifier(contrast=False)`).
+  exception apart (`ClaimVerifier(contrast=False)`);
+- findings against their aim: each sentence of a document against its own statement of aim alone (`aims`), never a
+  contradiction: the shares called supported and contradicted; `--no-aims` each folder again with aims read as any
+  other sentence (`ClaimVerifier(aims=False)`);
+- tenses: a direction verb a sentence reports in the past put in the present, as a claim states it ("reduced" ->
+  "reduces": `rewording.present`), kept; with a verb of the opposite sense ("increases"), caught; `--no-tense` each
+  folder again with aligned verbs left in the sentence's own tense (`ClaimVerifier(tense=False)`).
 
 Each item is a sentence against the chunk-sized passage that holds its source. The documents are the validation
 slice the training held out (`validation_corpus_docs` of the first folder's manifest), so the figures choose between
@@ -41,12 +47,13 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import assistant  # noqa: F401  (offline environment first)
+from assistant.answer.verifier.aims import states_aim
 from assistant.answer.verifier.data import SciFact, build
 from assistant.answer.verifier.metrics import kept_caught, precision_recall
 from assistant.answer.verifier.model import CONTRADICTED, SUPPORTED, ClaimVerifier
 from assistant.answer.verifier.paraphrase import part
 from assistant.answer.verifier.perturb import flip_direction, flip_negation
-from assistant.answer.verifier.rewording import reword, reword_across, reword_opposite
+from assistant.answer.verifier.rewording import present, reword, reword_across, reword_opposite
 from assistant.answer.verifier.synthetic import Probe, clean, passages, usable
 from assistant.answer.verifier.training import first_pairs
 
@@ -104,9 +111,27 @@ def items(doc_ids: list[int], faithful: Rule, changed: Change, seed: int = 13) -
     return kept, flipped
 
 
+def aim_items(doc_ids: list[int]) -> list[Item]:
+    """Each finding of a document against that document's statement of aim alone (`aims.states_aim`): an abstract
+    does not contradict itself, so none of these is a contradiction."""
+    corpus = SciFact.load().corpus
+    found: list[Item] = []
+    for doc_id in doc_ids:
+        sentences = [s for _, run in passages(corpus[doc_id]) for s in run]
+        aims = [s for s in dict.fromkeys(sentences) if states_aim(s)]
+        findings = [clean(s) for s in dict.fromkeys(sentences) if usable(s) and not states_aim(s)]
+        found += [(f, [a]) for a in aims for f in findings]
+    return found
+
+
+def _present_opposite(source: str, faithful: str, rng: random.Random) -> str | None:
+    return present(source, rng, "opposite")
+
+
 SLICES: dict[str, tuple[Rule, Change]] = {
     "parts": (part, _part_flipped),
     "rewordings": (reword, _opposite),
+    "tenses": (present, _present_opposite),
     "contrasts": (_finding, _exception_asserted),
 }
 
@@ -151,6 +176,8 @@ def main() -> None:
     p.add_argument("--bfloat16", action="store_true", help="each folder again in bfloat16 (`ClaimVerifier(dtype=)`)")
     p.add_argument("--no-contrast", action="store_true", help="each folder again without reading 'but not' apart")
     p.add_argument("--contrast-docs", type=int, default=0, help="add the contrasts of N train-side documents")
+    p.add_argument("--no-tense", action="store_true", help="each folder again with verbs aligned in their own tense")
+    p.add_argument("--no-aims", action="store_true", help="each folder again with statements of aim read as others")
     args = p.parse_args()
     import torch
 
@@ -165,6 +192,9 @@ def main() -> None:
     readings |= {", no reread": {"reread": False}} if args.no_reread else {}
     readings |= {", bfloat16": {"dtype": "bfloat16"}} if args.bfloat16 else {}
     readings |= {", no contrast": {"contrast": False}} if args.no_contrast else {}
+    readings |= {", own tense": {"tense": False}} if args.no_tense else {}
+    readings |= {", aims as others": {"aims": False}} if args.no_aims else {}
+    against_aims = aim_items([int(d) for d in manifest["validation_corpus_docs"]])
     for folder in args.folders:
         for reading, options in readings.items():
             verifier = ClaimVerifier(folder, **options)
@@ -180,6 +210,10 @@ def main() -> None:
             said = [v.label for v in verifier.verify_many(across)]
             shares = [f"{said.count(label) / max(1, len(said)):.3f}" for label in (SUPPORTED, CONTRADICTED)]
             print(f"| {label} | across-sense rewordings: supported, contradicted | {' | '.join(shares)} | |")
+            said = [v.label for v in verifier.verify_many(against_aims)]
+            shares = [f"{said.count(label) / max(1, len(said)):.3f}" for label in (SUPPORTED, CONTRADICTED)]
+            row = f"{len(said)} findings against their aim: supported, contradicted"
+            print(f"| {label} | {row} | {' | '.join(shares)} | |")
             if held is not None:
                 for row in validation_rows(verifier, manifest["seed"], held.val_probes, held.val_claims):
                     print(f"| {label} | {row} | |", flush=True)

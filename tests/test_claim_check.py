@@ -187,3 +187,13 @@ def test_a_verb_said_otherwise_is_checked_by_its_sense(seeded: Assistant) -> Non
     shorter = "Imatinib lowered STAT3 activation in Treg."
     report = seeded.check(f"{same} {opposite} {shorter}")
     assert [s.verdict for s in report.sentences] == ["supported", "contradicted", "supported"]
+
+
+def test_a_name_said_by_another_of_its_names_is_read_as_the_passage_says_it(seeded: Assistant) -> None:
+    """The imatinib paper writes "Treg" in its findings and defines it once. A claim saying "regulatory T cells" is
+    read with the passage's name, not with aliases appended to both sides (which read the first claim as
+    contradicted, p 0.79, and the true second one, the paper's "but not production of IL-10", as contradicted too)."""
+    true = "Imatinib impaired the suppressive function of regulatory T cells."
+    spared = "Imatinib does not affect IL-10 production by Treg."
+    verdicts = [s.verdict for s in seeded.check(f"{true} {spared}").sentences]
+    assert verdicts[0] == "supported" and verdicts[1] != "contradicted", verdicts

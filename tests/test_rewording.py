@@ -11,7 +11,14 @@ from assistant.answer.verifier import data
 from assistant.answer.verifier.entities import EntityLexicon
 from assistant.answer.verifier.model import LABELS
 from assistant.answer.verifier.perturb import TRAIN_CLAUSES
-from assistant.answer.verifier.rewording import align, neighbours, reword, reword_across, reword_opposite
+from assistant.answer.verifier.rewording import (
+    align,
+    neighbours,
+    present,
+    reword,
+    reword_across,
+    reword_opposite,
+)
 from assistant.answer.verifier.synthetic import PROBE_KINDS, Changer, Doc, clean, training_pairs
 
 SOURCE = "Imatinib inhibited FoxP3 expression and reduced Treg numbers in treated mice."
@@ -165,3 +172,41 @@ def test_neighbours_pass_over_articles_and_adverbs() -> None:
     assert neighbours(words, 2) == ("imatinib", "activation")
     assert neighbours(["reduced"], 0) == ("", "")
     assert neighbours("an only slightly lowered the".split(), 3) == ("", "")
+
+
+def test_present_states_a_reported_finding_as_a_claim_does() -> None:
+    made = _said(present, SOURCE)
+    assert made == {
+        "Imatinib inhibits FoxP3 expression and reduced Treg numbers in treated mice.",
+        "Imatinib inhibited FoxP3 expression and reduces Treg numbers in treated mice.",
+    }
+    opposite = {present(SOURCE, random.Random(seed), "opposite") for seed in range(40)}
+    assert {m.split()[1] for m in opposite if m.endswith("reduced Treg numbers in treated mice.")} <= {
+        "enhances", "augments", "boosts", "potentiates",
+    }  # fmt: skip
+    # A participle after an auxiliary or an adverb is no past tense of a finding's verb.
+    assert present("FoxP3 expression was reduced by imatinib.", random.Random(0)) is None
+    assert present("Imatinib significantly reduced FoxP3.", random.Random(0)) is None
+
+
+@pytest.mark.parametrize(
+    ("hypothesis", "premise", "expected"),
+    [
+        ("Imatinib impairs FoxP3 expression in Treg.", "Imatinib impaired Treg function and FoxP3 expression.",
+         "Imatinib impaired FoxP3 expression in Treg."),
+        ("Imatinib lowers STAT3 activation.", "Imatinib significantly reduced the activation of STAT3.",
+         "Imatinib reduced STAT3 activation."),
+        ("Imatinib reduced STAT3 activation.", "Imatinib reduces STAT3 activation in Treg.",
+         "Imatinib reduces STAT3 activation."),
+        # After an auxiliary a participle stays one; an -ing form and a verb of another slot keep their form.
+        ("STAT3 was reduced by imatinib.", "STAT3 reduces with imatinib.", "STAT3 was reduced by imatinib."),
+        # ("dose" is first the slot of the premise's -ing form: its verb, not its form, is taken.)
+        ("Reducing the dose lowers the risk.", "Reducing the dose lowered the risk.",
+         "Reducing the dose reduces the risk."),
+        ("Serum levels increase in smokers.", "The drug increased the heart rate.",
+         "Serum levels increase in smokers."),
+    ],
+)  # fmt: skip
+def test_align_in_the_premise_tense(hypothesis: str, premise: str, expected: str) -> None:
+    assert align(hypothesis, premise, tense=True) == expected
+    assert align(hypothesis, premise, across=True, tense=True) == expected

@@ -19,11 +19,12 @@ from assistant.answer.verifier import DEFAULT_DIR, LABELS, ClaimVerifier, Verdic
 from assistant.answer.verifier.card import write_card
 from assistant.answer.verifier.data import Dataset, split_text
 from assistant.answer.verifier.metrics import wilson_lower
-from assistant.answer.verifier.model import VerifierConfig, decide
+from assistant.answer.verifier.model import VerifierConfig, decide, window_unit
 from assistant.answer.verifier.perturb import TEST_CLAUSES, add_clause, change_number, flip_direction, flip_negation
 from assistant.answer.verifier.synthetic import Probe
 from assistant.answer.verifier.training import CAP_MARGIN, UNIT_CAPS, choose_cap, choose_thresholds, unit_tables
 from assistant.evaluation.verification import CHECK_SENTENCES, check_sentences
+from assistant.ingest.documents.citation_line import is_citation_line
 
 pytestmark = pytest.mark.skipif(not (DEFAULT_DIR / "model.safetensors").is_file(), reason="verifier weights absent")
 
@@ -367,3 +368,24 @@ def test_a_pair_shared_by_overlapping_passages_is_scored_once(
 def test_the_claim_check_benchmark_text_repeats_no_sentence() -> None:
     text = check_sentences(CHECK_SENTENCES)
     assert len(text) == len(set(text)) == CHECK_SENTENCES
+
+
+def test_a_finding_claimed_in_the_present_is_read_in_the_passage_tense(verifier: ClaimVerifier) -> None:
+    """A claim states as a truth ("impairs") what an abstract reports done ("impaired"); read in its own tense, the
+    model calls this faithful claim contradicted."""
+    passage = ["Used at concentrations achieved clinically, imatinib impaired Treg function and FoxP3 expression."]
+    claim = "Imatinib impairs FoxP3 expression in Treg."
+    assert ClaimVerifier(tense=False).verify(claim, passage).label == "contradicted"
+    assert verifier.verify(claim, passage).label == "supported"
+    assert verifier.verify("Imatinib enhances FoxP3 expression in Treg.", passage).label != "supported"
+
+
+def test_a_citation_line_joins_no_window() -> None:
+    """The window (evidence split over two sentences) passes over the citation line the ingest writes after a
+    title, and a citation line read best stays alone; a paper's own "Published online ..." is no such line."""
+    units = {(0,): np.array([0.2, 0.6, 0.2]), (1,): np.array([0.5, 0.1, 0.4]), (2,): np.array([0.1, 0.1, 0.8])}
+    assert window_unit(units, 3) == (0, 1)
+    assert window_unit(units, 3, apart={1}) == (0,)
+    assert window_unit(units, 3, apart={0}) == (0,)
+    lines = ["A title", "Published in J Immunol, on Nov 15 2008, by A and B.", "Published online June 27, 2001."]
+    assert [is_citation_line(t) for t in lines] == [False, True, False]

@@ -14,7 +14,7 @@ in the supporting passage sentence. The support spans are the passage sentences 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -30,7 +30,7 @@ from assistant.store.embeddings import Embedder
 from assistant.text.sentences import split_sentences
 
 if TYPE_CHECKING:
-    from assistant.answer.verifier.model import ClaimVerifier
+    from assistant.answer.verifier.model import ClaimVerifier, Rename
 
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 
@@ -104,15 +104,16 @@ class CitationVerifier:
         embedder: Embedder,
         support_threshold: float,
         claims: ClaimVerifier | None = None,
-        expand: Callable[[str], str] = str,
+        rename: Rename | None = None,
         screen: InstructionScreen | None = None,
     ) -> None:
-        """`expand` adds the corpus's aliases to both sides before the verifier reads them ("Treg" meets
-        "regulatory T cells"); `screen`, the learned instruction screen `evidence` applies beside the patterns."""
+        """`rename(sentence, unit)` writes the sentence's names as each passage unit writes them before the verifier
+        reads the pair ("regulatory T cells" becomes "Treg" where the unit says "Treg"; `AliasMap.written_as`);
+        `screen`, the learned instruction screen `evidence` applies beside the patterns."""
         self.embedder = embedder
         self.threshold = support_threshold
         self.claims = claims
-        self.expand = expand
+        self.rename = rename
         self.screen = screen
 
     def evidence(self, passage: Passage) -> Passage:
@@ -144,8 +145,8 @@ class CitationVerifier:
         when it passes it and the verifier supports it; the verifier alone says contradicted (a reversed finding is a
         near neighbour by cosine)."""
         assert self.claims is not None
-        expand = self.expand
-        verdicts = self.claims.verify_many([(expand(items[i][0]), [expand(t) for _, t in units[i]]) for i in todo])
+        asked = [(items[i][0], [t for _, t in units[i]]) for i in todo]
+        verdicts = self.claims.verify_many(asked, self.rename)
         for i, v in zip(todo, verdicts, strict=True):
             prefilter = found[i]
             spans = tuple(sorted(units[i][j][0] for j in v.rationale))

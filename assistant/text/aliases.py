@@ -131,6 +131,25 @@ class AliasMap:
         """`expand` with the corpus's aliases only (the claim verifier reads these: its thresholds were chosen so)."""
         return self._memo(text, False)
 
+    def written_as(self, text: str, premise: str) -> str:
+        """The text with each name the premise says only by another of its names written as the premise writes it
+        ("Treg" where the premise says "Treg" and the text "regulatory T cells"): the claim verifier then reads one
+        name in both, where aliases appended to both would give it words the sentences do not say. A text that names
+        a thing two ways keeps both."""
+        words, lowered, out = _WORD.findall(text), premise.lower(), text
+        for n, i in sorted(((n, i) for i, w in enumerate(words) for n in range(1, self._starts.get(w.lower(), 0) + 1)
+                            if i + n <= len(words)), reverse=True):  # fmt: skip
+            run = " ".join(words[i : i + n])
+            if _said(run, premise, lowered) or run not in out:
+                continue
+            others = {name for name in self.names(run) if name.lower() != run.lower()}
+            found = sorted(name for name in others if _said(name, premise, lowered))
+            # A text naming a thing two ways is about its names ("Imi is short for imiquimod"): left as written.
+            if found and not any(_said(name, text, text.lower()) for name in others):
+                theirs = _as_written(found[0], premise).replace("\\", r"\\")
+                out = re.sub(rf"(?<![\w+\-]){re.escape(run)}(?![\w+\-])", theirs, out)
+        return out
+
     def _memo(self, text: str, general: bool) -> str:
         general = general and bool(self.lexicons)  # without lexicons both readings are one: expand each text once
         found = self._expanded.get((text, general))
@@ -157,6 +176,19 @@ class AliasMap:
         if general:
             extra += [k for k in _keys(words, self.lexicons) if k not in lowered and k not in extra]
         return f"{text} ({'; '.join(extra)})" if extra else text
+
+
+def _said(name: str, text: str, lowered: str) -> bool:
+    """Whether `text` says `name` as a whole word: a short form with its case ("OR" is not "or"), a long one in any."""
+    short = _is_short_form(name) and name != name.lower()
+    where, what = (text, name) if short else (lowered, name.lower())
+    return re.search(rf"(?<![\w+\-]){re.escape(what)}(?![\w+\-])", where) is not None
+
+
+def _as_written(name: str, text: str) -> str:
+    """`name` as `text` writes it (its case there), `name` itself where the text writes it only in another case."""
+    m = re.search(rf"(?<![\w+\-]){re.escape(name)}(?![\w+\-])", text, re.I)
+    return m.group() if m else name
 
 
 def lexicon_names(text: str, lexicons: Sequence[NameLexicon]) -> list[str]:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import html
 import logging
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -40,7 +40,7 @@ from assistant.store.embeddings import Embedder
 if TYPE_CHECKING:
     from llama_index.core.llms import LLM
 
-    from assistant.answer.verifier.model import ClaimVerifier
+    from assistant.answer.verifier.model import ClaimVerifier, Rename
 
 log = logging.getLogger(__name__)
 
@@ -157,10 +157,10 @@ class LLMAnswerer:
         attribute: bool = True,
         where: str = "backend",
         claims: ClaimVerifier | None = None,
-        expand: Callable[[str], str] = str,
+        rename: Rename | None = None,
     ) -> None:
         self.llm = llm
-        self.verifier = CitationVerifier(embedder, support_threshold, claims, expand)
+        self.verifier = CitationVerifier(embedder, support_threshold, claims, rename)
         self.prompts_dir = prompts_dir
         self.unsupported = unsupported
         self.attribute = (

@@ -2,7 +2,9 @@
 
 Rows: SciFact dev (300 claims against their cited abstracts, 339 pairs), the PubMedQA perturbation test set
 (caught per kind of change, paraphrases kept), the seed probe set (eval/verification/seed_probes.jsonl) and
-latency. Nothing here is tuned: the verifier runs with the verifier.json that training chose.
+latency. Nothing here is tuned: the verifier runs with the verifier.json that training chose. It reads each pair as
+the runtime does, with the names the set's own passages define (`AliasMap.written_as`: the runtime's map is its
+library's).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from assistant.answer.verifier.data import BENCH_DIR, SciFact, across_probes, cl
 from assistant.answer.verifier.metrics import kept_caught, macro_f1, precision_recall
 from assistant.answer.verifier.model import DEFAULT_DIR, LABELS, ClaimVerifier
 from assistant.answer.verifier.synthetic import Probe
+from assistant.text.aliases import AliasMap, find_aliases
 
 ROOT = Path(__file__).resolve().parents[3]
 SEED_PROBES = ROOT / "eval" / "verification" / "seed_probes.jsonl"
@@ -57,8 +60,10 @@ class CosineCheck:
 
 def run_new(verifier: ClaimVerifier, items: Sequence[Probe]) -> tuple[list[Prediction], float]:
     """Predictions and ms per (sentence, passage) pair, all items in one batched call."""
+    passages = dict.fromkeys(" ".join(p.passage) for p in items)
+    aliases = AliasMap(pair for text in passages for pair in find_aliases(text))
     start = time.perf_counter()
-    verdicts = verifier.verify_many([(p.hypothesis, list(p.passage)) for p in items])
+    verdicts = verifier.verify_many([(p.hypothesis, list(p.passage)) for p in items], aliases.written_as)
     ms = (time.perf_counter() - start) * 1000 / max(1, len(items))
     return [(v.label, v.rationale) for v in verdicts], ms
 

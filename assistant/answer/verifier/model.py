@@ -22,24 +22,27 @@ from __future__ import annotations
 import json
 import math
 import threading
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from assistant.answer.verifier.aims import aim_read
 from assistant.answer.verifier.contrast import read_apart
 from assistant.answer.verifier.encoder import batched_logits, open_encoder, quantized
 from assistant.answer.verifier.helpers import content_terms, key_terms
 from assistant.answer.verifier.rewording import align
 from assistant.answer.verifier.surface import restates
+from assistant.ingest.documents.citation_line import is_citation_line
 
 LABELS = ("supported", "contradicted", "not_found")
 SUPPORTED, CONTRADICTED, NOT_FOUND = LABELS
 DEFAULT_DIR = Path(__file__).resolve().parents[3] / "models" / "verifier"
 CONFIG_FILE = "verifier.json"
 Unit = tuple[int, ...]
+Rename = Callable[[str, str], str]  # (sentence, passage text) -> the sentence with its names as the text writes them
 
 
 @dataclass(frozen=True)
@@ -106,15 +109,20 @@ class ClaimVerifier:
     # Batches of 16 pad less than 32: 7% less time per item on the 420 train-side validation probes, same verdicts.
     # `align_verbs`: the sentence's direction verbs written as each unit writes their sense (`rewording.align`).
     # `reread`: a contradiction is read again with verbs of the same direction aligned too (`_reread`; with
-    # `align_verbs` only). `contrast`: a unit's "but not" part is read apart (`contrast.read_apart`).
+    # `align_verbs` only). `contrast`: a unit's "but not" part is read apart (`contrast.read_apart`). `tense`: an
+    # aligned verb is also written in the unit's tense (`align(tense=True)`). `aims`: a unit that states an aim
+    # contradicts no finding (`aims.aim_read`).
     def __init__(
         self, path: Path | str = DEFAULT_DIR, *, batch_size: int = 16, quantize: bool | None = None,
         align_verbs: bool = True, reread: bool = True, dtype: str | None = None, contrast: bool = True,
+        tense: bool = True, aims: bool = True,
     ) -> None:  # fmt: skip
         self.path = Path(path)
         self.align_verbs = align_verbs
         self.reread = reread
         self.contrast = contrast
+        self.tense = tense
+        self.aims = aims
         self.config = VerifierConfig.load(self.path)
         self.quantize = self.config.quantize if quantize is None else quantize
         self.dtype = self.config.dtype if dtype is None else dtype
@@ -145,28 +153,31 @@ class ClaimVerifier:
     def verify(self, sentence: str, passage_sentences: Sequence[str]) -> Verdict:
         return self.verify_many([(sentence, passage_sentences)])[0]
 
-    def verify_many(self, items: Sequence[tuple[str, Sequence[str]]]) -> list[Verdict]:
-        """One verdict per (sentence, passage sentences) item, in three batched rounds.
+    def verify_many(self, items: Sequence[tuple[str, Sequence[str]]], rename: Rename | None = None) -> list[Verdict]:
+        """One verdict per (sentence, passage sentences) item, in three batched rounds. `rename(sentence, text)`: the
+        sentence with its names written as the text writes them (`AliasMap.written_as`), applied per unit.
 
         1: the passage sentence sharing most words; 2: for items it did not support, the other sentences
         (at most `max_units`); 3: for items still unsupported, the window of the likeliest sentence and its
         likelier neighbour (evidence split over two sentences).
         """
-        quoted = [restates(s, p) for s, p in items]
-        ranked = [rank_sentences(s, p) if q is None else [] for (s, p), q in zip(items, quoted, strict=True)]
+        whole = [rename(s, " ".join(p)) if rename else s for s, p in items]
+        quoted = [restates(w, p) for w, (_, p) in zip(whole, items, strict=True)]
+        ranked = [rank_sentences(w, p) if q is None else [] for w, (_, p), q in zip(whole, items, quoted, strict=True)]
         scored: list[dict[Unit, np.ndarray]] = [{} for _ in items]
         seen: dict[tuple[str, str], np.ndarray] = {}
-        self._score(items, [(i, (r[0],)) for i, r in enumerate(ranked) if r], scored, seen)
+        self._score(items, [(i, (r[0],)) for i, r in enumerate(ranked) if r], scored, seen, rename)
         open_ = [i for i, r in enumerate(ranked) if r and not self._supported(scored[i])]
         limit = self.config.max_units or None
-        self._score(items, [(i, (j,)) for i in open_ for j in ranked[i][1:limit]], scored, seen)
+        self._score(items, [(i, (j,)) for i in open_ for j in ranked[i][1:limit]], scored, seen, rename)
         open_ = [i for i in open_ if len(ranked[i]) > 1 and not self._supported(scored[i])]
-        self._score(items, [(i, window_unit(scored[i], len(items[i][1]))) for i in open_], scored, seen)
+        windows = [(i, window_unit(scored[i], len(items[i][1]), _citation_lines(items[i][1]))) for i in open_]
+        self._score(items, windows, scored, seen, rename)
         verdicts = [
             _quote_verdict(q) if q is not None else self._decide(units) for q, units in zip(quoted, scored, strict=True)
         ]
         if self.reread and self.align_verbs:
-            self._reread(items, scored, verdicts, seen)
+            self._reread(items, scored, verdicts, seen, rename)
         return verdicts
 
     def _reread(
@@ -175,6 +186,7 @@ class ClaimVerifier:
         scored: list[dict[Unit, np.ndarray]],
         verdicts: list[Verdict],
         seen: dict[tuple[str, str], np.ndarray],
+        rename: Rename | None = None,
     ) -> None:
         """A contradiction that rests on a verb of the same direction said another way ("reduced" where the unit
         says "inhibited") is none: each contradicting unit is read again with such verbs written as the unit writes
@@ -187,8 +199,10 @@ class ClaimVerifier:
                 continue
             sentence, passage = items[i]
             texts = [" ".join(passage[j] for j in u) for u, p in scored[i].items() if p[1] >= threshold]
-            pairs = [(text, align(sentence, text, across=True)) for text in texts]
-            if pairs and all(loose != self.pair(text, sentence)[1] for text, loose in pairs):
+            named = [(text, rename(sentence, text) if rename else sentence) for text in texts]
+            pairs = [(text, align(n, text, across=True, tense=self.tense)) for text, n in named]
+            plain = [self.pair(text, n)[1] for text, n in named]
+            if pairs and all(loose != read for (_, loose), read in zip(pairs, plain, strict=True)):
                 todo[i] = pairs
         fresh = list(dict.fromkeys(p for pairs in todo.values() for p in pairs if p not in seen))
         seen.update(zip(fresh, self.probabilities(fresh), strict=True))
@@ -203,19 +217,24 @@ class ClaimVerifier:
         todo: list[tuple[int, Unit]],
         scored: list[dict[Unit, Any]],
         seen: dict[tuple[str, str], np.ndarray],
+        rename: Rename | None = None,
     ) -> None:
         """Score the units not scored yet. A (passage text, sentence) pair is scored once per call: overlapping
         chunks retrieved for one sentence share sentences, and its probabilities do not depend on the item."""
         todo = [(i, u) for i, u in todo if u not in scored[i]]
-        pairs = [self.pair(" ".join(items[i][1][j] for j in unit), items[i][0]) for i, unit in todo]
+        texts = [" ".join(items[i][1][j] for j in unit) for i, unit in todo]
+        named = [rename(items[i][0], text) if rename else items[i][0] for (i, _), text in zip(todo, texts, strict=True)]
+        pairs = [self.pair(text, said) for text, said in zip(texts, named, strict=True)]
         fresh = list(dict.fromkeys(p for p in pairs if p not in seen))
         seen.update(zip(fresh, self.probabilities(fresh), strict=True))
-        for (i, unit), pair in zip(todo, pairs, strict=True):
-            scored[i][unit] = read_apart(pair[0], items[i][0], seen[pair]) if self.contrast else seen[pair]
+        for (i, unit), pair, said in zip(todo, pairs, named, strict=True):
+            probs = read_apart(pair[0], said, seen[pair]) if self.contrast else seen[pair]
+            scored[i][unit] = aim_read([items[i][1][j] for j in unit], said, probs) if self.aims else probs
 
     def pair(self, unit: str, sentence: str) -> tuple[str, str]:
-        """The (premise, hypothesis) the model reads for a sentence against a passage unit."""
-        return unit, align(sentence, unit) if self.align_verbs else sentence
+        """The (premise, hypothesis) the model reads for a sentence (its names already as the unit writes them)
+        against a passage unit."""
+        return unit, align(sentence, unit, tense=self.tense) if self.align_verbs else sentence
 
     def _supported(self, units: dict[Unit, np.ndarray]) -> bool:
         return any(p[0] >= self.config.support_threshold for p in units.values())
@@ -244,13 +263,20 @@ def _not_found(table: np.ndarray) -> Verdict:
     return _verdict(NOT_FOUND, (), table[closest], 1.0 - float(table[closest, :2].max()))
 
 
-def window_unit(units: dict[Unit, np.ndarray], n: int) -> Unit:
-    """The likeliest single sentence (supported or contradicted) with its likelier scored neighbour."""
+def window_unit(units: dict[Unit, np.ndarray], n: int, apart: Collection[int] = ()) -> Unit:
+    """The likeliest single sentence (supported or contradicted) with its likelier scored neighbour; a sentence in
+    `apart` (a citation line: no finding's evidence) joins none, and the single sentence stays alone then."""
     singles = {u[0]: p for u, p in units.items() if len(u) == 1}
     best = max(singles, key=lambda j: float(singles[j][:2].max()))
-    near = [j for j in (best - 1, best + 1) if 0 <= j < n]
+    near = [j for j in (best - 1, best + 1) if 0 <= j < n and j not in apart]
+    if best in apart or not near:
+        return (best,)
     other = max(near, key=lambda j: float(singles[j][:2].max()) if j in singles else -1.0)
     return (min(best, other), max(best, other))
+
+
+def _citation_lines(sentences: Sequence[str]) -> set[int]:
+    return {j for j, text in enumerate(sentences) if is_citation_line(text)}
 
 
 def _verdict(label: str, unit: Unit, probs: np.ndarray, score: float) -> Verdict:

@@ -100,6 +100,27 @@ def reword_opposite(sentence: str, rng: random.Random) -> str | None:
     return _swap(sentence, rng, _OPPOSITE)
 
 
+def present(sentence: str, rng: random.Random, sense: str = "same") -> str | None:
+    """One direction verb in the past form put in the present ("reduced" -> "reduces"; `sense` "opposite": a verb of
+    the opposite sense, "increases"), or None: a claim states as a general truth what an abstract reports done."""
+    spots = [m for m in _TOKEN.finditer(sentence) if _WORDS.get(m.group().lower(), ("", "", ""))[1] == "past"]
+    spots = [m for m in spots if _free(sentence, m) and not _PASSIVE.search(sentence[: m.start()])]
+    if not spots:
+        return None
+    m = rng.choice(spots)
+    verb, lemma = _WORDS[m.group().lower()][0], _WORDS[m.group().lower()][2]
+    if sense == "opposite":
+        lemma = _WORDS[rng.choice(_BY_FORM[(_OPPOSITE[verb], "past")])][2]
+    return sentence[: m.start()] + _case_like(inflections(lemma)["third"], m.group()) + sentence[m.end() :]
+
+
+# A participle after an auxiliary ("was reduced", "have increased") is no past tense to put in the present.
+_PASSIVE = re.compile(r"\b(?:is|are|was|were|be|been|being|has|have|had)\s+(?:\w+ly\s+)?$", re.I)
+# The finite forms a finding is told in; a claim's present ("reduces") and a report's past ("reduced") are one
+# finding, and `align(tense=True)` writes the passage's.
+_FINITE = ("past", "third")
+
+
 def reword_across(sentence: str, rng: random.Random) -> str | None:
     """One direction verb replaced by one of the other sense of its direction ("inhibited" -> "reduced"), or None:
     no contradiction, whether or not the passage says the same."""
@@ -117,7 +138,7 @@ def neighbours(words: list[str], i: int) -> tuple[str, str]:
     return before, after
 
 
-def align(hypothesis: str, premise: str, *, across: bool = False) -> str:
+def align(hypothesis: str, premise: str, *, across: bool = False, tense: bool = False) -> str:
     """The hypothesis with each direction verb that the premise says in the same place with another verb of the same
     sense written as the premise writes it ("an elevated risk" -> "an increased risk" where the premise says "an
     increased risk"), in the hypothesis's form. The same place: the word before or after the verb is the same in
@@ -126,19 +147,21 @@ def align(hypothesis: str, premise: str, *, across: bool = False) -> str:
     choice of verb (which it reads as a contradiction otherwise). `across`: a verb of the other sense of the same
     direction too ("reduced" where the premise says "inhibited"), to tell whether a contradiction rests on the
     choice of verb alone; then a word beside premise verbs of both directions ("suppressed on wheel days and
-    elevated on non-wheel days") marks no place."""
+    elevated on non-wheel days") marks no place. `tense`: a finite verb so placed is also written in the premise's
+    tense ("impairs" -> "impaired")."""
 
     def key(sense: str) -> str:
         return _DIRECTION[sense] if across else sense
 
-    slots: dict[tuple[str, str], str] = {}  # (sense or direction, a neighbouring word) -> the premise's lemma
+    # (sense or direction, a neighbouring word) -> the premise's lemma and form
+    slots: dict[tuple[str, str], tuple[str, str]] = {}
     beside: dict[str, set[str]] = {}  # a neighbouring word -> the directions of the premise verbs it stands beside
     words = _TOKEN.findall(premise.lower())
     for i, word in enumerate(words):
         if word in _WORDS:
-            sense, _, lemma = _WORDS[word]
+            sense, form, lemma = _WORDS[word]
             for near in neighbours(words, i):
-                slots.setdefault((key(sense), near), lemma)
+                slots.setdefault((key(sense), near), (lemma, form))
                 beside.setdefault(near, set()).add(_DIRECTION[sense])
     places = {slot: lemma for slot, lemma in slots.items() if not across or len(beside[slot[1]]) == 1}
     tokens = list(_TOKEN.finditer(hypothesis))
@@ -149,7 +172,9 @@ def align(hypothesis: str, premise: str, *, across: bool = False) -> str:
         if not sense or not _free(hypothesis, m):
             return m.group()
         around = neighbours(said, k)
-        found = next((places[(key(sense), w)] for w in around if (key(sense), w) in places), lemma)
+        found, theirs = next((places[(key(sense), w)] for w in around if (key(sense), w) in places), (lemma, form))
+        if tense and form in _FINITE and theirs in _FINITE and not _PASSIVE.search(hypothesis[: m.start()]):
+            form = theirs
         return _case_like(inflections(found)[form], m.group())
 
     out, last = [], 0

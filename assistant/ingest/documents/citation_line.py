@@ -7,11 +7,19 @@ kept as metadata; stating them once as a normal sentence makes "where/when was i
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from assistant.models import Document, DocumentMetadata
 
 CITATION_PREFIX = "Published "  # how every citation line starts; the answer step recognises it by this
+# A citation line as `citation_line` writes it, not a sentence of a paper that starts "Published online ...".
+_LINE = re.compile(rf"^{CITATION_PREFIX}(?:in|on|pages|by) ")
+
+
+def is_citation_line(sentence: str) -> bool:
+    """Whether the sentence is a citation line this module wrote."""
+    return bool(_LINE.match(sentence))
 
 
 def citation_line(meta: DocumentMetadata) -> str:
