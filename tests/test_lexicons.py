@@ -55,11 +55,12 @@ def test_common_words_and_index_entries_name_no_drug() -> None:
 
 
 def test_expand_adds_the_key_once_and_the_verifier_reading_leaves_it_out() -> None:
+    """`expand` adds a lexicon's key; `written_as` (the claim verifier's reading) writes no name as a key."""
     aliases = AliasMap([("imatinib mesylate", "STI571")], load_lexicons(["drugs"]))
     assert aliases.expand("What class of enzyme does Glivec inhibit?").endswith("(imatinib)")
     # "imatinib mesylate" is one name: its "mesylate" names no salt of its own; the key already there is not added.
     assert aliases.expand("Imatinib mesylate was given to mice") == "Imatinib mesylate was given to mice (STI571)"
-    assert aliases.expand_corpus("Glivec and Gleevec") == "Glivec and Gleevec"
+    assert aliases.written_as("Glivec and Gleevec bind ABL.", "Imatinib binds ABL.") == "Glivec and Gleevec bind ABL."
     assert aliases.expand("Glivec and Gleevec") == "Glivec and Gleevec (imatinib)"
 
 

@@ -84,7 +84,7 @@ class AliasMap:
 
     def __init__(self, pairs: Iterable[tuple[str, str]] = (), lexicons: Sequence[NameLexicon] = ()) -> None:
         """`lexicons`: general name lexicons (`lexicons.LEXICONS`) whose key names `expand` adds beside the
-        corpus's aliases (a text naming "Glivec" gains "imatinib"); `expand_corpus` leaves them out."""
+        corpus's aliases (a text naming "Glivec" gains "imatinib"); `written_as` reads the corpus's only."""
         self.lexicons = tuple(lexicons)
         self._long: dict[str, Counter[str]] = defaultdict(Counter)  # short form -> long forms (as written)
         self._short: dict[str, Counter[str]] = defaultdict(Counter)  # long form, lower-cased -> short forms
@@ -98,7 +98,7 @@ class AliasMap:
             first = parts[0].lower()
             self._starts[first] = max(len(parts), self._starts.get(first, 0))
         # The answer step expands each candidate sentence several times (selection, answerability, linking).
-        self._expanded: dict[tuple[str, bool], str] = {}
+        self._expanded: dict[str, str] = {}
 
     def __len__(self) -> int:
         return len(self._long)
@@ -125,11 +125,12 @@ class AliasMap:
     def expand(self, text: str) -> str:
         """The text plus every alias of a name it mentions (whole words; long forms in any case), and the key name
         of each name a lexicon knows."""
-        return self._memo(text, True)
-
-    def expand_corpus(self, text: str) -> str:
-        """`expand` with the corpus's aliases only (the claim verifier reads these: its thresholds were chosen so)."""
-        return self._memo(text, False)
+        found = self._expanded.get(text)
+        if found is None:
+            if len(self._expanded) >= _MEMO:
+                self._expanded.clear()
+            found = self._expanded[text] = self._expand(text)
+        return found
 
     def written_as(self, text: str, premise: str) -> str:
         """The text with each name the premise says only by another of its names written as the premise writes it
@@ -137,8 +138,7 @@ class AliasMap:
         name in both, where aliases appended to both would give it words the sentences do not say. A text that names
         a thing two ways keeps both."""
         words, lowered, out = _WORD.findall(text), premise.lower(), text
-        for n, i in sorted(((n, i) for i, w in enumerate(words) for n in range(1, self._starts.get(w.lower(), 0) + 1)
-                            if i + n <= len(words)), reverse=True):  # fmt: skip
+        for n, i in reversed(self._runs(words)):  # the longest names first
             run = " ".join(words[i : i + n])
             if _said(run, premise, lowered) or run not in out:
                 continue
@@ -150,31 +150,24 @@ class AliasMap:
                 out = re.sub(rf"(?<![\w+\-]){re.escape(run)}(?![\w+\-])", theirs, out)
         return out
 
-    def _memo(self, text: str, general: bool) -> str:
-        general = general and bool(self.lexicons)  # without lexicons both readings are one: expand each text once
-        found = self._expanded.get((text, general))
-        if found is None:
-            if len(self._expanded) >= _MEMO:
-                self._expanded.clear()
-            found = self._expanded[(text, general)] = self._expand(text, general)
-        return found
-
-    def _expand(self, text: str, general: bool) -> str:
-        words = _WORD.findall(text)
-        lowered = text.lower()
-        # Only word runs that start like a name are looked up (a text has few): by length, then position.
-        runs = sorted(
+    def _runs(self, words: list[str]) -> list[tuple[int, int]]:
+        """(length, start) of the word runs that start like a name (a text has few: only those are looked up), by
+        length, then position."""
+        return sorted(
             (n, i)
             for i, word in enumerate(words)
             for n in range(1, min(self._starts.get(word.lower(), 0), len(words) - i) + 1)
         )
+
+    def _expand(self, text: str) -> str:
+        words = _WORD.findall(text)
+        lowered = text.lower()
         extra: list[str] = []
-        for n, i in runs:
+        for n, i in self._runs(words):
             for name in sorted(self.names(" ".join(words[i : i + n]))):
                 if name.lower() not in lowered and name not in extra:
                     extra.append(name)
-        if general:
-            extra += [k for k in _keys(words, self.lexicons) if k not in lowered and k not in extra]
+        extra += [k for k in _keys(words, self.lexicons) if k not in lowered and k not in extra]
         return f"{text} ({'; '.join(extra)})" if extra else text
 
 
