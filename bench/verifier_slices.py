@@ -1,7 +1,7 @@
 """Slices of the verifier's train-side validation documents that the benchmark does not isolate, per verifier.
 
     .venv/bin/python bench/verifier_slices.py [FOLDER ...] [--as-written] [--no-reread] [--bfloat16] [--validation]
-        [--no-contrast] [--contrast-docs N] [--no-tense] [--no-aims]
+        [--no-contrast] [--contrast-docs N] [--no-tense] [--no-aims] [--no-bare] [--plural-docs N]
     (default: models/verifier)
 
 - parts: a summary quotes part of a sentence (a relative clause as its own sentence, a main clause without its
@@ -20,7 +20,11 @@
   other sentence (`ClaimVerifier(aims=False)`);
 - tenses: a direction verb a sentence reports in the past put in the present, as a claim states it ("reduced" ->
   "reduces": `rewording.present`), kept; with a verb of the opposite sense ("increases"), caught; `--no-tense` each
-  folder again with aligned verbs left in the sentence's own tense (`ClaimVerifier(tense=False)`).
+  folder again with aligned verbs left in the sentence's own tense (`ClaimVerifier(tense=False)`);
+- plural presents: a plural subject's past-tense direction verb said in the bare present with another verb of its
+  sense ("corticosteroids decreased" -> "corticosteroids lower": `rewording.plural_present`), kept; with one of the
+  opposite sense ("increase"), caught; `--no-bare` each folder again without aligning such verbs
+  (`ClaimVerifier(bare=False)`); `--plural-docs N` adds the same slice of N train-side documents.
 
 Each item is a sentence against the chunk-sized passage that holds its source. The documents are the validation
 slice the training held out (`validation_corpus_docs` of the first folder's manifest), so the figures choose between
@@ -53,7 +57,7 @@ from assistant.answer.verifier.metrics import kept_caught, precision_recall
 from assistant.answer.verifier.model import CONTRADICTED, SUPPORTED, ClaimVerifier
 from assistant.answer.verifier.paraphrase import part
 from assistant.answer.verifier.perturb import flip_direction, flip_negation
-from assistant.answer.verifier.rewording import present, reword, reword_across, reword_opposite
+from assistant.answer.verifier.rewording import plural_present, present, reword, reword_across, reword_opposite
 from assistant.answer.verifier.synthetic import Probe, clean, passages, usable
 from assistant.answer.verifier.training import first_pairs
 
@@ -128,10 +132,15 @@ def _present_opposite(source: str, faithful: str, rng: random.Random) -> str | N
     return present(source, rng, "opposite")
 
 
+def _plural_opposite(source: str, faithful: str, rng: random.Random) -> str | None:
+    return plural_present(source, rng, "opposite")
+
+
 SLICES: dict[str, tuple[Rule, Change]] = {
     "parts": (part, _part_flipped),
     "rewordings": (reword, _opposite),
     "tenses": (present, _present_opposite),
+    "plural presents": (plural_present, _plural_opposite),
     "contrasts": (_finding, _exception_asserted),
 }
 
@@ -151,15 +160,17 @@ def validation_rows(verifier: ClaimVerifier, seed: int, probes: list[Probe], cla
     ]
 
 
-def _slices(manifest: dict[str, Any], contrast_docs: int) -> tuple[dict[str, Slice], list[Item]]:
+def _slices(manifest: dict[str, Any], contrast_docs: int, plural_docs: int = 0) -> tuple[dict[str, Slice], list[Item]]:
     """The slices of the validation documents (and the contrasts of `contrast_docs` train-side documents: sentences
     the training read as premises, never with their exception asserted), and the across-sense rewordings."""
     docs = [int(d) for d in manifest["validation_corpus_docs"]]
     built = {name: items(docs, *rules) for name, rules in SLICES.items()}
+    sci = SciFact.load()
+    train_side = sorted(set(sci.corpus) - sci.dev_docs() - set(docs))
     if contrast_docs:
-        sci = SciFact.load()
-        train_side = sorted(set(sci.corpus) - sci.dev_docs() - set(docs))[:contrast_docs]
-        built["contrasts (train-side)"] = items(train_side, *SLICES["contrasts"])
+        built["contrasts (train-side)"] = items(train_side[:contrast_docs], *SLICES["contrasts"])
+    if plural_docs:
+        built["plural presents (train-side)"] = items(train_side[:plural_docs], *SLICES["plural presents"])
     across = items(docs, reword_across, lambda *_: None)[0]
     sizes = ", ".join(f"{name}: {len(k)} kept, {len(c)} changed" for name, (k, c) in built.items())
     print(f"{len(docs)} documents; {sizes}; across-sense rewordings: {len(across)}")
@@ -177,13 +188,15 @@ def main() -> None:
     p.add_argument("--no-contrast", action="store_true", help="each folder again without reading 'but not' apart")
     p.add_argument("--contrast-docs", type=int, default=0, help="add the contrasts of N train-side documents")
     p.add_argument("--no-tense", action="store_true", help="each folder again with verbs aligned in their own tense")
+    p.add_argument("--plural-docs", type=int, default=0, help="add the plural presents of N train-side documents")
+    p.add_argument("--no-bare", action="store_true", help="each folder again without plural bare verbs aligned")
     p.add_argument("--no-aims", action="store_true", help="each folder again with statements of aim read as others")
     args = p.parse_args()
     import torch
 
     torch.set_num_threads(args.threads)
     manifest = json.loads((args.folders[0] / "manifest.json").read_text())
-    built, across = _slices(manifest, args.contrast_docs)
+    built, across = _slices(manifest, args.contrast_docs, args.plural_docs)
     held = build(manifest["seed"], first_pairs(manifest), stage=2, stage_pairs=1) if args.validation else None
     print("| verifier | slice | faithful kept | changed caught | ms per item |\n|---|---|---|---|---|")
     readings: dict[str, dict[str, Any]] = {"": {}} | (
@@ -194,6 +207,7 @@ def main() -> None:
     readings |= {", no contrast": {"contrast": False}} if args.no_contrast else {}
     readings |= {", own tense": {"tense": False}} if args.no_tense else {}
     readings |= {", aims as others": {"aims": False}} if args.no_aims else {}
+    readings |= {", bare verbs as written": {"bare": False}} if args.no_bare else {}
     against_aims = aim_items([int(d) for d in manifest["validation_corpus_docs"]])
     for folder in args.folders:
         for reading, options in readings.items():

@@ -14,6 +14,7 @@ from assistant.answer.verifier.perturb import TRAIN_CLAUSES
 from assistant.answer.verifier.rewording import (
     align,
     neighbours,
+    plural_present,
     present,
     reword,
     reword_across,
@@ -210,3 +211,33 @@ def test_present_states_a_reported_finding_as_a_claim_does() -> None:
 def test_align_in_the_premise_tense(hypothesis: str, premise: str, expected: str) -> None:
     assert align(hypothesis, premise, tense=True) == expected
     assert align(hypothesis, premise, across=True, tense=True) == expected
+
+
+STEROIDS = "Inhaled corticosteroids decreased IL-6 concentrations within 8 weeks."
+
+
+def test_a_plural_subjects_bare_verb_is_aligned_where_it_is_a_verb() -> None:
+    lower = "Inhaled corticosteroids lower IL-6 concentrations."
+    assert align(lower, STEROIDS) == lower, "bare forms are read only when asked"
+    assert align(lower, STEROIDS, bare=True) == "Inhaled corticosteroids decrease IL-6 concentrations."
+    assert align(lower, STEROIDS, bare=True, tense=True) == "Inhaled corticosteroids decreased IL-6 concentrations."
+    # Where the word is an adjective or a noun, or the other sense: as written.
+    for sentence in (
+        "A lower dose decreased IL-6 concentrations.",
+        "An increase in dose decreased IL-6 concentrations.",
+        "Inhaled corticosteroids increase IL-6 concentrations.",
+        "This lower IL-6 concentration was seen.",
+    ):
+        assert align(sentence, STEROIDS, bare=True, tense=True) == sentence
+    # The premise's own bare verb gives its lemma; a past stays past.
+    assert align("Statins lowered the risk.", "Statins reduce the risk of death.", bare=True, tense=True) == (
+        "Statins reduced the risk."
+    )
+
+
+def test_plural_present_says_a_plural_finding_with_another_bare_verb() -> None:
+    made = _said(plural_present, STEROIDS)
+    assert {m.split()[2] for m in made} <= {"reduce", "diminish", "lessen", "lower", "downregulate"}
+    opposite = {plural_present(STEROIDS, random.Random(seed), "opposite") for seed in range(20)}
+    assert {m.split()[2] for m in opposite if m} <= {"increase", "elevate", "heighten", "upregulate"}
+    assert plural_present("Imatinib reduced STAT3 activation.", random.Random(0)) is None  # a singular subject

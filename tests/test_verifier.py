@@ -389,3 +389,12 @@ def test_a_citation_line_joins_no_window() -> None:
     assert window_unit(units, 3, apart={0}) == (0,)
     lines = ["A title", "Published in J Immunol, on Nov 15 2008, by A and B.", "Published online June 27, 2001."]
     assert [is_citation_line(t) for t in lines] == [False, True, False]
+
+
+def test_a_plural_subjects_bare_verb_is_read_by_its_sense(
+    verifier: ClaimVerifier, sentences: dict[str, list[str]]
+) -> None:
+    lower = "Inhaled corticosteroids lower IL-6 concentrations within 8 weeks."  # the passage: "decreased"
+    assert ClaimVerifier(bare=False).verify(lower, sentences["asthma"]).label == "contradicted"
+    assert verifier.verify(lower, sentences["asthma"]).label == "supported"
+    assert verifier.verify(lower.replace("lower", "elevate"), sentences["asthma"]).label == "contradicted"

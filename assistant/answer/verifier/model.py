@@ -110,18 +110,20 @@ class ClaimVerifier:
     # `align_verbs`: the sentence's direction verbs written as each unit writes their sense (`rewording.align`).
     # `reread`: a contradiction is read again with verbs of the same direction aligned too (`_reread`; with
     # `align_verbs` only). `contrast`: a unit's "but not" part is read apart (`contrast.read_apart`). `tense`: an
-    # aligned verb is also written in the unit's tense (`align(tense=True)`). `aims`: a unit that states an aim
-    # contradicts no finding (`aims.aim_read`).
+    # aligned verb is also written in the unit's tense (`align(tense=True)`). `bare`: a plural subject's bare verb
+    # ("corticosteroids lower") is aligned too (`align(bare=True)`). `aims`: a unit that states an aim contradicts no
+    # finding (`aims.aim_read`).
     def __init__(
         self, path: Path | str = DEFAULT_DIR, *, batch_size: int = 16, quantize: bool | None = None,
         align_verbs: bool = True, reread: bool = True, dtype: str | None = None, contrast: bool = True,
-        tense: bool = True, aims: bool = True,
+        tense: bool = True, bare: bool = True, aims: bool = True,
     ) -> None:  # fmt: skip
         self.path = Path(path)
         self.align_verbs = align_verbs
         self.reread = reread
         self.contrast = contrast
         self.tense = tense
+        self.bare = bare
         self.aims = aims
         self.config = VerifierConfig.load(self.path)
         self.quantize = self.config.quantize if quantize is None else quantize
@@ -200,7 +202,7 @@ class ClaimVerifier:
             sentence, passage = items[i]
             texts = [" ".join(passage[j] for j in u) for u, p in scored[i].items() if p[1] >= threshold]
             named = [(text, rename(sentence, text) if rename else sentence) for text in texts]
-            pairs = [(text, align(n, text, across=True, tense=self.tense)) for text, n in named]
+            pairs = [(text, align(n, text, across=True, tense=self.tense, bare=self.bare)) for text, n in named]
             plain = [self.pair(text, n)[1] for text, n in named]
             if pairs and all(loose != read for (_, loose), read in zip(pairs, plain, strict=True)):
                 todo[i] = pairs
@@ -234,7 +236,7 @@ class ClaimVerifier:
     def pair(self, unit: str, sentence: str) -> tuple[str, str]:
         """The (premise, hypothesis) the model reads for a sentence (its names already as the unit writes them)
         against a passage unit."""
-        return unit, align(sentence, unit, tense=self.tense) if self.align_verbs else sentence
+        return unit, align(sentence, unit, tense=self.tense, bare=self.bare) if self.align_verbs else sentence
 
     def _supported(self, units: dict[Unit, np.ndarray]) -> bool:
         return any(p[0] >= self.config.support_threshold for p in units.values())

@@ -114,6 +114,44 @@ def present(sentence: str, rng: random.Random, sense: str = "same") -> str | Non
     return sentence[: m.start()] + _case_like(inflections(lemma)["third"], m.group()) + sentence[m.end() :]
 
 
+def plural_present(sentence: str, rng: random.Random, sense: str = "same") -> str | None:
+    """A plural subject's past-tense direction verb said in the bare present with another verb of its sense
+    ("corticosteroids decreased" -> "corticosteroids lower"; `sense` "opposite": "increase"), or None."""
+    spots = [m for m in _TOKEN.finditer(sentence) if _WORDS.get(m.group().lower(), ("", "", ""))[1] == "past"]
+    before = [sentence[: m.start()] for m in spots]
+    spots = [
+        m for m, b in zip(spots, before, strict=True)
+        if _free(sentence, m) and not _PASSIVE.search(b) and _PLURAL.search(b) and not _NOT_SUBJECT.search(b)
+    ]  # fmt: skip
+    if not spots:
+        return None
+    m = rng.choice(spots)
+    verb, _, lemma = _WORDS[m.group().lower()]
+    target = _OPPOSITE[verb] if sense == "opposite" else verb
+    choice = rng.choice([other for other in _SENSES[target] if other != lemma])
+    return sentence[: m.start()] + _case_like(choice, m.group()) + sentence[m.end() :]
+
+
+# A bare form ("lower", "increase") is an adjective or a noun as often as a verb, so it is not among the forms above
+# (nor drawn for training); at run time it is read as a verb after a plural subject ("corticosteroids lower IL-6")
+# with no preposition or end after it ("increase in dose").
+_BARE: dict[str, tuple[str, str, str]] = {
+    lemma: (sense, "bare", lemma) for sense, lemmas in _SENSES.items() for lemma in lemmas
+}
+_PLURAL = re.compile(r"(?:\b(?:they|we)|\b\w{2,}[^su\W]s)\s+$", re.I)
+_NOT_SUBJECT = re.compile(r"\b(?:this|its|has|was|does|thus|perhaps|whereas|is)\s+$", re.I)
+_BARE_AFTER = re.compile(r"\s*(?:$|[.,;:)]|(?:in|of|to|than|for|with|and|or|by)\b)", re.I)
+
+
+def _bare(sentence: str, m: re.Match[str]) -> tuple[str, str, str] | None:
+    """(sense, "bare", lemma) where `m` is a bare direction verb after a plural subject, else None."""
+    verb = _BARE.get(m.group().lower())
+    before, after = sentence[: m.start()], sentence[m.end() :]
+    if not verb or not _PLURAL.search(before) or _NOT_SUBJECT.search(before) or _BARE_AFTER.match(after):
+        return None
+    return verb
+
+
 # A participle after an auxiliary ("was reduced", "have increased") is no past tense to put in the present.
 _PASSIVE = re.compile(r"\b(?:is|are|was|were|be|been|being|has|have|had)\s+(?:\w+ly\s+)?$", re.I)
 # The finite forms a finding is told in; a claim's present ("reduces") and a report's past ("reduced") are one
@@ -138,7 +176,7 @@ def neighbours(words: list[str], i: int) -> tuple[str, str]:
     return before, after
 
 
-def align(hypothesis: str, premise: str, *, across: bool = False, tense: bool = False) -> str:
+def align(hypothesis: str, premise: str, *, across: bool = False, tense: bool = False, bare: bool = False) -> str:
     """The hypothesis with each direction verb that the premise says in the same place with another verb of the same
     sense written as the premise writes it ("an elevated risk" -> "an increased risk" where the premise says "an
     increased risk"), in the hypothesis's form. The same place: the word before or after the verb is the same in
@@ -148,7 +186,7 @@ def align(hypothesis: str, premise: str, *, across: bool = False, tense: bool = 
     direction too ("reduced" where the premise says "inhibited"), to tell whether a contradiction rests on the
     choice of verb alone; then a word beside premise verbs of both directions ("suppressed on wheel days and
     elevated on non-wheel days") marks no place. `tense`: a finite verb so placed is also written in the premise's
-    tense ("impairs" -> "impaired")."""
+    tense ("impairs" -> "impaired"). `bare`: a bare verb after a plural subject counts too (`_bare`)."""
 
     def key(sense: str) -> str:
         return _DIRECTION[sense] if across else sense
@@ -156,10 +194,12 @@ def align(hypothesis: str, premise: str, *, across: bool = False, tense: bool = 
     # (sense or direction, a neighbouring word) -> the premise's lemma and form
     slots: dict[tuple[str, str], tuple[str, str]] = {}
     beside: dict[str, set[str]] = {}  # a neighbouring word -> the directions of the premise verbs it stands beside
-    words = _TOKEN.findall(premise.lower())
+    found_in = list(_TOKEN.finditer(premise))
+    words = [m.group().lower() for m in found_in]
     for i, word in enumerate(words):
-        if word in _WORDS:
-            sense, form, lemma = _WORDS[word]
+        verb = _WORDS.get(word) or (_bare(premise, found_in[i]) if bare else None)
+        if verb:
+            sense, form, lemma = verb
             for near in neighbours(words, i):
                 slots.setdefault((key(sense), near), (lemma, form))
                 beside.setdefault(near, set()).add(_DIRECTION[sense])
@@ -168,14 +208,17 @@ def align(hypothesis: str, premise: str, *, across: bool = False, tense: bool = 
     said = [t.group().lower() for t in tokens]
 
     def written(k: int, m: re.Match[str]) -> str:
-        sense, form, lemma = _WORDS.get(m.group().lower(), ("", "", ""))
-        if not sense or not _free(hypothesis, m):
+        verb = _WORDS.get(m.group().lower()) if m.group().lower() in _WORDS and _free(hypothesis, m) else None
+        sense, form, lemma = verb or (_bare(hypothesis, m) if bare else None) or ("", "", "")
+        if not sense:
             return m.group()
         around = neighbours(said, k)
         found, theirs = next((places[(key(sense), w)] for w in around if (key(sense), w) in places), (lemma, form))
-        if tense and form in _FINITE and theirs in _FINITE and not _PASSIVE.search(hypothesis[: m.start()]):
+        # A plural's bare present ("corticosteroids lower") takes a past, not a third person.
+        finite = theirs in _FINITE and (form != "bare" or theirs == "past")
+        if tense and form in (*_FINITE, "bare") and finite and not _PASSIVE.search(hypothesis[: m.start()]):
             form = theirs
-        return _case_like(inflections(found)[form], m.group())
+        return _case_like(found if form == "bare" else inflections(found)[form], m.group())
 
     out, last = [], 0
     for k, m in enumerate(tokens):
