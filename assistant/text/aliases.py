@@ -137,7 +137,7 @@ class AliasMap:
         ("Treg" where the premise says "Treg" and the text "regulatory T cells"): the claim verifier then reads one
         name in both, where aliases appended to both would give it words the sentences do not say. A text that names
         a thing two ways keeps both."""
-        words, lowered, out = _WORD.findall(text), premise.lower(), text
+        words, lowered, own, out = _WORD.findall(text), premise.lower(), text.lower(), text
         for n, i in reversed(self._runs(words)):  # the longest names first
             run = " ".join(words[i : i + n])
             if _said(run, premise, lowered) or run not in out:
@@ -145,7 +145,7 @@ class AliasMap:
             others = {name for name in self.names(run) if name.lower() != run.lower()}
             found = sorted(name for name in others if _said(name, premise, lowered))
             # A text naming a thing two ways is about its names ("Imi is short for imiquimod"): left as written.
-            if found and not any(_said(name, text, text.lower()) for name in others):
+            if found and not any(_said(name, text, own) for name in others):
                 theirs = _as_written(found[0], premise).replace("\\", r"\\")
                 out = re.sub(rf"(?<![\w+\-]){re.escape(run)}(?![\w+\-])", theirs, out)
         return out

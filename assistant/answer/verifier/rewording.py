@@ -103,12 +103,11 @@ def reword_opposite(sentence: str, rng: random.Random) -> str | None:
 def present(sentence: str, rng: random.Random, sense: str = "same") -> str | None:
     """One direction verb in the past form put in the present ("reduced" -> "reduces"; `sense` "opposite": a verb of
     the opposite sense, "increases"), or None: a claim states as a general truth what an abstract reports done."""
-    spots = [m for m in _TOKEN.finditer(sentence) if _WORDS.get(m.group().lower(), ("", "", ""))[1] == "past"]
-    spots = [m for m in spots if _free(sentence, m) and not _PASSIVE.search(sentence[: m.start()])]
+    spots = _past_verbs(sentence)
     if not spots:
         return None
     m = rng.choice(spots)
-    verb, lemma = _WORDS[m.group().lower()][0], _WORDS[m.group().lower()][2]
+    verb, _, lemma = _WORDS[m.group().lower()]
     if sense == "opposite":
         lemma = _WORDS[rng.choice(_BY_FORM[(_OPPOSITE[verb], "past")])][2]
     return sentence[: m.start()] + _case_like(inflections(lemma)["third"], m.group()) + sentence[m.end() :]
@@ -117,12 +116,7 @@ def present(sentence: str, rng: random.Random, sense: str = "same") -> str | Non
 def plural_present(sentence: str, rng: random.Random, sense: str = "same") -> str | None:
     """A plural subject's past-tense direction verb said in the bare present with another verb of its sense
     ("corticosteroids decreased" -> "corticosteroids lower"; `sense` "opposite": "increase"), or None."""
-    spots = [m for m in _TOKEN.finditer(sentence) if _WORDS.get(m.group().lower(), ("", "", ""))[1] == "past"]
-    before = [sentence[: m.start()] for m in spots]
-    spots = [
-        m for m, b in zip(spots, before, strict=True)
-        if _free(sentence, m) and not _PASSIVE.search(b) and _PLURAL.search(b) and not _NOT_SUBJECT.search(b)
-    ]  # fmt: skip
+    spots = [m for m in _past_verbs(sentence) if _after_plural(sentence[: m.start()])]
     if not spots:
         return None
     m = rng.choice(spots)
@@ -146,10 +140,23 @@ _BARE_AFTER = re.compile(r"\s*(?:$|[.,;:)]|(?:in|of|to|than|for|with|and|or|by)\
 def _bare(sentence: str, m: re.Match[str]) -> tuple[str, str, str] | None:
     """(sense, "bare", lemma) where `m` is a bare direction verb after a plural subject, else None."""
     verb = _BARE.get(m.group().lower())
-    before, after = sentence[: m.start()], sentence[m.end() :]
-    if not verb or not _PLURAL.search(before) or _NOT_SUBJECT.search(before) or _BARE_AFTER.match(after):
+    if not verb or not _after_plural(sentence[: m.start()]) or _BARE_AFTER.match(sentence[m.end() :]):
         return None
     return verb
+
+
+def _after_plural(before: str) -> bool:
+    return bool(_PLURAL.search(before)) and not _NOT_SUBJECT.search(before)
+
+
+def _past_verbs(sentence: str) -> list[re.Match[str]]:
+    """The direction verbs the sentence says in the past tense of a finding (not a participle after an auxiliary or
+    an adverb)."""
+    return [
+        m for m in _TOKEN.finditer(sentence)
+        if _WORDS.get(m.group().lower(), ("", "", ""))[1] == "past" and _free(sentence, m)
+        and not _PASSIVE.search(sentence[: m.start()])
+    ]  # fmt: skip
 
 
 # A participle after an auxiliary ("was reduced", "have increased") is no past tense to put in the present.
@@ -208,7 +215,7 @@ def align(hypothesis: str, premise: str, *, across: bool = False, tense: bool = 
     said = [t.group().lower() for t in tokens]
 
     def written(k: int, m: re.Match[str]) -> str:
-        verb = _WORDS.get(m.group().lower()) if m.group().lower() in _WORDS and _free(hypothesis, m) else None
+        verb = _WORDS.get(said[k]) if said[k] in _WORDS and _free(hypothesis, m) else None
         sense, form, lemma = verb or (_bare(hypothesis, m) if bare else None) or ("", "", "")
         if not sense:
             return m.group()
