@@ -177,20 +177,27 @@ def _slices(manifest: dict[str, Any], contrast_docs: int, plural_docs: int = 0) 
     return built, across
 
 
+# Each other reading of the runtime a flag adds: flag -> (label suffix, `ClaimVerifier` options, what it does).
+READINGS: dict[str, tuple[str, dict[str, Any], str]] = {
+    "--as-written": (", verbs as written", {"align_verbs": False}, "without aligning verbs"),
+    "--no-reread": (", no reread", {"reread": False}, "without rereading contradictions"),
+    "--bfloat16": (", bfloat16", {"dtype": "bfloat16"}, "in bfloat16 (`ClaimVerifier(dtype=)`)"),
+    "--no-contrast": (", no contrast", {"contrast": False}, "without reading 'but not' apart"),
+    "--no-tense": (", own tense", {"tense": False}, "with verbs aligned in their own tense"),
+    "--no-aims": (", aims as others", {"aims": False}, "with statements of aim read as others"),
+    "--no-bare": (", bare verbs as written", {"bare": False}, "without plural bare verbs aligned"),
+}
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("folders", nargs="*", type=Path, default=[ROOT / "models" / "verifier"])
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--as-written", action="store_true", help="each folder again without aligning verbs")
-    p.add_argument("--no-reread", action="store_true", help="each folder again without rereading contradictions")
     p.add_argument("--validation", action="store_true", help="add the validation slice's probes and claims")
-    p.add_argument("--bfloat16", action="store_true", help="each folder again in bfloat16 (`ClaimVerifier(dtype=)`)")
-    p.add_argument("--no-contrast", action="store_true", help="each folder again without reading 'but not' apart")
     p.add_argument("--contrast-docs", type=int, default=0, help="add the contrasts of N train-side documents")
-    p.add_argument("--no-tense", action="store_true", help="each folder again with verbs aligned in their own tense")
     p.add_argument("--plural-docs", type=int, default=0, help="add the plural presents of N train-side documents")
-    p.add_argument("--no-bare", action="store_true", help="each folder again without plural bare verbs aligned")
-    p.add_argument("--no-aims", action="store_true", help="each folder again with statements of aim read as others")
+    for flag, (_, _, what) in READINGS.items():
+        p.add_argument(flag, action="store_true", help=f"each folder again {what}")
     args = p.parse_args()
     import torch
 
@@ -199,15 +206,11 @@ def main() -> None:
     built, across = _slices(manifest, args.contrast_docs, args.plural_docs)
     held = build(manifest["seed"], first_pairs(manifest), stage=2, stage_pairs=1) if args.validation else None
     print("| verifier | slice | faithful kept | changed caught | ms per item |\n|---|---|---|---|---|")
-    readings: dict[str, dict[str, Any]] = {"": {}} | (
-        {", verbs as written": {"align_verbs": False}} if args.as_written else {}
-    )
-    readings |= {", no reread": {"reread": False}} if args.no_reread else {}
-    readings |= {", bfloat16": {"dtype": "bfloat16"}} if args.bfloat16 else {}
-    readings |= {", no contrast": {"contrast": False}} if args.no_contrast else {}
-    readings |= {", own tense": {"tense": False}} if args.no_tense else {}
-    readings |= {", aims as others": {"aims": False}} if args.no_aims else {}
-    readings |= {", bare verbs as written": {"bare": False}} if args.no_bare else {}
+    readings: dict[str, dict[str, Any]] = {"": {}} | {
+        label: options
+        for flag, (label, options, _) in READINGS.items()
+        if getattr(args, flag.removeprefix("--").replace("-", "_"))
+    }
     against_aims = aim_items([int(d) for d in manifest["validation_corpus_docs"]])
     for folder in args.folders:
         for reading, options in readings.items():

@@ -14,6 +14,8 @@ import re
 
 import numpy as np
 
+from assistant.answer.verifier.contrast import rule_out
+
 # An aim: a study's asking verb after its subject, an infinitive of purpose, or a section label.
 _AIM = re.compile(
     r"\b(?:we|this\s+(?:study|work|paper|trial|report)|the\s+(?:present|current)\s+(?:study|work)|our\s+study)\s+"
@@ -43,7 +45,4 @@ def aim_read(unit_sentences: list[str], sentence: str, probabilities: np.ndarray
     every sentence of the unit states an aim and the sentence checked does not; unchanged elsewhere."""
     if not unit_sentences or not all(states_aim(s) for s in unit_sentences) or states_aim(sentence):
         return probabilities
-    out = probabilities.copy()
-    out[2] += out[1]
-    out[1] = 0.0
-    return out
+    return rule_out(probabilities, 1)

@@ -70,8 +70,13 @@ def read_apart(unit: str, sentence: str, probabilities: np.ndarray) -> np.ndarra
     contrast scope rules out moved to not found (see the module's docstring); unchanged where none applies."""
     if not about_denied(unit, sentence):
         return probabilities
-    ruled_out = 1 if has_negation(sentence) else 0
+    return rule_out(probabilities, 1 if has_negation(sentence) else 0)
+
+
+def rule_out(probabilities: np.ndarray, verdict: int) -> np.ndarray:
+    """A copy of (supported, contradicted, not found) with the `verdict`'s probability moved to not found: a reading
+    that rules a verdict out costs it, and never gives it to the other verdict."""
     out = probabilities.copy()
-    out[2] += out[ruled_out]
-    out[ruled_out] = 0.0
+    out[2] += out[verdict]
+    out[verdict] = 0.0
     return out
