@@ -45,8 +45,8 @@ def write_card(folder: Path, manifest: dict[str, Any], config: dict[str, Any], c
         f"{train['total_seconds'] / 60:.1f} min); {train['steps']} steps; final loss {train['final_loss']}",
         *_stages(manifest),
         f"- decision (verifier.json): temperature {config['temperature']}, support threshold "
-        f"{config['support_threshold']}, contradiction threshold {config['contradict_threshold']}, passage "
-        f"sentences scored per item {config['max_units'] or 'all'}; chosen on {config['chosen_on']}",
+        f"{config['support_threshold']}{_far(config)}, contradiction threshold {config['contradict_threshold']}, "
+        f"passage sentences scored per item {config['max_units'] or 'all'}; chosen on {config['chosen_on']}",
         f"- validation (train side): {json.dumps(config['validation'])}",
         "",
         *_caps_table(config.get("caps", {})),
@@ -93,13 +93,24 @@ def _stages(manifest: dict[str, Any]) -> list[str]:
     ]
 
 
+def _far(config: dict[str, Any]) -> str:
+    """The far support threshold, where calibration kept one (`VerifierConfig.far`)."""
+    if config.get("far_support_threshold") is None:
+        return ""
+    return (
+        f" ({config['far_support_threshold']} for a passage unit that holds less than {config['near_overlap']} of "
+        "the sentence's content words)"
+    )
+
+
 def _caps_table(caps: dict[str, dict[str, float]]) -> list[str]:
     """Each cap on the passage sentences scored per item (0: all) with its thresholds and validation figures."""
     if not caps:
         return []
-    keys = ["support", "contradict", "claims_precision_supported", "claims_recall_supported", "probes_kept",
-            "probes_caught", "joint_macro_f1", "units_per_item"]  # fmt: skip
-    rows = [f"| {cap} | " + " | ".join(f"{figures[k]:g}" for k in keys) + " |" for cap, figures in caps.items()]
+    keys = ["support", "far_support", "near_overlap", "contradict", "claims_precision_supported",
+            "claims_recall_supported", "probes_kept", "probes_caught", "joint_macro_f1", "units_per_item"]  # fmt: skip
+    cells = [[f"{f[k]:g}" if f.get(k) is not None else "-" for k in keys] for f in caps.values()]
+    rows = [f"| {cap} | " + " | ".join(row) + " |" for cap, row in zip(caps, cells, strict=True)]
     head = ["Per cap on the passage sentences scored per item (`max_units`, 0: all), validation slice:", ""]
     return [*head, "| cap | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|", *rows, ""]
 

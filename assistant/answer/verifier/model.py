@@ -7,7 +7,8 @@ against passage units: single passage sentences and one two-sentence window, eac
 verbs written as the unit writes their sense in the same place (`rewording.align`). The sentence sharing most
 words goes first, in one batch for all items; the other units only for items it did not support, so a
 faithful sentence usually costs one model call (see `ClaimVerifier.verify_many`). A passage supports a
-sentence when some unit does (calibrated probability >= the support threshold); else it contradicts it
+sentence when some unit does (calibrated probability >= the support threshold, or the far one for a unit that holds
+few of the sentence's words: `VerifierConfig.far`); else it contradicts it
 when some unit does, unless each contradicting unit, read again with the sentence's verbs of the same direction
 written as the unit writes them ("reduced" where it says "inhibited"), contradicts it no more: then, as otherwise,
 the sentence is not found. Weights are stored fp16 and run as `dtype` says (`encoder`). Dynamic
@@ -24,6 +25,7 @@ import math
 import threading
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -64,12 +66,23 @@ class VerifierConfig:
     contradict_threshold: float = 0.5
     max_length: int = 128
     max_units: int = 0  # passage sentences scored per item in round 2; 0: all of them
+    # A unit holding less than `near_overlap` of the sentence's content words supports it at `far_support_threshold`
+    # (None: at `support_threshold` too): see `far`.
+    far_support_threshold: float | None = None
+    near_overlap: float = 0.0
     quantize: bool = False
     dtype: str = "float32"  # float32, bfloat16, or auto: bfloat16 where the CPU computes it natively (`encoder`)
 
     @classmethod
     def load(cls, folder: Path) -> VerifierConfig:
         return cls(**saved_settings(folder / CONFIG_FILE, cls.__dataclass_fields__))
+
+    def far(self, premise: str, hypothesis: str) -> bool:
+        """Whether the unit `premise` holds so few of the words of `hypothesis` (as the model reads them) that the
+        far threshold decides its support. The weights are surest, and most often wrong, on near copies of a unit
+        with one fact changed, which set `support_threshold`; on a sentence written in other words a lower
+        probability is as precise (calibration chooses both on the train-side validation slice)."""
+        return self.far_support_threshold is not None and overlap(premise, hypothesis) < self.near_overlap
 
 
 def saved_settings(path: Path, known: Collection[str]) -> dict[str, Any]:
@@ -82,6 +95,12 @@ def saved_settings(path: Path, known: Collection[str]) -> dict[str, Any]:
 
 def _terms(text: str) -> set[str]:
     return content_terms(text) | {f"#{t}" for t in key_terms(text)}
+
+
+def overlap(premise: str, hypothesis: str) -> float:
+    """The share of the content words of `hypothesis` that `premise` holds (1.0 for a hypothesis without any)."""
+    wanted = content_terms(hypothesis)
+    return len(wanted & content_terms(premise)) / len(wanted) if wanted else 1.0
 
 
 def rank_sentences(hypothesis: str, sentences: Sequence[str]) -> list[int]:
@@ -167,16 +186,18 @@ class ClaimVerifier:
         quoted = [restates(w, p) for w, (_, p) in zip(whole, items, strict=True)]
         ranked = [rank_sentences(w, p) if q is None else [] for w, (_, p), q in zip(whole, items, quoted, strict=True)]
         scored: list[dict[Unit, np.ndarray]] = [{} for _ in items]
+        far: list[set[Unit]] = [set() for _ in items]  # units whose support the far threshold decides
         seen: dict[tuple[str, str], np.ndarray] = {}
-        self._score(items, [(i, (r[0],)) for i, r in enumerate(ranked) if r], scored, seen, rename)
-        open_ = [i for i, r in enumerate(ranked) if r and not self._supported(scored[i])]
+        score = partial(self._score, items, scored=scored, far=far, seen=seen, rename=rename)
+        score([(i, (r[0],)) for i, r in enumerate(ranked) if r])
+        open_ = [i for i, r in enumerate(ranked) if r and not self._supported(scored[i], far[i])]
         limit = self.config.max_units or None
-        self._score(items, [(i, (j,)) for i in open_ for j in ranked[i][1:limit]], scored, seen, rename)
-        open_ = [i for i in open_ if len(ranked[i]) > 1 and not self._supported(scored[i])]
-        windows = [(i, window_unit(scored[i], len(items[i][1]), _citation_lines(items[i][1]))) for i in open_]
-        self._score(items, windows, scored, seen, rename)
+        score([(i, (j,)) for i in open_ for j in ranked[i][1:limit]])
+        open_ = [i for i in open_ if len(ranked[i]) > 1 and not self._supported(scored[i], far[i])]
+        score([(i, window_unit(scored[i], len(items[i][1]), _citation_lines(items[i][1]))) for i in open_])
         verdicts = [
-            _quote_verdict(q) if q is not None else self._decide(units) for q, units in zip(quoted, scored, strict=True)
+            _quote_verdict(q) if q is not None else self._decide(units, apart)
+            for q, units, apart in zip(quoted, scored, far, strict=True)
         ]
         if self.reread and self.align_verbs:
             self._reread(items, scored, verdicts, seen, rename)
@@ -217,12 +238,15 @@ class ClaimVerifier:
         self,
         items: Sequence[tuple[str, Sequence[str]]],
         todo: list[tuple[int, Unit]],
+        *,
         scored: list[dict[Unit, Any]],
+        far: list[set[Unit]],
         seen: dict[tuple[str, str], np.ndarray],
         rename: Rename | None = None,
     ) -> None:
-        """Score the units not scored yet. A (passage text, sentence) pair is scored once per call: overlapping
-        chunks retrieved for one sentence share sentences, and its probabilities do not depend on the item."""
+        """Score the units not scored yet, and mark those the far threshold decides (`VerifierConfig.far`). A
+        (passage text, sentence) pair is scored once per call: overlapping chunks retrieved for one sentence share
+        sentences, and its probabilities do not depend on the item."""
         todo = [(i, u) for i, u in todo if u not in scored[i]]
         texts = [" ".join(items[i][1][j] for j in unit) for i, unit in todo]
         named = [rename(items[i][0], text) if rename else items[i][0] for (i, _), text in zip(todo, texts, strict=True)]
@@ -232,27 +256,36 @@ class ClaimVerifier:
         for (i, unit), pair, said in zip(todo, pairs, named, strict=True):
             probs = read_apart(pair[0], said, seen[pair]) if self.contrast else seen[pair]
             scored[i][unit] = aim_read([items[i][1][j] for j in unit], said, probs) if self.aims else probs
+            if self.config.far(*pair):
+                far[i].add(unit)
 
     def pair(self, unit: str, sentence: str) -> tuple[str, str]:
         """The (premise, hypothesis) the model reads for a sentence (its names already as the unit writes them)
         against a passage unit."""
         return unit, align(sentence, unit, tense=self.tense, bare=self.bare) if self.align_verbs else sentence
 
-    def _supported(self, units: dict[Unit, np.ndarray]) -> bool:
-        return any(p[0] >= self.config.support_threshold for p in units.values())
+    def _supported(self, units: dict[Unit, np.ndarray], far: Collection[Unit]) -> bool:
+        return self._decide(units, far).label == SUPPORTED
 
-    def _decide(self, units: dict[Unit, np.ndarray]) -> Verdict:
-        return decide(units, self.config.support_threshold, self.config.contradict_threshold)
+    def _decide(self, units: dict[Unit, np.ndarray], far: Collection[Unit]) -> Verdict:
+        config = self.config
+        return decide(units, config.support_threshold, config.contradict_threshold, far, config.far_support_threshold)
 
 
-def decide(units: dict[Unit, np.ndarray], support: float, contradict: float) -> Verdict:
-    """Supported if some unit supports; else contradicted if some unit contradicts; else not found."""
+def decide(
+    units: dict[Unit, np.ndarray], support: float, contradict: float, far: Collection[Unit] = (),
+    far_support: float | None = None,
+) -> Verdict:  # fmt: skip
+    """Supported if some unit supports (a unit in `far` at `far_support`, where set); else contradicted if some
+    unit contradicts; else not found. Of the units that support, the likeliest decides."""
     if not units:
         return Verdict(NOT_FOUND, 1.0, (), dict.fromkeys(LABELS, 0.0) | {NOT_FOUND: 1.0})
     keys = list(units)
     table = np.stack([units[k] for k in keys])
-    best_sup, best_con = int(table[:, 0].argmax()), int(table[:, 1].argmax())
-    if table[best_sup, 0] >= support:
+    bars = np.array([far_support if far_support is not None and k in far else support for k in keys])
+    best_con = int(table[:, 1].argmax())
+    if (table[:, 0] >= bars).any():
+        best_sup = int(np.where(table[:, 0] >= bars, table[:, 0], -1.0).argmax())
         return _verdict(SUPPORTED, keys[best_sup], table[best_sup], float(table[best_sup, 0]))
     if table[best_con, 1] >= contradict:
         return _verdict(CONTRADICTED, keys[best_con], table[best_con], float(table[best_con, 1]))

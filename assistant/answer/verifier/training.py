@@ -19,21 +19,22 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
 from assistant.answer.verifier.card import write_card
 from assistant.answer.verifier.data import Dataset, build
+from assistant.answer.verifier.decision import UNIT_CAPS, Decision, Overlaps, Table, choose_cap, choose_thresholds
 from assistant.answer.verifier.distill import distillation_loss, keep_layers, teacher_logits
 from assistant.answer.verifier.encoder import load_encoder
-from assistant.answer.verifier.metrics import kept_caught, macro_f1, precision_recall, wilson_lower
 from assistant.answer.verifier.model import (
     CONFIG_FILE,
     DEFAULT_DIR,
     LABELS,
     ClaimVerifier,
     Unit,
+    overlap,
     rank_sentences,
     window_unit,
 )
@@ -44,12 +45,9 @@ COMMAND = "python -m assistant.answer.verifier.training"
 CHOSEN_ON = (
     "train-side validation slice only: temperature on held-out unit pairs; the cap on passage sentences scored "
     "and the thresholds on held-out SciFact train claims and synthetic probes of held-out corpus documents "
-    "(best joint macro-F1 with precision of supported >= 0.90 and the 95% lower bound of changes caught >= 0.95)"
+    "(best joint macro-F1 with precision of supported >= 0.90 and the 95% lower bound of changes caught >= 0.95; "
+    "a lower support threshold for units holding less of the sentence's words where it raises that F1)"
 )
-# Caps tried for `max_units` (passage sentences scored per item, 0: all), and how much joint macro-F1 a cap that
-# scores fewer units may give up: about one item of the ~500 validation items (set before calibrating with it).
-UNIT_CAPS = (1, 2, 3, 4, 0)
-CAP_MARGIN = 0.005
 
 
 def fine_tuning_arguments(p: argparse.ArgumentParser, max_length: int, threads: int, out: Path) -> None:
@@ -266,6 +264,19 @@ def unit_tables(
     return out
 
 
+def unit_overlaps(verifier: ClaimVerifier, items: Sequence[Probe], tables: Sequence[Table]) -> list[Overlaps]:
+    """Per item, the share of its sentence's content words each scored unit holds, as the model reads the pair."""
+    return [
+        {u: overlap(*verifier.pair(" ".join(item.passage[j] for j in u), item.hypothesis)) for u in table}
+        for item, table in zip(items, tables, strict=True)
+    ]
+
+
+def _cap_row(decision: Decision) -> dict[str, Any]:
+    far = {"far_support": decision.far_support, "near_overlap": decision.near_overlap}
+    return {"support": decision.support, "contradict": decision.contradict} | far | decision.figures
+
+
 def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
     """The temperature that minimises the negative log-likelihood (Guo et al. 2017), by grid search."""
     best, best_nll = 1.0, float("inf")
@@ -295,80 +306,14 @@ def calibrate(args: argparse.Namespace, data: Dataset) -> dict[str, Any]:
         unit_tables(verifier, data.val_claims, UNIT_CAPS),
         unit_tables(verifier, data.val_probes, UNIT_CAPS),
     )
-    rows = {cap: choose_thresholds(data, claims[cap], probes[cap]) for cap in UNIT_CAPS}
-    cap = choose_cap({c: r[2] for c, r in rows.items()})
-    support, contradict, figures = rows[cap]
-    config |= {"max_units": cap, "support_threshold": support, "contradict_threshold": contradict,
-               "validation": figures, "chosen_on": CHOSEN_ON,
-               "caps": {str(c): {"support": r[0], "contradict": r[1]} | r[2] for c, r in rows.items()}}  # fmt: skip
+    pairs = {cap: (data.val_claims, claims[cap], data.val_probes, probes[cap]) for cap in UNIT_CAPS}
+    overlaps = {c: (unit_overlaps(verifier, *p[:2]), unit_overlaps(verifier, *p[2:])) for c, p in pairs.items()}
+    rows = {cap: choose_thresholds(data, claims[cap], probes[cap], overlaps[cap]) for cap in UNIT_CAPS}
+    cap = choose_cap({c: r.figures for c, r in rows.items()})
+    config |= {"max_units": cap, **rows[cap].settings(), "validation": rows[cap].figures, "chosen_on": CHOSEN_ON,
+               "caps": {str(c): _cap_row(r) for c, r in rows.items()}}  # fmt: skip
     (args.out / CONFIG_FILE).write_text(json.dumps(config, indent=1) + "\n")
     return config
-
-
-def choose_cap(figures: dict[int, dict[str, float]]) -> int:
-    """The cap with the best joint macro-F1 on the validation slice; one within `CAP_MARGIN` of it that scores
-    fewer units goes first (each unit is a model call, the verifier's whole cost)."""
-    top = max(f["joint_macro_f1"] for f in figures.values())
-    near = [c for c, f in figures.items() if f["joint_macro_f1"] >= top - CAP_MARGIN]
-    return min(near, key=lambda c: figures[c]["units_per_item"])
-
-
-def _best(tables: list[dict[Unit, np.ndarray]]) -> np.ndarray:
-    """Per item: the best supported and the best contradicted probability over its units."""
-    return np.array([np.stack(list(t.values()))[:, :2].max(axis=0) if t else (0.0, 0.0) for t in tables])
-
-
-def _predict(best: np.ndarray, support: float, contradict: float) -> list[str]:
-    labels = np.where(best[:, 0] >= support, 0, np.where(best[:, 1] >= contradict, 1, 2))
-    return [LABELS[i] for i in labels]
-
-
-class _Choice(NamedTuple):
-    """One (support, contradiction) threshold pair on the validation slice."""
-
-    support: float
-    contradict: float
-    precision: float  # of `supported`, on the validation claims
-    caught: float  # share of the changed probes caught
-    f1: float  # 3-label macro-F1 over claims and probes together
-
-
-def choose_thresholds(
-    data: Dataset, claims: list[dict[Unit, np.ndarray]], probes: list[dict[Unit, np.ndarray]]
-) -> tuple[float, float, dict[str, float]]:
-    """The (support, contradiction) thresholds with the best 3-label macro-F1 over the validation claims and
-    probes together, among those that meet the issue's two targets on the side of safety: precision of
-    `supported` >= 0.90 on the validation claims, and >= 0.95 of the changed probes caught by the share's 95%
-    lower confidence bound, not its point estimate: a choice that sits on the target holds on new data only
-    about half the time. Where no pair meets both, the point estimate; then precision alone; where none
-    reaches it, the most precise pair. A wrongly kept change reaches a clinician as verified, a wrongly dropped
-    paraphrase only costs an answer sentence, so catching is a constraint and keeping is left to the F1.
-    Validation slice only, never dev or test."""
-    gold_claims, gold_probes = [p.label for p in data.val_claims], [p.label for p in data.val_probes]
-    changed = sum(g != "supported" for g in gold_probes)
-    best_claims, best_probes = _best(claims), _best(probes)
-    grid = [round(float(x), 2) for x in np.arange(0.30, 0.99, 0.02)]
-    scored: list[_Choice] = []
-    for support in grid:
-        precision, _ = precision_recall(gold_claims, _predict(best_claims, support, 1.1))
-        for contradict in grid:
-            probed = _predict(best_probes, support, contradict)
-            caught = kept_caught(gold_probes, probed)[1]
-            f1 = macro_f1(gold_claims + gold_probes, _predict(best_claims, support, contradict) + probed)
-            scored.append(_Choice(support, contradict, precision, caught, f1))
-    precise = [r for r in scored if r.precision >= 0.90]
-    tiers = [r for r in precise if wilson_lower(r.caught, changed) >= 0.95], [r for r in precise if r.caught >= 0.95]
-    safe = next((tier for tier in (*tiers, precise) if tier), [])
-    row = max(safe, key=lambda r: r.f1) if safe else max(scored, key=lambda r: r.precision)
-    support, contradict = row.support, row.contradict
-    c, p = _predict(best_claims, support, contradict), _predict(best_probes, support, contradict)
-    precision, recall = precision_recall(gold_claims, c)
-    kept, caught = kept_caught(gold_probes, p)
-    figures = {"claims_precision_supported": precision, "claims_recall_supported": recall,
-               "claims_macro_f1": macro_f1(gold_claims, c), "probes_kept": kept, "probes_caught": caught,
-               "joint_macro_f1": macro_f1(gold_claims + gold_probes, c + p),
-               "units_per_item": float(np.mean([len(t) for t in [*claims, *probes]]))}  # fmt: skip
-    return support, contradict, {k: round(v, 4) for k, v in figures.items()}
 
 
 if __name__ == "__main__":
