@@ -9,10 +9,11 @@ import dataclasses
 import numpy as np
 import pytest
 
+from assistant.answer.verifier import decision
 from assistant.answer.verifier.data import Dataset, split_text
 from assistant.answer.verifier.decision import CAP_MARGIN, Overlaps, choose_cap, choose_thresholds
 from assistant.answer.verifier.metrics import wilson_lower
-from assistant.answer.verifier.model import DEFAULT_DIR, ClaimVerifier, VerifierConfig, decide, overlap
+from assistant.answer.verifier.model import DEFAULT_DIR, LABELS, ClaimVerifier, VerifierConfig, decide, overlap
 from assistant.answer.verifier.synthetic import Probe
 
 Table = dict[tuple[int, ...], np.ndarray]
@@ -99,6 +100,9 @@ def test_the_far_threshold_decides_only_the_units_marked_far() -> None:
     verdict = decide(units, 0.92, 0.5, far={(0,)}, far_support=0.6)
     assert (verdict.label, verdict.rationale, verdict.score) == ("supported", (0,), 0.7)
     assert decide(units, 0.92, 0.4, far={(1,)}, far_support=0.6).label == "contradicted"
+    # A far support does not stand against a contradiction; a support at the full threshold does.
+    assert decide(units, 0.92, 0.4, far={(0,)}, far_support=0.6).label == "contradicted"
+    assert decide(units, 0.7, 0.4, far={(1,)}, far_support=0.6).label == "supported"
     assert decide(units, 0.92, 0.5, far={(0,)}).label == "not_found", "no far threshold: the support one"
 
 
@@ -137,3 +141,22 @@ def test_the_shipped_far_threshold_supports_a_finding_in_other_words_and_still_c
     assert shipped.config.far(*shipped.pair(unit, said))
     assert shipped.config.far_support_threshold <= verdict.score < shipped.config.support_threshold
     assert against.label == "contradicted"
+
+
+def test_calibration_decides_as_the_runtime() -> None:
+    """The grid's vectorised decision (`decision._predict` on `decision._best`) gives `model.decide`'s label on
+    every item: the thresholds are chosen under the rule the runtime applies, far units and contradictions
+    included."""
+    rng = np.random.default_rng(7)
+    tables: list[Table] = []
+    overlaps: list[Overlaps] = []
+    for _ in range(400):
+        units = [(j,) for j in range(int(rng.integers(1, 5)))]
+        tables.append({u: rng.dirichlet([1.0, 1.0, 1.0]) for u in units})
+        overlaps.append({u: float(rng.random()) for u in units})
+    for support, far, near, contradict in ((0.9, 0.6, 0.7, 0.5), (0.8, 0.5, 0.5, 0.3), (0.7, 0.7, 0.9, 0.6)):
+        best = decision._best(tables, overlaps, near)
+        labels = decision._predict(best, support, far, contradict)
+        for table, ov, label in zip(tables, overlaps, labels, strict=True):
+            marked = {u for u in table if ov[u] < near}
+            assert LABELS[label] == decide(table, support, contradict, marked, far).label

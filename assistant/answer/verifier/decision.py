@@ -6,7 +6,8 @@ Why two support thresholds: the weights are surest, and most often wrong, on a n
 with one fact changed (the synthetic probes), which asks a high threshold; a sentence written in other words (a
 SciFact claim, a clinician's own sentence) is as precisely supported at a lower probability. A unit's regime is the
 share of the sentence's content words it holds (`VerifierConfig.far`), so the far threshold never applies to a
-near copy. Where it adds nothing, the single threshold stays.
+near copy, and such a weaker support does not stand where some unit contradicts the sentence (`model.decide`; the
+grid decides by the same rule, `_said`). Where it adds nothing, the single threshold stays.
 """
 
 from __future__ import annotations
@@ -72,14 +73,14 @@ def choose_cap(figures: dict[int, dict[str, float]]) -> int:
 
 
 def _best(tables: Sequence[Table], overlaps: Sequence[Overlaps] | None, near: float | None) -> np.ndarray:
-    """Per item: the best supported probability over its near units and over its far ones (every unit is near
-    when `near` is None), and the best contradicted one."""
+    """Per item: the best supported probability over all its units and over its far ones (none are far when
+    `near` is None), and the best contradicted one."""
     rows = []
     for i, table in enumerate(tables):
-        far = {u for u in table if near is not None and overlaps is not None and overlaps[i][u] < near}
+        far = [u for u in table if near is not None and overlaps is not None and overlaps[i][u] < near]
         rows.append(
             (
-                max((float(p[0]) for u, p in table.items() if u not in far), default=0.0),
+                max((float(p[0]) for p in table.values()), default=0.0),
                 max((float(table[u][0]) for u in far), default=0.0),
                 max((float(p[1]) for p in table.values()), default=0.0),
             )
@@ -87,9 +88,16 @@ def _best(tables: Sequence[Table], overlaps: Sequence[Overlaps] | None, near: fl
     return np.array(rows).reshape(-1, 3)
 
 
+def _said(best: np.ndarray, support: float, far: float, contradicts: np.ndarray) -> np.ndarray:
+    """Supported or not, one row per contradiction threshold: a unit at the support threshold, or a far unit at the
+    far one where no unit contradicts (`model.decide`)."""
+    unopposed = best[None, :, 2] < contradicts[:, None]
+    return np.asarray((best[None, :, 0] >= support) | ((best[None, :, 1] >= far) & unopposed))
+
+
 def _predict(best: np.ndarray, support: float, far: float, contradict: float) -> np.ndarray:
-    supported = (best[:, 0] >= support) | (best[:, 1] >= far)
-    return np.where(supported, _SUPPORTED, np.where(best[:, 2] >= contradict, _CONTRADICTED, _NOT_FOUND))
+    said = _said(best, support, far, np.array([contradict]))[0]
+    return np.where(said, _SUPPORTED, np.where(best[:, 2] >= contradict, _CONTRADICTED, _NOT_FOUND))
 
 
 def _macro_f1(gold: np.ndarray, pred: np.ndarray) -> np.ndarray:
@@ -109,18 +117,20 @@ def _grid(
     """Every (support, far support, contradiction) row for one near overlap (None: one support threshold); the
     contradiction thresholds of one support decision at once."""
     best, gold = np.concatenate([claims, probes]), np.concatenate([gold_claims, gold_probes])
-    n, changed = len(claims), gold_probes != _SUPPORTED
-    contradicts = np.array(GRID)[:, None]
+    n, changed, contradicts = len(claims), gold_probes != _SUPPORTED, np.array(GRID)
+    against = np.where(best[None, :, 2] >= contradicts[:, None], _CONTRADICTED, _NOT_FOUND)
     rows = []
     for support in GRID:
         for far in [2.0] if near is None else [f for f in GRID if f < support]:
-            said = (best[:, 0] >= support) | (best[:, 1] >= far)
-            precision = float(np.mean(gold_claims[said[:n]] == _SUPPORTED)) if said[:n].any() else 0.0
-            caught = float(np.mean(~said[n:][changed])) if changed.any() else 0.0
-            preds = np.where(said, _SUPPORTED, np.where(best[:, 2] >= contradicts, _CONTRADICTED, _NOT_FOUND))
+            said = _said(best, support, far, contradicts)
+            preds = np.where(said, _SUPPORTED, against)
+            claimed = said[:, :n]
+            right = np.sum(claimed & (gold_claims == _SUPPORTED), axis=1)
+            precision = np.where(claimed.any(axis=1), right / np.maximum(claimed.sum(axis=1), 1), 0.0)
+            caught = np.mean(~said[:, n:][:, changed], axis=1) if changed.any() else np.zeros(len(GRID))
             keys = (True, 0.0, 0.0) if near is None else (False, far, -near)
-            for contradict, f1 in zip(GRID, _macro_f1(gold, preds), strict=True):
-                rows.append(_Choice(float(f1), *keys, support, contradict, precision, caught))
+            for j, f1 in enumerate(_macro_f1(gold, preds)):
+                rows.append(_Choice(float(f1), *keys, support, GRID[j], float(precision[j]), float(caught[j])))
     return rows
 
 

@@ -190,10 +190,10 @@ class ClaimVerifier:
         seen: dict[tuple[str, str], np.ndarray] = {}
         score = partial(self._score, items, scored=scored, far=far, seen=seen, rename=rename)
         score([(i, (r[0],)) for i, r in enumerate(ranked) if r])
-        open_ = [i for i, r in enumerate(ranked) if r and not self._supported(scored[i], far[i])]
+        open_ = [i for i, r in enumerate(ranked) if r and not self._supported(scored[i])]
         limit = self.config.max_units or None
         score([(i, (j,)) for i in open_ for j in ranked[i][1:limit]])
-        open_ = [i for i in open_ if len(ranked[i]) > 1 and not self._supported(scored[i], far[i])]
+        open_ = [i for i in open_ if len(ranked[i]) > 1 and not self._supported(scored[i])]
         score([(i, window_unit(scored[i], len(items[i][1]), _citation_lines(items[i][1]))) for i in open_])
         verdicts = [
             _quote_verdict(q) if q is not None else self._decide(units, apart)
@@ -264,8 +264,10 @@ class ClaimVerifier:
         against a passage unit."""
         return unit, align(sentence, unit, tense=self.tense, bare=self.bare) if self.align_verbs else sentence
 
-    def _supported(self, units: dict[Unit, np.ndarray], far: Collection[Unit]) -> bool:
-        return self._decide(units, far).label == SUPPORTED
+    def _supported(self, units: dict[Unit, np.ndarray]) -> bool:
+        """Supported at the support threshold: scoring stops there. A far unit's support may yet meet a
+        contradiction in a unit not scored, so the item goes on (calibration scores every unit)."""
+        return any(p[0] >= self.config.support_threshold for p in units.values())
 
     def _decide(self, units: dict[Unit, np.ndarray], far: Collection[Unit]) -> Verdict:
         config = self.config
@@ -276,13 +278,15 @@ def decide(
     units: dict[Unit, np.ndarray], support: float, contradict: float, far: Collection[Unit] = (),
     far_support: float | None = None,
 ) -> Verdict:  # fmt: skip
-    """Supported if some unit supports (a unit in `far` at `far_support`, where set); else contradicted if some
-    unit contradicts; else not found. Of the units that support, the likeliest decides."""
+    """Supported if some unit supports (a unit in `far` at `far_support`, where set, unless some unit contradicts:
+    a weaker support does not stand against a contradiction); else contradicted if some unit contradicts; else not
+    found. Of the units that support, the likeliest decides."""
     if not units:
         return Verdict(NOT_FOUND, 1.0, (), dict.fromkeys(LABELS, 0.0) | {NOT_FOUND: 1.0})
     keys = list(units)
     table = np.stack([units[k] for k in keys])
-    bars = np.array([far_support if far_support is not None and k in far else support for k in keys])
+    lower = far_support is not None and not bool((table[:, 1] >= contradict).any())
+    bars = np.array([far_support if lower and k in far else support for k in keys])
     best_con = int(table[:, 1].argmax())
     if (table[:, 0] >= bars).any():
         best_sup = int(np.where(table[:, 0] >= bars, table[:, 0], -1.0).argmax())
