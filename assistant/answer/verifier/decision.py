@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from assistant.answer.verifier.metrics import wilson_lower
+from assistant.answer.verifier.metrics import kept_caught, macro_f1, macro_f1_rows, precision_recall, wilson_lower
 from assistant.answer.verifier.model import LABELS, Unit
 
 if TYPE_CHECKING:
@@ -100,17 +100,6 @@ def _predict(best: np.ndarray, support: float, far: float, contradict: float) ->
     return np.where(said, _SUPPORTED, np.where(best[:, 2] >= contradict, _CONTRADICTED, _NOT_FOUND))
 
 
-def _macro_f1(gold: np.ndarray, pred: np.ndarray) -> np.ndarray:
-    """`metrics.macro_f1` on label indices, for each row of `pred` (one row per decision)."""
-    pred = np.atleast_2d(pred)
-    total = np.zeros(len(pred))
-    for k in range(len(LABELS)):
-        tp = np.sum((pred == k) & (gold == k), axis=1)
-        wrong = np.sum((pred == k) & (gold != k), axis=1) + np.sum((pred != k) & (gold == k), axis=1)
-        total += np.where(tp > 0, 2 * tp / np.maximum(2 * tp + wrong, 1), 0.0)
-    return total / len(LABELS)
-
-
 def _grid(
     claims: np.ndarray, probes: np.ndarray, gold_claims: np.ndarray, gold_probes: np.ndarray, near: float | None
 ) -> list[_Choice]:
@@ -129,7 +118,7 @@ def _grid(
             precision = np.where(claimed.any(axis=1), right / np.maximum(claimed.sum(axis=1), 1), 0.0)
             caught = np.mean(~said[:, n:][:, changed], axis=1) if changed.any() else np.zeros(len(GRID))
             keys = (True, 0.0, 0.0) if near is None else (False, far, -near)
-            for j, f1 in enumerate(_macro_f1(gold, preds)):
+            for j, f1 in enumerate(macro_f1_rows(gold, preds)):
                 rows.append(_Choice(float(f1), *keys, support, GRID[j], float(precision[j]), float(caught[j])))
     return rows
 
@@ -164,23 +153,16 @@ def choose_thresholds(
     bar = 2.0 if row.single else row.far_key
     c = _predict(_best(claims, claim_overlaps, near), row.support, bar, row.contradict)
     p = _predict(_best(probes, probe_overlaps, near), row.support, bar, row.contradict)
-    figures = _figures(gold_claims, gold_probes, c, p, claims, probes)
+    labels = [[LABELS[i] for i in c], [LABELS[i] for i in p]]
+    figures = _figures([x.label for x in data.val_claims], [x.label for x in data.val_probes], *labels)
+    figures["units_per_item"] = round(float(np.mean([len(t) for t in [*claims, *probes]])), 4)
     return Decision(row.support, row.contradict, None if row.single else bar, near or 0.0, figures)
 
 
-def _figures(
-    gold_claims: np.ndarray, gold_probes: np.ndarray, c: np.ndarray, p: np.ndarray, claims: Sequence[Table],
-    probes: Sequence[Table],
-) -> dict[str, float]:  # fmt: skip
-    said, actual = c == _SUPPORTED, gold_claims == _SUPPORTED
-    faithful, changed = gold_probes == _SUPPORTED, gold_probes != _SUPPORTED
-    figures = {
-        "claims_precision_supported": float(np.sum(said & actual) / said.sum()) if said.any() else 0.0,
-        "claims_recall_supported": float(np.sum(said & actual) / actual.sum()) if actual.any() else 0.0,
-        "claims_macro_f1": float(_macro_f1(gold_claims, c)[0]),
-        "probes_kept": float(np.mean(p[faithful] == _SUPPORTED)) if faithful.any() else 0.0,
-        "probes_caught": float(np.mean(p[changed] != _SUPPORTED)) if changed.any() else 0.0,
-        "joint_macro_f1": float(_macro_f1(np.concatenate([gold_claims, gold_probes]), np.concatenate([c, p]))[0]),
-        "units_per_item": float(np.mean([len(t) for t in [*claims, *probes]])),
-    }
+def _figures(gold_claims: list[str], gold_probes: list[str], c: list[str], p: list[str]) -> dict[str, float]:
+    precision, recall = precision_recall(gold_claims, c)
+    kept, caught = kept_caught(gold_probes, p)
+    figures = {"claims_precision_supported": precision, "claims_recall_supported": recall,
+               "claims_macro_f1": macro_f1(gold_claims, c), "probes_kept": kept, "probes_caught": caught,
+               "joint_macro_f1": macro_f1(gold_claims + gold_probes, c + p)}  # fmt: skip
     return {k: round(v, 4) for k, v in figures.items()}

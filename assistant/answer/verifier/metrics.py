@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
+
 from assistant.answer.verifier.model import LABELS
 
 
@@ -32,9 +34,17 @@ def wilson_lower(share: float, n: int, z: float = 1.645) -> float:
 
 
 def macro_f1(gold: Sequence[str], pred: Sequence[str]) -> float:
-    f1s = []
-    for label in LABELS:
-        tp = sum(g == p == label for g, p in zip(gold, pred, strict=True))
-        fp, fn = list(pred).count(label) - tp, list(gold).count(label) - tp
-        f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
-    return sum(f1s) / len(f1s)
+    index = {label: i for i, label in enumerate(LABELS)}
+    return float(macro_f1_rows(np.array([index[g] for g in gold]), np.array([index[p] for p in pred]))[0])
+
+
+def macro_f1_rows(gold: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    """Macro-F1 over the three labels (indices into LABELS) of each row of `pred` against `gold`: the threshold
+    grid scores many decisions at once (`decision`)."""
+    pred = np.atleast_2d(pred)
+    total = np.zeros(len(pred))
+    for k in range(len(LABELS)):
+        tp = np.sum((pred == k) & (gold == k), axis=1)
+        wrong = np.sum((pred == k) & (gold != k), axis=1) + np.sum((pred != k) & (gold == k), axis=1)
+        total += np.where(tp > 0, 2 * tp / np.maximum(2 * tp + wrong, 1), 0.0)
+    return total / len(LABELS)
