@@ -53,6 +53,23 @@ def test_a_text_is_checked_sentence_by_sentence(seeded: Assistant) -> None:
     assert "read that passage" not in check_html(seeded.check(FAITHFUL))
 
 
+# Findings of the seeds reversed, in other words than the papers' (written for this test): the far support threshold,
+# when it was the default, verified the first two (docs/verifier.md); none may be shown as supported.
+REVERSALS = (
+    "Imatinib strengthens the suppressive function of regulatory T cells.",
+    "Imatinib reduced the efficacy of dendritic cell vaccination against the lymphoma.",
+    "Imatinib increases FoxP3 expression in regulatory T lymphocytes.",
+    "Imatinib boosts the activation of STAT3 and STAT5 in Tregs.",
+    "Imiquimod stops mast cells from releasing CCL2.",
+)
+
+
+def test_no_reversed_finding_in_other_words_is_verified(seeded: Assistant) -> None:
+    report = seeded.check(" ".join(REVERSALS))
+    assert len(report.sentences) == len(REVERSALS)
+    assert [s.sentence for s in report.sentences if s.verdict == "supported"] == []
+
+
 def test_progress_is_reported_per_group_of_sentences(seeded: Assistant, monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[tuple[int, int]] = []
     seeded.check(f"{FAITHFUL} {UNRELATED}", progress=lambda done, total: seen.append((done, total)))

@@ -124,22 +124,23 @@ TAMOXIFEN = (
 
 
 @pytest.mark.skipif(not (DEFAULT_DIR / "model.safetensors").is_file(), reason="verifier weights absent")
-def test_the_shipped_far_threshold_supports_a_finding_in_other_words_and_still_catches_its_reversal() -> None:
-    """A sentence written for this test, in other words than its passage: the single threshold left it not found;
-    the far one supports it, on a unit that holds few of its words. Its reversal is still contradicted."""
+def test_an_opted_in_far_threshold_supports_a_finding_in_other_words_and_still_catches_its_reversal() -> None:
+    """A sentence written for this test, in other words than its passage: the shipped single threshold leaves it
+    not found; the far threshold that `--far-threshold` calibration chose (0.72 below 0.7 of the words) supports
+    it, on a unit that holds few of its words. Its reversal is still contradicted."""
     shipped = ClaimVerifier(DEFAULT_DIR)
-    assert shipped.config.far_support_threshold is not None, "the shipped decision has a far threshold"
-    single = ClaimVerifier(DEFAULT_DIR)
-    single.config = dataclasses.replace(shipped.config, far_support_threshold=None)
+    assert shipped.config.far_support_threshold is None, "the far threshold is opt-in (docs/verifier.md)"
+    opted = ClaimVerifier(DEFAULT_DIR)
+    opted.config = dataclasses.replace(shipped.config, far_support_threshold=0.72, near_overlap=0.7)
     passage = split_text(TAMOXIFEN)
     said = "Women taking tamoxifen are more likely to develop endometrial cancer."
     reversed_ = "Women taking tamoxifen are less likely to develop endometrial cancer."
-    verdict, against = shipped.verify_many([(said, passage), (reversed_, passage)])
-    assert single.verify(said, passage).label == "not_found"
+    verdict, against = opted.verify_many([(said, passage), (reversed_, passage)])
+    assert shipped.verify(said, passage).label == "not_found"
     assert verdict.label == "supported" and 1 in verdict.rationale
     unit = " ".join(passage[j] for j in verdict.rationale)
-    assert shipped.config.far(*shipped.pair(unit, said))
-    assert shipped.config.far_support_threshold <= verdict.score < shipped.config.support_threshold
+    assert opted.config.far(*opted.pair(unit, said))
+    assert 0.72 <= verdict.score < opted.config.support_threshold
     assert against.label == "contradicted"
 
 

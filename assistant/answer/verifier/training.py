@@ -46,7 +46,8 @@ CHOSEN_ON = (
     "train-side validation slice only: temperature on held-out unit pairs; the cap on passage sentences scored "
     "and the thresholds on held-out SciFact train claims and synthetic probes of held-out corpus documents "
     "(best joint macro-F1 with precision of supported >= 0.90 and the 95% lower bound of changes caught >= 0.95; "
-    "a lower support threshold for units holding less of the sentence's words where it raises that F1)"
+    "with --far-threshold, a lower support threshold for units holding less of the sentence's words where it "
+    "raises that F1)"
 )
 
 
@@ -81,6 +82,11 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--stage", type=int, default=1, help="2 and on: fresh pairs, same split and validation slice")
     p.add_argument("--init", type=Path, default=None, help="go on training from these weights (a stage's --out)")
     p.add_argument("--calibrate-only", action="store_true", help="keep the weights in --out; choose the decision again")
+    p.add_argument(
+        "--far-threshold", action="store_true",
+        help="let calibration choose a lower support threshold for units that hold few of the sentence's words "
+        "(off: it verified reversed findings in other words, docs/verifier.md)",
+    )  # fmt: skip
     p.add_argument("--layers", type=int, default=0, help="keep this many of --init's layers (0: all of them)")
     p.add_argument("--teacher", type=Path, default=None, help="train on this verifier's soft labels too (distil)")
     p.add_argument("--dtype", default="float32", help="calibrate on logits computed in this dtype (float32, bfloat16)")
@@ -307,7 +313,10 @@ def calibrate(args: argparse.Namespace, data: Dataset) -> dict[str, Any]:
         unit_tables(verifier, data.val_probes, UNIT_CAPS),
     )
     pairs = {cap: (data.val_claims, claims[cap], data.val_probes, probes[cap]) for cap in UNIT_CAPS}
-    overlaps = {c: (unit_overlaps(verifier, *p[:2]), unit_overlaps(verifier, *p[2:])) for c, p in pairs.items()}
+    overlaps = {
+        c: (unit_overlaps(verifier, *p[:2]), unit_overlaps(verifier, *p[2:])) if args.far_threshold else None
+        for c, p in pairs.items()
+    }
     rows = {cap: choose_thresholds(data, claims[cap], probes[cap], overlaps[cap]) for cap in UNIT_CAPS}
     cap = choose_cap({c: r.figures for c, r in rows.items()})
     config |= {"max_units": cap, **rows[cap].settings(), "validation": rows[cap].figures, "chosen_on": CHOSEN_ON,
