@@ -312,12 +312,15 @@ def calibrate(args: argparse.Namespace, data: Dataset) -> dict[str, Any]:
         unit_tables(verifier, data.val_claims, UNIT_CAPS),
         unit_tables(verifier, data.val_probes, UNIT_CAPS),
     )
-    pairs = {cap: (data.val_claims, claims[cap], data.val_probes, probes[cap]) for cap in UNIT_CAPS}
-    overlaps = {
-        c: (unit_overlaps(verifier, *p[:2]), unit_overlaps(verifier, *p[2:])) if args.far_threshold else None
-        for c, p in pairs.items()
-    }
-    rows = {cap: choose_thresholds(data, claims[cap], probes[cap], overlaps[cap]) for cap in UNIT_CAPS}
+
+    def overlaps(cap: int) -> tuple[list[Overlaps], list[Overlaps]] | None:
+        """What a far threshold is chosen on (`--far-threshold`); None: one support threshold."""
+        if not args.far_threshold:
+            return None
+        claimed = unit_overlaps(verifier, data.val_claims, claims[cap])
+        return claimed, unit_overlaps(verifier, data.val_probes, probes[cap])
+
+    rows = {cap: choose_thresholds(data, claims[cap], probes[cap], overlaps(cap)) for cap in UNIT_CAPS}
     cap = choose_cap({c: r.figures for c, r in rows.items()})
     config |= {"max_units": cap, **rows[cap].settings(), "validation": rows[cap].figures, "chosen_on": CHOSEN_ON,
                "caps": {str(c): _cap_row(r) for c, r in rows.items()}}  # fmt: skip
