@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
+from assistant.answer.abbreviations import SpelledOut
 from assistant.answer.claims import CheckProgress, ClaimChecker, check_text, citation_of
 from assistant.answer.extractive import Candidate, ExtractiveAnswerer, refusal_text
 from assistant.answer.gate.answerability import NOT_VERIFIED, judge, spans_documents, subject_documents
@@ -206,9 +207,18 @@ class Assistant:
         clock.lap("llm")
         yield self._from_llm(question, passages, result, extracted, clock)
 
+    def _expander(self, question: str, passages: list[Passage]) -> tuple[Callable[[str], str], SpelledOut]:
+        """The corpus's aliases, and with `answer.spell_abbreviations` the question's abbreviations that its
+        passages spell out without defining them ("DCs": dendritic cells)."""
+        aliases = self.retriever.aliases
+        if not self.settings.answer.spell_abbreviations:
+            return aliases.expand, SpelledOut()
+        spelled = SpelledOut.find(question, [p.chunk.text for p in passages], aliases)
+        return spelled.expand(aliases.expand), spelled
+
     def _extract(self, question: str, passages: list[Passage], clock: _Clock) -> _Extracted:
-        expand = self.retriever.aliases.expand
-        candidates = self.answerer.candidates(question, passages, expand)
+        expand, spelled = self._expander(question, passages)
+        candidates = self.answerer.candidates(question, passages, expand, spelled.written_out)
         best = candidates[0].score if candidates else 0.0
         dense = candidates[0].dense if candidates else 0.0  # the best sentence's cosine, for the gate
         relevance = self._relevance(question, candidates)
@@ -249,7 +259,7 @@ class Assistant:
         if result.status == "fallback":
             return _fallback(extracted.answer, result.reason, clock)
         shown = [s.text for s in result.sentences if s.supported]
-        expand = self.retriever.aliases.expand
+        expand = self._expander(question, passages)[0]
         settings = self.settings.answer
         best, dense, relevance = extracted.best, extracted.dense, extracted.relevance
         named = self._named

@@ -92,8 +92,9 @@ a question is refused when p < {model.threshold:.4f}. Runtime: `assistant.answer
   sentences: `models/relevance/` (weights sha256 `{relevance_sha}`, trained on SciFact corpus abstracts no claim
   cites; its MODEL_CARD.md); retraining it means asking the cases again
 - asked with the name lexicons {list(settings.answer.name_lexicons)} (`ASSISTANT_ANSWER__NAME_LEXICONS`, the
-  `missing names` figure) and {list(settings.retrieval.lexicons)} (`ASSISTANT_RETRIEVAL__LEXICONS`); other
-  lexicons mean asking the cases again
+  `missing names` figure) and {list(settings.retrieval.lexicons)} (`ASSISTANT_RETRIEVAL__LEXICONS`), and with
+  `ASSISTANT_ANSWER__SPELL_ABBREVIATIONS` {settings.answer.spell_abbreviations}; other values mean asking the cases
+  again
 
 | feature | mean | scale | weight |
 |---|---|---|---|

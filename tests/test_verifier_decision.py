@@ -12,7 +12,7 @@ import pytest
 from assistant.answer.verifier import decision
 from assistant.answer.verifier.data import Dataset, split_text
 from assistant.answer.verifier.decision import CAP_MARGIN, Overlaps, choose_cap, choose_thresholds
-from assistant.answer.verifier.metrics import wilson_lower
+from assistant.answer.verifier.metrics import ranking_ceiling, wilson_lower
 from assistant.answer.verifier.model import DEFAULT_DIR, LABELS, ClaimVerifier, VerifierConfig, decide, overlap
 from assistant.answer.verifier.synthetic import Probe
 
@@ -161,3 +161,22 @@ def test_calibration_decides_as_the_runtime() -> None:
         for table, ov, label in zip(tables, overlaps, labels, strict=True):
             marked = {u for u in table if ov[u] < near}
             assert LABELS[label] == decide(table, support, contradict, marked, far).label
+
+
+def test_the_ranking_ceiling_is_what_any_threshold_can_reach() -> None:
+    # Ranked: hit, miss, hit, miss. At recall 1.0 the best threshold keeps three (2 of 3 right); at 0.5, one (1 of 1).
+    positive, scores = [True, False, True, False], [0.9, 0.8, 0.7, 0.1]
+    average, at_full = ranking_ceiling(positive, scores, 1.0)
+    assert average == pytest.approx((1 + 2 / 3) / 2)
+    assert at_full == pytest.approx(2 / 3)
+    assert ranking_ceiling(positive, scores, 0.5)[1] == 1.0
+    assert ranking_ceiling([True, False], [0.1, 0.9], 1.0) == (0.5, 0.5)  # a reversed ranking
+    assert ranking_ceiling([False, False], [0.1, 0.9], 0.6) == (0.0, 0.0)
+    # Any threshold's precision lies under the ceiling: check against every cut of random scores.
+    rng = np.random.default_rng(3)
+    labels, values = rng.random(60) < 0.4, rng.random(60)
+    ceiling = ranking_ceiling(labels, values, 0.6)[1]
+    for cut in values:
+        kept = values >= cut
+        if labels[kept].sum() >= 0.6 * labels.sum():
+            assert labels[kept].mean() <= ceiling + 1e-12

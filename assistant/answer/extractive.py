@@ -55,14 +55,21 @@ class ExtractiveAnswerer:
         self.settings = settings
         self.overlap = overlap
 
-    def candidates(self, question: str, passages: list[Passage], expand: Callable[[str], str] = str) -> list[Candidate]:
+    def candidates(
+        self,
+        question: str,
+        passages: list[Passage],
+        expand: Callable[[str], str] = str,
+        written_out: Callable[[str], str] = str,
+    ) -> list[Candidate]:
         """Unique passage sentences with their scores, best first.
 
         Sentences carry aliases, so that "Imi" in a sentence meets "imiquimod" in a question: in the
         model's vector those its own document defines (stored at indexing, `assistant.ingest.encoding`), in the
         term overlap those `expand` adds (the whole corpus's).
         A question about several documents is also scored, per document, by the part of it about
-        that document (`Candidate.focus`).
+        that document (`Candidate.focus`). `written_out` writes the question's abbreviations as its passages spell
+        them (`abbreviations.SpelledOut`): no sentence vector or term holds a short form its document never writes.
         """
         units = _units(passages, expand)
         if not units:
@@ -71,11 +78,12 @@ class ExtractiveAnswerer:
         q_terms = content_terms(expand(question))
         asked = {doc: content_terms(expand(part)) for doc, part in parts.items()}
         keys = [(p.chunk.doc_id, p.document.indexed_at, u.text) for u in units for p in (passages[u.passage],)]
-        rows = self.overlap.shares_many([question, *parts.values()], keys)
+        asked_as = [written_out(q) for q in (question, *parts.values())]
+        rows = self.overlap.shares_many(asked_as, keys)
         overlap = {"": rows[0], **dict(zip(parts, rows[1:], strict=True))}
         kept = _shortlist(passages, units, overlap)
         # One column per question: the whole one, then the part about each document.
-        questions = self.embedder.embed_cached([question, *parts.values()])
+        questions = self.embedder.embed_cached(asked_as)
         dense = self._sentence_vectors([units[k] for k in kept], passages) @ questions.T
         column = {doc: 1 + n for n, doc in enumerate(parts)}
         concept = _concepts(question, expand)

@@ -25,6 +25,9 @@ STOPWORDS = frozenset(
     yourself yourselves tell explain describe known know please give list kind kinds type types way ways role
     effect effects use used using work works stand stands mean means meaning abbreviation acronym et al etc""".split()
 )
+# Words that neither start nor end a spelled-out abbreviation ("mechanism of action" may hold one inside).
+# General English function words, not chosen on any data.
+FUNCTION_WORDS = frozenset("a an and as at by for from in into of on or the to with".split())
 # Words that negate a statement (the cosine prefilter of the citation check). General English.
 NEGATIONS = frozenset("not no never neither nor without none cannot fail fails failed absence lack lacks".split())
 # Gene/protein/drug-like tokens and numbers that must occur verbatim: CCL2, FoxP3, IL-10, CD4+, STAT5, 6955. General

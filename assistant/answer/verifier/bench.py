@@ -19,7 +19,7 @@ from typing import Any
 
 from assistant.answer.verifier.card import update_benchmark
 from assistant.answer.verifier.data import BENCH_DIR, SciFact, across_probes, claim_probes, split_text, test_probes
-from assistant.answer.verifier.metrics import kept_caught, macro_f1, precision_recall
+from assistant.answer.verifier.metrics import kept_caught, macro_f1, precision_recall, ranking_ceiling
 from assistant.answer.verifier.model import DEFAULT_DIR, LABELS, ClaimVerifier
 from assistant.answer.verifier.synthetic import Probe
 from assistant.text.aliases import AliasMap, find_aliases
@@ -85,6 +85,19 @@ def scifact_row(items: Sequence[Probe], predictions: Sequence[Prediction]) -> di
     accuracy = sum(g == p for g, p in zip(gold, pred, strict=True)) / len(gold)
     return {"precision_supported": precision, "recall_supported": recall, "macro_f1": macro_f1(gold, pred),
             "rationale_recall": found / max(1, total), "accuracy": accuracy, "pairs": len(items)}  # fmt: skip
+
+
+def ranking_row(verifier: ClaimVerifier, items: Sequence[Probe], recall: float = 0.6) -> dict[str, float]:
+    """How well p(supported) ranks the pairs, whatever the threshold: each pair's best p over the units the runtime
+    scores (its `max_units` passage sentences and their window, read as calibration reads them). Its best precision
+    at the target's recall says whether a threshold could reach the target or only a better model."""
+    from assistant.answer.verifier.training import unit_tables  # the heavy training module only when asked
+
+    cap = verifier.config.max_units
+    tables = unit_tables(verifier, items, (cap,))[cap]
+    scores = [max(float(p[0]) for p in table.values()) for table in tables]
+    average, best = ranking_ceiling([item.label == "supported" for item in items], scores, recall)
+    return {"average_precision_supported": average, f"best_precision_at_recall_{recall:.2f}": best}
 
 
 def perturbation_row(items: Sequence[Probe], predictions: Sequence[Prediction]) -> dict[str, float]:
@@ -167,12 +180,14 @@ def benchmark(per_kind: int = 150, seed: int = 13, bench_dir: Path = BENCH_DIR) 
              "old": o[0], "origin": i.origin or i.detail}
             for i, n, o in zip(items, new, old_pred, strict=True)
         ]  # fmt: skip
+    report["rows"]["scifact_dev"]["new"] |= ranking_row(verifier, sets["scifact_dev"])  # after the timed runs
     report["latency"] = answer_latency(verifier)
     return report
 
 
 _TARGETS = {
-    "scifact_dev": "precision of supported >= 0.90 at recall >= 0.60",
+    "scifact_dev": "precision of supported >= 0.90 at recall >= 0.60 (best_precision_at_recall_0.60: the most any "
+    "threshold on this model's p(supported) gives)",
     "perturbation": ">= 95% caught, >= 85% of paraphrases kept",
     "rewording": "none (a verb of the same sense kept, of the opposite sense caught; beside the perturbations)",
     "rewording_across": "none (a verb of the other sense of its direction is never a contradiction)",

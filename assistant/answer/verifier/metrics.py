@@ -48,3 +48,15 @@ def macro_f1_rows(gold: np.ndarray, pred: np.ndarray) -> np.ndarray:
         wrong = np.sum((pred == k) & (gold != k), axis=1) + np.sum((pred != k) & (gold == k), axis=1)
         total += np.where(tp > 0, 2 * tp / np.maximum(2 * tp + wrong, 1), 0.0)
     return total / len(LABELS)
+
+
+def ranking_ceiling(positive: Sequence[bool], scores: Sequence[float], recall: float) -> tuple[float, float]:
+    """Average precision of `scores` ranking the positives first, and the best precision any threshold reaches with
+    at least `recall` of them: what the scores allow whatever threshold a decision picks (a report, never a choice)."""
+    order = np.argsort(-np.asarray(scores, dtype=float), kind="stable")
+    hits = np.asarray(positive, dtype=bool)[order]
+    if not hits.any():
+        return 0.0, 0.0
+    precision = np.cumsum(hits) / np.arange(1, len(hits) + 1)
+    reached = np.cumsum(hits) / hits.sum() >= recall - 1e-12
+    return float(precision[hits].mean()), float(precision[reached].max())
