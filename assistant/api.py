@@ -46,12 +46,14 @@ from assistant.text.lexicons import load_lexicons
 
 @dataclass(frozen=True)
 class _Extracted:
-    """The extractive step's answer (or refusal) and its best sentence score and cosine, which the judge reuses."""
+    """The extractive step's answer (or refusal), and what the judge of an LLM answer reuses: the best sentence
+    score and cosine, the relevance figure and the question's names read with their aliases (`_expander`)."""
 
     answer: Answer
     best: float
     dense: float = 0.0
     relevance: float | None = None
+    expand: Callable[[str], str] = str
 
 
 class Assistant:
@@ -239,8 +241,8 @@ class Assistant:
         kept = [s for s in checked.sentences if s.supported or self.settings.answer.unsupported == "mark"]
         if not verdict.answerable or not any(s.supported for s in kept):
             why = verdict.explain() if not verdict.answerable else NOT_VERIFIED
-            return _Extracted(self._refusal(question, passages, clock, why), best, dense, relevance)
-        return _Extracted(self._compose(question, kept, numbered, spans, clock), best, dense, relevance)
+            return _Extracted(self._refusal(question, passages, clock, why), best, dense, relevance, expand)
+        return _Extracted(self._compose(question, kept, numbered, spans, clock), best, dense, relevance, expand)
 
     def _relevance(self, question: str, candidates: Sequence[Candidate]) -> float | None:
         """The answer-relevance model's best p over the best-scored candidate sentences (None without it)."""
@@ -259,8 +261,7 @@ class Assistant:
         if result.status == "fallback":
             return _fallback(extracted.answer, result.reason, clock)
         shown = [s.text for s in result.sentences if s.supported]
-        expand = self._expander(question, passages)[0]
-        settings = self.settings.answer
+        settings, expand = self.settings.answer, extracted.expand
         best, dense, relevance = extracted.best, extracted.dense, extracted.relevance
         named = self._named
         verdict = judge(question, passages, shown, best, settings, expand, dense, self._gate(), relevance, named)
