@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
-from assistant.answer.abbreviations import SpelledOut
+from assistant.answer.abbreviations import SpelledOut, named_as_in
 from assistant.answer.claims import CheckProgress, ClaimChecker, check_text, citation_of
 from assistant.answer.extractive import Candidate, ExtractiveAnswerer, refusal_text
 from assistant.answer.gate.answerability import NOT_VERIFIED, judge, spans_documents, subject_documents
@@ -211,11 +211,14 @@ class Assistant:
 
     def _expander(self, question: str, passages: list[Passage]) -> tuple[Callable[[str], str], SpelledOut]:
         """The corpus's aliases, and with `answer.spell_abbreviations` the question's abbreviations that its
-        passages spell out without defining them ("DCs": dendritic cells)."""
-        aliases = self.retriever.aliases
-        if not self.settings.answer.spell_abbreviations:
+        passages spell out without defining them ("DCs": dendritic cells), with `answer.lexicon_synonyms` its names
+        that they write otherwise ("Glivec": imatinib mesylate)."""
+        aliases, answer = self.retriever.aliases, self.settings.answer
+        lexicons = load_lexicons(answer.name_lexicons) if answer.lexicon_synonyms else ()
+        if not answer.spell_abbreviations and not lexicons:
             return aliases.expand, SpelledOut()
-        spelled = SpelledOut.find(question, [p.chunk.text for p in passages], aliases)
+        texts = [p.chunk.text for p in passages]
+        spelled = SpelledOut.find(question, texts, aliases, lexicons, abbreviations=answer.spell_abbreviations)
         return spelled.expand(aliases.expand), spelled
 
     def _extract(self, question: str, passages: list[Passage], clock: _Clock) -> _Extracted:
@@ -276,8 +279,11 @@ class Assistant:
     def check(self, text: str, *, progress: CheckProgress | None = None) -> CheckReport:
         """Each sentence of `text` checked against the library: supported, contradicted or not found, with the
         passages and the sentences of them the verdict rests on. `progress(done, total)` after each sentence."""
-        sentences = check_text(check_unicode(text, "the text"), self.settings.answer.max_check_chars)
-        checker = ClaimChecker(self.retriever, self.verifier, self.settings.answer.check_passages)
+        answer = self.settings.answer
+        sentences = check_text(check_unicode(text, "the text"), answer.max_check_chars)
+        lexicons = load_lexicons(answer.name_lexicons) if answer.lexicon_synonyms else ()
+        renamed = partial(named_as_in, lexicons=lexicons) if lexicons else None
+        checker = ClaimChecker(self.retriever, self.verifier, answer.check_passages, renamed)
         return checker.check(sentences, text, progress)
 
     # --- the LLM -----------------------------------------------------------------------------

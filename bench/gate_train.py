@@ -93,8 +93,8 @@ a question is refused when p < {model.threshold:.4f}. Runtime: `assistant.answer
   cites; its MODEL_CARD.md); retraining it means asking the cases again
 - asked with the name lexicons {list(settings.answer.name_lexicons)} (`ASSISTANT_ANSWER__NAME_LEXICONS`, the
   `missing names` figure) and {list(settings.retrieval.lexicons)} (`ASSISTANT_RETRIEVAL__LEXICONS`), and with
-  `ASSISTANT_ANSWER__SPELL_ABBREVIATIONS` {settings.answer.spell_abbreviations}; other values mean asking the cases
-  again
+  `ASSISTANT_ANSWER__SPELL_ABBREVIATIONS` {settings.answer.spell_abbreviations} and
+  `ASSISTANT_ANSWER__LEXICON_SYNONYMS` {settings.answer.lexicon_synonyms}; other values mean asking the cases again
 
 | feature | mean | scale | weight |
 |---|---|---|---|

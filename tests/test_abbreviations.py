@@ -11,6 +11,7 @@ from assistant.answer.gate.answerability import known
 from assistant.answer.terms import content_terms
 from assistant.api import Assistant
 from assistant.text.aliases import AliasMap, find_aliases
+from assistant.text.lexicons import load_lexicons
 from tests.conftest import make_settings
 
 PASSAGES = [
@@ -88,3 +89,56 @@ def test_a_real_answer_reads_an_abbreviation_its_passages_spell_out(seeded: Assi
     spelled = seeded.ask(question)  # the default
     assert not spelled.refused, spelled.refusal_reason
     assert "dendritic cells" in spelled.sentences[0].text  # the sentence on what they become leads
+
+
+DRUG_PASSAGES = [
+    "Imatinib mesylate, a selective inhibitor of a restricted number of tyrosine kinases, is used in CML.",
+    "Used at concentrations achieved clinically, imatinib mesylate impaired Treg immunosuppressive function.",
+    "Imatinib reduced the activation of STAT3 and STAT5 in Treg.",
+]
+
+
+def test_a_drug_named_otherwise_is_read_as_the_passages_name_it() -> None:
+    drugs = load_lexicons(["drugs"])
+    question = "What class of enzyme does Glivec inhibit?"
+    spelled = SpelledOut.find(question, DRUG_PASSAGES, AliasMap(), drugs)
+    # The passages' most written name under the drug's key (imatinib mesylate twice, imatinib once).
+    assert spelled.names == (("Glivec", "imatinib mesylate"),) and spelled.pairs == ()
+    assert spelled.written_out(question) == "What class of enzyme does imatinib mesylate inhibit?"
+    expand = spelled.expand(str)
+    assert known("glivec", content_terms(expand(DRUG_PASSAGES[1])), expand)
+    assert not known("glivec", content_terms(DRUG_PASSAGES[1]), str)
+    # A brand name ends at a slash; the reverse reading holds too: a text writing Glivec gains the passages' name.
+    assert SpelledOut.find("Gleevec/Treg paper?", DRUG_PASSAGES, AliasMap(), drugs).names == (
+        ("Gleevec", "imatinib mesylate"),
+    )
+    assert "imatinib mesylate" in expand("Glivec was given.")
+
+
+def test_a_name_the_passages_write_a_class_or_another_drug_is_left_alone() -> None:
+    drugs = load_lexicons(["drugs"])
+    for question in (
+        "Does imatinib reduce STAT3?",  # written by the passages
+        "Does nilotinib reduce STAT3?",  # another drug: no passage names it under any name
+        "Does the tyrosine kinase inhibitor reduce STAT3?",  # a class, named by its members
+    ):
+        assert SpelledOut.find(question, DRUG_PASSAGES, AliasMap(), drugs).names == (), question
+    assert SpelledOut.find("What does Glivec inhibit?", DRUG_PASSAGES, AliasMap()).names == ()  # no lexicon given
+
+
+def test_a_real_answer_reads_a_brand_name_as_its_passages_name_the_drug(seeded: Assistant, seeded_dir: Path) -> None:
+    # The imatinib paper names Gleevec once and never Glivec; the imiquimod article never names Aldara.
+    off = Assistant(make_settings(seeded_dir, answer={"lexicon_synonyms": False}), embedder=seeded.embedder)
+    for question, drug, finding in (
+        ("Does Glivec impair the suppressive function of regulatory T cells?", "imatinib", "impaired"),
+        ("How does Aldara activate dendritic cells?", "imi", "activates"),
+    ):
+        unread = off.ask(question)
+        assert unread.refused and "missing names" in unread.refusal_reason, question
+        read = seeded.ask(question)  # the default
+        assert not read.refused, (question, read.refusal_reason)
+        lead = read.sentences[0].text.lower()
+        assert drug in lead and finding in lead, lead
+    # A brand of a drug that no passage names under any name is still a missing name.
+    other = seeded.ask("Does Nolvadex reduce Treg numbers?")
+    assert other.refused and "missing names" in other.refusal_reason

@@ -214,3 +214,18 @@ def test_a_name_said_by_another_of_its_names_is_read_as_the_passage_says_it(seed
     spared = "Imatinib does not affect IL-10 production by Treg."
     verdicts = [s.verdict for s in seeded.check(f"{true} {spared}").sentences]
     assert verdicts[0] == "supported" and verdicts[1] != "contradicted", verdicts
+
+
+def test_a_claim_naming_the_drug_otherwise_is_read_as_its_passage_names_it(seeded: Assistant, seeded_dir: Path) -> None:
+    # The imatinib paper never writes "Glivec": the verifier reads the claim with the passage's name for the drug,
+    # and the user's sentence comes back as written.
+    report = seeded.check(
+        "Glivec impaired the immunosuppressive function of regulatory T cells. "
+        "Glivec enhanced the immunosuppressive function of regulatory T cells. "
+        "Nolvadex impaired the immunosuppressive function of regulatory T cells."  # tamoxifen: no seed names it
+    )
+    assert [s.verdict for s in report.sentences] == ["supported", "contradicted", "not_found"]
+    assert report.sentences[0].sentence.startswith("Glivec")
+    off = Assistant(make_settings(seeded_dir, answer={"lexicon_synonyms": False}), embedder=seeded.embedder)
+    unread = off.check("Glivec impaired the immunosuppressive function of regulatory T cells.")
+    assert unread.sentences[0].verdict != "supported"

@@ -1,4 +1,4 @@
-"""Crash safety at scale: kill -9 at a random moment while indexing 1000 real abstracts, then re-run.
+"""Crash safety: kill -9 at a random moment while indexing 500 real abstracts (three commits), then re-run.
 
 The resumed index must equal an uninterrupted build: the same documents and chunk ids, no duplicates,
 no chunks of uncommitted documents.
@@ -22,7 +22,7 @@ from assistant.store.embeddings import Embedder
 from tests.conftest import make_settings
 
 CORPUS = PROJECT_ROOT.parent / "shared" / "bench" / "scifact" / "corpus.jsonl"
-N_DOCS = 1000
+N_DOCS = 500
 
 _WRITER = """
 import sys
@@ -35,7 +35,7 @@ a.index([Path(sys.argv[2])], progress=lambda event: print(event.done, flush=True
 
 
 def _write_corpus(folder: Path) -> None:
-    """1000 short real abstracts (title and first two sentences), one file each: one chunk per document."""
+    """500 short real abstracts (title and first two sentences), one file each: one chunk per document."""
     if not CORPUS.is_file():
         pytest.fail(f"benchmark data missing: {CORPUS} (../shared/bench must sit beside the project)")
     folder.mkdir()
@@ -72,7 +72,7 @@ def _kill_midway(index_dir: Path, corpus: Path, at_file: int) -> None:
 def test_kill_9_mid_indexing_then_rerun_equals_an_uninterrupted_build(tmp_path: Path, embedder: Embedder) -> None:
     corpus = tmp_path / "corpus"
     _write_corpus(corpus)
-    at_file = random.randint(300, N_DOCS - 50)  # after the first commit (200 documents) is in
+    at_file = random.randint(250, N_DOCS - 50)  # after the first commit (200 documents) is in
     print(f"killing after file {at_file}")
 
     crashed_dir = tmp_path / "crashed"

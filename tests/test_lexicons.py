@@ -85,11 +85,12 @@ def test_the_dictionary_reader_refuses_a_pickle_that_names_code() -> None:
 
 def test_a_brand_name_no_seed_defines_finds_the_drugs_paper(seeded_dir: Path, embedder: Embedder) -> None:
     """The imatinib paper says "Gleevec" and "STI571", never "Glivec": the question's term is held only through
-    the lexicon, and retrieval and the answer gate both read it so."""
+    the lexicon, and retrieval and the answer gate both read it so (the question's own reading of its drug names,
+    `answer.lexicon_synonyms`, is off here: tests/test_abbreviations.py tests it)."""
     question = "What does Glivec do to the suppressive function of Tregs?"
     figures = {}
     for lexicons in ((), ("drugs",)):
-        settings = make_settings(seeded_dir, retrieval={"lexicons": lexicons})
+        settings = make_settings(seeded_dir, retrieval={"lexicons": lexicons}, answer={"lexicon_synonyms": False})
         assistant = Assistant(settings, embedder=embedder)
         record: list[Figures] = []
         with recording(record):
@@ -98,7 +99,7 @@ def test_a_brand_name_no_seed_defines_finds_the_drugs_paper(seeded_dir: Path, em
         if lexicons:
             assert assistant.retriever.retrieve(question)[0].document.source == IMATINIB
             assert "(imatinib)" in assistant.retriever.expand(question)
-            # The claim verifier reads the corpus's names only: "Glivec" is not written as a passage's "imatinib".
+            # The answer guard reads the corpus's names only: "Glivec" is not written as a passage's "imatinib".
             rename = assistant.verifier.rename
             assert rename is not None and rename(question, "Imatinib impaired Treg function.") == question
     assert figures[("drugs",)].coverage > figures[()].coverage
@@ -119,11 +120,13 @@ QUESTIONS = ("Does dasatinib impair FoxP3 expression of Treg?", "Does Glivec imp
 def test_a_drug_the_collection_never_names_is_a_missing_name(seeded_dir: Path, embedder: Embedder) -> None:
     """Nothing marks "dasatinib" or "Glivec" as a name (no digit, no capital inside): the lexicon does, so a
     question asking about dasatinib, which no passage names, has a missing name. The seeds never say "Glivec": it is
-    held under its key, imatinib, only where the retrieval lexicon adds the key to the passages."""
+    held under its key, imatinib, where the retrieval lexicon adds the key to the passages, or where the question's
+    drug names are read as its passages name them (`answer.lexicon_synonyms`, the default: its own row below)."""
     fired = {}
     for names in ((), ("drugs",)):
         for held in ((), ("drugs",)):
-            settings = make_settings(seeded_dir, answer={"name_lexicons": names}, retrieval={"lexicons": held})
+            answer: dict[str, object] = {"name_lexicons": names, "lexicon_synonyms": False}
+            settings = make_settings(seeded_dir, answer=answer, retrieval={"lexicons": held})
             assistant = Assistant(settings, embedder=embedder)
             for question in QUESTIONS:
                 record: list[Figures] = []
@@ -136,3 +139,9 @@ def test_a_drug_the_collection_never_names_is_a_missing_name(seeded_dir: Path, e
         (on, on, QUESTIONS[0]),
         (on, (), QUESTIONS[1]),
     }
+    defaults = Assistant(make_settings(seeded_dir), embedder=embedder)
+    for question, missing in zip(QUESTIONS, (True, False), strict=True):
+        read: list[Figures] = []
+        with recording(read):
+            defaults.ask(question)
+        assert ("missing names" in read[-1].fired) is missing, question

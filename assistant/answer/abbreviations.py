@@ -8,6 +8,10 @@ starting with the next letter of the short form, the letters that start no word 
 before ("GIST": gastrointestinal stromal tumors), every letter used. A run in which every letter starts a word is
 preferred to one that reads a letter inside a word; then the run found most often. The answer step reads the pair as
 an alias of the question (the term overlap, the gate's term checks); retrieval does not.
+
+A reader also names a drug otherwise than the paper: "Glivec" where it says "imatinib mesylate". A name of the
+question that the answer's name lexicons know (`assistant.text.lexicons`, not a class of things) and that no
+passage writes is read the same way, as the name under the same key that the passages write most.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from assistant.answer.lexicon import FUNCTION_WORDS
-from assistant.text.aliases import AliasMap
+from assistant.text.aliases import AliasMap, named_runs
+from assistant.text.lexicons import NameLexicon, names_a_class
 
 _ABBREVIATION = re.compile(r"[A-Z][A-Za-z]{1,7}")  # letters only: "IL-2" and "TLR7" are names, not abbreviations
 _ROMAN = re.compile(r"[IVX]+")  # phase II, type I, complex IV
@@ -79,53 +84,118 @@ def _long_forms(letters: str, text: str) -> list[tuple[int, str]]:
 
 @dataclass(frozen=True)
 class SpelledOut:
-    """The question's abbreviations and the long forms its passages spell for them."""
+    """The question's abbreviations and the long forms its passages spell for them; its names that the passages
+    write under another name of the same thing."""
 
     pairs: tuple[tuple[str, str], ...] = ()  # (short form as the question writes it, long form as a passage does)
+    names: tuple[tuple[str, str], ...] = ()  # (name as the question writes it, the passages' name, lower-cased)
 
     @classmethod
-    def find(cls, question: str, texts: Sequence[str], aliases: AliasMap) -> SpelledOut:
-        """Those of the question's abbreviations that the corpus's aliases do not know and no text writes (none in a
-        question written in capitals throughout, whose every word would look like one)."""
-        pairs: list[tuple[str, str]] = []
-        if question.isupper():
-            return cls()
-        for word in dict.fromkeys(m.group() for m in _QUESTION_WORD.finditer(question)):
-            letters = letters_of(word)
-            if letters is None or aliases.names(word) or any(_writes(t, word) for t in texts):
-                continue
-            counts: Counter[tuple[int, str]] = Counter()
-            for text in texts:
-                counts.update((n, run.lower()) for n, run in _long_forms(letters, text))
-            if counts:
-                best = max(counts, key=lambda k: (k[0], counts[k]))  # first found among equals (Counter keeps order)
-                pairs.append((word, best[1]))
-        return cls(tuple(pairs))
+    def find(
+        cls,
+        question: str,
+        texts: Sequence[str],
+        aliases: AliasMap,
+        lexicons: Sequence[NameLexicon] = (),
+        *,
+        abbreviations: bool = True,
+    ) -> SpelledOut:
+        """With `abbreviations`, those of the question's abbreviations that the corpus's aliases do not know and no
+        text writes; the question's names in `lexicons` that no text writes (`_renamed`)."""
+        spelled = _spelled(question, texts, aliases) if abbreviations else ()
+        return cls(spelled, _renamed(question, texts, lexicons))
 
     def expand(self, base: Callable[[str], str]) -> Callable[[str], str]:
         """`base` (the corpus's aliases), then each pair's other form beside the one a text holds."""
-        if not self.pairs:
+        if not self.pairs and not self.names:
             return base
 
         def expand(text: str) -> str:
             out = base(text)
-            lowered = out.lower()
+            lowered, said = out.lower(), text.lower()
             extra = [
                 other
                 for short, long in self.pairs
-                for said, other in ((_writes(text, short), long), (long in text.lower(), short))
-                if said and other.lower() not in lowered
+                for held, other in ((_writes(text, short), long), (long in said, short))
+                if held and other.lower() not in lowered
+            ]
+            extra += [
+                other
+                for ours, theirs in self.names
+                for held, other in ((_says(said, ours.lower()), theirs), (_says(said, theirs), ours))
+                if held and other.lower() not in lowered and other not in extra
             ]
             return f"{out} ({'; '.join(extra)})" if extra else out
 
         return expand
 
     def written_out(self, question: str) -> str:
-        """The question with each abbreviation written as its long form (the term overlap: a short form its
-        document never writes would weigh as a term that no sentence holds)."""
+        """The question with each abbreviation written as its long form and each name as its passages write it
+        (the term overlap and the question's vector: a form its document never writes would weigh as a term that
+        no sentence holds)."""
         for short, long in self.pairs:
-            question = re.sub(rf"(?<![\w\-+/]){re.escape(short)}(?![\w\-+/])", long, question)
+            question = re.sub(rf"(?<![\w\-+/]){re.escape(short)}(?![\w\-+/])", _literal(long), question)
+        for ours, theirs in self.names:
+            question = re.sub(rf"(?<![\w\-+]){re.escape(ours)}(?![\w\-+])", _literal(theirs), question, flags=re.I)
         return question
+
+
+def named_as_in(sentence: str, text: str, lexicons: Sequence[NameLexicon]) -> str:
+    """`sentence` with each of its lexicon names that `text` writes under another name written as `text` does (a
+    claim checked against one passage: "Glivec impaired ..." read against a passage on imatinib mesylate)."""
+    return SpelledOut(names=_renamed(sentence, [text], lexicons)).written_out(sentence)
+
+
+def _spelled(question: str, texts: Sequence[str], aliases: AliasMap) -> tuple[tuple[str, str], ...]:
+    """(short form, long form) for the question's abbreviations that the corpus's aliases do not know and no text
+    writes (none in a question written in capitals throughout, whose every word would look like one)."""
+    pairs: list[tuple[str, str]] = []
+    if question.isupper():
+        return ()
+    for word in dict.fromkeys(m.group() for m in _QUESTION_WORD.finditer(question)):
+        letters = letters_of(word)
+        if letters is None or aliases.names(word) or any(_writes(t, word) for t in texts):
+            continue
+        counts: Counter[tuple[int, str]] = Counter()
+        for text in texts:
+            counts.update((n, run.lower()) for n, run in _long_forms(letters, text))
+        if counts:
+            best = max(counts, key=lambda k: (k[0], counts[k]))  # first found among equals (Counter keeps order)
+            pairs.append((word, best[1]))
+    return tuple(pairs)
+
+
+def _renamed(question: str, texts: Sequence[str], lexicons: Sequence[NameLexicon]) -> tuple[tuple[str, str], ...]:
+    """(name as the question writes it, the name under its key that the texts write most, lower-cased) for each name
+    of the question a lexicon knows, not a class ("tyrosine kinase inhibitors": a passage names it by a member),
+    that no text writes."""
+    if not lexicons:
+        return ()
+    said = [t.lower() for t in texts]
+    asked = {
+        run: key
+        for run, key in named_runs(question, lexicons)
+        if not names_a_class(key) and not any(_says(t, run.lower()) for t in said)
+    }
+    if not asked:
+        return ()
+    written = Counter((key, run.lower()) for text in texts for run, key in named_runs(text, lexicons))
+    pairs = []
+    for run, key in asked.items():
+        theirs = [(n, name) for (k, name), n in written.items() if k == key]
+        if theirs:
+            pairs.append((run, max(theirs, key=lambda t: t[0])[1]))  # first written among equals
+    return tuple(pairs)
+
+
+def _literal(replacement: str) -> str:
+    """`replacement` for `re.sub`, its backslashes written as themselves."""
+    return replacement.replace("\\", "\\\\")
+
+
+def _says(lowered: str, name: str) -> bool:
+    """Whether a lower-cased text says a lower-cased name as whole words (a name ends at a slash: "Gleevec/Treg")."""
+    return re.search(rf"(?<![\w\-+]){re.escape(name)}(?![\w\-+])", lowered) is not None
 
 
 def _writes(text: str, short: str) -> bool:

@@ -215,6 +215,10 @@ def _check(args: argparse.Namespace) -> int:
             raise InputError(f"{args.file} is not UTF-8 text (byte {exc.start}): convert it first") from exc
     else:
         text = check_unicode(args.text, "the text")
+    from assistant.answer.claims import check_text
+    from assistant.settings import load_settings
+
+    check_text(text, load_settings().answer.max_check_chars)  # empty, huge or binary: said before the model loads
     assistant = _assistant(index_seeds=True, rebuild=False)
     report = assistant.check(text, progress=lambda done, total: print(f"checked {done}/{total}", file=sys.stderr))
     if args.json:

@@ -190,6 +190,12 @@ def lexicon_names(text: str, lexicons: Sequence[NameLexicon]) -> list[str]:
     return [run for run, key in _named_runs(_WORD.findall(text), lexicons) if not names_a_class(key)]
 
 
+def named_runs(text: str, lexicons: Sequence[NameLexicon]) -> list[tuple[str, str]]:
+    """(name as written, key name) for each name of `text` that a lexicon knows, in text order ("Glivec",
+    "imatinib")."""
+    return _named_runs(_WORD.findall(text), lexicons)
+
+
 def _keys(words: list[str], lexicons: Sequence[NameLexicon]) -> list[str]:
     """The key names of the word runs of `words` that a lexicon knows, in text order, each once."""
     return list(dict.fromkeys(key for _, key in _named_runs(words, lexicons)))
