@@ -87,8 +87,11 @@ class Assistant:
         self.retriever = HybridRetriever(self.store, self.embedder, self.settings.retrieval)
         overlap = DocumentOverlap(self.retriever.document_sentences, load_lexicons(self.settings.retrieval.lexicons))
         self.answerer = ExtractiveAnswerer(self.embedder, self.settings.answer, overlap)
-        # Names a general lexicon knows ("dasatinib") that the answer gate asks the passages to hold.
-        self._named = partial(lexicon_names, lexicons=load_lexicons(self.settings.answer.name_lexicons))
+        # Names a general lexicon knows ("dasatinib") that the answer gate asks the passages to hold, and (with
+        # `answer.lexicon_synonyms`) reads as the passages name them ("Glivec": imatinib mesylate).
+        names = load_lexicons(self.settings.answer.name_lexicons)
+        self._named = partial(lexicon_names, lexicons=names)
+        self._synonyms = names if self.settings.answer.lexicon_synonyms else ()
         trained = self.settings.answer.citation_check == "verifier"
         self.claims = ClaimVerifier(self.settings.paths.verifier_dir) if trained else None
         screen = InstructionScreen.load(self.settings.paths.instructions_dir)
@@ -213,12 +216,11 @@ class Assistant:
         """The corpus's aliases, and with `answer.spell_abbreviations` the question's abbreviations that its
         passages spell out without defining them ("DCs": dendritic cells), with `answer.lexicon_synonyms` its names
         that they write otherwise ("Glivec": imatinib mesylate)."""
-        aliases, answer = self.retriever.aliases, self.settings.answer
-        lexicons = load_lexicons(answer.name_lexicons) if answer.lexicon_synonyms else ()
-        if not answer.spell_abbreviations and not lexicons:
+        aliases, spell = self.retriever.aliases, self.settings.answer.spell_abbreviations
+        if not spell and not self._synonyms:
             return aliases.expand, SpelledOut()
         texts = [p.chunk.text for p in passages]
-        spelled = SpelledOut.find(question, texts, aliases, lexicons, abbreviations=answer.spell_abbreviations)
+        spelled = SpelledOut.find(question, texts, aliases, self._synonyms, abbreviations=spell)
         return spelled.expand(aliases.expand), spelled
 
     def _extract(self, question: str, passages: list[Passage], clock: _Clock) -> _Extracted:
@@ -281,8 +283,7 @@ class Assistant:
         passages and the sentences of them the verdict rests on. `progress(done, total)` after each sentence."""
         answer = self.settings.answer
         sentences = check_text(check_unicode(text, "the text"), answer.max_check_chars)
-        lexicons = load_lexicons(answer.name_lexicons) if answer.lexicon_synonyms else ()
-        renamed = partial(named_as_in, lexicons=lexicons) if lexicons else None
+        renamed = partial(named_as_in, lexicons=self._synonyms) if self._synonyms else None
         checker = ClaimChecker(self.retriever, self.verifier, answer.check_passages, renamed)
         return checker.check(sentences, text, progress)
 
