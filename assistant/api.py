@@ -283,7 +283,9 @@ class Assistant:
         passages and the sentences of them the verdict rests on. `progress(done, total)` after each sentence."""
         answer = self.settings.answer
         sentences = check_text(check_unicode(text, "the text"), answer.max_check_chars)
-        renamed = partial(named_as_in, lexicons=self._synonyms) if self._synonyms else None
+        spell = answer.spell_abbreviations
+        as_in = partial(named_as_in, aliases=self.retriever.aliases, lexicons=self._synonyms, abbreviations=spell)
+        renamed = as_in if spell or self._synonyms else None
         checker = ClaimChecker(self.retriever, self.verifier, answer.check_passages, renamed)
         return checker.check(sentences, text, progress)
 

@@ -202,7 +202,7 @@ class AnswerSettings(_Section):
     # docs/evaluation.md, 2026-12-07); the rule was set before the run.
     spell_abbreviations: bool = Field(
         True,
-        description="Read a question's abbreviation as the words its passages spell it with ('DCs': dendritic cells).",
+        description="Read a question's or checked claim's abbreviation as its passages spell it ('DCs').",
     )
     # On: the learned gate retrained with it has a tune objective of 0.8514 against 0.8498 without (tune data only,
     # docs/evaluation.md, 2026-12-07); the rule was set before the run.

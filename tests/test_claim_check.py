@@ -229,3 +229,13 @@ def test_a_claim_naming_the_drug_otherwise_is_read_as_its_passage_names_it(seede
     off = Assistant(make_settings(seeded_dir, answer={"lexicon_synonyms": False}), embedder=seeded.embedder)
     unread = off.check("Glivec impaired the immunosuppressive function of regulatory T cells.")
     assert unread.sentences[0].verdict != "supported"
+
+
+def test_a_claim_abbreviating_what_its_passage_spells_out_is_read_spelled_out(
+    seeded: Assistant, seeded_dir: Path
+) -> None:
+    # The imiquimod article writes "toll-like receptors" and never "TLR".
+    report = seeded.check("Imiquimod activates TLRs. Imiquimod blocks TLRs.")
+    assert [s.verdict for s in report.sentences] == ["supported", "contradicted"]
+    off = Assistant(make_settings(seeded_dir, answer={"spell_abbreviations": False}), embedder=seeded.embedder)
+    assert off.check("Imiquimod activates TLRs.").sentences[0].verdict != "supported"

@@ -140,10 +140,14 @@ class SpelledOut:
         return question
 
 
-def named_as_in(sentence: str, text: str, lexicons: Sequence[NameLexicon]) -> str:
-    """`sentence` with each of its lexicon names that `text` writes under another name written as `text` does (a
-    claim checked against one passage: "Glivec impaired ..." read against a passage on imatinib mesylate)."""
-    return SpelledOut(names=_renamed(sentence, [text], lexicons)).written_out(sentence)
+def named_as_in(
+    sentence: str, text: str, aliases: AliasMap, lexicons: Sequence[NameLexicon], *, abbreviations: bool
+) -> str:
+    """`sentence` as `text` would write it: with `abbreviations`, each of its abbreviations that `text` spells out
+    written out ("TLRs" against "toll-like receptors"), and each of its lexicon names that `text` writes under another
+    name written as `text` does (a claim checked against one passage: "Glivec impaired ..." read against a passage on
+    imatinib mesylate)."""
+    return SpelledOut.find(sentence, [text], aliases, lexicons, abbreviations=abbreviations).written_out(sentence)
 
 
 def _spelled(question: str, texts: Sequence[str], aliases: AliasMap) -> tuple[tuple[str, str], ...]:

@@ -61,7 +61,7 @@ class ClaimChecker:
         named_as_in: Callable[[str, str], str] | None = None,
     ) -> None:
         """`named_as_in(sentence, passage text)`: the sentence as the verifier reads it against that passage, its
-        names written as the passage writes them (`abbreviations.named_as_in`); None: as it is."""
+        abbreviations and names written as the passage writes them (`abbreviations.named_as_in`); None: as it is."""
         self.retriever = retriever
         self.verifier = verifier
         self.passages = passages
