@@ -96,7 +96,12 @@ class Assistant:
         self.claims = ClaimVerifier(self.settings.paths.verifier_dir) if trained else None
         screen = InstructionScreen.load(self.settings.paths.instructions_dir)
         self.verifier = CitationVerifier(
-            self.embedder, self.settings.answer.support_threshold, self.claims, self._rename, screen
+            self.embedder,
+            self.settings.answer.support_threshold,
+            self.claims,
+            self._rename,
+            screen,
+            self._written_as_in,
         )
         self.relevance = self._relevance_model()
         self._llm: LLMAnswerer | None = None  # built on the first llm-mode question
@@ -126,6 +131,15 @@ class Assistant:
         """The sentence with its names written as the passage unit writes them, by the aliases the library defines
         (read from the retriever's current snapshot), for the claim verifier (`AliasMap.written_as`)."""
         return self.retriever.aliases.written_as(sentence, unit)
+
+    def _written_as_in(self, sentence: str, text: str) -> str:
+        """The sentence with its abbreviations that a passage spells out (`answer.spell_abbreviations`) and its drugs
+        that the passage names otherwise (`answer.lexicon_synonyms`) written as the passage writes them, for the
+        answer guard and the claim check alike (`abbreviations.named_as_in`)."""
+        spell = self.settings.answer.spell_abbreviations
+        if not spell and not self._synonyms:
+            return sentence
+        return named_as_in(sentence, text, self.retriever.aliases, self._synonyms, abbreviations=spell)
 
     # --- the library -------------------------------------------------------------------------
     def index(self, paths: list[Path], *, progress: Progress | None = None) -> IndexReport:
@@ -281,12 +295,8 @@ class Assistant:
     def check(self, text: str, *, progress: CheckProgress | None = None) -> CheckReport:
         """Each sentence of `text` checked against the library: supported, contradicted or not found, with the
         passages and the sentences of them the verdict rests on. `progress(done, total)` after each sentence."""
-        answer = self.settings.answer
-        sentences = check_text(check_unicode(text, "the text"), answer.max_check_chars)
-        spell = answer.spell_abbreviations
-        as_in = partial(named_as_in, aliases=self.retriever.aliases, lexicons=self._synonyms, abbreviations=spell)
-        renamed = as_in if spell or self._synonyms else None
-        checker = ClaimChecker(self.retriever, self.verifier, answer.check_passages, renamed)
+        sentences = check_text(check_unicode(text, "the text"), self.settings.answer.max_check_chars)
+        checker = ClaimChecker(self.retriever, self.verifier, self.settings.answer.check_passages)
         return checker.check(sentences, text, progress)
 
     # --- the LLM -----------------------------------------------------------------------------
@@ -309,6 +319,7 @@ class Assistant:
                     where=describe(config),
                     claims=self.claims,
                     rename=self._rename,
+                    written_as_in=self._written_as_in,
                 )
             return self._llm
 

@@ -239,3 +239,22 @@ def test_a_claim_abbreviating_what_its_passage_spells_out_is_read_spelled_out(
     assert [s.verdict for s in report.sentences] == ["supported", "contradicted"]
     off = Assistant(make_settings(seeded_dir, answer={"spell_abbreviations": False}), embedder=seeded.embedder)
     assert off.check("Imiquimod activates TLRs.").sentences[0].verdict != "supported"
+
+
+def test_an_llm_sentence_naming_the_drug_as_the_question_did_is_read_as_its_passage_names_it(
+    scripted_llm: str, seeded_dir: Path, embedder: Embedder
+) -> None:
+    # An LLM echoes the question's "Glivec"; the cited passage says imatinib. The answer guard reads the sentence with
+    # the passage's name, as the claim check does; with the reading off, the same sentence is not supported.
+    question = "What does Glivec do to regulatory T cells?"
+    sentence = "Glivec impaired Treg immunosuppressive function and FoxP3 expression."
+    llm = {"backend": "openai", "base_url": scripted_llm, "model": "scripted", "timeout_s": 10}
+    assistant = Assistant(make_settings(seeded_dir, answer={"mode": "llm"}, llm=llm), embedder=embedder)
+    passages = assistant.retriever.retrieve(question)
+    n = next(i for i, p in enumerate(passages, 1) if "FoxP3 expression" in p.chunk.text)
+    _Scripted.reply = f"{sentence} [{n}]"
+    answer = assistant.ask(question)
+    assert answer.mode == "llm" and [s.text for s in answer.sentences] == [sentence], answer.to_json()
+    off = Assistant(make_settings(seeded_dir, answer={"lexicon_synonyms": False}), embedder=embedder)
+    assert assistant.verifier.support(sentence, passages[n - 1]).supported
+    assert not off.verifier.support(sentence, passages[n - 1]).supported

@@ -53,19 +53,10 @@ class ClaimChecker:
     # Sentences per verifier call: a 50-sentence text in one (model time 9.2-9.7 s; 11.0-11.9 s a call per sentence).
     GROUP = 50
 
-    def __init__(
-        self,
-        retriever: HybridRetriever,
-        verifier: CitationVerifier,
-        passages: int,
-        named_as_in: Callable[[str, str], str] | None = None,
-    ) -> None:
-        """`named_as_in(sentence, passage text)`: the sentence as the verifier reads it against that passage, its
-        abbreviations and names written as the passage writes them (`abbreviations.named_as_in`); None: as it is."""
+    def __init__(self, retriever: HybridRetriever, verifier: CitationVerifier, passages: int) -> None:
         self.retriever = retriever
         self.verifier = verifier
         self.passages = passages
-        self.named_as_in = named_as_in or (lambda sentence, _text: sentence)
 
     def check(self, sentences: list[str], text: str, progress: CheckProgress | None = None) -> CheckReport:
         started = time.perf_counter()
@@ -79,8 +70,9 @@ class ClaimChecker:
     def _group(self, sentences: list[str]) -> list[SentenceCheck]:
         # A document's instructions to its reader are no evidence here either (`verification.evidence_only`).
         found = [[self.verifier.evidence(p) for p in self.retriever.retrieve(s, self.passages)] for s in sentences]
-        pairs = [(self.named_as_in(s, p.chunk.text), p) for s, ps in zip(sentences, found, strict=True) for p in ps]
-        supports = iter(self.verifier.support_many(pairs))
+        supports = iter(
+            self.verifier.support_many([(s, p) for s, ps in zip(sentences, found, strict=True) for p in ps])
+        )
         return [_sentence(s, ps, [next(supports) for _ in ps]) for s, ps in zip(sentences, found, strict=True)]
 
 

@@ -106,15 +106,19 @@ class CitationVerifier:
         claims: ClaimVerifier | None = None,
         rename: Rename | None = None,
         screen: InstructionScreen | None = None,
+        written_as_in: Rename | None = None,
     ) -> None:
         """`rename(sentence, unit)` writes the sentence's names as each passage unit writes them before the verifier
         reads the pair ("regulatory T cells" becomes "Treg" where the unit says "Treg"; `AliasMap.written_as`);
-        `screen`, the learned instruction screen `evidence` applies beside the patterns."""
+        `screen`, the learned instruction screen `evidence` applies beside the patterns; `written_as_in(sentence,
+        passage text)`, the sentence as the passage would write what it names otherwise (an abbreviation it spells
+        out, a drug under another name: `abbreviations.named_as_in`), before any check."""
         self.embedder = embedder
         self.threshold = support_threshold
         self.claims = claims
         self.rename = rename
         self.screen = screen
+        self.written_as_in = written_as_in
 
     def evidence(self, passage: Passage) -> Passage:
         """The passage as evidence: its sentences addressed to the machine reading it blanked (`evidence_only`)."""
@@ -125,6 +129,8 @@ class CitationVerifier:
 
     def support_many(self, items: Sequence[tuple[str, Passage]]) -> list[Support]:
         """One `Support` per (sentence, passage); the verifier scores all of them in one batched call."""
+        if self.written_as_in is not None:
+            items = [(self.written_as_in(s, p.chunk.text), p) for s, p in items]
         units = [passage_sentences(p) for _, p in items]
         found: list[Support | None] = [_quoted(s, u) for (s, _), u in zip(items, units, strict=True)]
         todo = [i for i, f in enumerate(found) if f is None]

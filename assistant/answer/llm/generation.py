@@ -158,9 +158,11 @@ class LLMAnswerer:
         where: str = "backend",
         claims: ClaimVerifier | None = None,
         rename: Rename | None = None,
+        written_as_in: Rename | None = None,
     ) -> None:
+        """`claims`, `rename` and `written_as_in`: the answer guard's, as `CitationVerifier` takes them."""
         self.llm = llm
-        self.verifier = CitationVerifier(embedder, support_threshold, claims, rename)
+        self.verifier = CitationVerifier(embedder, support_threshold, claims, rename, written_as_in=written_as_in)
         self.prompts_dir = prompts_dir
         self.unsupported = unsupported
         self.attribute = (
