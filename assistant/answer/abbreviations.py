@@ -24,7 +24,7 @@ from itertools import pairwise
 
 from assistant.answer.lexicon import FUNCTION_WORDS
 from assistant.text.aliases import AliasMap, named_runs
-from assistant.text.lexicons import NameLexicon, names_a_class
+from assistant.text.lexicons import NameLexicon
 
 _ABBREVIATION = re.compile(r"[A-Z][A-Za-z]{1,7}")  # letters only: "IL-2" and "TLR7" are names, not abbreviations
 _ROMAN = re.compile(r"[IVX]+")  # phase II, type I, complex IV
@@ -171,16 +171,12 @@ def _spelled(question: str, texts: Sequence[str], aliases: AliasMap) -> tuple[tu
 
 def _renamed(question: str, texts: Sequence[str], lexicons: Sequence[NameLexicon]) -> tuple[tuple[str, str], ...]:
     """(name as the question writes it, the name under its key that the texts write most, lower-cased) for each name
-    of the question a lexicon knows, not a class ("tyrosine kinase inhibitors": a passage names it by a member),
-    that no text writes."""
+    of one thing in the question (`named_runs`: not a class, "tyrosine kinase inhibitors", which a passage names by a
+    member) that no text writes."""
     if not lexicons:
         return ()
     said = [t.lower() for t in texts]
-    asked = {
-        run: key
-        for run, key in named_runs(question, lexicons)
-        if not names_a_class(key) and not any(_says(t, run.lower()) for t in said)
-    }
+    asked = {run: key for run, key in named_runs(question, lexicons) if not any(_says(t, run.lower()) for t in said)}
     if not asked:
         return ()
     written = Counter((key, run.lower()) for text in texts for run, key in named_runs(text, lexicons))

@@ -187,13 +187,13 @@ def _as_written(name: str, text: str) -> str:
 def lexicon_names(text: str, lexicons: Sequence[NameLexicon]) -> list[str]:
     """The names of one thing in `text` that a lexicon knows, as written ("dasatinib", "imatinib mesylate"; not a
     class, "tyrosine kinase inhibitor"): names that no capital or digit marks as names."""
-    return [run for run, key in _named_runs(_WORD.findall(text), lexicons) if not names_a_class(key)]
+    return [run for run, _ in named_runs(text, lexicons)]
 
 
 def named_runs(text: str, lexicons: Sequence[NameLexicon]) -> list[tuple[str, str]]:
-    """(name as written, key name) for each name of `text` that a lexicon knows, in text order ("Glivec",
-    "imatinib")."""
-    return _named_runs(_WORD.findall(text), lexicons)
+    """(name as written, key name) for each name of one thing in `text` that a lexicon knows, in text order
+    ("Glivec", "imatinib"; not a class, as `lexicon_names`)."""
+    return [(run, key) for run, key in _named_runs(_WORD.findall(text), lexicons) if not names_a_class(key)]
 
 
 def _keys(words: list[str], lexicons: Sequence[NameLexicon]) -> list[str]:
