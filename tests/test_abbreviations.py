@@ -126,6 +126,28 @@ def test_a_name_the_passages_write_a_class_or_another_drug_is_left_alone() -> No
     assert SpelledOut.find("What does Glivec inhibit?", DRUG_PASSAGES, AliasMap()).names == ()  # no lexicon given
 
 
+def test_a_gene_named_otherwise_is_read_as_the_passages_name_it() -> None:
+    genes = load_lexicons(["genes"])
+    question = "Which cells secrete MCP-1 when imiquimod is applied?"
+    spelled = SpelledOut.find(question, PASSAGES, AliasMap(), genes)
+    assert spelled.names == (("MCP-1", "ccl2"),)  # lower-cased, as a drug's name
+    assert spelled.written_out(question) == "Which cells secrete ccl2 when imiquimod is applied?"
+    # A gene no passage names under any name is left as asked.
+    assert SpelledOut.find("Does imatinib reduce CD25?", PASSAGES, AliasMap(), genes).names == ()
+
+
+def test_a_real_answer_reads_a_gene_as_its_passages_name_it(seeded: Assistant, seeded_dir: Path) -> None:
+    """The imiquimod article writes CCL2, never SCYA2 (its previous symbol) or MCP-1."""
+    unread = Assistant(make_settings(seeded_dir, answer={"lexicon_synonyms": False}), embedder=seeded.embedder)
+    question = "Which immune cells release SCYA2 in response to imiquimod?"
+    refused = unread.ask(question)
+    assert refused.refused and "SCYA2" in refused.refusal_reason
+    answer = seeded.ask(question)  # the default: genes among the name lexicons
+    assert not answer.refused, answer.refusal_reason
+    lead = answer.sentences[0].text
+    assert "mast cells" in lead and "CCL2" in lead, lead
+
+
 def test_a_real_answer_reads_a_brand_name_as_its_passages_name_the_drug(seeded: Assistant, seeded_dir: Path) -> None:
     # The imatinib paper names Gleevec once and never Glivec; the imiquimod article never names Aldara.
     off = Assistant(make_settings(seeded_dir, answer={"lexicon_synonyms": False}), embedder=seeded.embedder)

