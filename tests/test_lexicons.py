@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import pickle
 from pathlib import Path
@@ -72,6 +73,19 @@ def test_gene_names_meet_under_their_symbol() -> None:
 def test_the_gene_lexicon_is_the_file_its_card_describes() -> None:
     card = (GENE_DATA.parent / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert hashlib.sha256(GENE_DATA.read_bytes()).hexdigest() in card
+
+
+def test_an_unreadable_gene_lexicon_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.text import lexicons
+
+    for body in (b"not gzip", gzip.compress(b"[1, 2]"), None):
+        path = tmp_path / "genes.json.gz"
+        path.unlink(missing_ok=True)
+        if body is not None:
+            path.write_bytes(body)
+        monkeypatch.setattr(lexicons, "GENE_DATA", path)
+        with pytest.raises(InputError, match=r"genes\.json\.gz"):
+            lexicons.gene_names.__wrapped__()
 
 
 def test_common_words_and_index_entries_name_no_drug() -> None:
