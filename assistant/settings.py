@@ -211,7 +211,7 @@ class AnswerSettings(_Section):
     # docs/evaluation.md, 2026-12-07); the rule was set before the run.
     lexicon_synonyms: bool = Field(
         True,
-        description="Read a drug or gene named in a question or claim as its passages name it ('Glivec': imatinib).",
+        description="Read a drug, gene or disease a question or claim names as its passages name it ('Glivec').",
     )
     # learned: its tune objective (mean_share over the four tune suites, seed tune split at its CI gate) is 0.8514
     # against the rule gate's 0.7856, on tune data only (models/gate/MODEL_CARD.md, bench/gate_train.py).

@@ -5,8 +5,8 @@ The corpus's own aliases (`aliases.find_aliases`) hold only what a document spel
 that both are one drug. It plugs in through `NameLexicon` and `LEXICONS`; `RetrievalSettings.lexicons` names those
 whose names `AliasMap` adds beside the corpus's wherever question terms meet passage terms (opt-in), and
 `AnswerSettings.name_lexicons` those whose names in a question the answer gate asks the passages to hold, as it asks
-of a gene or a drug code (`aliases.lexicon_names`; "drugs" and "genes" by default): nothing else marks "dasatinib" as a
-name, and reads as the passages name it (`answer.abbreviations`).
+of a gene or a drug code (`aliases.lexicon_names`; "drugs", "genes" and "diseases" by default): nothing else marks
+"dasatinib" as a name; and a question's such names are read as its passages name them (`answer.abbreviations`).
 
 `drugs`: the drug dictionary of the PyPI package `drug-named-entity-recognition` (MIT licence; DrugBank, MeSH,
 MedlinePlus and Wikipedia names, 107,360 variants of 20,070 drugs), read from its data file without importing the
