@@ -54,6 +54,7 @@ class _Extracted:
     dense: float = 0.0
     relevance: float | None = None
     expand: Callable[[str], str] = str
+    quoted: frozenset[str] = frozenset()  # the documents of the drafted sentences
 
 
 class Assistant:
@@ -86,11 +87,11 @@ class Assistant:
         self.indexer = Indexer(self.store, self.embedder)
         self.retriever = HybridRetriever(self.store, self.embedder, self.settings.retrieval)
         overlap = DocumentOverlap(self.retriever.document_sentences, load_lexicons(self.settings.retrieval.lexicons))
-        self.answerer = ExtractiveAnswerer(self.embedder, self.settings.answer, overlap)
         # Names a general lexicon knows ("dasatinib") that the answer gate asks the passages to hold, and (with
         # `answer.lexicon_synonyms`) reads as the passages name them ("Glivec": imatinib mesylate).
         names = load_lexicons(self.settings.answer.name_lexicons)
         self._named = partial(lexicon_names, lexicons=names)
+        self.answerer = ExtractiveAnswerer(self.embedder, self.settings.answer, overlap, self._named)
         self._synonyms = names if self.settings.answer.lexicon_synonyms else ()
         trained = self.settings.answer.citation_check == "verifier"
         self.claims = ClaimVerifier(self.settings.paths.verifier_dir) if trained else None
@@ -245,14 +246,16 @@ class Assistant:
         relevance = self._relevance(question, candidates)
         cover = spans_documents(question, passages, expand)
         if not cover and self.settings.answer.subject_only:  # one subject, one source: see AnswerSettings
-            subjects = subject_documents(question, passages, expand)
+            subjects = subject_documents(question, passages, expand, self._named)
             candidates = [c for c in candidates if passages[c.passage].chunk.doc_id in subjects]
         drafts, order = self.answerer.draft(candidates, passages, cover)
         numbered = {n: passages[i] for n, i in enumerate(order, 1)}
-        lead = _lead_document(drafts, numbered)
+        chosen = _lead_document(drafts, numbered)
+        quoted = frozenset(numbered[d.cites[0]].chunk.doc_id for d in drafts)
         verdict = judge(
-            question, passages, lead, best, self.settings.answer, expand, dense, self._gate(), relevance, self._named
-        )
+            question, passages, chosen, best, self.settings.answer, expand, dense, self._gate(), relevance,
+            self._named, quoted,
+        )  # fmt: skip
         clock.lap("answer")
         checked = self.verifier.verify(drafts, numbered)
         clock.lap("verify")
@@ -260,8 +263,8 @@ class Assistant:
         kept = [s for s in checked.sentences if s.supported or self.settings.answer.unsupported == "mark"]
         if not verdict.answerable or not any(s.supported for s in kept):
             why = verdict.explain() if not verdict.answerable else NOT_VERIFIED
-            return _Extracted(self._refusal(question, passages, clock, why), best, dense, relevance, expand)
-        return _Extracted(self._compose(question, kept, numbered, spans, clock), best, dense, relevance, expand)
+            return _Extracted(self._refusal(question, passages, clock, why), best, dense, relevance, expand, quoted)
+        return _Extracted(self._compose(question, kept, numbered, spans, clock), best, dense, relevance, expand, quoted)
 
     def _relevance(self, question: str, candidates: Sequence[Candidate]) -> float | None:
         """The answer-relevance model's best p over the best-scored candidate sentences (None without it)."""
@@ -283,7 +286,9 @@ class Assistant:
         settings, expand = self.settings.answer, extracted.expand
         best, dense, relevance = extracted.best, extracted.dense, extracted.relevance
         named = self._named
-        verdict = judge(question, passages, shown, best, settings, expand, dense, self._gate(), relevance, named)
+        verdict = judge(
+            question, passages, shown, best, settings, expand, dense, self._gate(), relevance, named, extracted.quoted
+        )
         if not verdict.answerable:  # e.g. a dose was asked for and no verified sentence gives one
             return _fallback(extracted.answer, "its verified sentences do not answer the question", clock)
         answer = self._compose(

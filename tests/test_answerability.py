@@ -6,6 +6,7 @@ import pytest
 
 from assistant.answer.gate.answerability import EXPLANATIONS, Verdict, _answer_type, document_focus, judge
 from assistant.answer.gate.figures import Figures
+from assistant.answer.gate.learned import load_gate
 from assistant.answer.gate.linking import asked_kind, named_things
 from assistant.answer.lexicon import QUANTITY_ASKED
 from assistant.answer.prompts import REFUSAL_PHRASE
@@ -199,6 +200,24 @@ def test_not_together_refuses_below_the_share_one_document_must_hold(seeded: Ass
     assert "not together" in verdict.reasons and together is not None and 0 < together < 1
     share = answer.model_copy(update={"together_share": together})
     assert "not together" not in judge(question, passages, chosen, 0.5, share, expand).reasons
+
+
+def test_the_quoted_share_counts_the_terms_of_the_documents_the_answer_quotes(seeded: Assistant) -> None:
+    """`quoted`: the question's terms that the documents the drafted answer quotes hold, against `coverage`, which
+    counts every retrieved passage. The imiquimod paper holds "imiquimod", the imatinib paper "regulatory T cells";
+    a sentence quoted from one of them answers half of the question. The learned gate reads the gap."""
+    question = "What effect does imiquimod have on regulatory T cells?"
+    passages = seeded.retriever.retrieve(question)
+    expand = seeded.retriever.aliases.expand
+    docs = {p.document.source: p.chunk.doc_id for p in passages}
+    assert {IMIQUIMOD, IMATINIB} <= set(docs), "both papers retrieved"
+    answer, gate = seeded.settings.answer, load_gate(seeded.settings.paths.gate_dir)
+    one = judge(question, passages, [], 0.5, answer, expand, model=gate, quoted={docs[IMIQUIMOD]})
+    both = judge(question, passages, [], 0.5, answer, expand, model=gate, quoted=set(docs.values()))
+    neither = judge(question, passages, [], 0.5, answer, expand, model=gate)
+    assert one.figures.quoted is not None and one.figures.quoted < one.figures.coverage
+    assert both.figures.quoted == both.figures.coverage == neither.figures.quoted
+    assert one.score is not None and both.score is not None and one.score < both.score
 
 
 def test_a_refusal_for_missing_names_says_which(seeded: Assistant) -> None:

@@ -133,6 +133,8 @@ def test_instruction_like_sentences_are_no_evidence_for_a_claim_check(planted: A
     [
         ("In which journal were the imiquimod findings on mast cells published?", IMIQUIMOD, IMATINIB),
         ("In which journal was the imatinib regulatory T cell study published?", IMATINIB, IMIQUIMOD),
+        # The imatinib citation line holds "pages" and "journal": the drug named decides, not the word count.
+        ("On which pages of its journal did the imiquimod mast cell study appear?", IMIQUIMOD, IMATINIB),
     ],
 )
 def test_a_bibliographic_question_is_answered_from_the_paper_it_names(

@@ -103,7 +103,7 @@ def test_the_fingerprint_follows_the_weights_and_decision_settings_not_the_saved
 
 
 def _case(suite: str, answerable: bool, best: float, score: float = 1.0) -> Case:
-    return Case(suite, answerable, best, 1.0, 0.5, None, frozenset(), False, score, 0.5, "wh")
+    return Case(suite, answerable, best, 1.0, 0.5, None, frozenset(), False, score, 0.5, "wh", 1.0)
 
 
 def test_training_reads_the_tune_suites_only_and_keeps_the_seed_gate() -> None:

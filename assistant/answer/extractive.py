@@ -10,7 +10,7 @@ answer is decided in `selection`, whether to refuse instead in `answerability`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Set
+from collections.abc import Callable, Iterable, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,10 +50,17 @@ class _Unit:
 class ExtractiveAnswerer:
     """Chooses, scores and orders passage sentences."""
 
-    def __init__(self, embedder: Embedder, settings: AnswerSettings, overlap: DocumentOverlap) -> None:
+    def __init__(
+        self,
+        embedder: Embedder,
+        settings: AnswerSettings,
+        overlap: DocumentOverlap,
+        named: Callable[[str], Sequence[str]] | None = None,
+    ) -> None:
         self.embedder = embedder
         self.settings = settings
         self.overlap = overlap
+        self.named = named  # the names a lexicon knows in a text: they decide which document a question is about
 
     def candidates(
         self,
@@ -88,7 +95,8 @@ class ExtractiveAnswerer:
         column = {doc: 1 + n for n, doc in enumerate(parts)}
         concept = _concepts(question, expand)
         # A bibliographic question is answered by the citation line of the document it is about, not of a neighbour.
-        cited = subject_documents(question, passages, expand) if BIBLIOGRAPHIC_ASKED.search(question) else set()
+        bibliographic = BIBLIOGRAPHIC_ASKED.search(question)
+        cited = subject_documents(question, passages, expand, self.named) if bibliographic else set()
         scored = []
         for row, k in enumerate(kept):
             unit, doc = units[k], passages[units[k].passage].chunk.doc_id

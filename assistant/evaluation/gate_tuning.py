@@ -53,15 +53,19 @@ class Case:
     score: float  # when answered: share of key facts found (seeds), 1.0 if it cites its own abstract (PubMedQA)
     relevance: float | None = None  # the answer-relevance model's best p (None: not computed)
     form: Form | None = None  # how the question is put (None: not recorded)
+    quoted: float | None = None  # the quoted documents' share of the question's terms (None: not recorded)
 
     @property
     def figures(self) -> Figures:
-        return Figures(self.best, self.coverage, self.dense, self.together, self.fired, self.relevance, self.form)
+        return Figures(
+            self.best, self.coverage, self.dense, self.together, self.fired, self.relevance, self.form, self.quoted
+        )
 
     @classmethod
     def of(cls, suite: str, answerable: bool, f: Figures, forced: bool, score: float) -> Case:
         return cls(
             suite, answerable, f.best, f.coverage, f.dense, f.together, f.fired, forced, score, f.relevance, f.form,
+            f.quoted,
         )  # fmt: skip
 
 

@@ -103,20 +103,24 @@ def judge(
     model: LearnedGate | None = None,
     relevance: float | None = None,
     named: Callable[[str], Sequence[str]] | None = None,
+    quoted: Set[str] = frozenset(),
 ) -> Verdict:
     """Check the question against the retrieved passages and the sentences chosen to answer it. `dense` is the
     best sentence's cosine to the question: at `paraphrase_cosine` or above, the sentence says what the question
     asks in other words, and terms missing from the passages are not held against it. `model`: the learned gate,
     needed when `settings.gate` is "learned"; `relevance`: the answer-relevance model's best p, one of its
     figures (None: not computed); `named`: the names a general lexicon finds in a text (`aliases.lexicon_names`),
-    which the passages must hold as they must the question's key terms."""
+    which the passages must hold as they must the question's key terms; `quoted`: the documents the drafted answer
+    quotes, whose share of the topical terms is a figure (the share over all passages when there are none)."""
     q_terms = content_terms(question)
     texts = [_searchable(p, expand) for p in passages]
     per_doc = _doc_terms(passages, expand)
     found = set().union(*per_doc.values()) if per_doc else set()
     # Reporting words ("new", "authors", "propose") are how a question is put, not what it is about.
     topical = (q_terms - GENERIC) or q_terms
-    coverage = sum(known(t, found, expand) for t in topical) / len(topical) if topical else 0.0
+    coverage = _share(topical, found, expand)
+    quoted_terms = set().union(*(per_doc[doc] for doc in quoted if doc in per_doc))
+    quoted_share = _share(topical, quoted_terms, expand) if quoted_terms else coverage
     fired = []
     missing = _missing_names(question, texts, expand, named)
     if missing:
@@ -126,7 +130,8 @@ def judge(
     fired += split
     if unlinked(question, passages, expand):
         fired.append("not linked")
-    figures = Figures(best, coverage, dense, together, frozenset(fired), relevance, question_form(question))
+    form = question_form(question)
+    figures = Figures(best, coverage, dense, together, frozenset(fired), relevance, form, quoted_share)
     reasons, score = decide(figures, settings, model)
     threshold = model.threshold if score is not None and model is not None else None
     return Verdict(figures, reasons, score, threshold, _as_written(missing, question))
@@ -157,6 +162,11 @@ def decide(
     return rules or (SCORE_REASON,), score
 
 
+def _share(topical: Set[str], terms: Set[str], expand: Callable[[str], str]) -> float:
+    """The share of the topical question terms `terms` hold (0 when there are none)."""
+    return sum(known(t, terms, expand) for t in topical) / len(topical) if topical else 0.0
+
+
 def held(term: str, terms: Set[str]) -> bool:
     """A question term is held by a set of terms that has it or its root (antitumor -> tumor)."""
     return not roots(term).isdisjoint(terms)
@@ -181,12 +191,17 @@ def _missing_names(
     """The question's names that no passage holds, under any name: its key terms (a capital inside or a digit marks
     them) and, given `named`, the names a lexicon knows ("dasatinib")."""
     haystack = squash(" ".join(texts))
-    names = key_terms(question) | {n.lower() for n in (named(question) if named else ())}
+    names = _question_names(question, named)
     return [
         t
         for t in sorted(names)
         if squash(t) not in haystack and not any(squash(n) in haystack for n in _other_names(t, expand))
     ]
+
+
+def _question_names(question: str, named: Callable[[str], Sequence[str]] | None) -> set[str]:
+    """The question's key terms (a capital inside or a digit marks them) and the names a lexicon knows in it."""
+    return key_terms(question) | {n.lower() for n in (named(question) if named else ())}
 
 
 def _as_written(names: Sequence[str], question: str) -> tuple[str, ...]:
@@ -221,19 +236,31 @@ def _searchable(passage: Passage, expand: Callable[[str], str]) -> str:
     return expand(passage.chunk.text) + "\n" + passage.document.metadata.title
 
 
-def subject_documents(question: str, passages: Sequence[Passage], expand: Callable[[str], str] = str) -> set[str]:
+def subject_documents(
+    question: str,
+    passages: Sequence[Passage],
+    expand: Callable[[str], str] = str,
+    named: Callable[[str], Sequence[str]] | None = None,
+) -> set[str]:
     """The retrieved documents the question is about: those holding its grammatical subject ("does *imatinib*
-    block IL-10 production?"), and among them those holding the most of its topical terms. A note on IL-10 that
-    never names imatinib shares as many words with that question and is not what it asks about. Bibliographic
-    questions ("which journal published the imiquimod finding") and one-document answers are quoted from these."""
+    block IL-10 production?"), among them those holding the most of its names (key terms and, given `named`, the
+    names a lexicon knows), and among those the most of its topical terms. A note on IL-10 that never names
+    imatinib shares as many words with that question and is not what it asks about; a citation line's "pages"
+    and "journal" do not outweigh the drug a bibliographic question names. Bibliographic questions ("which journal
+    published the imiquimod finding") and one-document answers are quoted from these."""
     per_doc = _doc_terms(passages, expand)
     topical = content_terms(question) - GENERIC
     head = subject_term(question)
+    names = [content_terms(n) for n in _question_names(question, named)]
     counts = {
-        doc: (head is not None and known(head, terms, expand), sum(known(t, terms, expand) for t in topical))
+        doc: (
+            head is not None and known(head, terms, expand),
+            sum(bool(n) and all(known(t, terms, expand) for t in n) for n in names),
+            sum(known(t, terms, expand) for t in topical),
+        )
         for doc, terms in per_doc.items()
     }
-    best = max(counts.values(), default=(False, 0))
+    best = max(counts.values(), default=(False, 0, 0))
     return {doc for doc, n in counts.items() if n == best}
 
 

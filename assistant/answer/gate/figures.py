@@ -44,6 +44,7 @@ class Figures:
     fired: frozenset[str] = frozenset()  # the threshold-free reasons (THRESHOLD_FREE) that fire
     relevance: float | None = None  # the answer-relevance model's best p over the candidates; None: not scored
     form: Form | None = None  # how the question is put (`question_form`); None: not recorded
+    quoted: float | None = None  # share of those terms the documents the answer quotes hold; None: not recorded
 
 
 def rule_reasons(

@@ -7,9 +7,10 @@ chosen (tune data only) are in `models/gate/gate.json` and its model card, writt
 
 Switching a refusal reason off by name (`answer.gate_off`) removes its features from the sum, which is the same as
 giving them their training mean: `weak evidence` the best sentence score and the answer relevance, `missing terms`
-the term coverage, `not together` the split share, each threshold-free reason its own indicator. `low answerability
-score` off turns the score's refusals off altogether. The best sentence's cosine and the question's form belong to no
-reason: they say how to read the others, not that something is missing.
+the term coverage and the quoted documents' share of the terms, `not together` the split share, each threshold-free
+reason its own indicator. `low answerability score` off turns the score's refusals off altogether. The best
+sentence's cosine and the question's form belong to no reason: they say how to read the others, not that something
+is missing.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ SCORE_REASON = "low answerability score"
 FEATURE_REASONS: dict[str, str | None] = {
     "best": "weak evidence",
     "coverage": "missing terms",
+    # The same share in the documents the drafted answer quotes: a neighbour on a near topic can hold the best
+    # sentence while the question's other terms sit in other documents.
+    "quoted": "missing terms",
     "dense": None,  # the best sentence's cosine to the question: evidence for answering, not a reason to refuse
     "relevance": "weak evidence",  # the answer-relevance model's best p: evidence strength, like `best`
     # How the question is put (`figures.question_form`; wh-questions are the baseline): not a reason to refuse, but
@@ -51,6 +55,7 @@ def feature_values(figures: Figures) -> dict[str, float | None]:
         "best": figures.best,
         "relevance": figures.relevance,
         "coverage": figures.coverage,
+        "quoted": figures.quoted,
         "dense": figures.dense,
         "together": figures.together if figures.together is not None else 1.0,
         "yes/no": None if figures.form is None else float(figures.form == "yes/no"),
