@@ -47,14 +47,15 @@ from assistant.text.lexicons import load_lexicons
 @dataclass(frozen=True)
 class _Extracted:
     """The extractive step's answer (or refusal), and what the judge of an LLM answer reuses: the best sentence
-    score and cosine, the relevance figure and the question's names read with their aliases (`_expander`)."""
+    score and cosine, the relevance figure, the question's names read with their aliases (`_expander`) and the
+    documents the extractive draft quotes (the figures the learned gate was trained on come from that draft)."""
 
     answer: Answer
     best: float
     dense: float = 0.0
     relevance: float | None = None
     expand: Callable[[str], str] = str
-    quoted: frozenset[str] = frozenset()  # the documents of the drafted sentences
+    quoted: frozenset[str] = frozenset()
 
 
 class Assistant:
