@@ -3,16 +3,21 @@ sentence that gives instructions is never evidence."""
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import pytest
 
+from assistant.answer.gate.answerability import known, subject_documents
 from assistant.answer.instructions import is_instruction
+from assistant.answer.terms import GENERIC, content_terms
 from assistant.answer.verification import evidence_only
 from assistant.api import Assistant
 from assistant.app.ui_render import answer_html
 from assistant.models import REFUSAL_REASONS
 from assistant.store.embeddings import Embedder
+from assistant.text.aliases import lexicon_names
+from assistant.text.lexicons import load_lexicons
 from tests.conftest import IMATINIB, IMIQUIMOD, make_settings
 
 DOSE = "What dose of imatinib was given to the mice?"
@@ -144,6 +149,22 @@ def test_a_bibliographic_question_is_answered_from_the_paper_it_names(
     sources = {c.source for c in answer.citations}
     assert answer.refused or (own in sources and other not in sources), (answer.text, sources)
     assert own != IMIQUIMOD or "Journal of Immunology" not in answer.text
+
+
+def test_the_drug_a_question_names_outweighs_the_words_a_citation_line_shares(seeded: Assistant) -> None:
+    """`subject_documents`: the imatinib paper's citation line holds as many of this question's common words
+    ("pages", "journal", "clinical", "investigation") as the imiquimod paper; the drug named decides."""
+    question = "On which pages did the Journal of Clinical Investigation print the imiquimod paper?"
+    passages = seeded.retriever.retrieve(question)
+    expand = seeded.retriever.aliases.expand
+    docs = {p.document.source: p.chunk.doc_id for p in passages}
+    per_doc = {doc: content_terms(" ".join(p.chunk.text for p in passages if p.chunk.doc_id == doc)) for doc in
+               docs.values()}  # fmt: skip
+    topical = content_terms(question) - GENERIC
+    held = {source: sum(known(t, per_doc[doc], expand) for t in topical) for source, doc in docs.items()}
+    assert held[IMATINIB] >= held[IMIQUIMOD] - 1, ("the common words nearly tie", held)
+    named = partial(lexicon_names, lexicons=load_lexicons(seeded.settings.answer.name_lexicons))
+    assert subject_documents(question, passages, expand, named) == {docs[IMIQUIMOD]}
 
 
 def test_a_question_about_one_drug_is_answered_from_the_paper_about_it(planted: Assistant) -> None:
