@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
 from assistant.answer.abbreviations import SpelledOut, named_as_in
-from assistant.answer.claims import CheckProgress, ClaimChecker, check_text, citation_of
-from assistant.answer.extractive import Candidate, ExtractiveAnswerer, refusal_text
+from assistant.answer.assembly import Clock, compose, fallback, lead_document, refusal
+from assistant.answer.claims import CheckProgress, ClaimChecker, check_text
+from assistant.answer.extractive import Candidate, ExtractiveAnswerer
 from assistant.answer.gate.answerability import NOT_VERIFIED, judge, spans_documents, subject_documents
 from assistant.answer.gate.learned import LearnedGate, load_gate
 from assistant.answer.instruction_screen import InstructionScreen
@@ -21,7 +21,7 @@ from assistant.answer.overlap import DocumentOverlap
 from assistant.answer.prompts import check_prompts
 from assistant.answer.relevance.model import RelevanceModel
 from assistant.answer.terms import words
-from assistant.answer.verification import CitationVerifier, Draft
+from assistant.answer.verification import CitationVerifier
 from assistant.answer.verifier.model import ClaimVerifier
 from assistant.errors import InputError, LLMError, check_unicode
 from assistant.ingest.indexing import Indexer, IndexReport, Progress, writer_lock
@@ -29,12 +29,9 @@ from assistant.models import (
     ANSWER_MODES,
     Answer,
     AnswerEvent,
-    AnswerSentence,
     CheckReport,
-    Contradiction,
     DocumentRecord,
     Passage,
-    Span,
 )
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.settings import Settings, load_settings
@@ -198,7 +195,7 @@ class Assistant:
         mode = mode or self.settings.answer.mode
         if mode not in ANSWER_MODES:
             raise InputError(f"unknown answer mode {mode!r}; modes: {', '.join(ANSWER_MODES)}")
-        clock = _Clock()
+        clock = Clock()
         if mode == "llm" and history:
             question = self._condense(history, question)
             clock.lap("condense")
@@ -215,7 +212,7 @@ class Assistant:
         try:
             answerer = self.llm_answerer()
         except LLMError as exc:
-            yield _fallback(extracted.answer, str(exc), clock)
+            yield fallback(extracted.answer, str(exc), clock)
             return
         result: LLMAnswer | None = None
         events = answerer.stream_answer(question, passages) if stream else iter([answerer.answer(question, passages)])
@@ -239,7 +236,7 @@ class Assistant:
         spelled = SpelledOut.find(question, texts, aliases, self._synonyms, abbreviations=spell)
         return spelled.expand(aliases.expand), spelled
 
-    def _extract(self, question: str, passages: list[Passage], clock: _Clock) -> _Extracted:
+    def _extract(self, question: str, passages: list[Passage], clock: Clock) -> _Extracted:
         expand, spelled = self._expander(question, passages)
         candidates = self.answerer.candidates(question, passages, expand, spelled.written_out)
         best = candidates[0].score if candidates else 0.0
@@ -251,7 +248,7 @@ class Assistant:
             candidates = [c for c in candidates if passages[c.passage].chunk.doc_id in subjects]
         drafts, order = self.answerer.draft(candidates, passages, cover)
         numbered = {n: passages[i] for n, i in enumerate(order, 1)}
-        chosen = _lead_document(drafts, numbered)
+        chosen = lead_document(drafts, numbered)
         quoted = frozenset(numbered[d.cites[0]].chunk.doc_id for d in drafts)
         verdict = judge(
             question, passages, chosen, best, self.settings.answer, expand, dense, self._gate(), relevance,
@@ -265,7 +262,7 @@ class Assistant:
         if not verdict.answerable or not any(s.supported for s in kept):
             why = verdict.explain() if not verdict.answerable else NOT_VERIFIED
             return _Extracted(self._refusal(question, passages, clock, why), best, dense, relevance, expand, quoted)
-        return _Extracted(self._compose(question, kept, numbered, spans, clock), best, dense, relevance, expand, quoted)
+        return _Extracted(compose(question, kept, numbered, spans, clock), best, dense, relevance, expand, quoted)
 
     def _relevance(self, question: str, candidates: Sequence[Candidate]) -> float | None:
         """The answer-relevance model's best p over the best-scored candidate sentences (None without it)."""
@@ -274,7 +271,7 @@ class Assistant:
         return self.relevance.best(question, [c.text for c in candidates[: self.settings.answer.relevance_candidates]])
 
     def _from_llm(
-        self, question: str, passages: list[Passage], result: LLMAnswer, extracted: _Extracted, clock: _Clock
+        self, question: str, passages: list[Passage], result: LLMAnswer, extracted: _Extracted, clock: Clock
     ) -> Answer:
         """The checked LLM answer as an `Answer`, a refusal when the model refuses, else the extractive answer."""
         if result.status == "refused":  # the model is taken at its word
@@ -282,7 +279,7 @@ class Assistant:
                 self._refusal(question, passages, clock, "the LLM said the passages do not answer"), mode="llm"
             )
         if result.status == "fallback":
-            return _fallback(extracted.answer, result.reason, clock)
+            return fallback(extracted.answer, result.reason, clock)
         shown = [s.text for s in result.sentences if s.supported]
         settings, expand = self.settings.answer, extracted.expand
         best, dense, relevance = extracted.best, extracted.dense, extracted.relevance
@@ -291,10 +288,8 @@ class Assistant:
             question, passages, shown, best, settings, expand, dense, self._gate(), relevance, named, extracted.quoted
         )
         if not verdict.answerable:  # e.g. a dose was asked for and no verified sentence gives one
-            return _fallback(extracted.answer, "its verified sentences do not answer the question", clock)
-        answer = self._compose(
-            question, list(result.sentences), result.passages, result.spans, clock, result.contradicted
-        )
+            return fallback(extracted.answer, "its verified sentences do not answer the question", clock)
+        answer = compose(question, list(result.sentences), result.passages, result.spans, clock, result.contradicted)
         return replace(answer, mode="llm")
 
     # --- claim check -------------------------------------------------------------------------
@@ -335,65 +330,6 @@ class Assistant:
         except (LLMError, InputError):
             return question
 
-    def _compose(
-        self,
-        question: str,
-        sentences: list[AnswerSentence],
-        passages: dict[int, Passage],
-        spans: dict[int, list[Span]],
-        clock: _Clock,
-        contradicted: Sequence[Contradiction] = (),
-    ) -> Answer:
-        """The final answer, its citations numbered in order of first use; a passage that contradicts a removed
-        sentence is cited too, after them, so that the contradiction can point at it."""
-        renumber: dict[int, int] = {}
-        for n in [n for s in sentences for n in s.citations] + [c.n for c in contradicted]:
-            renumber.setdefault(n, len(renumber) + 1)
-        against = {c.n: [c.span] for c in contradicted}
-        final = [AnswerSentence(s.text, tuple(renumber[n] for n in s.citations), s.supported) for s in sentences]
-        text = " ".join(s.rendered() for s in final)
-        citations = tuple(
-            citation_of(new, passages[old], tuple(sorted(spans.get(old) or against.get(old, []))))
-            for old, new in renumber.items()
-        )
-        reported = tuple(replace(c, n=renumber[c.n]) for c in contradicted)
-        return Answer(
-            question, text, citations, False, tuple(final), (), "extractive", clock.done(), contradicted=reported
-        )
-
-    def _refusal(self, question: str, passages: list[Passage], clock: _Clock, why: str) -> Answer:
+    def _refusal(self, question: str, passages: list[Passage], clock: Clock, why: str) -> Answer:
         nearest = passages[: self.settings.answer.nearest_on_refusal]
-        text = refusal_text(self.settings.paths.prompts_dir, nearest)
-        shown = tuple(citation_of(i, p, ()) for i, p in enumerate(nearest, 1))
-        return Answer(question, text, (), True, (), shown, "extractive", clock.done(), refusal_reason=why)
-
-
-def _fallback(extractive: Answer, reason: str, clock: _Clock) -> Answer:
-    """The extractive answer, saying why the LLM's was not used."""
-    notice = f"The LLM answer was not used ({reason.rstrip('.')}); this answer quotes the passages instead."
-    return replace(extractive, mode="extractive", notice=notice, timings_ms=clock.done())
-
-
-def _lead_document(drafts: list[Draft], numbered: dict[int, Passage]) -> list[str]:
-    """The drafted sentences from the best sentence's document: an asked-for date or amount must come from
-    the document that answers, not from a neighbour that happens to hold one."""
-    if not drafts:
-        return []
-    lead = numbered[drafts[0].cites[0]].chunk.doc_id
-    return [d.text for d in drafts if numbered[d.cites[0]].chunk.doc_id == lead]
-
-
-class _Clock:
-    """Milliseconds per step of one question."""
-
-    def __init__(self) -> None:
-        self.start = self.last = time.perf_counter()
-        self.laps: dict[str, float] = {}
-
-    def lap(self, name: str) -> None:
-        now = time.perf_counter()
-        self.laps[name] = (now - self.last) * 1000
-        self.last = now
-
-    def done(self) -> dict[str, float]:
-        return self.laps | {"total": (time.perf_counter() - self.start) * 1000}
+        return refusal(question, nearest, self.settings.paths.prompts_dir, clock, why)
