@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from assistant.api import Assistant
-from assistant.app.security import Throttle, host_name
+from assistant.app.security import host_name
 from assistant.app.server import create_app
+from assistant.app.throttle import Throttle
 from assistant.settings import ServerSettings
 from assistant.store.embeddings import Embedder
 from tests.conftest import run_cli
@@ -218,7 +219,7 @@ def test_throttle_memory_is_bounded() -> None:
     ("given", "name"),
     [("127.0.0.1:7860", "127.0.0.1"), ("[::1]:80", "::1"), ("[::1]", "::1"), ("Host.LAN.", "host.lan"),
      ("::1", "::1"), ("[bad", ""), ("127.0.0.1:7860@evil.example", ""), ("127.0.0.1@evil.example", ""),
-     ("localhost:x", ""), ("evil.example/127.0.0.1", "")],
+     ("localhost:x", ""), ("evil.example/127.0.0.1", ""), ("[::1]evil.example", ""), ("[::1]:80x", "")],
 )  # fmt: skip
 def test_host_name(given: str, name: str) -> None:
     assert host_name(given) == name
@@ -241,3 +242,41 @@ def test_cli_bad_unicode_question(tmp_path: Path) -> None:
     assert done.returncode == 2 and "Traceback" not in done.stderr
     [line] = done.stderr.strip().splitlines()
     assert line.startswith("error: ") and "surrogate" in line
+
+
+# --- GETs from other sites --------------------------------------------------------------------------------------
+
+
+def test_a_cross_site_get_cannot_log_the_user_out(secured: Live) -> None:
+    """Gradio's GET /logout ends every session of the user: from another site's image or link it is refused."""
+    with client(secured, "127.0.0.13") as http:
+        assert http.post("/login", data={"username": "clinician", "password": "pw-456"}).status_code == 200
+        assert http.get("/config").status_code == 200, "logged in"
+        for headers in (
+            {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "image"},
+            {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"},
+            {"Referer": "http://evil.example/page.html"},
+        ):
+            assert_clean_error(http.get("/logout", headers=headers, follow_redirects=False), 403, "refused")
+            assert http.get("/config").status_code == 200, f"still logged in after {headers}"
+        own = http.get("/logout", headers={"Sec-Fetch-Site": "same-origin"}, follow_redirects=False)
+        assert own.status_code in (302, 307) and http.get("/config").status_code == 401, "the page's own logout works"
+
+
+def test_startup_events_run_once_and_not_from_another_site(secured: Live) -> None:
+    with client(secured, "127.0.0.14") as http:
+        http.post("/login", data={"username": "clinician", "password": "pw-456"})
+        foreign = http.get("/gradio_api/startup-events", headers={"Origin": "http://evil.example"})
+        assert_clean_error(foreign, 403, "evil.example")
+        again = http.get("/gradio_api/startup-events")
+    assert again.status_code == 200 and again.json() is False, "they ran when the server started"
+
+
+@pytest.mark.parametrize("path", ["/config", "/api/health", "/gradio_api/info", "/theme.css"])
+def test_other_sites_may_not_load_resources_but_may_link_to_the_page(secured: Live, path: str) -> None:
+    embedded = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "script"}
+    link = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}
+    with client(secured, "127.0.0.15") as http:
+        assert_clean_error(http.get(path, headers=embedded), 403, "cross-site")
+        assert http.get("/", headers=link).status_code == 200
+        assert http.get(path, headers={"Sec-Fetch-Site": "same-origin"}).status_code in (200, 401)

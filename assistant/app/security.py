@@ -3,10 +3,12 @@
 For each request, in this order:
 1. Host: only a name this server is (its address, localhost, `ASSISTANT_SERVER__ALLOWED_HOSTS`); else 421. A page
    on a rebinding domain (a name of the attacker's that resolves to 127.0.0.1) sends its own name and is refused.
-2. Origin: a write (any method but GET/HEAD/OPTIONS, on any path, Gradio's included) from a page of another
-   origin, a `null` origin, `Sec-Fetch-Site: cross-site`/`same-site`, or (with neither header) a `Referer` of
-   another origin is refused 403. A request with none of them (curl, the CLI, a script) passes: browsers send
-   Origin or Sec-Fetch-Site with every such write.
+2. Origin: a write (any method but GET/HEAD/OPTIONS, on any path, Gradio's included, and the GETs that change
+   state) from a page of another origin, a `null` origin, `Sec-Fetch-Site: cross-site`/`same-site`, or (with
+   neither header) a `Referer` of another origin is refused 403. A request with none of them (curl, the CLI, a
+   script) passes: browsers send Origin or Sec-Fetch-Site with every such write. Any other request another site's
+   page makes (an image, a script, a no-cors fetch) is refused too; only a navigation to a page, or an origin
+   `ASSISTANT_SERVER__CORS_ORIGINS` allows, gets through (a resource isolation policy).
 3. Throttle and token: an address with too many recent wrong tokens or logins gets 429 and `Retry-After`; the
    REST API (not `/api/health`) and its docs need the bearer token when one is set, checked in constant time.
 4. Size and pace: a declared body over the path's limit is refused 413; a body without a length is counted as it
@@ -17,11 +19,7 @@ Every response carries the security headers (CSP with `frame-ancestors 'none'`, 
 from __future__ import annotations
 
 import asyncio
-import math
 import secrets
-import time
-from collections import OrderedDict, deque
-from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -30,18 +28,20 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from assistant.app.throttle import Throttle
 from assistant.settings import ServerSettings
 
 KB = 1024
 MULTIPART_SLACK = 64 * KB  # form boundaries and part headers around an uploaded file
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Gradio's GET routes that change state: /logout ends every session of the user, /gradio_api/startup-events starts
+# the queue's loops again. They get the Origin rule of a write.
+STATEFUL_GETS = frozenset({"/logout", "/logout/", "/gradio_api/logout", "/gradio_api/startup-events"})
 JSON_PATHS = frozenset({"/api/ask", "/api/ask/stream", "/api/check"})
 LOGIN_PATHS = frozenset({"/login", "/login/"})  # Gradio's login form
 DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/openapi.json", "/redoc"})
 OPEN_PATHS = frozenset({"/api/health"})
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
-MAX_CLIENTS = 4096  # addresses remembered by a throttle; the oldest is forgotten first
-Clock = Callable[[], float]
 TOKEN_HINT = "missing or wrong bearer token: send 'Authorization: Bearer <token>'"
 
 _BASE_CSP = {
@@ -89,7 +89,8 @@ def host_name(host: str) -> str:
     """The name part of a Host header or netloc, lower-case, without port or IPv6 brackets."""
     host = host.strip().lower()
     if host.startswith("["):
-        return host[1 : host.find("]")] if "]" in host else ""
+        name, closed, rest = host[1:].partition("]")
+        return name if closed and (rest == "" or (rest[:1] == ":" and rest[1:].isdigit())) else ""
     if host.count(":") == 1:
         host, port = host.rsplit(":", 1)
         if not port.isdigit():  # "127.0.0.1:7860@evil.example" is no loopback name
@@ -155,6 +156,18 @@ class Policy:
                 return f"cross-origin write refused: Referer {referer[:100]!r} is not a page of this server"
         return None
 
+    def fetch_refusal(self, method: str, path: str, headers: Headers) -> str | None:
+        """Why a request is refused for where it comes from (see the module's rule 2); None when it may go on."""
+        if method not in SAFE_METHODS or path in STATEFUL_GETS:
+            return self.origin_refusal(headers)
+        site = headers.get("sec-fetch-site", "")
+        origin = headers.get("origin")
+        if site not in ("cross-site", "same-site") or (origin is not None and self._allowed_across(origin)):
+            return None
+        if method == "GET" and headers.get("sec-fetch-mode") == "navigate":
+            return None  # a link to the chat page from another site opens it
+        return f"cross-site request refused (Sec-Fetch-Site: {site}): only a page of this server may load this"
+
     def _allowed_across(self, origin: str) -> bool:
         """An origin `ASSISTANT_SERVER__CORS_ORIGINS` lets call (and write) across origins."""
         return origin.strip().rstrip("/").lower() in self.cors_origins
@@ -184,53 +197,6 @@ def _same_origin(origin: str, host: str) -> bool:
     """`null` and non-web schemes never match; the Host header has been checked to be this server's."""
     parts = urlsplit(origin.strip())
     return parts.scheme in ("http", "https") and bool(host) and parts.netloc.lower() == host.strip().lower()
-
-
-class Throttle:
-    """Failures per client address within a sliding window, in bounded memory (the oldest address goes first)."""
-
-    def __init__(
-        self,
-        failures: int,
-        window_s: float,
-        max_clients: int = MAX_CLIENTS,
-        clock: Clock = time.monotonic,
-    ) -> None:
-        self.failures = failures
-        self.window_s = window_s
-        self.max_clients = max_clients
-        self.clock = clock
-        self._seen: OrderedDict[str, deque[float]] = OrderedDict()
-
-    def _recent(self, client: str) -> deque[float] | None:
-        times = self._seen.get(client)
-        if times is None:
-            return None
-        cutoff = self.clock() - self.window_s
-        while times and times[0] <= cutoff:
-            times.popleft()
-        if not times:
-            del self._seen[client]
-            return None
-        return times
-
-    def retry_after(self, client: str) -> int:
-        """Seconds until `client` may try again; 0 when it may now."""
-        times = self._recent(client)
-        if times is None or len(times) < self.failures:
-            return 0
-        return max(1, math.ceil(times[0] + self.window_s - self.clock()))
-
-    def fail(self, client: str) -> None:
-        times = self._recent(client) or deque(maxlen=self.failures)
-        times.append(self.clock())
-        self._seen[client] = times
-        self._seen.move_to_end(client)
-        while len(self._seen) > self.max_clients:
-            self._seen.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._seen)
 
 
 class BodyRefused(MultipartParseError):
@@ -316,7 +282,7 @@ class Guard:
             return _error(
                 421, f"this server does not answer to Host {host[:100]!r} (ASSISTANT_SERVER__ALLOWED_HOSTS adds names)"
             )
-        why = policy.origin_refusal(headers) if method not in SAFE_METHODS else None
+        why = policy.fetch_refusal(method, path, headers)
         if why:
             return _error(403, why)
         client = _client(scope)

@@ -226,6 +226,11 @@ def _mount_ui(app: FastAPI, assistant: Assistant, jobs: IndexJobs, server: Serve
     # Gradio checks the file paths a queue call names (only its upload folder; never `blocked_paths`) once the
     # page "has launched", which mount_gradio_app never marks: without this, any path on disk was accepted.
     page.has_launched = True
+    # The mounted app runs the page's startup events when the server starts; marked as run, a later GET of
+    # /gradio_api/startup-events cannot start the queue's loops a second time.
+    for route in mounted.routes:
+        if hasattr(getattr(route, "app", None), "startup_events_triggered"):
+            route.app.startup_events_triggered = True  # type: ignore[attr-defined]
     return mounted
 
 
