@@ -19,8 +19,8 @@ from assistant.answer.llm.generation import LLMAnswer, LLMAnswerer, Turn
 from assistant.answer.llm.registry import describe, is_configured, make_llm
 from assistant.answer.overlap import DocumentOverlap
 from assistant.answer.prompts import check_prompts
+from assistant.answer.questions import check_question
 from assistant.answer.relevance.model import RelevanceModel
-from assistant.answer.terms import words
 from assistant.answer.verification import CitationVerifier
 from assistant.answer.verifier.model import ClaimVerifier
 from assistant.errors import InputError, LLMError, check_unicode
@@ -154,20 +154,8 @@ class Assistant:
 
     # --- questions ---------------------------------------------------------------------------
     def check_question(self, question: str) -> str:
-        text = " ".join(check_unicode(question).split())
-        limit = self.settings.retrieval.max_question_chars
-        if not text:
-            raise InputError("the question is empty: type a question about the indexed documents")
-        if len(text) > limit:
-            raise InputError(
-                f"the question is {len(text)} characters long; the limit is {limit} "
-                "(ASSISTANT_RETRIEVAL__MAX_QUESTION_CHARS)"
-            )
-        if not words(text):
-            raise InputError("the question has no words to search for")
-        if any(c < " " or "\x7f" <= c <= "\x9f" for c in text):  # whitespace was joined above: none of it is left
-            raise InputError("the question holds control characters: type or paste plain text")
-        return text
+        """The question as it will be asked, or a clear `InputError` (`questions.check_question`)."""
+        return check_question(question, self.settings.retrieval.max_question_chars)
 
     def ask(
         self, question: str, top_k: int | None = None, *, mode: str | None = None, history: Sequence[Turn] = ()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -53,11 +54,14 @@ def fresh(tmp_path: Path, seeded_dir: Path, embedder: Embedder) -> Assistant:
     return Assistant(make_settings(index_dir), embedder=embedder)
 
 
-def run_cli(*args: str, index_dir: Path, timeout: float = 180, **env: str) -> subprocess.CompletedProcess[str]:
-    """The real `assistant` command in a new process."""
+def run_cli(
+    *args: str, index_dir: Path, timeout: float = 180, prefix: tuple[str, ...] = (), **env: str
+) -> subprocess.CompletedProcess[str]:
+    """The real `assistant` command in a new process (`prefix`: a command it runs under)."""
     environ = os.environ | {"ASSISTANT_PATHS__INDEX_DIR": str(index_dir), "ASSISTANT_PATHS__SEEDS_DIR": str(SEEDS)}
+    command = [sys.executable, "-m", "assistant.app.cli", *args]
     return subprocess.run(
-        [sys.executable, "-m", "assistant.app.cli", *args],
+        [*prefix, shlex.join(command)] if prefix else command,
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -236,6 +236,14 @@ def test_cli_top_k_is_bounded_as_rest_is(tmp_path: Path, top_k: str) -> None:
     assert not (tmp_path / "index").exists(), "refused before the index is opened"
 
 
+@pytest.mark.parametrize(("question", "needle"), [("   ", "empty"), ("?! ...", "no words"), ("x" * 5000, "limit")])
+def test_cli_bad_question_is_refused_before_the_index_is_opened(tmp_path: Path, question: str, needle: str) -> None:
+    """Not after the model loaded and the seeds were written into an empty index."""
+    done = run_cli("ask", question, index_dir=tmp_path / "index", timeout=60)
+    assert done.returncode == 2 and needle in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "index").exists(), "refused before the index is opened"
+
+
 def test_cli_bad_unicode_question(tmp_path: Path) -> None:
     """An undecodable byte in argv reaches Python as a lone surrogate (b'\\xff' -> '\\udcff')."""
     done = run_cli("ask", "imiquimod \udcff cells", index_dir=tmp_path / "index", timeout=60)

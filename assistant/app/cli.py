@@ -113,12 +113,15 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _check_ask(args: argparse.Namespace) -> None:
-    """The REST API's rules, before the model loads: UTF-8 text (undecodable argv bytes arrive as lone
-    surrogates) and --top-k within the bounds `/api/ask` accepts."""
+    """The REST API's rules, before the model loads and before an empty index is given the seeds: a question
+    `Assistant.ask` takes (UTF-8 text: undecodable argv bytes arrive as lone surrogates) and --top-k within the
+    bounds `/api/ask` accepts."""
+    from assistant.answer.questions import check_question
     from assistant.app.answering import TOP_K_BOUNDS
-    from assistant.errors import InputError, check_unicode
+    from assistant.errors import InputError
+    from assistant.settings import load_settings
 
-    check_unicode(args.question)
+    check_question(args.question, load_settings().retrieval.max_question_chars)
     low, high = TOP_K_BOUNDS
     if args.top_k is not None and not low <= args.top_k <= high:
         raise InputError(f"--top-k is {args.top_k}; it must be between {low} and {high}")

@@ -69,8 +69,25 @@ def _token_windows(text: str, start: int, end: int, settings: ChunkingSettings) 
         if tokens and tokens + n > settings.chunk_tokens:
             yield trimmed(text, piece_start, start + word.start(), 0)
             piece_start, tokens = start + word.start(), 0
+        if n > settings.chunk_tokens:  # one word longer than a chunk: pieces of it
+            yield from _word_pieces(text, start + word.start(), start + word.end(), settings)
+            piece_start, tokens = start + word.end(), 0
+            continue
         tokens += n
-    yield trimmed(text, piece_start, end, 0)
+    if text[piece_start:end].strip():
+        yield trimmed(text, piece_start, end, 0)
+
+
+def _word_pieces(text: str, start: int, end: int, settings: ChunkingSettings) -> Iterator[Span]:
+    """A run without spaces longer than a chunk (a sequence, an encoded blob) in pieces of at most a chunk's tokens,
+    so that no chunk is larger than the embedding model reads."""
+    limit = settings.chunk_tokens
+    while start < end:
+        size = min(end - start, 4 * limit)
+        while size > 1 and count_tokens(text[start : start + size], settings.encoding) > limit:
+            size = size * 3 // 4
+        yield (start, start + size)
+        start += size
 
 
 def _make_chunk(doc: Document, index: int, sentences: list[Span], n_tokens: int) -> Chunk:

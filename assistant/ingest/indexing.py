@@ -7,8 +7,10 @@ flight and the next run, which finds the committed documents by id, embeds only 
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
+import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -18,9 +20,10 @@ from typing import TYPE_CHECKING
 
 from assistant.errors import DocumentError
 from assistant.ingest.chunking import chunk_document
-from assistant.ingest.documents import SUPPORTED_SUFFIXES, load_documents, with_citation_line
+from assistant.ingest.documents import load_documents, with_citation_line
 from assistant.ingest.documents.files import check_document_chars
 from assistant.ingest.encoding import ToEncode, encode_documents
+from assistant.ingest.paths import expand_paths, gone
 from assistant.models import Chunk, Document
 from assistant.settings import IngestSettings
 from assistant.store.chroma import Store, make_node
@@ -128,29 +131,6 @@ def writer_lock(index_dir: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def expand_paths(paths: list[Path]) -> tuple[list[Path], list[Path], list[str]]:
-    """(files named directly, files found in folders, skipped notes). Missing paths are an error."""
-    direct: list[Path] = []
-    walked: list[Path] = []
-    skipped: list[str] = []
-    for path in paths:
-        if not path.exists():
-            raise DocumentError(f"{path}: no such file or folder")
-        if path.is_file():
-            direct.append(path.resolve())
-            continue
-        for child in sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p, path)):
-            if child.suffix.lower() in SUPPORTED_SUFFIXES:
-                walked.append(child.resolve())
-            else:
-                skipped.append(f"{child.name}: unsupported file type {child.suffix or '(none)'}")
-    return direct, walked, skipped
-
-
-def _hidden(path: Path, root: Path) -> bool:
-    return any(part.startswith(".") for part in path.relative_to(root).parts)
 
 
 _PROGRESS_DOCUMENTS = 32  # per encoding call, a progress event after each: smaller calls cost ~5% more time
@@ -344,9 +324,9 @@ class Indexer:
     def _remove_missing(self, folders: list[Path], known: dict[str, set[str]], report: IndexReport) -> None:
         for folder in (f.resolve() for f in folders):
             for path, doc_ids in known.items():
-                gone = doc_ids - self._held
-                if gone and Path(path).is_relative_to(folder) and not Path(path).exists():
-                    self.store.delete_many(sorted(gone))
+                missing = doc_ids - self._held
+                if missing and Path(path).is_relative_to(folder) and gone(Path(path)):
+                    self.store.delete_many(sorted(missing))
                     report.removed.append(Path(path).name)
 
     def remove(self, target: str) -> str:
@@ -363,10 +343,15 @@ class Indexer:
         if self.store.record(target) is not None:
             return {target}
         by_path = self.store.paths()
-        resolved = str(Path(target).resolve())
-        if resolved in by_path:
-            return by_path[resolved]
+        for named in (str(Path(target).resolve()), os.path.abspath(target)):  # a link found in a folder: its own path
+            if named in by_path:
+                return by_path[named]
         by_source = {r.doc_id for r in self.store.records() if r.source == target}
         if by_source:
             return by_source
+        if Path(target).is_file():  # indexed under another name (renamed since, or a copy): its documents by content
+            with contextlib.suppress(DocumentError):
+                held = {doc.doc_id for doc in self._load(Path(target))} & self.store.ready_ids()
+                if held:
+                    return held
         raise DocumentError(f"{target}: no indexed document has this id, path or file name")

@@ -3,7 +3,7 @@ that an article's text has the same shape (title, one paragraph per abstract sec
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from assistant.errors import DocumentError
@@ -81,11 +81,16 @@ def article_document(path: Path, source_name: str, article: Article) -> Document
 
 
 def unique(documents: list[Document]) -> list[Document]:
-    """An export that lists the same article twice (same key and text) gives it once."""
+    """An export that lists the same article twice (same key and text) gives it once; the same key with another
+    text (a corrected record beside the old one) gives both, the later one labelled "#<key> (2)", so that a
+    citation never names two documents alike."""
     seen: set[str] = set()
+    labels: dict[str, int] = {}
     kept = []
     for doc in documents:
-        if doc.doc_id not in seen:
-            seen.add(doc.doc_id)
-            kept.append(doc)
+        if doc.doc_id in seen:
+            continue
+        seen.add(doc.doc_id)
+        labels[doc.source] = labels.get(doc.source, 0) + 1
+        kept.append(doc if labels[doc.source] == 1 else replace(doc, source=f"{doc.source} ({labels[doc.source]})"))
     return kept

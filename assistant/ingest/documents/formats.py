@@ -179,10 +179,29 @@ def _html_metadata(parser: _HtmlText) -> DocumentMetadata:
     )
 
 
+_TAG_OPEN = re.compile(r"<[A-Za-z/!?]")
+
+
+def _complete_markup(html: str) -> str:
+    """The page without what a browser never shows and the parser would read as text: a comment left open (it
+    runs to the end of the page) and a tag cut off by the end of the page. The standard library's parser also
+    rescans to the end from every such "<", which made a page of unclosed tags take minutes."""
+    start = 0
+    while (opened := html.find("<!--", start)) >= 0:
+        closed = html.find("-->", opened + 4)
+        if closed < 0:
+            html = html[:opened]
+            break
+        start = closed + 3
+    last = html.rfind(">") + 1
+    cut = _TAG_OPEN.search(html, last)
+    return html[: cut.start()] if cut else html
+
+
 def html_to_text(html: str) -> tuple[str, DocumentMetadata]:
     """Visible text of an HTML page (paragraph breaks kept) and the metadata in its head."""
     parser = _HtmlText()
-    parser.feed(html)
+    parser.feed(_complete_markup(html))
     parser.close()
     return "".join(parser.parts), _html_metadata(parser)
 
@@ -192,16 +211,22 @@ _ATX_HEADING = re.compile(r"\s{0,3}(#{1,6})\s+(.*?)(?:\s+#+)?\s*")
 _RULE_OR_UNDERLINE = re.compile(r"\s{0,3}(?:[-=_*]\s*){3,}")
 _REF_DEFINITION = re.compile(r"\s{0,3}\[[^\]]+\]:\s*\S+.*")
 _LIST_ITEM = re.compile(r"^(\s*)[*+-]\s+")
+# Each span is bounded (`_SPAN` characters): unbounded, every opener without its closer rescanned the rest of the
+# line, and a line of a few hundred openers took seconds.
+_SPAN = 400
 _INLINE_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"!\[[^\]]*\]\([^)]*\)|!\[[^\]]*\]\[[^\]]*\]"), ""),  # images carry no text
-    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # [text](url) -> text
-    (re.compile(r"\[([^\]]+)\]\[[^\]]*\]"), r"\1"),  # [text][ref] -> text
+    (
+        re.compile(rf"!\[[^\]]{{0,{_SPAN}}}\]\([^)]{{0,{_SPAN}}}\)|!\[[^\]]{{0,{_SPAN}}}\]\[[^\]]{{0,{_SPAN}}}\]"),
+        "",
+    ),  # images
+    (re.compile(rf"\[([^\]]{{1,{_SPAN}}})\]\([^)]{{0,{_SPAN}}}\)"), r"\1"),  # [text](url) -> text
+    (re.compile(rf"\[([^\]]{{1,{_SPAN}}})\]\[[^\]]{{0,{_SPAN}}}\]"), r"\1"),  # [text][ref] -> text
     (re.compile(r"<(https?://[^>\s]+)>"), r"\1"),  # autolinks
     (re.compile(r"`([^`]+)`"), r"\1"),  # inline code keeps its text
-    (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),  # strong
-    (re.compile(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])"), r"\1"),  # *emphasis*
-    (re.compile(r"(?<!\w)_(?=\S)(.+?)(?<=\S)_(?!\w)"), r"\1"),  # _emphasis_ (not snake_case)
-    (re.compile(r"~~(?=\S)(.+?)(?<=\S)~~"), r"\1"),  # strikethrough
+    (re.compile(rf"(\*\*|__)(?=\S)(.{{1,{_SPAN}}}?)(?<=\S)\1"), r"\2"),  # strong
+    (re.compile(rf"(?<![\w*])\*(?=\S)(.{{1,{_SPAN}}}?)(?<=\S)\*(?![\w*])"), r"\1"),  # *emphasis*
+    (re.compile(rf"(?<!\w)_(?=\S)(.{{1,{_SPAN}}}?)(?<=\S)_(?!\w)"), r"\1"),  # _emphasis_ (not snake_case)
+    (re.compile(rf"~~(?=\S)(.{{1,{_SPAN}}}?)(?<=\S)~~"), r"\1"),  # strikethrough
     (re.compile(r"\\([\\`*_{}\[\]()#+\-.!>|~])"), r"\1"),  # backslash escapes
 )
 

@@ -1,0 +1,25 @@
+"""What a question must be before anything is searched for it: shared by `Assistant` and the command line, which
+checks it before the model loads."""
+
+from __future__ import annotations
+
+from assistant.answer.terms import words
+from assistant.errors import InputError, check_unicode
+
+
+def check_question(question: str, limit: int) -> str:
+    """The question with its whitespace joined; a clear `InputError` when it is empty, over `limit` characters,
+    wordless or holds control characters."""
+    text = " ".join(check_unicode(question).split())
+    if not text:
+        raise InputError("the question is empty: type a question about the indexed documents")
+    if len(text) > limit:
+        raise InputError(
+            f"the question is {len(text)} characters long; the limit is {limit} "
+            "(ASSISTANT_RETRIEVAL__MAX_QUESTION_CHARS)"
+        )
+    if not words(text):
+        raise InputError("the question has no words to search for")
+    if any(c < " " or "\x7f" <= c <= "\x9f" for c in text):  # whitespace was joined above: none of it is left
+        raise InputError("the question holds control characters: type or paste plain text")
+    return text
