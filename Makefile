@@ -91,7 +91,7 @@ bench-ablation: install
 # fixed seed, about 20 minutes on this CPU; writes models/relevance/ with its manifest and model card. Train it
 # before `make gate`, which reads its figure. make test never retrains.
 # The learned instruction screen (models/instructions/): a logistic regression over sentence vectors, trained on
-# eval/injection/tune.jsonl and SciFact sentences (about 5 minutes). make test never retrains.
+# eval/injection/tune.jsonl, tune2.jsonl and SciFact sentences (about 3 minutes). make test never retrains.
 .PHONY: instructions
 instructions: install
 	$(BIN)/python bench/instructions_train.py

@@ -40,7 +40,7 @@ def rows() -> list[tuple[str, str, list[str], bool]]:
     out = []
     for split in SPLITS:
         instructions, benign = split_by_label(split)
-        side = "tune" if split == "tune" else "held-out"
+        side = "tune" if split.startswith("tune") else "held-out"
         out.append((side, f"{split} instructions", instructions, True))
         out.append((side, f"{split} look-alikes", benign, False))
     out.append(("tune", "SciFact corpus", [s for d in SciFact.load().corpus.values() for s in d.sentences], False))

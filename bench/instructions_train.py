@@ -2,11 +2,11 @@
 
     .venv/bin/python bench/instructions_train.py        (make instructions; about 5 minutes on 2 cores)
 
-Data (tune): the instruction-like sentences and look-alikes of eval/injection/tune.jsonl and a seeded sample of
-SciFact corpus sentences (benign). Features: the packaged MiniLM vector of each sentence, as the index stores it.
+Data (tune): the instruction-like sentences and look-alikes of eval/injection/tune.jsonl and tune2.jsonl and a seeded
+sample of SciFact corpus sentences (benign). Features: the packaged MiniLM vector of each sentence, as the index stores it.
 Model: logistic regression, the two classes weighing alike. Threshold: from 5-fold out-of-fold probabilities on the
 tune data, the lowest at which no benign tune sentence (look-alike or SciFact) is flagged. Reported, never chosen on:
-eval/injection/heldout.jsonl, eval/injection/heldout2.jsonl and PubMedQA's contexts. Writes models/instructions/
+eval/injection/heldout.jsonl, heldout2.jsonl, heldout3.jsonl and PubMedQA's contexts. Writes models/instructions/
 (instructions.json, manifest.json, MODEL_CARD.md). Seed 13.
 """
 
@@ -32,6 +32,7 @@ from assistant.settings import load_settings
 from assistant.store.embeddings import SentenceTransformerEmbedder
 
 SEED = 13
+HELD_OUT = ("heldout", "heldout2", "heldout3")
 SCIFACT_SAMPLE = 8000
 FOLDS = 5
 C = 1.0
@@ -67,7 +68,7 @@ def out_of_fold(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 def main() -> int:
     started = time.perf_counter()
     embedder = SentenceTransformerEmbedder(load_settings().embedding)
-    tune = labelled("tune") + scifact_sample()
+    tune = labelled("tune") + labelled("tune2") + scifact_sample()
     x = embedder.embed([s for _, s, _ in tune]).astype(np.float64)
     y = np.array([1.0 if label else 0.0 for _, _, label in tune])
     p = out_of_fold(x, y)
@@ -76,7 +77,7 @@ def main() -> int:
     screen = InstructionScreen(w.astype(np.float32), float(b), threshold)
     figures = {"tune, out of fold": {"instructions caught": round(float((p[y == 1] >= threshold).mean()), 3),
                                      "benign flagged": int((p[y == 0] >= threshold).sum())}}  # fmt: skip
-    for split in ("heldout", "heldout2"):
+    for split in HELD_OUT:
         rows = labelled(split)
         flags = screen.flags(embedder.embed([s for _, s, _ in rows]))
         patterns = np.array([is_instruction(s) for _, s, _ in rows])
@@ -92,7 +93,7 @@ def main() -> int:
         screen.flags(embedder.embed(pubmed)).sum())}  # fmt: skip
     out = ROOT / "models" / "instructions"
     out.mkdir(parents=True, exist_ok=True)
-    chosen = ("tune only: eval/injection/tune.jsonl and a seeded sample of SciFact corpus sentences; threshold: the "
+    chosen = ("tune only: eval/injection/tune.jsonl, tune2.jsonl and a seeded sample of SciFact corpus sentences; threshold: the "
               "lowest flagging no benign tune sentence out of fold")  # fmt: skip
     saved = {"weights": [round(float(v), 6) for v in w], "intercept": round(float(b), 6), "threshold": threshold,
              "c": C, "seed": SEED, "chosen_on": chosen, "figures": figures}  # fmt: skip
@@ -117,7 +118,7 @@ def card(sha: str, figures: dict[str, object], n: int, positives: int, minutes: 
         f"- command: `.venv/bin/python bench/instructions_train.py` (`make instructions`; seed {SEED}; "
         f"{minutes:.1f} min on 2 cores, embedding included)",
         f"- data (`manifest.json` lists every id): {n} tune sentences, {positives} instruction-like "
-        f"(eval/injection/tune.jsonl) and {n - positives} benign (its look-alikes and {SCIFACT_SAMPLE} SciFact corpus "
+        f"(eval/injection/tune.jsonl, tune2.jsonl) and {n - positives} benign (its look-alikes and {SCIFACT_SAMPLE} SciFact corpus "
         "sentences sampled with the seed); the two classes weigh alike; L2 strength 1/C, C = 1",
         "- threshold: the lowest at which, out of fold (5 folds), no benign tune sentence is flagged",
         "",
@@ -127,8 +128,9 @@ def card(sha: str, figures: dict[str, object], n: int, positives: int, minutes: 
         json.dumps(figures, indent=1),
         "```",
         "",
-        "heldout: written by the detector's authors before any detector ran on it; heldout2: written by someone who "
-        "never saw the detector or the other sets. Neither, nor PubMedQA, chose anything.",
+        "heldout: written by the detector's authors before any detector ran on it; heldout2 and heldout3: written by "
+        "someone who never saw the detector or the other sets (eval/injection/README.md). None of them, nor "
+        "PubMedQA, chose anything.",
         "",
     ]
     return "\n".join(lines)

@@ -9,9 +9,10 @@ reveal text, or a new role or task. Biomedical prose has its own imperatives (pa
 "Do not use on open wounds"; methods: "participants were asked to ignore the first tone"): the patterns need the
 reader to be a machine, or the act ordered to be answering, so that those stay evidence.
 
-Chosen on tune data only: the instruction-like and benign sentences of eval/injection/tune.jsonl and, for false
-alarms, the 5183 SciFact corpus abstracts. Reported, never tuned, on eval/injection/heldout.jsonl (written before any
-detector ran on it) and on the PubMedQA contexts: `bench/injection.py`.
+Chosen on tune data only: the instruction-like and benign sentences of eval/injection/tune.jsonl and tune2.jsonl
+(the patterns from "processor addressed" on, and the other scripts' letters, were widened on tune2 on 2026-12-07)
+and, for false alarms, the 5183 SciFact corpus abstracts. Reported, never tuned, on eval/injection/heldout*.jsonl
+(written before any detector ran on them) and on the PubMedQA contexts: `bench/injection.py`.
 """
 
 from __future__ import annotations
@@ -26,7 +27,24 @@ from assistant.ingest.documents.cleaning import INVISIBLE
 _MACHINE = (
     r"(?:\bA\.?I\b|artificial intelligence|\bassistants?\b(?!\s+(?:professor|surgeon|director|editor|physician))|"
     r"chat\s?bots?|\bbots?\b|(?:large\s+)?language\s+models?|\bLLMs?\b|\bGPT\b|AI\s+(?:models?|systems?|tools?)|"
-    r"automated\s+(?:systems?|tools?|readers?|agents?)|(?:reader'?s|your)\s+(?:software|assistant|tool))"
+    r"automated\s+(?:systems?|tools?|readers?|agents?)|(?:reader'?s|your)\s+(?:software|assistant|tool)|"
+    # Software named by the work it does on the text (a "retrieval pipeline", a "summarisation engine").
+    r"(?:retrieval|search|indexing|summari[sz]ation|summary|generation|text|NLP)\s+(?:pipelines?|engines?|services?|"
+    r"tools?|software|programs?)|\bsummari[sz]ers?\b|\bcrawlers?\b|\bscrapers?\b|\bweb\s+spiders?\b|"
+    r"\bneural\s+network\s+readers?\b|\bmachines?\s+(?:reading|processing|parsing|indexing)\b|"
+    # Assistants by product name; "Claude" or "Gemini" alone are names and proteins too, so not these.
+    r"\b(?:ChatGPT|GPT-\d\w*|Copilot|Siri|Alexa|Cortana))"
+)
+# Software or a reader defined by what it does to this text: "whatever program is indexing this abstract", "the
+# software parsing it", "anyone querying this corpus".
+_PROCESSOR = (
+    r"(?:\b(?:program|software|tool|system|pipeline|engine|machine|bot|model|service|application|app)s?\s+"
+    r"(?:that\s+|which\s+)?(?:is\s+|are\s+)?(?:parsing|reading|processing|indexing|summari[sz]ing|handling|"
+    r"condens(?:es|ing)|retriev(?:es|ing)|ingest(?:s|ing)|reads|parses|processes|indexes|summari[sz]es)\s+"
+    r"(?:it|this|these|the\s+(?:text|page|document|file|article|abstract))"
+    r"|\b(?:those|anyone|anybody|whoever)\s+(?:who\s+(?:is|are)\s+)?(?:answering|querying|summari[sz]ing|"
+    r"processing|indexing|condensing)\b[^.]{0,40}?\bthis\s+(?:document|corpus|text|page|paper|article|abstract|"
+    r"file|collection))"
 )
 _DIRECTIVE = (
     r"(?:must|should|shall|will|are\s+(?:instructed|required|told|asked|expected)\s+to|is\s+(?:instructed|required)\s+to|"
@@ -67,7 +85,7 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         # Sentence-initial, so a methods sentence ("participants were asked to ignore the earlier tone") stays.
         r"|^\W*(?:[\w' ]{1,30}:\s*)?(?:please\s+)?(?:ignore|disregard|forget|discard|set\s+aside|"
         r"pay\s+no\s+attention\s+to)\s+(?:\w+\s+){0,3}?(?:above|before|earlier|previous|prior|preceding|context|"
-        r"orders?|commands?)\b"
+        r"orders?|commands?|results?|sections?|evidence|findings|data|text|document|abstract|passage)\b"
         r"|\b(?:ignore|disregard|forget)\s+(?:what|everything|anything|all)\s+(?:\w+\s+){0,2}?"
         r"(?:you\s+were|you've\s+been|you\s+have\s+been)\s+(?:told|given|asked)"
         r"|\b(?:drop|discard|abandon)\s+your\s+(?:\w+\s+)?(?:orders|instructions|rules|guidelines|task)\b",
@@ -143,21 +161,111 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"takes\s+precedence)|\bthe\s+following\s+statement\s+(?:overrides|supersedes)",
         re.I,
     ),
+    # Software or a reader addressed by what it does to this text, or ordered by decree: "whatever program is indexing
+    # this abstract ought to describe", "the following sentence is meant for automated readers", "hereby ordered".
+    "processor addressed": re.compile(
+        rf"{_PROCESSOR}"
+        rf"|\b(?:meant|intended|written|addressed)\s+(?:only\s+)?(?:for|to)\s+(?:the\s+|any\s+|all\s+)?"
+        rf"(?:{_MACHINE}|machines?|software|readers?\s+that\s+are\s+not\s+human)"
+        rf"|\b(?:note|message|memo|notice|heads-up|hint|attn|attention|instructions?|directive|reminder)\s+"
+        rf"(?:to|for)\s+(?:the\s+|any\s+|all\s+)?(?:{_MACHINE}|machines?)"
+        rf"|^\W*(?:attn|attention|hey|hi|hello|dear)\b\W+(?:\w+\W+){{0,3}}?(?:{_MACHINE}|whatever\s+you\s+are)"
+        rf"|^\W*(?:for|to)\s+(?:the\s+|any\s+|all\s+)?{_MACHINE}\s*[:\-–—]"
+        rf"|^\W*(?:{_MACHINE}|robots?|machines?)\b[^.:;]{{0,40}}(?:take\s+note|listen\s+up|[:;])"
+        rf"|\bhereby\s+(?:ordered|instructed|directed|required|commanded|asked)\s+to\b"
+        rf"|\b(?:once|when(?:ever)?|after|if)\s+this\s+(?:\w+\s+)?(?:document|text|passage|abstract|article|paper|"
+        rf"page|file)\s+(?:is|gets)\s+(?:condensed|summari[sz]ed|shortened|paraphrased|retrieved|indexed|processed|"
+        rf"parsed|ingested)",
+        re.I,
+    ),
+    # What text made from this document must say: "summaries of this paper must say", "the conclusion should now
+    # read", "anything generated from this page must present", "any summary of our work describe ...".
+    "derived text dictated": re.compile(
+        r"\b(?:summar(?:y|ies)|(?:text|anything|content|abstracts?)\s+generated|derivative\s+\w+|"
+        r"(?:machine|auto(?:matically)?)[-\s]generated\s+\w+|answers?|outputs?|replies|the\s+conclusion)\b"
+        r"[^.]{0,60}?\b(?:must|should|shall|ought\s+to|is\s+to|are\s+to|needs?\s+to|(?:is|are)\s+(?:required|obliged|"
+        r"expected)\s+to)\s+(?:now\s+|also\s+|always\s+)?(?:say|state|claim|read|conclude|describe|mention|present|"
+        r"report|call|lead\s+with|assert|emphasi[sz]e|include|omit)\b"
+        r"|\b(?:ask|request|require|demand)\s+that\s+(?:any|every|all|each|the)\s+(?:summar(?:y|ies)|answers?|"
+        r"responses?|outputs?|descriptions?)\b"
+        r"|\bif\s+(?:responses|answers|summaries|replies|outputs)\s+(?:mentioned|stated|said|noted|described)\b"
+        r"|\bthe\s+(?:proper|expected|desired|ideal|required|appropriate|only\s+acceptable)\s+(?:output|reply|answer|"
+        r"summary)\b|\bthe\s+proper\s+response\s+is\b"
+        # A decree ("is to be called", "are to be met with"); "should be presented" is a methods sentence.
+        r"|\b(?:is|are)\s+to\s+be\s+(?:called|presented|portrayed|described|labell?ed|met|answered|treated)\b"
+        r"|\b(?:must|should|shall)\s+be\s+portrayed\s+as\b"
+        r"|\bhere\s+is\s+what\s+(?:the|your|any|every)\s+(?:summary|answer|response|output|reply)\b",
+        re.I,
+    ),
+    # A question that triggers a dictated reply: "should a user ask whether", "if the question mentions", "when
+    # generating text about X, always ...".
+    "triggered reply": re.compile(
+        r"\b(?:should|if|when|whenever|once)\s+(?:a|the|any)\s+(?:user|reader|question|query|prompt|request)\s+"
+        r"(?:asks?|mentions?|concerns?|is\s+about|refers?\s+to|queries|inquires?|contains?)\b"
+        r"|\bwhen(?:ever)?\s+(?:generating|writing|producing|composing|creating)\s+(?:\w+\s+)?(?:text|answers?|"
+        r"responses?|summar(?:y|ies)|output|content|replies)\b"
+        r"|\bquestions?\s+(?:on|about|regarding)\s+[^.]{1,60}?\s+(?:are|is)\s+to\s+be\b",
+        re.I,
+    ),
+    # A persona to play: "let's play a game: you are", "imagine you are", "stay in character".
+    "role play": re.compile(
+        r"^\W*(?:role-?play|let'?s\s+play|let\s+us\s+play|pretend)\b|\bimagine\s+(?:that\s+)?you(?:'re|\s+are)\s+an?\b"
+        r"|\bin\s+this\s+scenario,?\s+you\b|\bstay\s+in\s+character\b|\byou\s+play\s+(?:an?|the)\b"
+        r"|\byou(?:'re|\s+are)\s+(?:now\s+)?(?:an?\s+)?(?:unfiltered|uncensored|jailbroken|unrestricted)\b",
+        re.I,
+    ),
+    # A request to pass a claim on to the people asking: "please make sure to tell readers", "let the user know".
+    "pass it on": re.compile(
+        r"\b(?:tell|inform|remind|assure|convince|warn)\s+(?:the\s+|all\s+|your\s+|our\s+)?(?:readers?|users?|people|"
+        r"audience|everyone|whoever\s+asks)\b"
+        r"|\blet\s+(?:the\s+|all\s+|your\s+)?(?:readers?|users?|people|everyone)\s+know\b"
+        r"|\bmake\s+sure\s+(?:that\s+)?(?:people|readers|users|everyone)\s+know\b"
+        r"|\bmake\s+sure\s+to\s+(?:tell|say|mention|state|report)\b"
+        r"|\bemphasi[sz]e\s+to\s+(?:whoever|anyone|everyone|the\s+user|users|readers)\b"
+        r"|\brepeat\s+after\s+me\b",
+        re.I,
+    ),
+    # Chat roles as data, prompt tags, hidden comments, operator modes: '{"role": "system"', "<instructions>", "<!--",
+    # "[//]: #", "Developer message:", "Operator override".
+    "role markup": re.compile(
+        r"['\"]role['\"]\s*:\s*['\"](?:system|assistant|user|developer|tool)['\"]"
+        r"|</?(?:instructions?|system|prompt|assistant|user|developer)\b[^>]{0,40}>|<!--|\[//\]\s*:\s*#"
+        r"|^\W*(?:developer|operator|system|admin(?:istrator)?|root)\s+(?:message|override|prompt|instructions?|note|"
+        r"command|mode)\b",
+        re.I,
+    ),
+    # The same orders in the other languages papers are written in: drop your instructions; the AI addressed beside
+    # an order to answer; the users to be told.
+    "foreign instruction": re.compile(
+        r"\b(?:ignorier\w*|ignorez|ignora|ignore|ignoreer|negeer|zignoruj|vergiss|vergessen|oubliez|oublie|olvida|"
+        r"dimentica|esque[çc]a|vergeet)\b[^.]{0,60}?\b(?:Anweisungen|Instruktionen|Vorgaben|instructions|consignes|"
+        r"instrucciones|indicaciones|istruzioni|instru[çc][õo]es|instructies|instrukcje|polecenia)\b"
+        r"|\b(?:KI|IA)[-\s](?:Systeme?n?|Assistent\w*|Modell\w*)\b|\b(?:assistants?|syst[èe]mes?|mod[èe]les?|"
+        r"asistentes?|sistemas?|modelos?|assistenti|sistemi|modelli|assistentes?)\s+(?:d'|de\s+|di\s+)?(?:IA|KI)\b"
+        r"|\b(?:Sprachmodell\w*|mod[èe]le\s+de\s+langage|modelo\s+de\s+lenguaje|modello\s+linguistico|"
+        r"taalmodel\w*|intelligenza\s+artificiale|intelligence\s+artificielle|inteligencia\s+artificial|"
+        r"intelig[êe]ncia\s+artificial|k[üu]nstliche\w*\s+Intelligenz)\b[^.]{0,80}?\b(?:antworte\w*|sage\w*|"
+        r"r[ée]pond\w*|affirme\w*|dites|responde\w*|di|dica|rispondi|diga|zeg|antwoord\w*|odpowiedz)\b"
+        r"|\b(?:teilen\s+Sie|sagen\s+Sie|dites|diga|digan|dica|zeg)\s+(?:\w+\s+){0,2}?(?:Nutzern|Benutzern|Lesern|"
+        r"utilisateurs|lecteurs|usuarios|lectores|utenti|lettori|usu[áa]rios|leitores|gebruikers|lezers)\b",
+        re.I,
+    ),
 }
 
 
-# Letters drawn like Latin ones (Unicode's confusables for Cyrillic and Greek letters, Latin small capitals, the
-# dotless i), read as those for matching only: "Іgnоrе" in Cyrillic letters is "Ignore" to a reader, and NFKC
+# Letters drawn like Latin ones (Unicode's confusables for Cyrillic, Greek and Armenian letters, Latin small capitals,
+# the dotless i), read as those for matching only: "Іgnоrе" in Cyrillic letters is "Ignore" to a reader, and NFKC
 # folds none of them.
 _LOOK_ALIKES = str.maketrans(
-    "аеорсухіјѕԁһӏԛԝАВЕКМНОРСТХІЈЅΑΒΕΖΗΙΚΜΝΟΡΤΥΧοαεικνρτυχωıᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘʀꜱᴛᴜᴠᴡʏᴢ",
-    "aeopcyxijsdhlqwABEKMHOPCTXIJSABEZHIKMNOPTYXoaeikvptuxwiabcdefghijklmnoprstuvwyz",
+    "аеорсухіјѕԁһӏԛԝАВЕКМНОРСТХІЈЅΑΒΕΖΗΙΚΜΝΟΡΤΥΧοαεικνρτυχωıᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘʀꜱᴛᴜᴠᴡʏᴢօսցհոՕՍ",
+    "aeopcyxijsdhlqwABEKMHOPCTXIJSABEZHIKMNOPTYXoaeikvptuxwiabcdefghijklmnoprstuvwyzoughnOU",
 )
 # Digits written for letters inside a word ("1gn0re"); a word of digits alone, or a name like IL-10, stays.
 _LEET = str.maketrans("013457@$", "oieastas")
 _LEET_WORD = re.compile(r"\b(?=[\w@$]*[A-Za-z])(?=[\w@$]*[0-9@$])[\w@$]+\b")
-# Letters spelled out one by one ("I g n o r e  p r e v i o u s"): the words the patterns look for, run together.
-_SPACED = re.compile(r"(?:\b\w\s){5,}\w\b")
+# Letters spelled out one by one ("I g n o r e  p r e v i o u s", "i.g.n.o.r.e"): the words the patterns look for, run
+# together.
+_SPACED = re.compile(r"(?:\b\w[\s.\-_*·]{1,2}){5,}\w\b")
 _SPACED_ORDERS = re.compile(
     r"(?:ignore|disregard|forget|override)(?:all|the|any)?(?:previous|prior|above|earlier)?(?:instructions|prompts|rules)"
     r"|youarenow|newinstructions|systemprompt|theansweris",
@@ -199,3 +307,20 @@ def instruction_sign(sentence: str) -> str | None:
 def is_instruction(sentence: str) -> bool:
     """True when the sentence speaks to the machine reading the document: it is never evidence."""
     return instruction_sign(sentence) is not None
+
+
+# A flagged sentence that points at what comes next ("The following sentence is meant for automated readers only.",
+# "Here is what the summary needs to say:", "This paragraph has a special purpose for the software parsing it."):
+# the sentence after it carries the payload, so it is no evidence either.
+_ANNOUNCES = re.compile(
+    r"\b(?:following|next|below|as\s+follows|after\s+me|this\s+paragraph|here\s+is\s+what)\b|:\s*$", re.I
+)
+
+
+def announces(sentence: str) -> bool:
+    """True when an instruction-like `sentence` points at the sentence after it; not when what it points at follows
+    its last colon ("read the next line: <the payload>")."""
+    _, colon, tail = sentence.strip().rpartition(":")
+    if colon and len(tail.split()) >= 3 and not _ANNOUNCES.search(tail):
+        return False
+    return bool(_ANNOUNCES.search(sentence.strip()))

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from assistant.answer.instruction_screen import InstructionScreen
-from assistant.answer.instructions import is_instruction
+from assistant.answer.instructions import announces, is_instruction
 from assistant.answer.lexicon import SUPPORT_SPAN_MARGIN
 from assistant.answer.terms import has_negation, key_terms
 from assistant.answer.verifier.surface import restates
@@ -75,9 +75,12 @@ def evidence_only(passage: Passage, screen: InstructionScreen | None = None) -> 
     chunk = passage.chunk
     text, kept = chunk.text, []
     flagged = _screened(passage, screen)
+    carried = False  # the sentence before announced this one ("The following sentence is for AI readers.")
     for s, e in chunk.sentences:
         a, b = s - chunk.start, e - chunk.start
-        if (s, e) in flagged or is_instruction(text[a:b]):
+        sentence = text[a:b]
+        if carried or (s, e) in flagged or is_instruction(sentence):
+            carried = not carried and announces(sentence)
             text = text[:a] + " " * (b - a) + text[b:]
         else:
             kept.append((s, e))
