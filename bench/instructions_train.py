@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/instructions_train.py        (make instructions; about 5 minutes on 2 cores)
 
-Data (tune): the instruction-like sentences and look-alikes of eval/injection/tune.jsonl and tune2.jsonl and a seeded
-sample of SciFact corpus sentences (benign). Features: the packaged MiniLM vector of each sentence, as the index stores it.
+Data (tune): the instruction-like sentences and look-alikes of eval/injection/tune.jsonl and tune2.jsonl and a
+seeded sample of SciFact corpus sentences (benign). Features: the packaged MiniLM vector of each sentence, as the index
+stores it.
 Model: logistic regression, the two classes weighing alike. Threshold: from 5-fold out-of-fold probabilities on the
 tune data, the lowest at which no benign tune sentence (look-alike or SciFact) is flagged. Reported, never chosen on:
 eval/injection/heldout.jsonl, heldout2.jsonl, heldout3.jsonl and PubMedQA's contexts. Writes models/instructions/
@@ -93,8 +94,8 @@ def main() -> int:
         screen.flags(embedder.embed(pubmed)).sum())}  # fmt: skip
     out = ROOT / "models" / "instructions"
     out.mkdir(parents=True, exist_ok=True)
-    chosen = ("tune only: eval/injection/tune.jsonl, tune2.jsonl and a seeded sample of SciFact corpus sentences; threshold: the "
-              "lowest flagging no benign tune sentence out of fold")  # fmt: skip
+    chosen = ("tune only: eval/injection/tune.jsonl, tune2.jsonl and a seeded sample of SciFact corpus sentences; "
+              "threshold: the lowest flagging no benign tune sentence out of fold")  # fmt: skip
     saved = {"weights": [round(float(v), 6) for v in w], "intercept": round(float(b), 6), "threshold": threshold,
              "c": C, "seed": SEED, "chosen_on": chosen, "figures": figures}  # fmt: skip
     (out / SCREEN_FILE).write_text(json.dumps(saved, indent=1) + "\n", encoding="utf-8")
@@ -118,8 +119,8 @@ def card(sha: str, figures: dict[str, object], n: int, positives: int, minutes: 
         f"- command: `.venv/bin/python bench/instructions_train.py` (`make instructions`; seed {SEED}; "
         f"{minutes:.1f} min on 2 cores, embedding included)",
         f"- data (`manifest.json` lists every id): {n} tune sentences, {positives} instruction-like "
-        f"(eval/injection/tune.jsonl, tune2.jsonl) and {n - positives} benign (its look-alikes and {SCIFACT_SAMPLE} SciFact corpus "
-        "sentences sampled with the seed); the two classes weigh alike; L2 strength 1/C, C = 1",
+        f"(eval/injection/tune.jsonl, tune2.jsonl) and {n - positives} benign (its look-alikes and {SCIFACT_SAMPLE} "
+        "SciFact corpus sentences sampled with the seed); the two classes weigh alike; L2 strength 1/C, C = 1",
         "- threshold: the lowest at which, out of fold (5 folds), no benign tune sentence is flagged",
         "",
         "## Figures",
