@@ -267,7 +267,7 @@ class Assistant:
                 self._refusal(question, passages, clock, "the LLM said the passages do not answer"), mode="llm"
             )
         if result.status == "fallback":
-            return fallback(extracted.answer, result.reason, clock)
+            return fallback(extracted.answer, result.reason, clock, result.contradicted, result.passages)
         shown = [s.text for s in result.sentences if s.supported]
         settings, expand = self.settings.answer, extracted.expand
         best, dense, relevance = extracted.best, extracted.dense, extracted.relevance
@@ -276,7 +276,8 @@ class Assistant:
             question, passages, shown, best, settings, expand, dense, self._gate(), relevance, named, extracted.quoted
         )
         if not verdict.answerable:  # e.g. a dose was asked for and no verified sentence gives one
-            return fallback(extracted.answer, "its verified sentences do not answer the question", clock)
+            why = "its verified sentences do not answer the question"
+            return fallback(extracted.answer, why, clock, result.contradicted, result.passages)
         answer = compose(question, list(result.sentences), result.passages, result.spans, clock, result.contradicted)
         return replace(answer, mode="llm")
 

@@ -151,6 +151,27 @@ def test_a_contradicted_llm_sentence_is_removed_and_reported(
     assert "Contradicted by the passages" in answer_html(answer, 1) and REVERSED in answer_html(answer, 1)
 
 
+def test_a_contradiction_is_reported_when_the_answer_falls_back_to_quotes(
+    scripted_llm: str, seeded_dir: Path, embedder: Embedder
+) -> None:
+    """The model wrote only the reversed sentence: nothing of its answer is shown, the quotes are, and the
+    contradiction is still news to report, pointing at a citation of the answer."""
+    llm = {"backend": "openai", "base_url": scripted_llm, "model": "scripted", "timeout_s": 10}
+    settings = make_settings(seeded_dir, answer={"mode": "llm"}, llm=llm)
+    assistant = Assistant(settings, embedder=embedder, index_seeds=False)
+    passages = assistant.retriever.retrieve(QUESTION)
+    n = next(i for i, p in enumerate(passages, 1) if "STAT3" in p.chunk.text and "ZAP70" in p.chunk.text)
+    _Scripted.reply = f"{REVERSED} [{n}]"
+    answer = assistant.ask(QUESTION)
+    assert answer.mode == "extractive" and answer.notice and REVERSED not in answer.text
+    [reported] = answer.to_json()["contradicted"]
+    assert reported["sentence"] == REVERSED
+    cited = next(c for c in answer.citations if c.n == reported["n"])
+    start, end = reported["span"]
+    assert "STAT3" in cited.text[start - cited.start : end - cited.start]
+    assert len({c.n for c in answer.citations}) == len(answer.citations), "numbers stay unique"
+
+
 def test_the_extractive_answer_needs_no_model_call(seeded: Assistant) -> None:
     assert seeded.claims is not None
     before = seeded.claims.units_scored

@@ -75,3 +75,10 @@ def test_remove_and_ask_json_from_the_shell(index_copy: Path) -> None:
     proc = run_cli("ask", "how does imiquimod activate dendritic cells", "--json", index_dir=index_copy)
     answer = json.loads(proc.stdout)
     assert all(c["source"] != "000_d70bce7e43d09f54.txt" for c in answer["citations"])
+
+
+@pytest.mark.parametrize("args", [("--top-k", "abc"), ("--mode", "bogus")])
+def test_an_argument_error_is_one_line_and_json_with_json(tmp_path: Path, args: tuple[str, ...]) -> None:
+    done = run_cli("ask", "imatinib", *args, "--json", index_dir=tmp_path / "index", timeout=60)
+    assert done.returncode == 2 and done.stderr.startswith("error: ") and done.stderr.count("\n") == 1
+    assert args[0] in json.loads(done.stdout)["error"]

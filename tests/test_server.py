@@ -65,7 +65,7 @@ def differences(a: Any, b: Any, path: str = "") -> list[str]:
     return [] if a == b else [f"{path}: {a!r:.80} != {b!r:.80}"]
 
 
-# --- questions# --- questions --------------------------------------------------------------------------------
+# --- questions --------------------------------------------------------------------------------
 
 
 def test_health_and_documents(http: httpx.Client, live: Live) -> None:

@@ -12,7 +12,8 @@ import pytest
 
 from assistant.api import Assistant
 from assistant.app.jobs import IndexJobs
-from assistant.app.uploads import MB, UploadError, Uploads
+from assistant.app.uploads import MB, UploadError, UploadResult, Uploads
+from assistant.models import DocumentMetadata, DocumentRecord
 from assistant.store.embeddings import Embedder
 from bench.big_file import SCIFACT
 from bench.upload_health import measure
@@ -61,3 +62,14 @@ def test_health_answers_during_a_50_mb_upload_and_sigterm_stops_it(tmp_path: Pat
     added = [r for r in reopened.documents() if r.source.startswith("big.jsonl#")]
     assert 32 <= len(added) == figures.committed < figures.records
     assert all(r.n_chunks > 0 for r in added)
+
+
+def test_an_uploads_message_names_a_few_titles_not_a_collections_all() -> None:
+    records = tuple(
+        DocumentRecord(f"d{i}", f"big.jsonl#{i}", DocumentMetadata(title=f"Record {i} " + "x" * 200), 1, "2026-12-07")
+        for i in range(1200)
+    )
+    message = UploadResult("big.jsonl", "added", records).message()
+    assert "indexed 1200 documents" in message and "Record 4 " in message and "Record 5 " not in message
+    assert message.endswith("and 1195 more") and len(message) < 2000
+    assert len(UploadResult("big.jsonl", "added", records).to_json()["documents"]) == 1200, "the result lists all"

@@ -4,7 +4,7 @@ passages, the extractive fallback of an LLM answer, and the milliseconds each st
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -61,10 +61,29 @@ def refusal(question: str, nearest: list[Passage], prompts_dir: Path, clock: Clo
     return Answer(question, text, (), True, (), shown, "extractive", clock.done(), refusal_reason=why)
 
 
-def fallback(extractive: Answer, reason: str, clock: Clock) -> Answer:
-    """The extractive answer, saying why the LLM's was not used."""
+def fallback(
+    extractive: Answer,
+    reason: str,
+    clock: Clock,
+    contradicted: Sequence[Contradiction] = (),
+    passages: Mapping[int, Passage] | None = None,
+) -> Answer:
+    """The extractive answer, saying why the LLM's was not used; the model's sentences that a passage contradicts
+    (numbered as in `passages`) are still reported, each pointing at its passage: a citation the answer has, else
+    one added after them."""
     notice = f"The LLM answer was not used ({reason.rstrip('.')}); this answer quotes the passages instead."
-    return replace(extractive, mode="extractive", notice=notice, timings_ms=clock.done())
+    answer = replace(extractive, mode="extractive", notice=notice, timings_ms=clock.done())
+    if not contradicted or passages is None:
+        return answer
+    citations, reported = list(answer.citations), []
+    for item in contradicted:
+        passage = passages[item.n]
+        where = (passage.chunk.doc_id, passage.chunk.start, passage.chunk.end)
+        n = next((c.n for c in citations if (c.doc_id, c.start, c.end) == where), len(citations) + 1)
+        if n > len(citations):
+            citations.append(citation_of(n, passage, (item.span,)))
+        reported.append(replace(item, n=n))
+    return replace(answer, citations=tuple(citations), contradicted=tuple(reported))
 
 
 def lead_document(drafts: list[Draft], numbered: dict[int, Passage]) -> list[str]:

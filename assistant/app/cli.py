@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
-from assistant.errors import exit_status
+from assistant.errors import InputError, exit_status
 from assistant.models import ANSWER_MODES  # stdlib only: --help stays free of heavy imports
 
 if TYPE_CHECKING:
@@ -17,8 +18,16 @@ if TYPE_CHECKING:
     from assistant.models import Answer
 
 
+class _Parser(argparse.ArgumentParser):
+    """Argument errors as the command's other errors: one `error:` line, status 2, `{"error"}` with `--json`
+    (`errors.exit_status`), not argparse's usage block. Sub-parsers are of this class too."""
+
+    def error(self, message: str) -> NoReturn:
+        raise InputError(f"{message} (see {self.prog} --help)")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="assistant",
         description="Answers questions from your biomedical documents, "
         "with every claim cited to the passage it rests on.",
@@ -67,8 +76,15 @@ def main(argv: list[str] | None = None) -> int:
         from assistant.evaluation.verification import main as verification_main
 
         return exit_status(lambda: verification_main(argv[2:]))
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except InputError as exc:
+        return exit_status(partial(_raise, exc), as_json="--json" in argv)
     return exit_status(lambda: _run(args), as_json=bool(getattr(args, "json", False)))
+
+
+def _raise(error: Exception) -> int:
+    raise error
 
 
 def _run(args: argparse.Namespace) -> int:

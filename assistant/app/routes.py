@@ -5,14 +5,15 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from fastapi import APIRouter, Query, Request, UploadFile
+from fastapi import APIRouter, HTTPException, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import Match, Mount
 
 from assistant.app.answering import TOP_K_BOUNDS, final_answer, stream_answer
 from assistant.app.jobs import IndexJobs, Job
-from assistant.app.streaming import SSE, chain, guarded, ndjson
+from assistant.app.streaming import SSE, chain, closing, guarded, ndjson
 from assistant.app.uploads import UploadError, Uploads, record_json
 from assistant.errors import AssistantError, check_unicode
 
@@ -25,7 +26,10 @@ class NotFound(AssistantError):
 
 
 class AskRequest(BaseModel):
-    """A question for `POST /api/ask`."""
+    """A question for `POST /api/ask`. Strict: `"top_k": true` or `"3"`, or a misspelt field, is an error, not a
+    request silently changed."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     question: str = Field(description="The question, in plain words.")
     top_k: int | None = Field(
@@ -42,6 +46,10 @@ def service_router(assistant: Assistant) -> APIRouter:
     def health() -> dict[str, Any]:
         """Liveness and the number of indexed documents; needs no token."""
         return {"status": "ok", "documents": len(assistant.documents())}
+
+    @router.head("/health", include_in_schema=False)
+    def health_probe() -> None:
+        """A HEAD probe (load balancers, uptime checks): 200, no body."""
 
     return router
 
@@ -67,10 +75,11 @@ def questions_router(assistant: Assistant) -> APIRouter:
         if first is None:
             raise RuntimeError(f"answer mode {request.mode!r} gave nothing")
         if "application/x-ndjson" in http.headers.get("accept", ""):
-            return StreamingResponse(guarded(chain(first, events), ndjson), media_type="application/x-ndjson")
+            lines = closing(guarded(chain(first, events), ndjson))
+            return StreamingResponse(lines, media_type="application/x-ndjson")
         headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}  # no proxy may hold tokens back
         return StreamingResponse(
-            guarded(chain(first, events), SSE().event), media_type="text/event-stream", headers=headers
+            closing(guarded(chain(first, events), SSE().event)), media_type="text/event-stream", headers=headers
         )
 
     return router
@@ -78,6 +87,8 @@ def questions_router(assistant: Assistant) -> APIRouter:
 
 class CheckRequest(BaseModel):
     """A text for `POST /api/check`: a claim, a paragraph or a manuscript page."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     text: str = Field(description="The text to check, sentence by sentence.")
 
@@ -151,11 +162,23 @@ def _outcome(job: Job) -> JSONResponse:
 
 
 def fallback_router() -> APIRouter:
-    """Any other /api path: a JSON 404 (registered last)."""
+    """Any other /api path or method: a JSON 405 naming the methods the path takes, else a JSON 404 (registered
+    last)."""
     router = APIRouter()
+    methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
-    @router.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
-    def unknown(rest: str) -> None:
+    @router.api_route("/{rest:path}", methods=methods, include_in_schema=False)
+    def unknown(rest: str, request: Request) -> None:
+        # The API's other routes (not this one, nor the chat page mounted at "/", which takes every path).
+        others = [r for r in request.app.router.routes
+                  if getattr(r, "original_router", None) is not router and not isinstance(r, Mount)]  # fmt: skip
+        scopes = {m: {**request.scope, "method": m} for m in methods}
+        allowed = [m for m in methods if any(r.matches(scopes[m])[0] == Match.FULL for r in others)]
+        if allowed:
+            raise HTTPException(
+                405, f"{request.method} is not allowed on {request.url.path}; use {', '.join(allowed)}",
+                headers={"Allow": ", ".join(allowed)},
+            )  # fmt: skip
         raise NotFound(f"no such endpoint: /api/{rest}; see /docs")
 
     return router

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
+
+from starlette.concurrency import iterate_in_threadpool
 
 from assistant.errors import AssistantError
 from assistant.models import Answer, AnswerEvent
@@ -28,6 +31,25 @@ def guarded(events: Iterator[AnswerEvent], encode: Callable[[AnswerEvent | Excep
     except Exception:
         log.exception("streamed answer failed")
         yield encode(RuntimeError("internal error"))
+    finally:
+        _close(events)
+
+
+async def closing(lines: Iterator[str]) -> AsyncIterator[str]:
+    """The lines of a streamed response, read on worker threads; when the client leaves (the response is cancelled),
+    the generator is closed at once, and with it the LLM's stream, instead of when the garbage collector finds it."""
+    try:
+        async for line in iterate_in_threadpool(lines):
+            yield line
+    finally:
+        _close(lines)
+
+
+def _close(events: Iterator[Any]) -> None:
+    close = getattr(events, "close", None)
+    if close is not None:
+        with contextlib.suppress(ValueError):  # still running on a worker thread: it ends when that call returns
+            close()
 
 
 def ndjson(event: AnswerEvent | Exception) -> str:

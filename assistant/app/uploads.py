@@ -57,6 +57,9 @@ def record_json(r: DocumentRecord) -> dict[str, Any]:
     }
 
 
+MESSAGE_TITLES = 5  # document titles an upload's message names; a 10,000-record export's would be megabytes
+
+
 @dataclass(frozen=True)
 class UploadResult:
     """One accepted upload: newly indexed (`added`) or with nothing new (`unchanged`: already indexed)."""
@@ -75,10 +78,14 @@ class UploadResult:
         }
 
     def message(self) -> str:
+        """One line for the page and the job's status; a collection's titles are cut after `MESSAGE_TITLES` (the
+        job's result lists every document)."""
         titles = "; ".join(
             f"{r.metadata.title or r.source} ({r.n_chunks} passage{'s' if r.n_chunks != 1 else ''})"
-            for r in self.documents
+            for r in self.documents[:MESSAGE_TITLES]
         )
+        more = len(self.documents) - MESSAGE_TITLES
+        titles += f"; and {more} more" if more > 0 else ""
         if self.status == "unchanged":
             text = f"{self.name}: already indexed{' as ' + titles if titles else ''}; nothing changed"
         else:

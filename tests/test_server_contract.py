@@ -1,0 +1,74 @@
+"""The REST API's contract at its edges, against a real server: a request is taken as sent or refused, a wrong
+method is a 405, and a client that leaves mid-stream stops the answer being written."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from assistant.api import Assistant
+from assistant.app.answering import MODE_STREAMS
+from assistant.models import Answer
+from assistant.store.embeddings import Embedder
+from tests.live_server import EXAMPLE, assert_clean_error, copy_index, running_server
+
+NDJSON = {"Accept": "application/x-ndjson"}
+
+
+@pytest.fixture(scope="module")
+def http(tmp_path_factory: pytest.TempPathFactory, seeded_dir: Path, embedder: Embedder) -> Iterator[httpx.Client]:
+    index_dir = copy_index(tmp_path_factory, seeded_dir, "contract")
+    with running_server(index_dir, embedder) as live, httpx.Client(base_url=live.url, timeout=60) as client:
+        yield client
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({"top_k": True}, "top_k"), ({"top_k": "3"}, "top_k"), ({"top_k": 3.0}, "top_k"), ({"topk": 50}, "topk")],
+)
+def test_a_request_is_taken_as_sent_or_refused(http: httpx.Client, body: dict[str, Any], field: str) -> None:
+    """Not silently changed: a boolean or a string for a number, or a misspelt field, is an error naming it."""
+    assert_clean_error(http.post("/api/ask", json={"question": EXAMPLE} | body), 422, field)
+    assert_clean_error(http.post("/api/check", json={"text": EXAMPLE, "strict": False}), 422, "strict")
+
+
+def test_a_wrong_method_is_405_and_health_answers_head(http: httpx.Client) -> None:
+    for method, path in (("GET", "/api/ask"), ("PUT", "/api/ask"), ("PATCH", "/api/health"), ("GET", "/api/check")):
+        response = http.request(method, path)
+        assert_clean_error(response, 405, "not allowed")
+        assert "POST" in response.headers["allow"] or "GET" in response.headers["allow"]
+    head = http.head("/api/health")
+    assert head.status_code == 200 and head.content == b""
+    assert_clean_error(http.get("/api/nothing-here"), 404, "/docs")
+
+
+def test_a_client_that_leaves_mid_stream_ends_the_answer_being_written(
+    http: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The mode's generator (an LLM's stream in llm mode) is closed when the client goes, not left holding the LLM."""
+    closed = threading.Event()
+
+    def endless(assistant: Assistant, question: str, top_k: int | None) -> Iterator[str | Answer]:
+        text = ""
+        try:
+            for i in itertools.count():
+                text += f" token{i}"
+                yield text
+                time.sleep(0.05)
+        finally:
+            closed.set()
+
+    monkeypatch.setitem(MODE_STREAMS, "endless", endless)
+    request = {"question": EXAMPLE, "mode": "endless"}
+    for headers in (NDJSON, {}):
+        closed.clear()
+        with http.stream("POST", "/api/ask/stream", json=request, headers=headers) as response:
+            assert "token0" in next(response.iter_lines())
+        assert closed.wait(10), f"still writing after the client left ({headers or 'SSE'})"
