@@ -18,6 +18,7 @@ from assistant.api import Assistant
 from assistant.app.check_render import check_html
 from assistant.app.ui_render import answer_html
 from assistant.errors import InputError
+from assistant.models import Answer
 from assistant.store.embeddings import Embedder
 from tests.conftest import IMIQUIMOD, make_settings, run_cli
 from tests.live_server import copy_index, running_server
@@ -130,24 +131,34 @@ def scripted_llm() -> Iterator[str]:
     server.shutdown()
 
 
-def test_a_contradicted_llm_sentence_is_removed_and_reported(
-    scripted_llm: str, seeded_dir: Path, embedder: Embedder
-) -> None:
+def _scripted_answer(scripted_llm: str, seeded_dir: Path, embedder: Embedder, reply: str) -> Answer:
+    """The llm-mode answer to QUESTION when the model replies `reply`, with "{n}" the number of the passage that
+    holds the STAT3 finding."""
     llm = {"backend": "openai", "base_url": scripted_llm, "model": "scripted", "timeout_s": 10}
     settings = make_settings(seeded_dir, answer={"mode": "llm"}, llm=llm)
     assistant = Assistant(settings, embedder=embedder, index_seeds=False)
     passages = assistant.retriever.retrieve(QUESTION)
     n = next(i for i, p in enumerate(passages, 1) if "STAT3" in p.chunk.text and "ZAP70" in p.chunk.text)
-    _Scripted.reply = f"{FAITHFUL_IMATINIB} [{n}] {REVERSED} [{n}]"
-    answer = assistant.ask(QUESTION)
-    assert answer.mode == "llm" and not answer.refused
-    assert [s.text for s in answer.sentences] == [FAITHFUL_IMATINIB]
-    data = answer.to_json()
-    [reported] = data["contradicted"]
+    _Scripted.reply = reply.format(n=n)
+    return assistant.ask(QUESTION)
+
+
+def _contradicting_sentence(answer: Answer) -> str:
+    """The passage sentence the answer's one reported contradiction points at."""
+    [reported] = answer.to_json()["contradicted"]
     assert reported["sentence"] == REVERSED
     cited = next(c for c in answer.citations if c.n == reported["n"])
     start, end = reported["span"]
-    assert "STAT3" in cited.text[start - cited.start : end - cited.start]
+    return cited.text[start - cited.start : end - cited.start]
+
+
+def test_a_contradicted_llm_sentence_is_removed_and_reported(
+    scripted_llm: str, seeded_dir: Path, embedder: Embedder
+) -> None:
+    answer = _scripted_answer(scripted_llm, seeded_dir, embedder, f"{FAITHFUL_IMATINIB} [{{n}}] {REVERSED} [{{n}}]")
+    assert answer.mode == "llm" and not answer.refused
+    assert [s.text for s in answer.sentences] == [FAITHFUL_IMATINIB]
+    assert "STAT3" in _contradicting_sentence(answer)
     assert "Contradicted by the passages" in answer_html(answer, 1) and REVERSED in answer_html(answer, 1)
 
 
@@ -156,19 +167,9 @@ def test_a_contradiction_is_reported_when_the_answer_falls_back_to_quotes(
 ) -> None:
     """The model wrote only the reversed sentence: nothing of its answer is shown, the quotes are, and the
     contradiction is still news to report, pointing at a citation of the answer."""
-    llm = {"backend": "openai", "base_url": scripted_llm, "model": "scripted", "timeout_s": 10}
-    settings = make_settings(seeded_dir, answer={"mode": "llm"}, llm=llm)
-    assistant = Assistant(settings, embedder=embedder, index_seeds=False)
-    passages = assistant.retriever.retrieve(QUESTION)
-    n = next(i for i, p in enumerate(passages, 1) if "STAT3" in p.chunk.text and "ZAP70" in p.chunk.text)
-    _Scripted.reply = f"{REVERSED} [{n}]"
-    answer = assistant.ask(QUESTION)
+    answer = _scripted_answer(scripted_llm, seeded_dir, embedder, f"{REVERSED} [{{n}}]")
     assert answer.mode == "extractive" and answer.notice and REVERSED not in answer.text
-    [reported] = answer.to_json()["contradicted"]
-    assert reported["sentence"] == REVERSED
-    cited = next(c for c in answer.citations if c.n == reported["n"])
-    start, end = reported["span"]
-    assert "STAT3" in cited.text[start - cited.start : end - cited.start]
+    assert "STAT3" in _contradicting_sentence(answer)
     assert len({c.n for c in answer.citations}) == len(answer.citations), "numbers stay unique"
 
 
