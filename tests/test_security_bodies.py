@@ -47,7 +47,8 @@ def test_the_token_is_checked_before_the_body(secured: Live) -> None:
 @pytest.mark.parametrize(
     ("path", "size", "setting"),
     [("/api/documents", 200 * 1024 * 1024, "MAX_UPLOAD_MB"), ("/api/ask", 30 * 1024 * 1024, "MAX_JSON_KB"),
-     ("/api/ask/stream", 5 * 1024, "MAX_JSON_KB"), ("/gradio_api/upload", 2 * 1024 * 1024, "MAX_UPLOAD_MB")],
+     ("/api/ask/stream", 5 * 1024, "MAX_JSON_KB"), ("/gradio_api/upload", 2 * 1024 * 1024, "MAX_UPLOAD_MB"),
+     ("/api/check", 400 * 1024, "MAX_CHECK_CHARS")],
 )  # fmt: skip
 def test_a_declared_size_over_the_limit_is_refused_unread(secured: Live, path: str, size: int, setting: str) -> None:
     auth = f"Authorization: Bearer {TOKEN}\n" if path.startswith("/api") else ""
@@ -55,6 +56,17 @@ def test_a_declared_size_over_the_limit_is_refused_unread(secured: Live, path: s
     status, headers, body = raw(secured, "127.0.0.6", head)
     assert status == 413 and setting in json.loads(body)["error"]
     assert "content-security-policy" in headers
+
+
+def test_a_check_text_within_its_limit_passes_the_body_limit_escaped(secured: Live) -> None:
+    """20,001 characters of Greek, as a client that escapes non-ASCII sends them (6 bytes each: 117 KB, over the
+    64 KB JSON limit): the body is read, and the text's own limit of 20,000 characters answers."""
+    text = ("Η ιματινίμπη μείωσε τα ρυθμιστικά Τ κύτταρα στα ποντίκια. " * 400)[:20_001]
+    body = json.dumps({"text": text})  # ensure_ascii: every Greek letter as \uXXXX
+    assert len(body) > 100 * 1024
+    with client(secured, "127.0.0.7") as http:
+        response = http.post("/api/check", content=body, headers=AUTH | {"Content-Type": "application/json"})
+    assert_clean_error(response, 400, "limit is 20000")
 
 
 def test_a_refused_body_is_not_logged_as_an_internal_error(seeded: Assistant, caplog: pytest.LogCaptureFixture) -> None:

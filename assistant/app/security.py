@@ -38,6 +38,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # the queue's loops again. They get the Origin rule of a write.
 STATEFUL_GETS = frozenset({"/logout", "/logout/", "/gradio_api/logout", "/gradio_api/startup-events"})
 JSON_PATHS = frozenset({"/api/ask", "/api/ask/stream", "/api/check"})
+# Bytes one character of text may take in a JSON body: a client escaping non-ASCII text writes "\ud83d\ude00".
+JSON_ESCAPED = 12
 LOGIN_PATHS = frozenset({"/login", "/login/"})  # Gradio's login form
 DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/openapi.json", "/redoc"})
 OPEN_PATHS = frozenset({"/api/health"})
@@ -115,9 +117,10 @@ class Policy:
     failures: int
     window_s: float
     body_timeout_s: float
+    check_chars: int = 0  # the longest text /api/check takes (`answer.max_check_chars`); 0: the JSON limit alone
 
     @classmethod
-    def of(cls, server: ServerSettings) -> Policy:
+    def of(cls, server: ServerSettings, check_chars: int = 0) -> Policy:
         names = {host_name(server.host), *LOOPBACK_NAMES, *(host_name(h) for h in _items(server.allowed_hosts))}
         return cls(
             hosts=frozenset(n for n in names if n),
@@ -129,6 +132,7 @@ class Policy:
             failures=server.throttle_failures,
             window_s=float(server.throttle_window_s),
             body_timeout_s=float(server.body_timeout_s),
+            check_chars=check_chars,
         )
 
     def host_allowed(self, host: str, scope: Scope) -> bool:
@@ -184,6 +188,12 @@ class Policy:
 
     def body_limit(self, path: str) -> tuple[int, str]:
         """The largest body `path` accepts, in bytes, and the refusal that names its setting."""
+        if path == "/api/check" and JSON_ESCAPED * self.check_chars > self.json_kb * KB:
+            size = JSON_ESCAPED * self.check_chars + KB
+            return size, (
+                f"the request body is over the {size // KB} KB that {self.check_chars} characters of text take "
+                "(ASSISTANT_ANSWER__MAX_CHECK_CHARS)"
+            )
         if path in JSON_PATHS:
             return (
                 self.json_kb * KB,

@@ -118,15 +118,15 @@ def create_app(assistant: Assistant, server: ServerSettings | None = None) -> Fa
     for router in routers:
         app.include_router(router, prefix="/api", dependencies=guarded_api)
     app.add_middleware(_InternalErrors)
-    _security(app, server)
+    _security(app, server, assistant.settings.answer.max_check_chars)
     app.state.jobs = jobs  # `serve` stops the indexing worker on SIGTERM
     return _mount_ui(app, assistant, jobs, server)
 
 
-def _security(app: FastAPI, server: ServerSettings) -> None:
+def _security(app: FastAPI, server: ServerSettings, check_chars: int) -> None:
     """Guard outermost (Host, Origin, token, throttle, body size: `security.py`), then CORS. A CORS middleware on
     this app, even one that allows no origin, also stops Gradio adding its own, which reflects any origin."""
-    policy = Policy.of(server)
+    policy = Policy.of(server, check_chars)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=sorted(policy.cors_origins),
