@@ -72,3 +72,9 @@ def test_a_client_that_leaves_mid_stream_ends_the_answer_being_written(
         with http.stream("POST", "/api/ask/stream", json=request, headers=headers) as response:
             assert "token0" in next(response.iter_lines())
         assert closed.wait(10), f"still writing after the client left ({headers or 'SSE'})"
+
+
+def test_the_llm_mode_without_an_llm_says_what_is_missing(http: httpx.Client) -> None:
+    for path in ("/api/ask", "/api/ask/stream"):
+        response = http.post(path, json={"question": EXAMPLE, "mode": "llm"})
+        assert_clean_error(response, 400, "needs an LLM", "ASSISTANT_LLM__")

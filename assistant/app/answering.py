@@ -50,6 +50,11 @@ def stream_answer(
     """Partial answer texts, then the final `Answer` (always last)."""
     offered = answer_modes(assistant)
     name = mode or offered[0]
+    if name == "llm" and name not in offered:  # a known mode this server was not set up for
+        raise InputError(
+            "the llm mode needs an LLM backend, and none is configured here (the ASSISTANT_LLM__* settings, "
+            f"docs/llm.md); available: {', '.join(offered)}"
+        )
     if name not in offered:
         raise InputError(f"unknown answer mode {name!r}; available: {', '.join(offered)}")
     assistant.check_question(question)  # fail before any partial output
