@@ -35,13 +35,19 @@ _MACHINE = (
     # Assistants by product name; "Claude" or "Gemini" alone are names and proteins too, so not these.
     r"\b(?:ChatGPT|GPT-\d\w*|Copilot|Siri|Alexa|Cortana))"
 )
+# Addressees no biomedical word shares, for "Robots and crawlers, take note:" ("AI" is also aromatase inhibitor).
+_ADDRESSEE = (
+    r"robots?|crawlers?|scrapers?|bots?|machines?|chat\s?bots?|LLMs?|(?:large\s+)?language\s+models?|"
+    r"AI\s+(?:models?|systems?|assistants?)|summari[sz]ers?|ChatGPT|Copilot|Siri|Alexa|Cortana"
+)
 # Software or a reader defined by what it does to this text: "whatever program is indexing this abstract", "the
 # software parsing it", "anyone querying this corpus".
 _PROCESSOR = (
     r"(?:\b(?:program|software|tool|system|pipeline|engine|machine|bot|model|service|application|app)s?\s+"
     r"(?:that\s+|which\s+)?(?:is\s+|are\s+)?(?:parsing|reading|processing|indexing|summari[sz]ing|handling|"
     r"condens(?:es|ing)|retriev(?:es|ing)|ingest(?:s|ing)|reads|parses|processes|indexes|summari[sz]es)\s+"
-    r"(?:it|this|these|the\s+(?:text|page|document|file|article|abstract))"
+    r"(?:it(?=\s*[.,;:!])|(?:this|these|the)\s+(?:texts?|pages?|documents?|files?|articles?|abstracts?|papers?|"
+    r"passages?|corpus))"
     r"|\b(?:those|anyone|anybody|whoever)\s+(?:who\s+(?:is|are)\s+)?(?:answering|querying|summari[sz]ing|"
     r"processing|indexing|condensing)\b[^.]{0,40}?\bthis\s+(?:document|corpus|text|page|paper|article|abstract|"
     r"file|collection))"
@@ -170,9 +176,9 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         rf"|\b(?:note|message|memo|notice|heads-up|hint|attn|attention|instructions?|directive|reminder)\s+"
         rf"(?:to|for)\s+(?:the\s+|any\s+|all\s+)?(?:{_MACHINE}|machines?)"
         rf"|^\W*(?:attn|attention|hey|hi|hello|dear)\b\W+(?:\w+\W+){{0,3}}?(?:{_MACHINE}|whatever\s+you\s+are)"
-        rf"|^\W*(?:for|to)\s+(?:the\s+|any\s+|all\s+)?{_MACHINE}\s*[:\-–—]"
-        rf"|^\W*(?:{_MACHINE}|robots?|machines?)\b[^.:;]{{0,40}}(?:take\s+note|listen\s+up|[:;])"
-        rf"|\bhereby\s+(?:ordered|instructed|directed|required|commanded|asked)\s+to\b"
+        rf"|^\W*(?:for|to)\s+(?:the\s+|any\s+|all\s+)?{_MACHINE}\s*(?::|\s[\-–—]\s)"
+        rf"|^\W*(?:(?:{_ADDRESSEE})(?:\s*(?:,|and|&|or)\s*)?){{1,4}}\s*(?::|,\s*(?:take\s+note|listen\s+up))"
+        rf"|\bhereby\s+(?:ordered|instructed|directed|commanded)\s+to\b"
         rf"|\b(?:once|when(?:ever)?|after|if)\s+this\s+(?:\w+\s+)?(?:document|text|passage|abstract|article|paper|"
         rf"page|file)\s+(?:is|gets)\s+(?:condensed|summari[sz]ed|shortened|paraphrased|retrieved|indexed|processed|"
         rf"parsed|ingested)",
@@ -181,11 +187,13 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     # What text made from this document must say: "summaries of this paper must say", "the conclusion should now
     # read", "anything generated from this page must present", "any summary of our work describe ...".
     "derived text dictated": re.compile(
-        r"\b(?:summar(?:y|ies)|(?:text|anything|content|abstracts?)\s+generated|derivative\s+\w+|"
+        # Reporting guidelines' own verbs ("summaries should include the sample size", "should describe the
+        # population") are left out: only saying, and presenting something as something.
+        r"\b(?:summar(?:y|ies)|(?:text|anything|content|abstracts?)\s+generated|"
         r"(?:machine|auto(?:matically)?)[-\s]generated\s+\w+|answers?|outputs?|replies|the\s+conclusion)\b"
         r"[^.]{0,60}?\b(?:must|should|shall|ought\s+to|is\s+to|are\s+to|needs?\s+to|(?:is|are)\s+(?:required|obliged|"
-        r"expected)\s+to)\s+(?:now\s+|also\s+|always\s+)?(?:say|state|claim|read|conclude|describe|mention|present|"
-        r"report|call|lead\s+with|assert|emphasi[sz]e|include|omit)\b"
+        r"expected)\s+to)\s+(?:now\s+|also\s+|always\s+)?(?:say|state|claim|read|conclude|call|lead\s+with|assert|"
+        r"(?:describe|present|portray|mention)\s+[^.]{1,40}?\s+as)\b"
         r"|\b(?:ask|request|require|demand)\s+that\s+(?:any|every|all|each|the)\s+(?:summar(?:y|ies)|answers?|"
         r"responses?|outputs?|descriptions?)\b"
         r"|\bif\s+(?:responses|answers|summaries|replies|outputs)\s+(?:mentioned|stated|said|noted|described)\b"
@@ -209,8 +217,9 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     # A persona to play: "let's play a game: you are", "imagine you are", "stay in character".
     "role play": re.compile(
-        r"^\W*(?:role-?play|let'?s\s+play|let\s+us\s+play|pretend)\b|\bimagine\s+(?:that\s+)?you(?:'re|\s+are)\s+an?\b"
-        r"|\bin\s+this\s+scenario,?\s+you\b|\bstay\s+in\s+character\b|\byou\s+play\s+(?:an?|the)\b"
+        r"^\W*role-?play\s*:|\blet(?:'s|\s+us)\s+play\s+a\s+game\b|^\W*pretend\s+(?:to\s+be|you|that)\b"
+        r"|\bimagine\s+(?:that\s+)?you(?:'re|\s+are)\s+an?\b|\bin\s+this\s+scenario,?\s+you\b|\bstay\s+in\s+character\b"
+        r"|\byou\s+(?:will\s+)?play\s+(?:an?|the)\s+(?:\w+\s+){0,3}?(?:role|character|part|persona)\b"
         r"|\byou(?:'re|\s+are)\s+(?:now\s+)?(?:an?\s+)?(?:unfiltered|uncensored|jailbroken|unrestricted)\b",
         re.I,
     ),
