@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from assistant.ingest.documents.cleaning import INVISIBLE
 
@@ -296,6 +297,7 @@ def _fold(sentence: str) -> str:
     return text.translate(_LOOK_ALIKES)
 
 
+@lru_cache(maxsize=65536)  # the same passages come back question after question; each read costs ~0.5 ms
 def instruction_sign(sentence: str) -> str | None:
     """The name of the first pattern that reads `sentence` as addressed to the machine reading it, or None. The
     sentence is read as a reader sees it (`_fold`), whole and from each full stop on, with digits in words read as
