@@ -15,6 +15,7 @@ from assistant.answer.extractive import Candidate, ExtractiveAnswerer
 from assistant.answer.gate.answerability import NOT_VERIFIED, judge, spans_documents, subject_documents
 from assistant.answer.gate.learned import LearnedGate, load_gate
 from assistant.answer.instruction_screen import InstructionScreen
+from assistant.answer.llm.client import ReplyLimits
 from assistant.answer.llm.generation import LLMAnswer, LLMAnswerer, Turn
 from assistant.answer.llm.registry import describe, is_configured, make_llm
 from assistant.answer.overlap import DocumentOverlap
@@ -307,6 +308,7 @@ class Assistant:
                     support_threshold=self.settings.answer.support_threshold,
                     unsupported=self.settings.answer.unsupported,
                     where=describe(config),
+                    limits=ReplyLimits.of(config),
                     claims=self.claims,
                     rename=self._rename,
                     written_as_in=self._written_as_in,

@@ -130,8 +130,8 @@ class AnswerSentence:
     def rendered(self) -> str:
         """The sentence as shown: its `[n]` markers after it, and a flag when no citation supports it."""
         marks = "".join(f"[{n}]" for n in self.citations)
-        flag = "" if self.supported else " (unsupported)"
-        return f"{self.text} {marks}{flag}".strip()
+        flag = "" if self.supported else "(unsupported)"
+        return " ".join(part for part in (self.text, marks, flag) if part)
 
 
 @dataclass(frozen=True)
@@ -140,7 +140,7 @@ class Contradiction:
 
     sentence: str
     n: int  # the citation number of the passage that contradicts it
-    span: Span  # the passage sentence that contradicts it, in its document's text
+    span: Span  # the passage sentence(s) that contradict it, in its document's text (at most two neighbours)
 
 
 @dataclass(frozen=True)

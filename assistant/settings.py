@@ -239,8 +239,12 @@ class LLMSettings(_Section):
     model: str = Field("", description="Model name the server knows (needed by ollama and most openai servers).")
     api_key: str = Field("", repr=False, description="API key for the openai backend; local servers need none.")
     model_path: str = Field("", description="gguf: a .gguf file (or a package that ships one), served by llama.cpp.")
-    timeout_s: float = Field(120.0, gt=0, le=3600, description="Seconds to wait for the LLM before falling back.")
-    max_tokens: int = Field(384, ge=16, le=8192, description="Most tokens in an LLM answer.")
+    timeout_s: float = Field(
+        120.0, gt=0, le=3600, description="Seconds an LLM reply may take in all before the answer falls back."
+    )
+    max_tokens: int = Field(
+        384, ge=16, le=8192, description="Most tokens in an LLM answer (a reply is cut at 8 characters a token)."
+    )
     temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature; 0 is deterministic.")
     context_window: int = Field(4096, ge=512, le=262_144, description="Context length (gguf server, ollama num_ctx).")
     threads: int = Field(0, ge=0, le=256, description="gguf: llama.cpp threads; 0 means the number of CPU cores.")

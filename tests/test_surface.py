@@ -55,3 +55,13 @@ def test_qualifiers_come_off_the_passage_side_only() -> None:
     assert restates("Growth was significantly reduced.", ["Growth was reduced."]) is None
     assert restates("Growth was reduced (P < 0.01).", ["Growth was reduced."]) is None
     assert restates("", PASSAGE) is None and restates("Anything.", []) is None
+
+
+def test_a_qualifier_that_negates_stays_part_of_the_fact() -> None:
+    """A parenthesis saying "not significant", or "significantly" after a negation, is the finding, not a qualifier."""
+    trial = ["Drugzol reduced tumour size (in 2 of 40 patients, P = 0.41, not significant)."]
+    assert restates("Drugzol reduced tumour size.", trial) is None
+    assert restates("Drugzol reduced tumour size.", ["Drugzol reduced tumour size (NS)."]) is None
+    assert restates("Drugzol reduced tumour size.", ["Drugzol reduced tumour size (P = 0.41)."]) == 0
+    assert restates("Imatinib did not reduce IL-10.", ["Imatinib did not significantly reduce IL-10."]) is None
+    assert restates("Imatinib didn't reduce IL-10.", ["Imatinib didn't significantly reduce IL-10."]) is None

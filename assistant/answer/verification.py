@@ -190,9 +190,15 @@ class CitationVerifier:
             against = [n for n in known if results[(draft, n)].contradicted]
             if not supporting and against:
                 n = against[0]
-                checked.contradicted.append(Contradiction(draft.text, n, results[(draft, n)].spans[0]))
+                checked.contradicted.append(Contradiction(draft.text, n, covering(results[(draft, n)].spans)))
             checked.sentences.append(AnswerSentence(draft.text, tuple(supporting or known), bool(supporting)))
         return checked
+
+
+def covering(spans: Sequence[Span]) -> Span:
+    """One span over the passage sentences a verdict rests on: one sentence, or the two neighbours the verifier
+    read together (the first alone may not be the one that decides)."""
+    return (min(s for s, _ in spans), max(e for _, e in spans))
 
 
 @dataclass

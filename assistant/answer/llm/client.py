@@ -1,10 +1,13 @@
-"""Calling an LLM: chat and stream as text, with every network failure turned into a one-line `LLMError`."""
+"""Calling an LLM: replies read as a stream of text, bounded in time and length, with every failure of the backend
+(network, server, or a reply that cannot be read) turned into a one-line `LLMError`."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from assistant.answer.llm.registry import describe, make_llm
 from assistant.errors import LLMError
@@ -15,6 +18,25 @@ if TYPE_CHECKING:
     from llama_index.core.llms import LLM
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+# A token is about four characters of English; twice that bounds a reply from a server that ignores max_tokens.
+CHARS_PER_TOKEN = 8
+# What a client library raises when a server's reply is not what the protocol says (not JSON, no choices, a field of
+# the wrong type): the backend failed, like a network error, and the caller falls back.
+_UNREADABLE = (ValueError, TypeError, AttributeError, KeyError, IndexError)
+
+
+@dataclass(frozen=True)
+class ReplyLimits:
+    """How long a reply may take in all (not per read: a server that trickles is stopped too), how long it may be."""
+
+    seconds: float = 120.0
+    chars: int = 384 * CHARS_PER_TOKEN
+
+    @classmethod
+    def of(cls, config: LLMSettings) -> ReplyLimits:
+        return cls(config.timeout_s, config.max_tokens * CHARS_PER_TOKEN)
 
 
 def _network_errors() -> tuple[type[BaseException], ...]:
@@ -49,23 +71,70 @@ def _translate(what: str, call: Callable[[], T]) -> T:
         raise
     except _network_errors() as exc:
         raise LLMError(f"the LLM ({what}) failed: {_one_line(exc)}") from exc
+    except _UNREADABLE as exc:
+        log.debug("unreadable reply from the LLM (%s)", what, exc_info=True)  # the caller logs the one line
+        raise LLMError(f"the LLM ({what}) sent a reply that could not be read: {_one_line(exc)}") from exc
 
 
-def chat_text(llm: LLM, messages: Sequence[ChatMessage], where: str = "backend") -> str:
-    """The reply to a chat, as text; network and server errors become `LLMError`."""
-    response = _translate(where, lambda: llm.chat(list(messages)))
-    return response.message.content or ""
+def finish_reason(raw: Any) -> str | None:
+    """Why the model stopped, as the server said in a reply or its last chunk: OpenAI's `choices[0].finish_reason`
+    ("stop", "length"), Ollama's `done_reason`; None when it said nothing."""
+    choices = _field(raw, "choices")
+    reason = _field(choices[0], "finish_reason") if choices else _field(raw, "done_reason")
+    return reason if isinstance(reason, str) and reason else None
 
 
-def stream_text(llm: LLM, messages: Sequence[ChatMessage], where: str = "backend") -> Iterator[str]:
-    """The reply to a chat as text deltas, as they arrive; errors (even mid-stream) become `LLMError`."""
-    stream = _translate(where, lambda: iter(llm.stream_chat(list(messages))))
-    while True:
-        chunk = _translate(where, lambda: next(stream, None))
-        if chunk is None:
-            return
-        if chunk.delta:
-            yield chunk.delta
+def _field(obj: Any, name: str) -> Any:
+    if isinstance(obj, dict):
+        return obj.get(name)
+    return getattr(obj, name, None)
+
+
+class TextStream:
+    """A reply as text deltas, as they arrive. Past `limits.seconds` in all it raises `LLMError`; past `limits.chars`
+    it stops reading, as a model stopped at its token limit would. Once read, `finish` is why the model stopped
+    ("stop", "length"; None when the server never said, as when a connection breaks off)."""
+
+    def __init__(self, llm: LLM, messages: Sequence[ChatMessage], where: str, limits: ReplyLimits) -> None:
+        self.llm, self.messages, self.where, self.limits = llm, list(messages), where, limits
+        self.finish: str | None = None
+
+    @property
+    def complete(self) -> bool:
+        """The model said it stopped on its own (not at a length limit, not broken off)."""
+        return self.finish == "stop"
+
+    def __iter__(self) -> Iterator[str]:
+        deadline = time.monotonic() + self.limits.seconds
+        stream = _translate(self.where, lambda: iter(self.llm.stream_chat(self.messages)))
+        length = 0
+        try:
+            while True:
+                chunk = _translate(self.where, lambda: next(stream, None))
+                if chunk is None:
+                    return
+                self.finish = finish_reason(chunk.raw) or self.finish
+                if time.monotonic() > deadline:
+                    raise LLMError(f"the LLM ({self.where}) did not finish within {self.limits.seconds:g} s")
+                delta = chunk.delta or ""
+                if length + len(delta) >= self.limits.chars:
+                    self.finish = "length"
+                    yield delta[: self.limits.chars - length]
+                    return
+                length += len(delta)
+                if delta:
+                    yield delta
+        finally:
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()
+
+
+def chat_text(
+    llm: LLM, messages: Sequence[ChatMessage], where: str = "backend", limits: ReplyLimits | None = None
+) -> str:
+    """The whole reply to a chat, as text (read as a stream, so the limits hold); failures become `LLMError`."""
+    return "".join(TextStream(llm, messages, where, limits or ReplyLimits()))
 
 
 def user_message(text: str) -> ChatMessage:
@@ -78,8 +147,9 @@ def check_llm(config: LLMSettings) -> tuple[bool, str]:
     """For `assistant doctor`: does the configured backend answer a one-line chat? (ok, one-line message)."""
     started = time.perf_counter()
     try:
-        llm = make_llm(config.model_copy(update={"max_tokens": 8}))
-        reply = chat_text(llm, [user_message("Reply with the single word: ready")], describe(config))
+        short = config.model_copy(update={"max_tokens": 8})
+        reply = chat_text(make_llm(short), [user_message("Reply with the single word: ready")], describe(config),
+                          ReplyLimits.of(short))  # fmt: skip
     except LLMError as exc:
         return False, str(exc) if describe(config) in str(exc) else f"{describe(config)}: {exc}"
     seconds = time.perf_counter() - started

@@ -13,11 +13,13 @@ Outcomes (`LLMAnswer.status`):
   marked, `unsupported="mark"`), and citations to passages that were not retrieved are dropped.
   Small models often leave sentences uncited: with `attribute=True` (the default) such a sentence,
   or one whose own citations do not support it, is cited to the retrieved passage that supports
-  it best, by the same check; it is removed when none does;
+  it best, by the same check; it is removed when none does. A sentence any retrieved passage contradicts is
+  removed in either mode and reported (`contradicted`). Only the first `MOST_CHECKED` sentences are checked, and a
+  last sentence cut off by the token limit or a broken stream is never shown;
 - `refused`: the model's answer holds the refusal phrase (a model that says it cannot answer is
   taken at its word, whatever else it wrote);
-- `fallback`: nothing supported is left, or the backend failed (`reason` says which); the caller
-  answers extractively instead.
+- `fallback`: nothing supported is left, or the backend failed (`reason` says which: the network, an error
+  status, a reply that cannot be read, or one past `ReplyLimits.seconds`); the caller answers extractively instead.
 """
 
 from __future__ import annotations
@@ -30,9 +32,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from assistant.answer.llm.client import chat_text, stream_text, user_message
+from assistant.answer.llm.client import ReplyLimits, TextStream, chat_text, user_message
 from assistant.answer.prompts import REFUSAL_PHRASE, load_prompt
-from assistant.answer.verification import CitationVerifier, Draft, parse_answer
+from assistant.answer.verification import Checked, CitationVerifier, Draft, covering, parse_answer
 from assistant.errors import LLMError
 from assistant.models import AnswerSentence, Contradiction, Passage, Span
 from assistant.store.embeddings import Embedder
@@ -61,6 +63,11 @@ _MARK_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)")
 _LIST_MARK = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+", re.M)
 _LEAD = re.compile(r"^\s*(?:answer|response)\s*:\s*", re.I)
 _REFUSAL_CORE = " ".join(REFUSAL_PHRASE.lower().rstrip(".").split()[:6])  # "the indexed documents do not contain"
+_ENDS = re.compile(r"[.!?…][\"'”’)\]]*$")  # a sentence that ends as written, not cut off
+# The most sentences of one answer checked: each costs up to one verifier call a retrieved passage (~70 ms a pair on
+# two cores), and a model that ignores its token limit could write hundreds.
+MOST_CHECKED = 16
+CUT = "cut off mid-sentence: the reply stopped before the model finished"
 
 
 @dataclass(frozen=True)
@@ -156,6 +163,7 @@ class LLMAnswerer:
         unsupported: Unsupported = "remove",
         attribute: bool = True,
         where: str = "backend",
+        limits: ReplyLimits | None = None,
         claims: ClaimVerifier | None = None,
         rename: Rename | None = None,
         written_as_in: Rename | None = None,
@@ -169,6 +177,7 @@ class LLMAnswerer:
             attribute  # cite sentences the model left uncited, or cited wrongly, where a passage supports them
         )
         self.where = where  # names the backend in error messages, e.g. registry.describe()
+        self.limits = limits or ReplyLimits()
 
     def prompt(self, question: str, passages: Sequence[Passage]) -> str:
         quoted = "\n\n".join(quote_passage(n, p) for n, p in number_passages(passages).items())
@@ -176,72 +185,90 @@ class LLMAnswerer:
             question=question, passages=quoted or "(no passages)", refusal_phrase=REFUSAL_PHRASE
         )
 
-    def stream(self, question: str, passages: Sequence[Passage]) -> Iterator[str]:
-        """The model's answer as text deltas; raises `LLMError` when the backend fails."""
-        return stream_text(self.llm, [user_message(self.prompt(question, passages))], self.where)
+    def stream(self, question: str, passages: Sequence[Passage]) -> TextStream:
+        """The model's answer as text deltas (then `.complete`); iterating raises `LLMError` when the backend fails."""
+        return TextStream(self.llm, [user_message(self.prompt(question, passages))], self.where, self.limits)
 
     def answer(self, question: str, passages: Sequence[Passage]) -> LLMAnswer:
-        """Ask without streaming and check the answer; a failing backend gives a `fallback` with the reason."""
-        try:
-            raw = chat_text(self.llm, [user_message(self.prompt(question, passages))], self.where)
-        except LLMError as exc:
-            log.warning("%s", exc)
-            return LLMAnswer("fallback", "", passages=number_passages(passages), reason=str(exc))
-        return self.finish(passages, raw)
+        """Ask and check the answer; a failing backend gives a `fallback` with the reason."""
+        return next(e for e in self.stream_answer(question, passages) if isinstance(e, LLMAnswer))
 
     def stream_answer(self, question: str, passages: Sequence[Passage]) -> Iterator[str | LLMAnswer]:
         """Text deltas as they arrive, then the checked `LLMAnswer` (a `fallback` if the backend fails)."""
         parts: list[str] = []
+        stream = self.stream(question, passages)
         try:
-            for delta in self.stream(question, passages):
+            for delta in stream:
                 parts.append(delta)
                 yield delta
         except LLMError as exc:
             log.warning("%s", exc)
             yield LLMAnswer("fallback", "".join(parts), passages=number_passages(passages), reason=str(exc))
             return
-        yield self.finish(passages, "".join(parts))
+        yield self.finish(passages, "".join(parts), complete=stream.complete)
 
-    def finish(self, passages: Sequence[Passage], raw: str) -> LLMAnswer:
-        """Check a finished answer against the passages it was written from."""
+    def finish(self, passages: Sequence[Passage], raw: str, complete: bool = True) -> LLMAnswer:
+        """Check a finished answer against the passages it was written from. `complete`: the model said it stopped
+        on its own; otherwise (its token limit, a broken stream) a last sentence without its full stop is cut off and
+        never shown, since a cut can take the word that decides the fact ("BCR-ABL" for "BCR-ABL negative")."""
         numbered = number_passages(passages)
         text = clean_output(raw)
         if is_refusal(text):
             return LLMAnswer("refused", raw, passages=numbered)
         drafts = parse_answer(text)
+        beyond = f"beyond the first {MOST_CHECKED} sentences"
+        skipped = [Removed(d.text, d.cites, beyond) for d in drafts[MOST_CHECKED:]]
+        drafts = drafts[:MOST_CHECKED]
+        if drafts and not complete and not _ENDS.search(drafts[-1].text):
+            skipped.insert(0, Removed(drafts[-1].text, drafts[-1].cites, CUT))
+            drafts = drafts[:-1]
         evidence = {n: self.verifier.evidence(p) for n, p in numbered.items()}
         verified = self.verifier.verify(drafts, evidence)
-        checked, spans = verified.sentences, verified.spans
-        against = {c.sentence for c in verified.contradicted}
-        kept: list[AnswerSentence] = []
-        removed: list[Removed] = []
-        attributed = 0
-        for draft, checked_sentence in zip(drafts, checked, strict=True):
-            sentence = checked_sentence
-            if not sentence.supported and self.attribute and sentence.text not in against:
-                sentence = self._attribute(sentence, evidence, spans)
-            if any(_same(sentence.text, k.text) for k in kept):
-                removed.append(Removed(draft.text, draft.cites, "repeats an earlier sentence"))
-            elif sentence.supported or self.unsupported == "mark":
-                kept.append(sentence)
-                attributed += sentence is not checked_sentence and sentence.supported
-            elif draft.text in against:
-                removed.append(Removed(draft.text, draft.cites, "contradicted by its passage"))
-            else:
-                removed.append(Removed(draft.text, draft.cites, self._removal_reason(draft, numbered)))
+        kept, removed, contradicted, attributed = self._sift(drafts, verified, evidence)
         result = LLMAnswer(
-            "answered", raw, tuple(drafts), tuple(kept), spans, numbered, tuple(removed), attributed,
-            contradicted=tuple(verified.contradicted),
+            "answered", raw, tuple(drafts), tuple(kept), verified.spans, numbered, tuple(removed + skipped),
+            attributed, contradicted=tuple(contradicted),
         )  # fmt: skip
         if not any(s.supported for s in kept):
             reason = "the model wrote nothing" if not drafts else "no sentence of the model's answer is supported"
             return replace(result, status="fallback", sentences=(), spans={}, reason=reason)
         return result
 
+    def _sift(
+        self, drafts: list[Draft], verified: Checked, evidence: dict[int, Passage]
+    ) -> tuple[list[AnswerSentence], list[Removed], list[Contradiction], int]:
+        """The sentences shown, those removed (and why), the contradictions found, and how many shown sentences the
+        verifier cited. A repeat is removed before it is attributed, so its spans highlight nothing; a contradicted
+        sentence is removed in either `unsupported` mode, whichever passage contradicts it."""
+        against = {c.sentence for c in verified.contradicted}
+        contradicted = list(verified.contradicted)
+        kept: list[AnswerSentence] = []
+        removed: list[Removed] = []
+        attributed = 0
+        for draft, checked in zip(drafts, verified.sentences, strict=True):
+            if any(_same(checked.text, k.text) for k in kept):
+                removed.append(Removed(draft.text, draft.cites, "repeats an earlier sentence"))
+                continue
+            sentence = checked
+            if not sentence.supported and self.attribute and draft.text not in against:
+                sentence, contradiction = self._attribute(sentence, evidence, verified.spans)
+                if contradiction is not None:
+                    contradicted.append(contradiction)
+                    against.add(draft.text)
+            if draft.text in against:
+                removed.append(Removed(draft.text, draft.cites, "contradicted by a retrieved passage"))
+            elif sentence.supported or self.unsupported == "mark":
+                kept.append(sentence)
+                attributed += sentence is not checked and sentence.supported
+            else:
+                removed.append(Removed(draft.text, draft.cites, self._removal_reason(draft, evidence)))
+        return kept, removed, contradicted, attributed
+
     def _attribute(
         self, sentence: AnswerSentence, evidence: dict[int, Passage], spans: dict[int, list[Span]]
-    ) -> AnswerSentence:
-        """The sentence cited to the retrieved passage that supports it best, or unchanged when none does."""
+    ) -> tuple[AnswerSentence, Contradiction | None]:
+        """The sentence cited to the retrieved passage that supports it best, or unchanged when none does; then the
+        first passage that contradicts it, if any, is reported."""
         best: tuple[float, int, tuple[Span, ...]] | None = None
         numbers = list(evidence)
         checked = self.verifier.support_many([(sentence.text, evidence[n]) for n in numbers])
@@ -249,11 +276,15 @@ class LLMAnswerer:
             if support.supported and (best is None or support.similarity > best[0]):
                 best = (support.similarity, n, support.spans)
         if best is None:
-            return sentence
+            against = next(((n, s) for n, s in zip(numbers, checked, strict=True) if s.contradicted and s.spans), None)
+            if against is None:
+                return sentence, None
+            n, support = against
+            return sentence, Contradiction(sentence.text, n, covering(support.spans))
         _, n, found = best
         known = spans.setdefault(n, [])
         known.extend(s for s in found if s not in known)
-        return AnswerSentence(sentence.text, (n,), True)
+        return AnswerSentence(sentence.text, (n,), True), None
 
     def _removal_reason(self, draft: Draft, passages: dict[int, Passage]) -> str:
         if self.attribute:
@@ -273,7 +304,7 @@ class LLMAnswerer:
         lines = [f"{t.role.capitalize()}: {' '.join(t.text.split())[:_TURN_CHARS]}" for t in history[-_HISTORY_TURNS:]]
         prompt = load_prompt(self.prompts_dir, "condense").render(history="\n".join(lines), question=question)
         try:
-            raw = chat_text(self.llm, [user_message(prompt)], self.where)
+            raw = chat_text(self.llm, [user_message(prompt)], self.where, self.limits)
         except LLMError as exc:
             log.warning("%s", exc)
             return question

@@ -4,8 +4,9 @@ Two sentences are the same statement when they are equal once written the same w
 ("T-cell", "T cell"), British and American spelling, Greek letters spelled out, a discourse opener ("However, "),
 a section label ("RESULTS: "), and the aliases the passage itself defines ("regulatory T cells (Treg)": either
 name, or both). A passage sentence also supports itself with words removed that only qualify it (a statistic in
-parentheses, "significantly"): the shorter sentence states less. Never the other way: a sentence that adds a
-statistic or "significantly" claims more than its passage. Nothing else is removed; a hedge ("may") is a fact
+parentheses, "significantly"): the shorter sentence states less; but not a parenthesis saying the result is not
+significant, nor "significantly" after a negation, which are part of the fact. Never the other way: a sentence that
+adds a statistic or "significantly" claims more than its passage. Nothing else is removed; a hedge ("may") is a fact
 about the finding, and a reordered or reworded sentence goes to the model.
 """
 
@@ -25,6 +26,11 @@ OPENER = re.compile(
 # A parenthesis holding a statistic: a comparison sign, a percentage, "CI", "P" or a number.
 STATISTIC = re.compile(r"\s*\((?=[^()]*(?:=|<|>|%|\bCI\b|\bP\b|\bp\b|\d))[^()]{1,80}\)")
 QUALIFIER = re.compile(r"\bsignificantly ")
+# What keeps a qualifier part of the fact in a restatement: a parenthesis that says the result is not significant
+# ("P = 0.41, not significant", "NS") and "significantly" after a negation ("did not significantly reduce" is not
+# "did not reduce"). The paraphrase generator drops them anyway: its drawn pairs stay those of the shipped manifests.
+_NEGATING = re.compile(r"\b(?:not?|non|nonsignificant|insignificant|ns|n\.s)\b", re.I)
+_BARE_QUALIFIER = re.compile(r"(?<!\bnot )(?<!n't )(?<!\bno )\bsignificantly ")
 # A leading section label of a structured abstract ("RESULTS ", "DESIGN, SETTING: "), which the generator's
 # sentences leave out too (`synthetic.clean`).
 SECTION_LABEL = re.compile(r"^(?:[A-Z][A-Z,&/ ]{2,}[A-Z]:?\s+)(?=[A-Z0-9])")
@@ -57,9 +63,10 @@ _fold = lru_cache(maxsize=65536)(fold_spelling)  # eight patterns a word; a pass
 
 def _forms(passage_sentence: str, aliases: dict[str, str]) -> set[str]:
     """The passage sentence written one way: whole, without its statistics, without "significantly", without both."""
-    without_statistics = STATISTIC.sub("", passage_sentence)
-    variants = (passage_sentence, without_statistics, QUALIFIER.sub("", passage_sentence))
-    return {surface(text, aliases) for text in (*variants, QUALIFIER.sub("", without_statistics))}
+    without_statistics = STATISTIC.sub(lambda m: m.group(0) if _NEGATING.search(m.group(0)) else "", passage_sentence)
+    unqualified = _BARE_QUALIFIER.sub
+    variants = (passage_sentence, without_statistics, unqualified("", passage_sentence))
+    return {surface(text, aliases) for text in (*variants, unqualified("", without_statistics))}
 
 
 @lru_cache(maxsize=256)  # an answer's sentences cite the same few passages; read only
