@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 
@@ -38,6 +39,9 @@ def exit_status(run: Callable[[], int], as_json: bool = False) -> int:
         return _failed(f"invalid settings: {' '.join(str(exc).split())}", as_json)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader left (`assistant settings | head`): nothing more to say, and no traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's own last flush would fail again
+        return 1
 
 
 def _failed(message: str, as_json: bool) -> int:

@@ -94,7 +94,7 @@ class Passage:
 
     chunk: Chunk
     document: DocumentRecord
-    score: float  # fused retrieval score, normalised to [0, 1] within one query
+    score: float  # fused retrieval score in [0, 1], comparable across questions (docs/architecture.md, "Scores")
     similarity: float  # cosine similarity of the chunk to the question (dense), in [-1, 1]
     # The vector of each of its sentences stored at indexing (see assistant.ingest.encoding); empty when there are none.
     sentence_vectors: Mapping[Span, Any] = field(default_factory=dict, repr=False, compare=False)

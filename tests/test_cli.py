@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from assistant.settings import PROJECT_ROOT
 from tests.conftest import run_cli
 
 
@@ -82,3 +85,13 @@ def test_an_argument_error_is_one_line_and_json_with_json(tmp_path: Path, args: 
     done = run_cli("ask", "imatinib", *args, "--json", index_dir=tmp_path / "index", timeout=60)
     assert done.returncode == 2 and done.stderr.startswith("error: ") and done.stderr.count("\n") == 1
     assert args[0] in json.loads(done.stdout)["error"]
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback() -> None:
+    """`assistant settings | true`: the pipe closes before the table is written."""
+    command = [sys.executable, "-m", "assistant.app.cli", "settings"]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=PROJECT_ROOT)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before the first line
+    errors = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 1 and "Traceback" not in errors, errors

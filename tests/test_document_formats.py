@@ -154,6 +154,20 @@ def test_markdown_front_matter_outranks_heading(tmp_path: Path) -> None:
     assert "layout" not in doc.text and "Body sentence here." in doc.text
 
 
+@pytest.mark.parametrize(
+    ("front", "authors"),
+    [
+        ('title: "Imatinib: a study"\nauthors: [Ann Bee, Cy Dee]', ("Ann Bee", "Cy Dee")),
+        ("title: 'Imatinib: a study'\nauthors:\n  - Ann Bee\n  - Cy Dee\ndate: 2008-11-15", ("Ann Bee", "Cy Dee")),
+    ],
+)
+def test_fenced_front_matter_is_read_as_yaml(tmp_path: Path, front: str, authors: tuple[str, ...]) -> None:
+    """Quotes are YAML's, not the title's; a list is its names (found by a reviewer: kept quotes, list brackets)."""
+    doc = load_document(write(tmp_path, "post.md", f"---\n{front}\n---\n\nImatinib impaired Treg function.\n"))
+    assert doc.metadata.title == "Imatinib: a study" and doc.metadata.authors == authors
+    assert doc.text.startswith("Imatinib: a study\n") and "Ann Bee" not in doc.text
+
+
 # --- bad inputs ----------------------------------------------------------------------------------------
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.settings import PROJECT_ROOT
+from assistant.settings import PROJECT_ROOT, IngestSettings
 from tests.conftest import run_cli
 
 README = PROJECT_ROOT / "README.md"
@@ -239,3 +239,25 @@ def test_the_layout_shows_every_package_folder() -> None:
     }
     unlisted = sorted(folders - set(_layout()))
     assert not unlisted, f"add these folders to the README's Layout: {unlisted}"
+
+
+def test_the_extending_example_passes_the_linters_and_loads_a_document(tmp_path: Path) -> None:
+    """The README's new-format example, as a user would paste it: lint-clean under the project's rules, and working."""
+    marker = "# assistant/ingest/documents/rst.py\n"
+    (code,) = [block for block in FENCE.findall(_text(README)) if block.startswith(marker)]
+    module = tmp_path / "rst.py"
+    module.write_text(code)
+    ruff = PROJECT_ROOT / ".venv" / "bin" / "ruff"
+    lint = subprocess.run(
+        [str(ruff), "check", "--config", str(PROJECT_ROOT / "pyproject.toml"), str(module)],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+    )
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    namespace: dict[str, object] = {}
+    exec(compile(code, str(module), "exec"), namespace)
+    data = b"Imatinib and Treg\n=================\n\n.. note:: a directive\n\nImatinib impaired Treg function.\n"
+    (document,) = namespace["parse_rst"](Path("paper.rst"), data, "paper.rst", IngestSettings())  # type: ignore[operator]
+    assert document.metadata.title == "Imatinib and Treg" and "impaired Treg" in document.text
+    assert "directive" not in document.text

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import fields, replace
+from datetime import date
 
 from assistant.ingest.documents.cleaning import ends_sentence, parse_field, tidy_lines
 from assistant.models import DocumentMetadata
@@ -53,13 +54,34 @@ def _front_fields(block: list[str], strict: bool) -> dict[str, str]:
     return found
 
 
+def _yaml_fields(block: list[str]) -> dict[str, str]:
+    """Fenced front matter read as the YAML it is (quoted values, `[A, B]` and `- A` lists); {} when it is not YAML
+    (`title: Imatinib: a study`), which the line reading then takes."""
+    import yaml
+
+    try:
+        data = yaml.safe_load("\n".join(block))
+    except yaml.YAMLError:
+        return {}
+    found: dict[str, str] = {}
+    for name, value in data.items() if isinstance(data, dict) else ():
+        key = _FRONT_KEYS.get(str(name).lower().strip())
+        items = value if isinstance(value, list) else [value]
+        words = [str(v).strip() for v in items if isinstance(v, str | int | float | date) and str(v).strip()]
+        if key and words:
+            found.setdefault(key, "; ".join(words))
+    return found
+
+
 def split_front_matter(text: str) -> tuple[dict[str, str], str]:
-    """Leading "Key: value" lines with known keys (optionally fenced by "---"), and the text after them."""
+    """Leading "Key: value" lines with known keys (optionally fenced by "---", then read as YAML where it is), and
+    the text after them."""
     lines = text.split("\n")
     start = next((i for i, line in enumerate(lines) if line.strip()), len(lines))
     if start < len(lines) and lines[start].strip() == "---":
         end = next((j for j in range(start + 1, len(lines)) if lines[j].strip() == "---"), None)
-        found = _front_fields(lines[start + 1 : end], strict=False) if end is not None else {}
+        block = lines[start + 1 : end] if end is not None else []
+        found = _yaml_fields(block) or _front_fields(block, strict=False)
         return (found, "\n".join(lines[end + 1 :])) if found and end is not None else ({}, text)
     end = next((j for j in range(start, len(lines)) if not lines[j].strip()), len(lines))
     found = _front_fields(lines[start:end], strict=True) if end > start else {}
