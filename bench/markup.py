@@ -5,7 +5,9 @@ the same size converted in the same run.
 
 For each flood, the seconds at `--kb` and at four times that, the growth (about 4 when the time is linear in the
 size, 16 when it is quadratic) and the ratio to the plain page of the larger size. A page of unclosed tags once took
-21 s at 50 KB (the standard library's parser rescanned to the end from every "<"); a line of "**a " 15 s.
+21 s at 50 KB (the standard library's parser rescanned to the end from every "<"); a line of "**a " 15 s. The last
+rows read a document's aliases (`find_aliases`, run on every indexed text) in a run of letters without a space: once
+6.5 s for 20,000 letters, a minute to index a 30 KB one-word document.
 """
 
 from __future__ import annotations
@@ -20,11 +22,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant.ingest.documents.formats import html_to_text, markdown_to_text  # noqa: E402
+from assistant.text.aliases import find_aliases  # noqa: E402
 
 HTML_FLOODS = ("<a ", '<a b="', "<!-- ", "</a ", "<? ")
 MARKDOWN_FLOODS = ("**a ", "*a ", "_a ", "~~a ", "[a ", "![a ")
 PLAIN_HTML = "<p>Imatinib reduced the frequency of regulatory T cells in treated mice.</p>\n"
 PLAIN_MARKDOWN = "Imatinib **reduced** the frequency of _regulatory_ T cells in [treated](http://x.example) mice.\n"
+WORD_FLOODS = ("W", "a-")  # one word without spaces, then a full stop (no parenthesis to end a match)
+PLAIN_TEXT = "Imatinib mesylate (Gleevec) reduced the frequency of regulatory T cells (Treg) in treated mice. "
 
 
 def _seconds(convert: Callable[[str], object], text: str) -> float:
@@ -57,6 +62,12 @@ def main() -> None:
             print(f"| {kind} {unit!r}{where} | {small:.3f} | {large:.3f} | {large / max(small, 1e-6):.1f} | "
                   f"{large / baseline:.1f} |")  # fmt: skip
         print(f"| {kind} plain page | | {baseline:.3f} | | 1.0 |")
+    baseline = max(_seconds(find_aliases, _fill(PLAIN_TEXT, 4 * size)), 1e-6)
+    for unit in WORD_FLOODS:
+        small, large = (_seconds(find_aliases, _fill(unit, n) + " end.") for n in (size, 4 * size))
+        print(f"| aliases in {unit!r}... | {small:.3f} | {large:.3f} | {large / max(small, 1e-6):.1f} | "
+              f"{large / baseline:.1f} |")  # fmt: skip
+    print(f"| aliases in plain text | | {baseline:.3f} | | 1.0 |")
 
 
 if __name__ == "__main__":

@@ -33,3 +33,11 @@ def test_a_name_the_passage_says_itself_or_not_at_all_is_left_alone() -> None:
     assert ALIASES.written_as("Gleevec binds ABL.", "Imatinib binds ABL.") == "Gleevec binds ABL."
     assert ALIASES.written_as("Nothing named here.", "Treg.") == "Nothing named here."
     assert AliasMap().written_as("Treg rise.", "regulatory T cells rose.") == "Treg rise."
+
+
+def test_a_run_of_letters_is_no_long_form_and_hides_no_definition_after_it() -> None:
+    """Words of 40 letters at most make a long form; a longer run is not one (bench/markup.py times such runs)."""
+    run = "W" * 5000
+    assert find_aliases(f"{run} (QB) binds.") == []
+    assert find_aliases(f"{run} end. Regulatory T cells (Treg) fell.") == [("Regulatory T cells", "Treg")]
+    assert find_aliases("In mice, Imiquimod (Imi) acts.") == [("Imiquimod", "Imi")]

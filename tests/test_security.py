@@ -256,7 +256,8 @@ def test_cli_bad_unicode_question(tmp_path: Path) -> None:
 
 
 def test_a_cross_site_get_cannot_log_the_user_out(secured: Live) -> None:
-    """Gradio's GET /logout ends every session of the user: from another site's image or link it is refused."""
+    """Gradio's GET /logout ends every session of the user: from another site's image or link, or the page's own
+    image or fetch, it is refused; the page's button (a navigation) logs out."""
     with client(secured, "127.0.0.13") as http:
         assert http.post("/login", data={"username": "clinician", "password": "pw-456"}).status_code == 200
         assert http.get("/config").status_code == 200, "logged in"
@@ -264,10 +265,14 @@ def test_a_cross_site_get_cannot_log_the_user_out(secured: Live) -> None:
             {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "image"},
             {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"},
             {"Referer": "http://evil.example/page.html"},
+            # the page's own markup: an image or a fetch a planted document could make it load
+            {"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "image"},
+            {"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty"},
         ):
             assert_clean_error(http.get("/logout", headers=headers, follow_redirects=False), 403, "refused")
             assert http.get("/config").status_code == 200, f"still logged in after {headers}"
-        own = http.get("/logout", headers={"Sec-Fetch-Site": "same-origin"}, follow_redirects=False)
+        button = {"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}
+        own = http.get("/logout", headers=button, follow_redirects=False)
         assert own.status_code in (302, 307) and http.get("/config").status_code == 401, "the page's own logout works"
 
 

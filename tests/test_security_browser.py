@@ -6,6 +6,7 @@ the library is unchanged; a request with a foreign Host (DNS rebinding) is refus
 from __future__ import annotations
 
 import functools
+import json
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -18,7 +19,7 @@ import pytest
 from assistant.app.security import Guard
 from assistant.store.embeddings import Embedder
 from tests.live_server import Live, copy_index, running_server
-from tests.test_browser import BOX, TIMEOUT_MS, browser  # noqa: F401  (the Chromium fixture)
+from tests.test_browser import BOX, TIMEOUT_MS, ask, browser  # noqa: F401  (the Chromium fixture)
 
 # Each attempt reports how it ended; the page never sees a response body (no CORS), only whether fetch failed.
 ATTACK = """<!doctype html>
@@ -170,3 +171,41 @@ def test_the_chat_page_works_under_its_security_headers(browser: Any, app: Live)
     page.wait_for_selector(BOX)
     context.close()
     assert not [m for m in console if "Content Security Policy" in m], "the page needs nothing the policy refuses"
+
+
+# A stranger's record whose fields hold blank lines, Markdown and a direction override (a reviewer's finding: the
+# chat's Markdown renderer read what followed a blank line in a title, loading images and the logout page).
+PLANTED = {
+    "id": "z1\n\n![i](logout)",
+    "title": "Zorbulin hepatocyte study\n\n![t](logout)\n\n## FAKE HEADING\n\n\u202eevil\u202c title",
+    "authors": ["Doe J\n\n![a](http://127.0.0.1:9/beacon.png)"],
+    "journal": "Journal of Zorb\r\r![j](gradio_api/startup-events)",
+    "text": "Zorbulin activates the quaxinase receptor in hepatocytes of adult mice.",
+}
+
+
+def test_a_documents_fields_show_as_text_and_load_nothing(browser: Any, app: Live, tmp_path: Path) -> None:  # noqa: F811
+    export = tmp_path / "planted.jsonl"
+    export.write_text(json.dumps(PLANTED) + "\n", encoding="utf-8")
+    assert app.assistant.index([export]).added
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    requested: list[str] = []
+    console: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.on("console", lambda m: console.append(m.text))
+    try:
+        page.goto(app.url)
+        page.wait_for_selector(BOX)
+        answer = ask(page, "what does zorbulin activate in hepatocytes")
+        assert "quaxinase" in answer.inner_text()
+        chat = page.locator("#chat").inner_html()
+        sources = page.locator("#sources").inner_text()
+    finally:
+        context.close()
+        app.assistant.remove(str(export))
+    assert "<img" not in chat and "<h2" not in chat, "document text rendered as Markdown"
+    assert "![t](logout)" in sources and "\u202e" not in sources
+    loaded = [u for u in requested if "logout" in u or "beacon" in u or "startup-events" in u]
+    assert not loaded and not [m for m in console if "Content Security Policy" in m], (loaded, console)

@@ -131,6 +131,18 @@ def test_everything_from_documents_is_escaped() -> None:
     assert "script" not in {t for t, _ in parse(status_html([(False, EVIL)])).tags}
 
 
+def test_fields_stay_on_one_line_without_invisible_characters_and_bounded() -> None:
+    """An index built before fields were settled at ingest: the page still holds no blank line (the chat's Markdown
+    renderer would read what follows), no direction override, and no 10,000-character title."""
+    title = "Study\n\n![t](logout)\n\n\u202eevil\u202c zero\u200bwidth " + "W" * 10_000
+    c = citation(1, "Body.", 0, ((0, 4),), title=title, source="a.jsonl#k\n\nx", journal="J\r\rZ", authors=("A\n\nB",))
+    answer = Answer("q", "Claim [1]", (c,), False, (AnswerSentence("Claim", (1,), True),))
+    record = DocumentRecord("id1", "x\n\ny.txt", DocumentMetadata(title=title), 3, "2024-01-02T03:04:05+00:00")
+    for html in (answer_html(answer, 1), sources_panel_html(answer, 1), library_html([record])):
+        assert "\n\n" not in html and "\r" not in html and "\u202e" not in html and "\u200b" not in html
+        assert "W" * 400 not in html and "![t](logout)" in html and "zerowidth" in html
+
+
 @pytest.mark.slow
 def test_real_answer_renders_linked_and_highlighted(seeded: Assistant) -> None:
     answer = seeded.ask(EXAMPLE)

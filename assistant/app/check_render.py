@@ -3,11 +3,10 @@ to the passages it was judged against (the rationale sentences marked in them). 
 
 from __future__ import annotations
 
-import html
-
 from assistant.answer.claims import CONTRADICTION_CAVEAT
-from assistant.app.ui_render import citation_html, supporting_text
-from assistant.models import CheckReport, SentenceCheck
+from assistant.app.ui_render import citation_html, shortened, supporting_text
+from assistant.app.ui_render import escape_line as _e
+from assistant.models import CheckReport, Citation, SentenceCheck
 
 _LABEL = {"supported": "supported", "contradicted": "contradicted", "not_found": "not found"}
 
@@ -16,13 +15,14 @@ def _anchor(i: int, n: int) -> str:
     return f"k{i}-c{n}"
 
 
+def _link(i: int, c: Citation) -> str:
+    tip = f"[{c.n}] {shortened(c.title)}: {supporting_text(c)}"
+    return f'<a class="cite" href="#{_anchor(i, c.n)}" title="{_e(tip)}">[{c.n}]</a>'
+
+
 def _sentence_html(i: int, s: SentenceCheck) -> str:
     decided = [p for p in s.passages if p.verdict == s.verdict] if s.verdict != "not_found" else []
-    links = "".join(
-        f'<a class="cite" href="#{_anchor(i, p.citation.n)}" '
-        f'title="{_e(f"[{p.citation.n}] {p.citation.title}: {supporting_text(p.citation)}")}">[{p.citation.n}]</a>'
-        for p in decided
-    )
+    links = "".join(_link(i, p.citation) for p in decided)
     return (
         f'<span class="claim {s.verdict}" id="claim-{i}">{_e(s.sentence)}</span>{links}'
         f'<span class="verdict {s.verdict}">{_LABEL[s.verdict]} ({s.score:.2f})</span>'
@@ -41,7 +41,3 @@ def check_html(report: CheckReport) -> str:
     )
     caveat = f'<p class="caveat">{_e(CONTRADICTION_CAVEAT)}</p>' if counts["contradicted"] else ""
     return f'<div class="check"><p class="counts">{_e(summary)}</p>{caveat}<p>{body}</p>{cards}</div>'
-
-
-def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)

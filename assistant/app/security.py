@@ -37,6 +37,9 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Gradio's GET routes that change state: /logout ends every session of the user, /gradio_api/startup-events starts
 # the queue's loops again. They get the Origin rule of a write.
 STATEFUL_GETS = frozenset({"/logout", "/logout/", "/gradio_api/logout", "/gradio_api/startup-events"})
+# Logging out is a click on the page's button, a navigation; an image or a fetch of this server's own page (markup a
+# document planted in an answer) must not end the user's sessions.
+LOGOUT_PATHS = frozenset({"/logout", "/logout/", "/gradio_api/logout"})
 JSON_PATHS = frozenset({"/api/ask", "/api/ask/stream", "/api/check"})
 # Bytes one character of text may take in a JSON body: a client escaping non-ASCII text writes "\ud83d\ude00".
 JSON_ESCAPED = 12
@@ -162,13 +165,16 @@ class Policy:
 
     def fetch_refusal(self, method: str, path: str, headers: Headers) -> str | None:
         """Why a request is refused for where it comes from (see the module's rule 2); None when it may go on."""
+        mode = headers.get("sec-fetch-mode")
+        if path in LOGOUT_PATHS and mode is not None and mode != "navigate":
+            return f"logout refused (Sec-Fetch-Mode: {mode[:20]}): only a navigation (the page's button) logs out"
         if method not in SAFE_METHODS or path in STATEFUL_GETS:
             return self.origin_refusal(headers)
         site = headers.get("sec-fetch-site", "")
         origin = headers.get("origin")
         if site not in ("cross-site", "same-site") or (origin is not None and self._allowed_across(origin)):
             return None
-        if method == "GET" and headers.get("sec-fetch-mode") == "navigate":
+        if method == "GET" and mode == "navigate":
             return None  # a link to the chat page from another site opens it
         return f"cross-site request refused (Sec-Fetch-Site: {site}): only a page of this server may load this"
 

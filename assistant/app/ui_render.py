@@ -16,11 +16,14 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
+from assistant.ingest.documents.cleaning import normalize_unicode
 from assistant.models import Answer, Citation, DocumentRecord
 
 _MARK = re.compile(r"\[(\d+)\]")
 _BLANK_LINES = re.compile(r"\s*\n\s*\n\s*")
 _TOOLTIP_CHARS = 400
+_TITLE_CHARS = 300  # a title, author list or source shown in a card or a tooltip; the whole text is in the index
+_SPACES = re.compile(r"\s+")
 
 CSS = """
 #chat .answer p { margin: 0 0 .4em 0; }
@@ -33,6 +36,7 @@ CSS = """
 #sources .panel-head { font-weight: 600; margin-bottom: 4px; }
 #sources .panel-empty { color: #666; }
 .passage .ptitle { font-weight: 600; }
+.passage, .answer, .library td, .status li, .check { overflow-wrap: anywhere; }
 .passage .meta { color: #555; font-size: .88em; margin: 2px 0 4px 0; }
 .passage .meta .source { font-family: monospace; }
 .passage mark { background: #fff3a3; color: inherit; padding: 0 2px; }
@@ -79,8 +83,19 @@ document.addEventListener("click", (event) => {
 """
 
 
-def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
+def escape_line(text: object) -> str:
+    """Text as one escaped line, without the characters that draw nothing. A chat message holds no blank line (the
+    chat's Markdown renderer would read what follows one as Markdown: images, links, headings), and a document's
+    title must not reorder or hide what the page shows (direction overrides, zero-width characters)."""
+    return html.escape(_SPACES.sub(" ", normalize_unicode(str(text))), quote=True)
+
+
+_e = escape_line
+
+
+def shortened(text: str, most: int = _TITLE_CHARS) -> str:
+    """A title, author list or source cut to what a card or tooltip shows."""
+    return text if len(text) <= most else text[: most - 1] + "…"
 
 
 def _paragraphs(text: str) -> str:
@@ -141,13 +156,13 @@ def venue(c: Citation) -> str:
 def citation_html(c: Citation, anchor: str, show_scores: bool = False, label: str = "") -> str:
     """One passage card: number and title, [label ·] authors · journal · year · source file, the highlighted text."""
     meta = [f"<b>{_e(label)}</b>"] if label else []
-    meta += [_e(venue(c))] if venue(c) else []
-    meta.append(f'<span class="source">{_e(c.source)}</span>')
+    meta += [_e(shortened(venue(c)))] if venue(c) else []
+    meta.append(f'<span class="source">{_e(shortened(c.source))}</span>')
     if show_scores:
         meta.append(f'<span class="score">score {c.score:.3f}</span>')
     return (
         f'<div class="passage" id="{_e(anchor)}" data-n="{c.n}" data-doc="{_e(c.doc_id)}">'
-        f'<div class="ptitle">[{c.n}] <span class="title">{_e(c.title)}</span></div>'
+        f'<div class="ptitle">[{c.n}] <span class="title">{_e(shortened(c.title))}</span></div>'
         f'<div class="meta">{" · ".join(meta)}</div>'
         f'<div class="ptext">{highlight(c)}</div></div>'
     )
@@ -173,7 +188,7 @@ def claim_support(c: Citation, claim: str) -> str:
 
 
 def _cite_link(c: Citation, turn: int, claim: str) -> str:
-    tip = f"[{c.n}] {c.title}: {claim_support(c, claim)}"
+    tip = f"[{c.n}] {shortened(c.title)}: {claim_support(c, claim)}"
     return f'<a class="cite" href="#{anchor(turn, c.n)}" title="{_e(tip)}">[{c.n}]</a>'
 
 
@@ -260,8 +275,8 @@ def library_html(records: Sequence[DocumentRecord]) -> str:
     if not records:
         return '<p class="library-empty">No documents are indexed yet: upload some above.</p>'
     rows = "".join(
-        f'<tr data-doc="{_e(r.doc_id)}"><td class="title">{_e(r.metadata.title or r.source)}</td>'
-        f'<td class="source">{_e(r.source)}</td><td class="chunks">{r.n_chunks}</td>'
+        f'<tr data-doc="{_e(r.doc_id)}"><td class="title">{_e(shortened(r.metadata.title or r.source))}</td>'
+        f'<td class="source">{_e(shortened(r.source))}</td><td class="chunks">{r.n_chunks}</td>'
         f'<td class="when">{_e(when(r.indexed_at))}</td><td class="id">{_e(r.doc_id)}</td></tr>'
         for r in sorted(records, key=lambda r: (r.metadata.title or r.source).lower())
     )

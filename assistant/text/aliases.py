@@ -22,7 +22,9 @@ from assistant.text.lexicons import NameLexicon, names_a_class
 # Bumped when the rules below change: aliases stored with an index under older rules are re-extracted.
 ALIAS_RULES = 2
 
-_PAREN = re.compile(r"((?:[\w+\-]+[ \t]+){0,8}[\w+\-]+)[ \t]*\(([^()\n]{1,60})\)")
+# Words of at most 40 characters, starting at a word's start: an unbounded word made each of a 30,000-letter run's
+# start positions scan to its end (quadratic; a minute to index such a document, the server stalled meanwhile).
+_PAREN = re.compile(r"(?<![\w+\-])((?:[\w+\-]{1,40}[ \t]+){0,8}[\w+\-]{1,40})[ \t]*\(([^()\n]{1,60})\)")
 _NAME = re.compile(r"^[A-Za-z][\w\-+]{1,24}$")
 
 

@@ -44,6 +44,12 @@ def normalize_unicode(raw: str) -> str:
     return INVISIBLE.sub("", _CONTROLS.sub("", text))
 
 
+def field_line(value: str) -> str:
+    """A metadata field (title, author, journal, key) as one line of plain text: a newline in it would end a chat
+    message's HTML block, a direction override reorder what the page shows."""
+    return " ".join(normalize_unicode(value).split())
+
+
 def ends_sentence(line: str) -> bool:
     return bool(_SENTENCE_END.search(line))
 

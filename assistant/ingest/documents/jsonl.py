@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import DocumentError
-from assistant.ingest.documents.cleaning import clean_text
+from assistant.ingest.documents.cleaning import clean_text, field_line
 from assistant.ingest.documents.files import ingest_limits, numbered_lines, record_id, with_title
 from assistant.ingest.documents.metadata import normalise_pages, year_of
 from assistant.models import Document, DocumentMetadata
@@ -60,7 +60,7 @@ def _key(record: dict[str, Any], number: int) -> str:
         return str(number)
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise _LineError(f'"id" must be a string or a number, not {type(value).__name__}')
-    return str(value).strip()
+    return field_line(str(value))
 
 
 def _metadata(record: dict[str, Any]) -> DocumentMetadata:

@@ -6,6 +6,7 @@ Formats are a registry keyed by file suffix (`LOADERS`): a new format is one mod
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
@@ -23,7 +24,13 @@ from assistant.ingest.documents.files import (
 from assistant.ingest.documents.formats import html_to_text, markdown_to_text
 from assistant.ingest.documents.jsonl import parse_jsonl
 from assistant.ingest.documents.medline import is_medline, parse_medline
-from assistant.ingest.documents.metadata import extract_metadata, merge_metadata, split_front_matter, strip_author_line
+from assistant.ingest.documents.metadata import (
+    extract_metadata,
+    merge_metadata,
+    settled,
+    split_front_matter,
+    strip_author_line,
+)
 from assistant.ingest.documents.pdf import parse_pdf
 from assistant.ingest.documents.pubmed import parse_pubmed_xml
 from assistant.models import Document, DocumentMetadata
@@ -117,7 +124,8 @@ def load_documents(path: Path, source: str | None = None, limits: IngestSettings
     path = Path(path)
     data = read_bytes(path, SUPPORTED_SUFFIXES)
     name = Path(source).name if source else path.name
-    return LOADERS[path.suffix.lower()](path, data, name, ingest_limits(limits))
+    documents = LOADERS[path.suffix.lower()](path, data, name, ingest_limits(limits))
+    return [replace(d, metadata=settled(d.metadata)) for d in documents]
 
 
 def load_document(path: Path, source: str | None = None, limits: IngestSettings | None = None) -> Document:

@@ -11,7 +11,7 @@ import re
 from dataclasses import fields, replace
 from datetime import date
 
-from assistant.ingest.documents.cleaning import ends_sentence, parse_field, tidy_lines
+from assistant.ingest.documents.cleaning import ends_sentence, field_line, parse_field, tidy_lines
 from assistant.models import DocumentMetadata
 
 # Keys accepted in "Key: value" front matter at the top of a txt/md file, mapped to metadata fields.
@@ -71,6 +71,18 @@ def _yaml_fields(block: list[str]) -> dict[str, str]:
         if key and words:
             found.setdefault(key, "; ".join(words))
     return found
+
+
+def settled(metadata: DocumentMetadata) -> DocumentMetadata:
+    """Every text field one line of plain text (`field_line`), whichever format stated it."""
+    return replace(
+        metadata,
+        title=field_line(metadata.title),
+        authors=tuple(name for name in map(field_line, metadata.authors) if name),
+        journal=field_line(metadata.journal),
+        pages=field_line(metadata.pages),
+        published=field_line(metadata.published),
+    )
 
 
 def split_front_matter(text: str) -> tuple[dict[str, str], str]:
