@@ -111,9 +111,10 @@ def _run(args: argparse.Namespace) -> int:
         _check_ask(args)
     if args.command == "check":
         return _check(args)
-    assistant = _assistant(
-        index_seeds=args.command not in {"index", "remove"}, rebuild=args.command == "index" and args.rebuild
-    )
+    rebuild = args.command == "index" and args.rebuild
+    if rebuild:  # a mistyped path or a bad file must not cost the index it would have replaced
+        _check_named(args.paths)
+    assistant = _assistant(index_seeds=args.command not in {"index", "remove", "documents"}, rebuild=rebuild)
     if args.command == "index":
         return _index(assistant, args)
     if args.command == "remove":
@@ -172,6 +173,14 @@ def _check_eval_llm() -> None:
     ok, message = check_llm(settings.llm)
     if not ok:
         raise InputError(f"--mode llm: the LLM does not answer: {message}")
+
+
+def _check_named(paths: list[Path]) -> None:
+    from assistant.ingest.indexing import check_named
+    from assistant.settings import load_settings
+
+    settings = load_settings()
+    check_named(paths or [settings.paths.seeds_dir], settings.ingest)
 
 
 def _assistant(index_seeds: bool, rebuild: bool) -> Assistant:

@@ -217,6 +217,30 @@ def to_encode(doc: Document, chunks: Sequence[Chunk], nodes: Sequence[BaseNode])
     return ToEncode(doc, chunks, [node.get_content(metadata_mode=MetadataMode.EMBED) for node in nodes])
 
 
+def read_file(path: Path, limits: IngestSettings) -> list[Document]:
+    """The file's documents, refused whole if one holds more text than one document may (the shipped loaders refuse
+    sooner, naming the line, record or page; this holds the limit for any loader plugged in). A loader's unforeseen
+    failure is this file's error, not the run's: the other files of a folder are still indexed."""
+    try:
+        docs = load_documents(path, limits=limits)
+    except DocumentError:
+        raise
+    except Exception as exc:  # a loader's bug or a library's surprise on one odd file
+        log.exception("reading %s failed", path)
+        raise DocumentError(f"{path}: could not be read ({type(exc).__name__}: {str(exc)[:200]})") from exc
+    for doc in docs:
+        check_document_chars(len(doc.text), limits, f"{path}: {doc.source}")
+    return docs
+
+
+def check_named(paths: list[Path], limits: IngestSettings) -> None:
+    """Raise what indexing `paths` would raise before writing anything (a missing path, a bad file named directly):
+    `assistant index --rebuild` asks this before it drops the index."""
+    direct, _, _ = expand_paths(paths)
+    for path in direct:
+        read_file(path, limits)
+
+
 class Indexer:
     """Keeps a store in step with a set of files."""
 
@@ -251,12 +275,7 @@ class Indexer:
         return report
 
     def _load(self, path: Path) -> list[Document]:
-        """The file's documents, refused whole if one holds more text than one document may. The shipped loaders
-        refuse sooner, naming the line, record or page; this holds the limit for any loader plugged in."""
-        docs = load_documents(path, limits=self.store.settings.ingest)
-        for doc in docs:
-            check_document_chars(len(doc.text), self.store.settings.ingest, f"{path}: {doc.source}")
-        return docs
+        return read_file(path, self.store.settings.ingest)
 
     def _index_files(
         self, files: list[tuple[Path, list[Document]]], report: IndexReport, say: Progress, started: float
@@ -330,14 +349,14 @@ class Indexer:
                     report.removed.append(Path(path).name)
 
     def remove(self, target: str) -> str:
-        """Remove a document by id, or every document read from a path or file name; returns their sources."""
+        """Remove a document by id, or every document read from a path or file name (in one pass: a 10,000-record
+        export goes at once, and a kill part-way is finished by the next run); returns their sources."""
         with writer_lock(self.store.settings.paths.index_dir):
-            sources = []
-            for doc_id in sorted(self._resolve(target)):
-                record = self.store.record(doc_id)
-                self.store.delete(doc_id)
-                sources.append(record.source if record else doc_id)
-            return ", ".join(sources)
+            self.store.recover()
+            doc_ids = sorted(self._resolve(target))
+            sources = [record.source if (record := self.store.record(d)) else d for d in doc_ids]
+            self.store.delete_many(doc_ids)
+            return ", ".join(sorted(sources))
 
     def _resolve(self, target: str) -> set[str]:
         if self.store.record(target) is not None:
@@ -346,7 +365,8 @@ class Indexer:
         for named in (str(Path(target).resolve()), os.path.abspath(target)):  # a link found in a folder: its own path
             if named in by_path:
                 return by_path[named]
-        by_source = {r.doc_id for r in self.store.records() if r.source == target}
+        # A file name: its one document, or each record of an export ("recs.jsonl#17").
+        by_source = {r.doc_id for r in self.store.records() if r.source == target or r.source.startswith(f"{target}#")}
         if by_source:
             return by_source
         if Path(target).is_file():  # indexed under another name (renamed since, or a copy): its documents by content

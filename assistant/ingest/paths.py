@@ -19,7 +19,9 @@ def expand_paths(paths: list[Path]) -> tuple[list[Path], list[Path], list[str]]:
         if not path.exists():
             raise DocumentError(f"{path}: no such file or folder")
         if path.is_file():
-            direct.append(path.resolve())
+            if not _utf8(path, skipped):
+                continue
+            direct.append(Path(os.path.abspath(path)))  # a link keeps its own name, as one found in a folder does
             continue
         folder = path.resolve()
         for child in _walk(folder, skipped):
@@ -41,7 +43,17 @@ def _walk(folder: Path, skipped: list[str]) -> list[Path]:
     for root, folders, files in os.walk(folder, onerror=unreadable):
         folders[:] = [f for f in folders if not f.startswith(".")]
         found += [Path(root, name) for name in files if not name.startswith(".")]
-    return sorted(p for p in found if _is_file(p))
+    return sorted(p for p in found if _utf8(p, skipped) and _is_file(p))
+
+
+def _utf8(path: Path, skipped: list[str]) -> bool:
+    """A name that is not UTF-8 (its bytes kept as surrogates) cannot be stored or shown: a note, not a crash."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        skipped.append(f"{path.name!a}: file name is not UTF-8 text; rename it to index it")
+        return False
+    return True
 
 
 def _is_file(path: Path) -> bool:

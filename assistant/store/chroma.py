@@ -98,8 +98,11 @@ class Store:
         )
 
     def _drop(self) -> None:
+        """The catalog first: a kill part-way then leaves chunks no catalog row makes visible (overwritten when their
+        documents are indexed again), never catalog rows whose chunks are gone."""
         existing = {c.name for c in self.client.list_collections()}
-        for name in self._names:
+        chunks, catalog, sentences = self._names
+        for name in (catalog, chunks, sentences):
             if name in existing:
                 self.client.delete_collection(name)
 
@@ -224,13 +227,16 @@ class Store:
         self.delete_many([doc_id])
 
     def delete_many(self, doc_ids: Sequence[str]) -> None:
-        """Hide the documents first (catalog), then drop their chunks and sentence vectors."""
+        """Hide the documents first (their catalog rows marked pending), then drop their chunks and sentence vectors,
+        then the rows: a kill part-way leaves pending rows, which `recover` finishes, never orphaned chunks."""
         if not doc_ids:
             return
         for part in _slices(list(doc_ids), self._id_page):
-            self.catalog.delete(ids=part)
+            self.catalog.update(ids=part, metadatas=[{"status": "pending"} for _ in part])
         self._touch()
         self._drop_contents(doc_ids)
+        for part in _slices(list(doc_ids), self._id_page):
+            self.catalog.delete(ids=part)
 
     def _drop_contents(self, doc_ids: Sequence[str]) -> None:
         """Delete the chunks and sentence vectors of these documents (not their catalog rows)."""

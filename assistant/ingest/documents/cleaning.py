@@ -44,10 +44,20 @@ def normalize_unicode(raw: str) -> str:
     return INVISIBLE.sub("", _CONTROLS.sub("", text))
 
 
-def field_line(value: str) -> str:
-    """A metadata field (title, author, journal, key) as one line of plain text: a newline in it would end a chat
-    message's HTML block, a direction override reorder what the page shows."""
-    return " ".join(normalize_unicode(value).split())
+# The longest title kept: the title is stored and embedded with every chunk of its document (a 300,000-character
+# <title> once made a 657 MB index); the longest biomedical titles run to about 300 characters.
+MAX_TITLE_CHARS = 500
+
+
+def field_line(value: str, most: int = 0) -> str:
+    """A metadata field (title, author, journal, key) as one line of plain text, cut to `most` characters when given:
+    a newline in it would end a chat message's HTML block, a direction override reorder what the page shows."""
+    line = " ".join(normalize_unicode(value).split())
+    return line[: most - 1].rstrip() + "…" if most and len(line) > most else line
+
+
+def title_line(value: str) -> str:
+    return field_line(value, MAX_TITLE_CHARS)
 
 
 def ends_sentence(line: str) -> bool:

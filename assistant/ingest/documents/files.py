@@ -8,7 +8,7 @@ from collections.abc import Iterator, Set
 from pathlib import Path
 
 from assistant.errors import DocumentError
-from assistant.ingest.documents.cleaning import field_line
+from assistant.ingest.documents.cleaning import title_line
 from assistant.settings import IngestSettings, load_settings
 
 MAX_FILE_BYTES = 50 * 1024 * 1024  # larger files are almost never single articles; refuse before reading
@@ -142,8 +142,8 @@ def numbered_lines(text: str) -> Iterator[tuple[int, str]]:
 
 def with_title(text: str, title: str) -> str:
     """A title given only as metadata opens the text like a title line does (unless the text already has it), as
-    the metadata will hold it: one line (`field_line`)."""
-    title = field_line(title)
+    the metadata will hold it: one line, bounded (`title_line`)."""
+    title = title_line(title)
     head = text.split("\n\n", 3)[:3]
     if not title or any(title in paragraph for paragraph in head):
         return text

@@ -121,8 +121,9 @@ def parse_jsonl(path: Path, text: str, source_name: str, limits: IngestSettings 
         try:
             _check_line_size(line, limits)
             doc = _document(line, number, source_name, limits)
-        except _LineError as exc:
-            raise DocumentError(f"{path} line {number}: {exc}; nothing from this file was indexed") from None
+        except (_LineError, ValueError) as exc:  # ValueError: a number past Python's 4,300 digits, a lone surrogate
+            why = exc if isinstance(exc, _LineError) else f"unreadable value ({' '.join(str(exc).split())[:120]})"
+            raise DocumentError(f"{path} line {number}: {why}; nothing from this file was indexed") from None
         if doc.source in lines_of:
             raise DocumentError(
                 f"{path} line {number}: repeats the id of line {lines_of[doc.source]}; ids must be unique in a file; "

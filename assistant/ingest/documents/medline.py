@@ -123,6 +123,8 @@ def parse_medline(path: Path, text: str, source_name: str, limits: IngestSetting
     """One Document per MEDLINE record; `source` is "<file name>#<PMID>". `limits` default to the
     environment's settings."""
     limits = ingest_limits(limits)
+    if "\r" in text and "\n" not in text:  # an export with old Mac line endings: one line, the whole file a PMID
+        text = text.replace("\r", "\n")
     records = _records(path, text)
     if not records:
         raise DocumentError(f"{path} has no MEDLINE records")

@@ -11,7 +11,7 @@ import re
 from dataclasses import fields, replace
 from datetime import date
 
-from assistant.ingest.documents.cleaning import ends_sentence, field_line, parse_field, tidy_lines
+from assistant.ingest.documents.cleaning import ends_sentence, field_line, parse_field, tidy_lines, title_line
 from assistant.models import DocumentMetadata
 
 # Keys accepted in "Key: value" front matter at the top of a txt/md file, mapped to metadata fields.
@@ -37,6 +37,8 @@ _SECTION_LABELS = frozenset({"abstract", "summary", "background", "introduction"
 _PARTICLES = frozenset({"van", "von", "de", "der", "den", "del", "della", "da", "di", "du", "dos", "le", "la", "ter"})
 _NAME_SEPARATORS = re.compile(r"\s*(?:;|,|\band\b|&)\s*")
 _AFFILIATION_MARKS = re.compile(r"[\d*\u2020\u2021\u00a7\u00b6#,.]+$")
+_FIELD_CHARS = 300  # an author, a journal, pages or a date; longer is not one
+_MOST_AUTHORS = 1000  # consortium papers list hundreds; the page shows three
 _MAX_AUTHOR_LINE = 2000  # a longer line is prose; also keeps this check cheap on huge one-line files
 _INITIAL = re.compile(r"[A-Z]\.?(?:-?[A-Z]\.?)*")
 
@@ -74,14 +76,14 @@ def _yaml_fields(block: list[str]) -> dict[str, str]:
 
 
 def settled(metadata: DocumentMetadata) -> DocumentMetadata:
-    """Every text field one line of plain text (`field_line`), whichever format stated it."""
+    """Every text field one line of plain text (`field_line`), bounded, whichever format stated it."""
     return replace(
         metadata,
-        title=field_line(metadata.title),
-        authors=tuple(name for name in map(field_line, metadata.authors) if name),
-        journal=field_line(metadata.journal),
-        pages=field_line(metadata.pages),
-        published=field_line(metadata.published),
+        title=title_line(metadata.title),
+        authors=tuple(name for name in (field_line(a, _FIELD_CHARS) for a in metadata.authors[:_MOST_AUTHORS]) if name),
+        journal=field_line(metadata.journal, _FIELD_CHARS),
+        pages=field_line(metadata.pages, _FIELD_CHARS),
+        published=field_line(metadata.published, _FIELD_CHARS),
     )
 
 
