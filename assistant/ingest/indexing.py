@@ -262,6 +262,7 @@ class Indexer:
         direct, walked, report.skipped = expand_paths(paths)
         files = [(p, self._load(p)) for p in direct]  # raises on a bad named file
         with writer_lock(self.store.settings.paths.index_dir):
+            self.store.sync()  # another process may have written since this one opened the index
             report.recovered = self.store.recover()
             for path in walked:
                 try:
@@ -352,6 +353,7 @@ class Indexer:
         """Remove a document by id, or every document read from a path or file name (in one pass: a 10,000-record
         export goes at once, and a kill part-way is finished by the next run); returns their sources."""
         with writer_lock(self.store.settings.paths.index_dir):
+            self.store.sync()
             self.store.recover()
             doc_ids = sorted(self._resolve(target))
             sources = [record.source if (record := self.store.record(d)) else d for d in doc_ids]

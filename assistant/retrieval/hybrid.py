@@ -105,7 +105,7 @@ class HybridRetriever:
             version = self.store.generation()  # another thread may have built it while this one waited
             if self._snapshot.version != version:
                 try:
-                    self._snapshot = build_snapshot(self.store, self.embedder, self.settings, version)
+                    self._snapshot = self._build(version)
                 except ChromaError:
                     if self._snapshot.version is None:
                         raise
@@ -113,6 +113,18 @@ class HybridRetriever:
                     # ago (consistent in itself), and the next one tries again.
                     log.warning("could not re-read the index; answering from the previous snapshot", exc_info=True)
             return self._snapshot
+
+    def _build(self, version: str) -> Snapshot:
+        """The snapshot at `version`; once more on a fresh client when this process's cached vector index cannot
+        read what another process wrote (`Store.reopen`)."""
+        from chromadb.errors import ChromaError
+
+        try:
+            return build_snapshot(self.store, self.embedder, self.settings, version)
+        except ChromaError:
+            if not self.store.reopen():
+                raise
+            return build_snapshot(self.store, self.embedder, self.settings, self.store.generation())
 
     def refresh(self) -> None:
         """Re-read the catalog and the chunks when another writer (or this process) changed them."""

@@ -15,18 +15,17 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlparse
 
 import numpy as np
 
-from assistant.errors import IndexMismatchError, StoreError
+from assistant.errors import IndexMismatchError
 from assistant.models import Chunk, Document, DocumentMetadata, DocumentRecord
 from assistant.settings import Settings
+from assistant.store.client import open_client, reread
 from assistant.store.embeddings import SentenceVectors
 from assistant.text.aliases import ALIAS_RULES, find_aliases
 
 if TYPE_CHECKING:
-    from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
     from llama_index.core.schema import BaseNode, TextNode
     from llama_index.vector_stores.chroma import ChromaVectorStore
@@ -40,40 +39,35 @@ _GENERATION = "~generation"  # catalog record (no status) whose value changes on
 _NODE_ONLY_KEYS = ["doc_id", "source", "chunk_index", "start", "end", "sentences", "n_tokens", "page"]
 
 
-def _client(settings: Settings) -> ClientAPI:
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
-    url = settings.store.chroma_url
-    try:
-        if url:
-            parsed = urlparse(url)
-            return chromadb.HttpClient(
-                host=parsed.hostname or "127.0.0.1",
-                port=parsed.port or 8000,
-                ssl=parsed.scheme == "https",
-                settings=chroma_settings,
-            )
-        settings.paths.index_dir.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(settings.paths.index_dir), settings=chroma_settings)
-    except Exception as exc:  # chromadb raises many types for an unreachable server or a bad folder
-        where = url or settings.paths.index_dir
-        raise StoreError(f"cannot open the Chroma index at {where}: {exc}") from exc
-
-
 class Store:
     """Chunk vectors and the document catalog of one index."""
 
     def __init__(self, settings: Settings, *, reset: bool = False) -> None:
         """Open (creating if needed) the index; `reset` first drops it, whatever settings built it."""
         self.settings = settings
-        self.client = _client(settings)
+        self.client = open_client(settings)
         name = settings.store.collection
         self._names = (name, f"{name}-catalog", f"{name}-sentences")
         if reset:
             self._drop()
         self.chunks, self.catalog, self.sentences = self._open()
+        self._seen = self._generation()  # the last commit this process wrote or opened the folder at
+
+    def reopen(self) -> bool:
+        """Open the folder afresh (`client.open_client`), when another process changed it; False for a Chroma
+        server, whose clients all see the same data."""
+        if self.settings.store.chroma_url:
+            return False
+        self.client = open_client(self.settings, fresh=True)
+        self.chunks, self.catalog, self.sentences = self._open()
+        self._seen = self._generation()  # not `generation`: a failure here is not read again
+        return True
+
+    def sync(self) -> None:
+        """Before a write: reopen when another process committed since this one last wrote or opened, so that the
+        write goes on from the folder as it is, not from vector indexes cached here."""
+        if self.generation() != self._seen:
+            self.reopen()
 
     def _open(self) -> tuple[Collection, Collection, Collection]:
         shape = self.settings.index_shape()
@@ -107,6 +101,7 @@ class Store:
                 self.client.delete_collection(name)
 
     # --- catalog -------------------------------------------------------------------------
+    @reread
     def records(self, status: str = "ready") -> list[DocumentRecord]:
         return sorted((_record(m) for _, m in self._catalog(status)), key=lambda r: r.source)
 
@@ -116,6 +111,7 @@ class Store:
         for got in pages(self.catalog, where={"status": status}, include=["metadatas"]):
             yield from zip(got["ids"], got["metadatas"] or [], strict=True)
 
+    @reread
     def record(self, doc_id: str) -> DocumentRecord | None:
         got = self.catalog.get(ids=[doc_id], include=["metadatas"])
         metas = got["metadatas"] or []
@@ -137,6 +133,7 @@ class Store:
             pairs += [(str(long), str(short)) for long, short in stored["pairs"]]
         return pairs, stale
 
+    @reread
     def paths(self) -> dict[str, set[str]]:
         """Absolute source path -> doc ids of the committed documents read from it (one file may hold many)."""
         by_path: dict[str, set[str]] = {}
@@ -145,8 +142,12 @@ class Store:
                 by_path.setdefault(str(m["path"]), set()).add(str(m["doc_id"]))
         return by_path
 
+    @reread
     def generation(self) -> str:
         """A token that changes whenever a document is committed or deleted (cheap staleness check)."""
+        return self._generation()
+
+    def _generation(self) -> str:
         got = self.catalog.get(ids=[_GENERATION], include=["metadatas"])
         metas = got["metadatas"] or []
         return str(metas[0]["value"]) if metas else ""
@@ -154,7 +155,9 @@ class Store:
     def _touch(self) -> None:
         meta: dict[str, Any] = {"value": uuid.uuid4().hex}
         self.catalog.upsert(ids=[_GENERATION], embeddings=_CATALOG_VECTOR, metadatas=[meta])
+        self._seen = meta["value"]
 
+    @reread
     def ready_ids(self) -> set[str]:
         return {doc_id for doc_id, _ in self._catalog("ready")}
 
@@ -244,6 +247,7 @@ class Store:
             self.chunks.delete(where=_doc_ids_in(part))
             self.sentences.delete(ids=part)
 
+    @reread
     def sentence_vectors(self, doc_ids: Sequence[str]) -> dict[str, SentenceVectors]:
         """The stored sentence vectors of these documents (those indexed without any are left out)."""
         got = self.sentences.get(ids=list(dict.fromkeys(doc_ids)), include=["metadatas"])
