@@ -213,7 +213,13 @@ def _too_big(monkeypatch: pytest.MonkeyPatch, path: Path, setting: str, value: i
 def test_one_jsonl_line_over_the_limit_is_refused_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "big.jsonl"
     path.write_text('{"text": "A short record."}\n' + '{"text": "' + "word " * 600 + '"}\n')
-    _too_big(monkeypatch, path, "MAX_LINE_KB", 2, r"big\.jsonl line 2: 3 KB, over the 2 KB limit for one line")
+    _too_big(
+        monkeypatch,
+        path,
+        "MAX_LINE_KB",
+        2,
+        r"big\.jsonl line 2: 3,012 bytes, over the 2 KB \(2,048 bytes\) limit for one line",
+    )
     _too_big(monkeypatch, path, "MAX_DOCUMENT_CHARS", 1000, r"line 2: \"text\" holds 3,000 characters, over the 1,000")
 
 
@@ -250,7 +256,7 @@ def test_limits_given_in_code_reach_the_loaders(tmp_path: Path, monkeypatch: pyt
     path.write_text('{"text": "A short record."}\n' + '{"text": "' + "word " * 600 + '"}\n')
     settings = make_settings(tmp_path / "index", ingest={"max_line_kb": 2})
     assistant = Assistant(settings, embedder=HashEmbedder(), index_seeds=False)
-    with pytest.raises(DocumentError, match=r"big\.jsonl line 2: 3 KB, over the 2 KB limit"):
+    with pytest.raises(DocumentError, match=r"big\.jsonl line 2: 3,012 bytes, over the 2 KB \(2,048 bytes\) limit"):
         assistant.index([path])
     assert assistant.documents() == []
     assert len(load_documents(path)) == 2, "the environment's limit allows it"

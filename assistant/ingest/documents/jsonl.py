@@ -104,7 +104,7 @@ def _check_line_size(line: str, limits: IngestSettings) -> None:
     size = len(line) if len(line) > limit else len(line.encode())  # no copy of a line already too long
     if size > limit:
         raise _LineError(
-            f"{size / 1024:,.0f} KB, over the {limits.max_line_kb:,} KB limit for one line "
+            f"{size:,} bytes, over the {limits.max_line_kb:,} KB ({limit:,} bytes) limit for one line "
             "(ASSISTANT_INGEST__MAX_LINE_KB); split the record"
         )
 
