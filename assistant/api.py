@@ -20,7 +20,7 @@ from assistant.answer.llm.generation import LLMAnswer, LLMAnswerer, Turn
 from assistant.answer.llm.registry import describe, is_configured, make_llm
 from assistant.answer.overlap import DocumentOverlap
 from assistant.answer.prompts import check_prompts
-from assistant.answer.questions import check_question
+from assistant.answer.questions import check_question, check_top_k
 from assistant.answer.relevance.model import RelevanceModel
 from assistant.answer.verification import CitationVerifier
 from assistant.answer.verifier.model import ClaimVerifier
@@ -181,6 +181,7 @@ class Assistant:
         self, question: str, top_k: int | None, mode: str | None, history: Sequence[Turn], stream: bool
     ) -> Iterator[AnswerEvent]:
         question = self.check_question(question)
+        check_top_k(top_k)
         mode = mode or self.settings.answer.mode
         if mode not in ANSWER_MODES:
             raise InputError(f"unknown answer mode {mode!r}; modes: {', '.join(ANSWER_MODES)}")

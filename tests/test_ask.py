@@ -127,3 +127,9 @@ def test_json_shape_and_a_new_process_gives_the_same_answer(seeded: Assistant, s
         assert key in there["citations"][0]
     assert there["answer"] == here["answer"]
     assert [c["doc_id"] for c in there["citations"]] == [c["doc_id"] for c in here["citations"]]
+
+
+@pytest.mark.parametrize("top_k", [0, -3, 51])
+def test_the_python_api_refuses_a_number_of_passages_the_shells_refuse(seeded: Assistant, top_k: int) -> None:
+    with pytest.raises(InputError, match=f"top_k is {top_k}; it must be between 1 and 50"):
+        seeded.ask("what does imatinib do to regulatory T cells", top_k=top_k)

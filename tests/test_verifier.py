@@ -162,7 +162,7 @@ def test_faithful_paraphrases_are_kept(verifier: ClaimVerifier, sentences: dict[
             assert verdict.rationale and verdict.score >= min(b for b in bars if b is not None)
 
 
-@pytest.mark.xfail(reason="what the shipped verifier still gets wrong (reported in MODEL_CARD.md)", strict=False)
+@pytest.mark.xfail(reason="what the shipped verifier still gets wrong (reported in MODEL_CARD.md)", strict=True)
 @pytest.mark.parametrize("text", sorted(KNOWN_MISSES))
 def test_known_misses(text: str, verifier: ClaimVerifier, sentences: dict[str, list[str]]) -> None:
     name, expected = next((n, k) for k, pairs in [*CHANGED.items(), ("paraphrase", PARAPHRASES)] for n, t in pairs

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from assistant.answer.terms import words
 from assistant.errors import InputError, check_unicode
+from assistant.settings import RetrievalSettings, field_bounds
+
+TOP_K_BOUNDS = field_bounds(RetrievalSettings, "top_k")  # what a question may ask for, wherever it is asked
 
 
 def check_question(question: str, limit: int) -> str:
@@ -23,3 +26,10 @@ def check_question(question: str, limit: int) -> str:
     if any(c < " " or "\x7f" <= c <= "\x9f" for c in text):  # whitespace was joined above: none of it is left
         raise InputError("the question holds control characters: type or paste plain text")
     return text
+
+
+def check_top_k(top_k: int | None, name: str = "top_k") -> None:
+    """A clear `InputError` for a number of passages outside `TOP_K_BOUNDS` (None: the setting's)."""
+    low, high = TOP_K_BOUNDS
+    if top_k is not None and not low <= top_k <= high:
+        raise InputError(f"{name} is {top_k}; it must be between {low} and {high}")

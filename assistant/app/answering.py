@@ -12,15 +12,14 @@ from collections.abc import Callable, Iterator
 from functools import partial
 from typing import TYPE_CHECKING
 
+from assistant.answer.questions import check_top_k
 from assistant.errors import InputError
 from assistant.models import ANSWER_MODES, Answer, AnswerEvent
-from assistant.settings import RetrievalSettings, field_bounds
 
 if TYPE_CHECKING:
     from assistant.api import Assistant
 
 ModeStream = Callable[["Assistant", str, int | None], Iterator[AnswerEvent]]
-TOP_K_BOUNDS = field_bounds(RetrievalSettings, "top_k")
 
 
 def _events(assistant: Assistant, question: str, top_k: int | None, *, mode: str) -> Iterator[AnswerEvent]:
@@ -58,9 +57,7 @@ def stream_answer(
     if name not in offered:
         raise InputError(f"unknown answer mode {name!r}; available: {', '.join(offered)}")
     assistant.check_question(question)  # fail before any partial output
-    low, high = TOP_K_BOUNDS
-    if top_k is not None and not low <= top_k <= high:
-        raise InputError(f"top_k is {top_k}; it must be between {low} and {high}")
+    check_top_k(top_k)
     yield from MODE_STREAMS[name](assistant, question, top_k)
 
 

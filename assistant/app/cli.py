@@ -133,15 +133,11 @@ def _check_ask(args: argparse.Namespace) -> None:
     """The REST API's rules, before the model loads and before an empty index is given the seeds: a question
     `Assistant.ask` takes (UTF-8 text: undecodable argv bytes arrive as lone surrogates) and --top-k within the
     bounds `/api/ask` accepts."""
-    from assistant.answer.questions import check_question
-    from assistant.app.answering import TOP_K_BOUNDS
-    from assistant.errors import InputError
+    from assistant.answer.questions import check_question, check_top_k
     from assistant.settings import load_settings
 
     check_question(args.question, load_settings().retrieval.max_question_chars)
-    low, high = TOP_K_BOUNDS
-    if args.top_k is not None and not low <= args.top_k <= high:
-        raise InputError(f"--top-k is {args.top_k}; it must be between {low} and {high}")
+    check_top_k(args.top_k, "--top-k")
 
 
 def _eval(args: argparse.Namespace) -> int:

@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import Match, Mount
 
-from assistant.app.answering import TOP_K_BOUNDS, final_answer, stream_answer
+from assistant.answer.questions import TOP_K_BOUNDS
+from assistant.app.answering import final_answer, stream_answer
 from assistant.app.jobs import IndexJobs, Job
 from assistant.app.streaming import SSE, chain, closing, guarded, ndjson
 from assistant.app.uploads import UploadError, Uploads, record_json

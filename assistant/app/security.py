@@ -36,10 +36,10 @@ MULTIPART_SLACK = 64 * KB  # form boundaries and part headers around an uploaded
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Gradio's GET routes that change state: /logout ends every session of the user, /gradio_api/startup-events starts
 # the queue's loops again. They get the Origin rule of a write.
-STATEFUL_GETS = frozenset({"/logout", "/logout/", "/gradio_api/logout", "/gradio_api/startup-events"})
 # Logging out is a click on the page's button, a navigation; an image or a fetch of this server's own page (markup a
 # document planted in an answer) must not end the user's sessions.
 LOGOUT_PATHS = frozenset({"/logout", "/logout/", "/gradio_api/logout"})
+STATEFUL_GETS = LOGOUT_PATHS | {"/gradio_api/startup-events"}
 JSON_PATHS = frozenset({"/api/ask", "/api/ask/stream", "/api/check"})
 # Bytes one character of text may take in a JSON body: a client escaping non-ASCII text writes "\ud83d\ude00".
 JSON_ESCAPED = 12

@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.app.answering import TOP_K_BOUNDS, answer_modes, final_answer, stream_answer
+from assistant.answer.questions import TOP_K_BOUNDS
+from assistant.app.answering import answer_modes, final_answer, stream_answer
 from assistant.app.check_render import check_html
 from assistant.app.jobs import IndexJobs, Job
 from assistant.app.ui_render import (

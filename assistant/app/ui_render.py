@@ -16,13 +16,12 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
-from assistant.ingest.documents.cleaning import normalize_unicode
+from assistant.ingest.documents.cleaning import FIELD_CHARS, field_line, normalize_unicode
 from assistant.models import Answer, Citation, DocumentRecord
 
 _MARK = re.compile(r"\[(\d+)\]")
 _BLANK_LINES = re.compile(r"\s*\n\s*\n\s*")
 _TOOLTIP_CHARS = 400
-_TITLE_CHARS = 300  # a title, author list or source shown in a card or a tooltip; the whole text is in the index
 _SPACES = re.compile(r"\s+")
 
 CSS = """
@@ -93,9 +92,9 @@ def escape_line(text: object) -> str:
 _e = escape_line
 
 
-def shortened(text: str, most: int = _TITLE_CHARS) -> str:
-    """A title, author list or source cut to what a card or tooltip shows."""
-    return text if len(text) <= most else text[: most - 1] + "…"
+def shortened(text: str) -> str:
+    """A title, author list or source as a card or tooltip shows it: one line, cut (the whole text is indexed)."""
+    return field_line(text, FIELD_CHARS)
 
 
 def _paragraphs(text: str) -> str:

@@ -8,6 +8,7 @@ client the same data, so it needs none of this.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from chromadb.api import ClientAPI
 
 R = TypeVar("R")
+log = logging.getLogger(__name__)
 
 
 def open_client(settings: Settings, fresh: bool = False) -> ClientAPI:
@@ -53,8 +55,13 @@ def _forget(path: str) -> None:
     client starts its own, reading the folder anew."""
     from chromadb.api.shared_system_client import SharedSystemClient
 
-    SharedSystemClient._identifier_to_system.pop(path, None)
-    SharedSystemClient._identifier_to_refcount.pop(path, None)
+    caches = [getattr(SharedSystemClient, name, None) for name in ("_identifier_to_system", "_identifier_to_refcount")]
+    if not all(isinstance(cache, dict) for cache in caches):  # another chromadb: the cached client, stale, is reused
+        log.warning("chromadb's client cache has changed shape; another process's writes need a restart to be seen")
+        return
+    for cache in caches:
+        assert isinstance(cache, dict)
+        cache.pop(path, None)
 
 
 def reread(method: Callable[..., R]) -> Callable[..., R]:

@@ -14,6 +14,13 @@ _ABBREVIATIONS = frozenset(
 # A boundary: terminal punctuation, optional closing quotes/brackets, whitespace, then a likely sentence start.
 _BOUNDARY = re.compile(r"[.!?][\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 _PARAGRAPH = re.compile(r"[^\n]+")
+# A line or a sentence that ends as a sentence does: terminal punctuation, then any closing quotes or brackets.
+_SENTENCE_END = re.compile(r"[.!?][\"')\]]*$")
+
+
+def ends_sentence(text: str) -> bool:
+    """The text ends as a sentence does (in cleaned text: straight quotes, "..." not "…")."""
+    return bool(_SENTENCE_END.search(text))
 
 
 def split_sentences(text: str, offset: int = 0) -> list[Span]:

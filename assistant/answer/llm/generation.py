@@ -3,8 +3,8 @@
 The retrieved passages go into the prompt as numbered, delimited, quoted data
 (`<passage n="1" source="...">...</passage>`, with anything tag-like inside a passage escaped),
 so an instruction written in a document is text to answer from, never an instruction. What the
-model writes is split into sentences with their `[n]` markers (`citations.parse_answer`) and
-checked against the passages they cite (`citations.CitationVerifier`). A passage sentence that
+model writes is split into sentences with their `[n]` markers (`verification.parse_answer`) and
+checked against the passages they cite (`verification.CitationVerifier`). A passage sentence that
 reads as an instruction to the assistant ("ignore previous instructions and ...") is no evidence
 for anything, so it never counts as support.
 
@@ -36,8 +36,10 @@ from assistant.answer.llm.client import ReplyLimits, TextStream, chat_text, user
 from assistant.answer.prompts import REFUSAL_PHRASE, load_prompt
 from assistant.answer.verification import Checked, CitationVerifier, Draft, covering, parse_answer
 from assistant.errors import LLMError
+from assistant.ingest.documents.cleaning import normalize_unicode
 from assistant.models import AnswerSentence, Contradiction, Passage, Span
 from assistant.store.embeddings import Embedder
+from assistant.text.sentences import ends_sentence
 
 if TYPE_CHECKING:
     from llama_index.core.llms import LLM
@@ -63,7 +65,6 @@ _MARK_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)")
 _LIST_MARK = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+", re.M)
 _LEAD = re.compile(r"^\s*(?:answer|response)\s*:\s*", re.I)
 _REFUSAL_CORE = " ".join(REFUSAL_PHRASE.lower().rstrip(".").split()[:6])  # "the indexed documents do not contain"
-_ENDS = re.compile(r"[.!?…][\"'”’)\]]*$")  # a sentence that ends as written, not cut off
 # The most sentences of one answer checked: each costs up to one verifier call a retrieved passage (~70 ms a pair on
 # two cores), and a model that ignores its token limit could write hundreds.
 MOST_CHECKED = 16
@@ -219,7 +220,7 @@ class LLMAnswerer:
         beyond = f"beyond the first {MOST_CHECKED} sentences"
         skipped = [Removed(d.text, d.cites, beyond) for d in drafts[MOST_CHECKED:]]
         drafts = drafts[:MOST_CHECKED]
-        if drafts and not complete and not _ENDS.search(drafts[-1].text):
+        if drafts and not complete and not ends_sentence(normalize_unicode(drafts[-1].text)):
             skipped.insert(0, Removed(drafts[-1].text, drafts[-1].cites, CUT))
             drafts = drafts[:-1]
         evidence = {n: self.verifier.evidence(p) for n, p in numbered.items()}

@@ -17,7 +17,7 @@ import re
 
 import numpy as np
 
-from assistant.answer.verifier.helpers import content_terms, has_negation, key_terms
+from assistant.answer.terms import content_terms, has_negation, key_terms
 
 _SCOPE = re.compile(r"(?:\b(?:but|and)\s+not|,\s*not)\s+([^,;:]+)", re.I)
 # A preposition ends the exception once it has a word of its own: "TRPA1 in sensory neurons" denies TRPA1, the

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from assistant.answer.verifier.entities import EntityLexicon
-from assistant.answer.verifier.helpers import split_sentences
 from assistant.answer.verifier.model import LABELS, rank_sentences
 from assistant.answer.verifier.perturb import TEST_CLAUSES, TRAIN_CLAUSES, flip_direction, flip_negation
 from assistant.answer.verifier.synthetic import (
@@ -33,6 +32,7 @@ from assistant.answer.verifier.synthetic import (
     training_pairs,
     usable,
 )
+from assistant.text.sentences import split_sentences
 
 BENCH_DIR = Path(__file__).resolve().parents[3].parent / "shared" / "bench"
 _GOLD = {"SUPPORT": "supported", "CONTRADICT": "contradicted"}

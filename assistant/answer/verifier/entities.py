@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from assistant.answer.verifier.helpers import STOPWORDS
+from assistant.answer.lexicon import STOPWORDS
 
 _DISEASE = re.compile(r"\b[a-z]{3,}(?:itis|omas?|a?emia|osis|opathy)\b")
 _DISEASE_STOP = frozenset(
@@ -48,7 +48,6 @@ _ORGANISMS = (
 )
 _ORGANISM_WORDS = {w: i for i, group in enumerate(_ORGANISMS) for w in group}
 _BINOMIAL = re.compile(r"\b[A-Z]\. [a-z]{4,}\b")
-KINDS = ("disease", "drug", "gene", "cell", "organism")
 
 
 def _is_drug(word: str) -> bool:

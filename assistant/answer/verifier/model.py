@@ -31,10 +31,10 @@ from typing import Any
 
 import numpy as np
 
+from assistant.answer.terms import content_terms, key_terms
 from assistant.answer.verifier.aims import aim_read
 from assistant.answer.verifier.contrast import read_apart
 from assistant.answer.verifier.encoder import batched_logits, open_encoder, quantized
-from assistant.answer.verifier.helpers import content_terms, key_terms
 from assistant.answer.verifier.rewording import align
 from assistant.answer.verifier.surface import restates
 from assistant.ingest.documents.citation_line import is_citation_line

@@ -16,7 +16,8 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from assistant.answer.verifier.helpers import find_aliases, fold_spelling, spell_greek
+from assistant.answer.terms import fold_spelling, spell_greek
+from assistant.text.aliases import find_aliases
 
 # The rules the paraphrase generator writes faithful paraphrases with (`paraphrase.drop_qualifier`), one home for both.
 OPENER = re.compile(

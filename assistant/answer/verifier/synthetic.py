@@ -11,8 +11,8 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from assistant.answer.terms import content_terms
 from assistant.answer.verifier.entities import EntityLexicon, entity_kind
-from assistant.answer.verifier.helpers import content_terms, find_aliases
 from assistant.answer.verifier.model import LABELS
 from assistant.answer.verifier.paraphrase import paraphrase, part
 from assistant.answer.verifier.perturb import (
@@ -25,6 +25,7 @@ from assistant.answer.verifier.perturb import (
 )
 from assistant.answer.verifier.rewording import reword, reword_across, reword_opposite
 from assistant.answer.verifier.surface import SECTION_LABEL
+from assistant.text.aliases import find_aliases
 
 # Share of each kind among synthetic training pairs; "quote", "same_abstract" and the parts exist only in training.
 # Parts joined at stage 5, with a weight of their own (`--part-share`) for each of "part" (a part of the sentence

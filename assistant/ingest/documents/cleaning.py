@@ -12,6 +12,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from assistant.text.sentences import ends_sentence
+
 # Applied before NFKC: NFKC would turn the acute accent ("drug´s") into a space plus a combining mark.
 _CHAR_MAP: dict[int, str | None] = {
     **{ord(c): "'" for c in "\u2018\u2019\u201a\u201b\u2032\u00b4"},  # curly/low single quotes, prime, acute
@@ -32,7 +34,6 @@ INVISIBLE = re.compile(
     "[\u034f\u061c\u115f\u1160\u180e\u200e\u200f\u202a-\u202e\u2061-\u2064\u2066-\u206f\u3164\ufe00-\ufe0f"
     "\uffa0\ufff9-\ufffb\U000e0000-\U000e007f\U000e0100-\U000e01ef]"
 )
-_SENTENCE_END = re.compile(r"[.!?][\"')\]]*$")
 _BULLET = re.compile(r"[\u2022\u00b7\u25aa\u25e6\u2023*+\-\u2013]\s+\S")
 
 
@@ -47,6 +48,7 @@ def normalize_unicode(raw: str) -> str:
 # The longest title kept: the title is stored and embedded with every chunk of its document (a 300,000-character
 # <title> once made a 657 MB index); the longest biomedical titles run to about 300 characters.
 MAX_TITLE_CHARS = 500
+FIELD_CHARS = 300  # an author, a journal, pages or a date (longer is not one), and what a card shows of a title
 
 
 def field_line(value: str, most: int = 0) -> str:
@@ -58,10 +60,6 @@ def field_line(value: str, most: int = 0) -> str:
 
 def title_line(value: str) -> str:
     return field_line(value, MAX_TITLE_CHARS)
-
-
-def ends_sentence(line: str) -> bool:
-    return bool(_SENTENCE_END.search(line))
 
 
 def is_protected(line: str) -> bool:

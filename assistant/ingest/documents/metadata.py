@@ -11,8 +11,9 @@ import re
 from dataclasses import fields, replace
 from datetime import date
 
-from assistant.ingest.documents.cleaning import ends_sentence, field_line, parse_field, tidy_lines, title_line
+from assistant.ingest.documents.cleaning import FIELD_CHARS, field_line, parse_field, tidy_lines, title_line
 from assistant.models import DocumentMetadata
+from assistant.text.sentences import ends_sentence
 
 # Keys accepted in "Key: value" front matter at the top of a txt/md file, mapped to metadata fields.
 _FRONT_KEYS = {
@@ -37,7 +38,6 @@ _SECTION_LABELS = frozenset({"abstract", "summary", "background", "introduction"
 _PARTICLES = frozenset({"van", "von", "de", "der", "den", "del", "della", "da", "di", "du", "dos", "le", "la", "ter"})
 _NAME_SEPARATORS = re.compile(r"\s*(?:;|,|\band\b|&)\s*")
 _AFFILIATION_MARKS = re.compile(r"[\d*\u2020\u2021\u00a7\u00b6#,.]+$")
-_FIELD_CHARS = 300  # an author, a journal, pages or a date; longer is not one
 _MOST_AUTHORS = 1000  # consortium papers list hundreds; the page shows three
 _MAX_AUTHOR_LINE = 2000  # a longer line is prose; also keeps this check cheap on huge one-line files
 _INITIAL = re.compile(r"[A-Z]\.?(?:-?[A-Z]\.?)*")
@@ -80,10 +80,10 @@ def settled(metadata: DocumentMetadata) -> DocumentMetadata:
     return replace(
         metadata,
         title=title_line(metadata.title),
-        authors=tuple(name for name in (field_line(a, _FIELD_CHARS) for a in metadata.authors[:_MOST_AUTHORS]) if name),
-        journal=field_line(metadata.journal, _FIELD_CHARS),
-        pages=field_line(metadata.pages, _FIELD_CHARS),
-        published=field_line(metadata.published, _FIELD_CHARS),
+        authors=tuple(name for name in (field_line(a, FIELD_CHARS) for a in metadata.authors[:_MOST_AUTHORS]) if name),
+        journal=field_line(metadata.journal, FIELD_CHARS),
+        pages=field_line(metadata.pages, FIELD_CHARS),
+        published=field_line(metadata.published, FIELD_CHARS),
     )
 
 

@@ -15,8 +15,9 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from itertools import pairwise
 
-from assistant.ingest.documents.cleaning import boilerplate_rule, ends_sentence, is_protected, tidy_lines
+from assistant.ingest.documents.cleaning import boilerplate_rule, is_protected, tidy_lines
 from assistant.ingest.documents.metadata import parse_author_line
+from assistant.text.sentences import ends_sentence
 
 EDGE_LINES = 3  # running headers and footers sit within the first/last lines of a page
 _DIGITS = re.compile(r"\d+")
