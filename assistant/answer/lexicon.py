@@ -126,9 +126,10 @@ DATE = re.compile(r"\b(1[89]\d\d|20\d\d)\b|\b(jan|feb|mar|apr|may|jun|jul|aug|se
 WH_WORDS = "how|why|what|when|where|which|who|whom|whose"
 # A question put with an auxiliary verb ("does imatinib block ...", "how do mast cells ...", "is the cream ..."):
 # English puts the subject right after it. General English grammar.
+# English auxiliary verbs, as a regex alternation (the verifier's perturbations and the yes/no reading use them too).
+AUXILIARIES = "does|do|did|is|are|was|were|can|could|may|might|will|would|should|has|have|had"
 SUBJECT_ASKED = re.compile(
-    rf"^\s*(?:(?:{WH_WORDS})\s+(?:\w+\s+)?)?"
-    r"(?:does|do|did|is|are|was|were|can|could|may|might|will|would|should|has|have|had)\s+(?P<rest>.+)",
+    rf"^\s*(?:(?:{WH_WORDS})\s+(?:\w+\s+)?)?(?:{AUXILIARIES})\s+(?P<rest>.+)",
     re.I,
 )
 # A question opening with a question word asks for a thing, not for a yes or a no. General English.

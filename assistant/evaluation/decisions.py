@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from assistant.answer.lexicon import AUXILIARIES
 from assistant.evaluation.collection import pubmedqa_without
 from assistant.models import AnswerSentence
 from assistant.settings import Settings
@@ -40,7 +41,7 @@ LABELS = ("yes", "no", "maybe")
 
 # A question opened by an auxiliary verb, with no "or" offering a choice. General English.
 _WHETHER = re.compile(
-    r"^\s*(?:does|do|did|is|are|was|were|can|could|may|might|will|would|should|has|have|had|must)\s+(?P<claim>.+?)"
+    rf"^\s*(?:{AUXILIARIES}|must)\s+(?P<claim>.+?)"
     r"\s*\??\s*$",
     re.I | re.S,
 )

@@ -12,6 +12,7 @@ import random
 import re
 from collections.abc import Sequence
 
+from assistant.answer.lexicon import AUXILIARIES
 from assistant.answer.verifier.entities import EntityLexicon, entity_mentions
 from assistant.answer.verifier.rewording import inflections
 
@@ -57,7 +58,7 @@ _WITH_AFTER = frozenset(
     "patients subjects women men children adults mice rats individuals participants people cases cells those "
     "infants animals donors volunteers tumors tumours".split()
 )
-_AUX = r"is|are|was|were|can|could|may|might|will|would|should|does|do|did|has|have|had"
+_AUX = AUXILIARIES
 _NOT_AFTER_AUX = re.compile(rf"\b({_AUX}) not\b", re.IGNORECASE)
 _AUX_WORD = re.compile(rf"\b({_AUX})\b(?! not\b)")
 _VERBS = (

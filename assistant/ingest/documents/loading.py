@@ -6,6 +6,7 @@ Formats are a registry keyed by file suffix (`LOADERS`): a new format is one mod
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
@@ -39,22 +40,30 @@ from assistant.settings import IngestSettings
 __all__ = ["MAX_FILE_BYTES", "SUPPORTED_SUFFIXES", "document_id", "load_document", "load_documents"]
 
 
-def _to_plain(text: str, suffix: str) -> tuple[str, str, DocumentMetadata]:
-    """(plain text to clean, raw text for metadata rules, metadata the format itself states)."""
-    if suffix in (".html", ".htm"):
-        plain, stated = html_to_text(text)
-        return plain, plain, stated
+# A page format's reading: (plain text to clean, raw text for the metadata rules, metadata the format itself states).
+Plain = Callable[[str], tuple[str, str, DocumentMetadata]]
+
+
+def _html_plain(text: str) -> tuple[str, str, DocumentMetadata]:
+    plain, stated = html_to_text(text)
+    return plain, plain, stated
+
+
+def _markdown_plain(text: str) -> tuple[str, str, DocumentMetadata]:
     front, body = split_front_matter(text)
     front_block = text[: len(text) - len(body)]  # kept for extract_metadata, which reads front matter itself
-    if suffix in (".md", ".markdown"):
-        body, title = markdown_to_text(body)
-        # Front matter outranks the "# " heading; extract_metadata applies it.
-        return body, front_block + body, DocumentMetadata(title="" if "title" in front else title)
+    body, title = markdown_to_text(body)
+    # Front matter outranks the "# " heading; extract_metadata applies it.
+    return body, front_block + body, DocumentMetadata(title="" if "title" in front else title)
+
+
+def _text_plain(text: str) -> tuple[str, str, DocumentMetadata]:
+    _, body = split_front_matter(text)
     return body, text, DocumentMetadata()
 
 
-def _text_document(path: Path, data: bytes, text: str, source: str, limits: IngestSettings) -> Document:
-    plain, raw_for_metadata, stated = _to_plain(text, path.suffix.lower())
+def _text_document(path: Path, data: bytes, text: str, source: str, limits: IngestSettings, read: Plain) -> Document:
+    plain, raw_for_metadata, stated = read(text)
     # Checked before cleaning: the cleaning rules are regexes that hold the interpreter for seconds on a huge text.
     check_document_chars(len(plain), limits, str(path))
     cleaned = clean_text(plain)
@@ -93,21 +102,30 @@ def _medline(path: Path, data: bytes, source: str, limits: IngestSettings) -> li
     return parse_medline(path, decode_text(path, data), source, limits)
 
 
+def _page(read: Plain) -> Loader:
+    """The loader of a one-document page format read by `read`."""
+
+    def load(path: Path, data: bytes, source: str, limits: IngestSettings) -> list[Document]:
+        return [_text_document(path, data, decode_text(path, data), source, limits, read)]
+
+    return load
+
+
 def _text(path: Path, data: bytes, source: str, limits: IngestSettings) -> list[Document]:
-    """A text page; a .txt that opens like a MEDLINE export ("PMID-") is read as one."""
+    """A text page; one that opens like a MEDLINE export ("PMID-") is read as one."""
     text = decode_text(path, data)
-    if path.suffix.lower() == ".txt" and is_medline(text):
+    if is_medline(text):
         return parse_medline(path, text, source, limits)
-    return [_text_document(path, data, text, source, limits)]
+    return [_text_document(path, data, text, source, limits, _text_plain)]
 
 
 # One line per format.
 LOADERS: dict[str, Loader] = {
     ".txt": _text,
-    ".md": _text,
-    ".markdown": _text,
-    ".html": _text,
-    ".htm": _text,
+    ".md": _page(_markdown_plain),
+    ".markdown": _page(_markdown_plain),
+    ".html": _page(_html_plain),
+    ".htm": _page(_html_plain),
     ".pdf": _pdf,
     ".xml": _pubmed,
     ".nbib": _medline,
