@@ -286,7 +286,8 @@ class Assistant:
     # --- claim check -------------------------------------------------------------------------
     def check(self, text: str, *, progress: CheckProgress | None = None) -> CheckReport:
         """Each sentence of `text` checked against the library: supported, contradicted or not found, with the
-        passages and the sentences of them the verdict rests on. `progress(done, total)` after each sentence."""
+        passages and the sentences of them the verdict rests on (questions and headings left out). `progress(done,
+        total)` after each group of sentences checked together (`ClaimChecker.GROUP`)."""
         sentences = check_text(check_unicode(text, "the text"), self.settings.answer.max_check_chars)
         checker = ClaimChecker(self.retriever, self.verifier, self.settings.answer.check_passages)
         return checker.check(sentences, text, progress)

@@ -8,11 +8,13 @@ not found; its score is the calibrated probability of that verdict.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from assistant.errors import InputError
+from assistant.ingest.documents.cleaning import normalize_unicode
 from assistant.models import CheckedPassage, CheckReport, Citation, Passage, SentenceCheck, Span, Verdict
 from assistant.text.sentences import split_sentences
 
@@ -21,6 +23,16 @@ if TYPE_CHECKING:
     from assistant.retrieval.hybrid import HybridRetriever
 
 CheckProgress = Callable[[int, int], None]  # (sentences done, sentences in all)
+# What a manuscript writes around a claim that is not part of it: a list marker ("1) ", "(a) ", "- ") and citation
+# markers ("[1]", "[2, 5-7]", "(ref. 12)", "(Larmonier et al., 2008; Wu 2010)"). Read as words they turned a true
+# sentence into a contradiction; they are left out of what is retrieved and verified, and shown as written.
+_LIST_MARK = re.compile(r"^\s*(?:\(?\d{1,3}[.)]|\(?[a-z][)]|[-*\u2022])\s+")
+_AUTHOR_YEAR = r"[A-Z][\w'-]+(?:\s+et\s+al\.?|\s+(?:and|&)\s+[A-Z][\w'-]+)?,?\s+(?:19|20)\d\d[a-z]?"
+_CITATION = re.compile(
+    r"\s*(?:\[\d{1,4}(?:\s*[,\u2013-]\s*\d{1,4})*\]|\((?:refs?\.?|references?)\s*\d{1,4}(?:\s*[,\u2013-]\s*\d{1,4})*\)"
+    rf"|\({_AUTHOR_YEAR}(?:\s*;\s*{_AUTHOR_YEAR})*\))",
+    re.I,
+)
 _MIN_WORDS = 3  # shorter pieces (headings, "Results.") are not claims
 _CONTROL_SHARE = 0.05  # text has almost no control characters; more means a binary file pasted as text
 # Shown with a contradiction on every surface: the verifier's contradictions are less sure than its supports (README:
@@ -38,11 +50,18 @@ def check_text(text: str, limit: int) -> list[str]:
         raise InputError(
             f"the text is {len(text)} characters long; the limit is {limit} (ASSISTANT_ANSWER__MAX_CHECK_CHARS)"
         )
+    text = normalize_unicode(text)  # control and invisible characters out: an escape sequence reached the terminal
     sentences = [" ".join(text[s:e].split()) for s, e in split_sentences(text)]
-    kept = [s for s in sentences if len(s.split()) >= _MIN_WORDS]
+    # A question states nothing to check; a heading ("Results.") is too short to.
+    kept = [s for s in sentences if len(claim_of(s).split()) >= _MIN_WORDS and not s.endswith("?")]
     if not kept:
-        raise InputError("the text has no sentence to check: give at least one sentence of three or more words")
+        raise InputError("the text has no sentence to check: give at least one statement of three or more words")
     return kept
+
+
+def claim_of(sentence: str) -> str:
+    """What a sentence claims, without its list marker and citation markers (`_LIST_MARK`, `_CITATION`)."""
+    return " ".join(_CITATION.sub("", _LIST_MARK.sub("", sentence)).split())
 
 
 class ClaimChecker:
@@ -69,10 +88,9 @@ class ClaimChecker:
 
     def _group(self, sentences: list[str]) -> list[SentenceCheck]:
         # A document's instructions to its reader are no evidence here either (`verification.evidence_only`).
-        found = [[self.verifier.evidence(p) for p in self.retriever.retrieve(s, self.passages)] for s in sentences]
-        supports = iter(
-            self.verifier.support_many([(s, p) for s, ps in zip(sentences, found, strict=True) for p in ps])
-        )
+        claims = [claim_of(s) for s in sentences]
+        found = [[self.verifier.evidence(p) for p in self.retriever.retrieve(c, self.passages)] for c in claims]
+        supports = iter(self.verifier.support_many([(c, p) for c, ps in zip(claims, found, strict=True) for p in ps]))
         return [_sentence(s, ps, [next(supports) for _ in ps]) for s, ps in zip(sentences, found, strict=True)]
 
 
