@@ -1,7 +1,7 @@
 """Slices of the verifier's train-side validation documents that the benchmark does not isolate, per verifier.
 
     .venv/bin/python bench/verifier_slices.py [FOLDER ...] [--as-written] [--no-reread] [--bfloat16] [--validation]
-        [--no-contrast] [--contrast-docs N] [--no-tense] [--no-aims] [--no-bare] [--plural-docs N]
+        [--no-contrast] [--contrast-docs N] [--no-tense] [--no-aims] [--no-bare] [--plural-docs N] [--veto]
     (default: models/verifier)
 
 - parts: a summary quotes part of a sentence (a relative clause as its own sentence, a main clause without its
@@ -186,6 +186,7 @@ READINGS: dict[str, tuple[str, dict[str, Any], str]] = {
     "--no-tense": (", own tense", {"tense": False}, "with verbs aligned in their own tense"),
     "--no-aims": (", aims as others", {"aims": False}, "with statements of aim read as others"),
     "--no-bare": (", bare verbs as written", {"bare": False}, "without plural bare verbs aligned"),
+    "--veto": (", window veto", {"veto": True}, "with the window veto (a sentence's contradiction stands)"),
 }
 
 

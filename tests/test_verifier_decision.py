@@ -106,6 +106,21 @@ def test_the_far_threshold_decides_only_the_units_marked_far() -> None:
     assert decide(units, 0.92, 0.5, far={(0,)}).label == "not_found", "no far threshold: the support one"
 
 
+def test_with_the_veto_a_window_does_not_overturn_a_sentence_that_contradicts() -> None:
+    """The shape a review found: "imatinib reduced antitumor responses" against "... impaired Treg" + "imatinib
+    enhanced antitumor responses": the second sentence alone contradicts it, the two together read as support."""
+    units: Table = {
+        (1,): np.array([0.02, 0.95, 0.03]),
+        (0,): np.array([0.40, 0.10, 0.50]),
+        (0, 1): np.array([0.96, 0.02, 0.02]),
+    }
+    assert decide(units, 0.92, 0.5).label == "supported"
+    vetoed = decide(units, 0.92, 0.5, veto=True)
+    assert (vetoed.label, vetoed.rationale) == ("contradicted", (1,))
+    units[(1,)] = np.array([0.30, 0.40, 0.30])  # no sentence contradicts alone: the window's support stands
+    assert decide(units, 0.92, 0.5, veto=True).label == "supported"
+
+
 def test_a_unit_is_far_when_it_holds_few_of_the_sentences_words() -> None:
     unit = "Imatinib significantly reduced the activation of STAT3 and STAT5 in Treg."
     assert overlap(unit, "Imatinib reduced the activation of STAT3 in Treg.") == 1.0

@@ -131,11 +131,13 @@ class ClaimVerifier:
     # `align_verbs` only). `contrast`: a unit's "but not" part is read apart (`contrast.read_apart`). `tense`: an
     # aligned verb is also written in the unit's tense (`align(tense=True)`). `bare`: a plural subject's bare verb
     # ("corticosteroids lower") is aligned too (`align(bare=True)`). `aims`: a unit that states an aim contradicts no
-    # finding (`aims.aim_read`).
+    # finding (`aims.aim_read`). `veto`: a window does not support a sentence that one of its sentences alone
+    # contradicts (`decide`); off: it failed the rule set before its run on the train-side validation slice by one
+    # criterion (across-sense rewordings supported 0.099 -> 0.088, allowed 0.089; docs/verifier.md, 2026-12-07).
     def __init__(
         self, path: Path | str = DEFAULT_DIR, *, batch_size: int = 16, quantize: bool | None = None,
         align_verbs: bool = True, reread: bool = True, dtype: str | None = None, contrast: bool = True,
-        tense: bool = True, bare: bool = True, aims: bool = True,
+        tense: bool = True, bare: bool = True, aims: bool = True, veto: bool = False,
     ) -> None:  # fmt: skip
         self.path = Path(path)
         self.align_verbs = align_verbs
@@ -144,6 +146,7 @@ class ClaimVerifier:
         self.tense = tense
         self.bare = bare
         self.aims = aims
+        self.veto = veto
         self.config = VerifierConfig.load(self.path)
         self.quantize = self.config.quantize if quantize is None else quantize
         self.dtype = self.config.dtype if dtype is None else dtype
@@ -271,22 +274,31 @@ class ClaimVerifier:
 
     def _decide(self, units: dict[Unit, np.ndarray], far: Collection[Unit]) -> Verdict:
         config = self.config
-        return decide(units, config.support_threshold, config.contradict_threshold, far, config.far_support_threshold)
+        return decide(
+            units, config.support_threshold, config.contradict_threshold, far, config.far_support_threshold, self.veto
+        )
 
 
 def decide(
     units: dict[Unit, np.ndarray], support: float, contradict: float, far: Collection[Unit] = (),
-    far_support: float | None = None,
+    far_support: float | None = None, veto: bool = False,
 ) -> Verdict:  # fmt: skip
     """Supported if some unit supports (a unit in `far` at `far_support`, where set, unless some unit contradicts:
-    a weaker support does not stand against a contradiction); else contradicted if some unit contradicts; else not
-    found. Of the units that support, the likeliest decides."""
+    a weaker support does not stand against a contradiction; with `veto`, a window none of whose sentences alone
+    contradicts it: evidence split over two sentences adds up, but does not overturn one that says otherwise); else
+    contradicted if some unit contradicts; else not found. Of the units that support, the likeliest decides."""
     if not units:
         return Verdict(NOT_FOUND, 1.0, (), dict.fromkeys(LABELS, 0.0) | {NOT_FOUND: 1.0})
     keys = list(units)
     table = np.stack([units[k] for k in keys])
     lower = far_support is not None and not bool((table[:, 1] >= contradict).any())
-    bars = np.array([far_support if lower and k in far else support for k in keys])
+    against = (
+        {k[0] for k, row in zip(keys, table, strict=True) if len(k) == 1 and row[1] >= contradict} if veto else set()
+    )
+    bars = np.array([
+        np.inf if against.intersection(k) and len(k) > 1 else far_support if lower and k in far else support
+        for k in keys
+    ])  # fmt: skip
     best_con = int(table[:, 1].argmax())
     if (table[:, 0] >= bars).any():
         best_sup = int(np.where(table[:, 0] >= bars, table[:, 0], -1.0).argmax())
