@@ -1,6 +1,6 @@
-"""A claim check of manuscript text: list and citation markers are not part of the claim, a question and a heading
-state nothing to check, and control characters never reach the terminal (found by a review: "(1) ..." and "[1]"
-turned a supported sentence into a contradiction)."""
+"""A claim check of manuscript text, as a review found it wanting: list and citation markers are not part of the
+claim ("(1) ..." and "[1]" turned a supported sentence into a contradiction), a question and a heading state nothing
+to check and control characters never reach the terminal."""
 
 from __future__ import annotations
 

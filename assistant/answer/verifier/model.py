@@ -132,8 +132,8 @@ class ClaimVerifier:
     # aligned verb is also written in the unit's tense (`align(tense=True)`). `bare`: a plural subject's bare verb
     # ("corticosteroids lower") is aligned too (`align(bare=True)`). `aims`: a unit that states an aim contradicts no
     # finding (`aims.aim_read`). `veto`: a window does not support a sentence that one of its sentences alone
-    # contradicts (`decide`); off: it failed the rule set before its run on the train-side validation slice by one
-    # criterion (across-sense rewordings supported 0.099 -> 0.088, allowed 0.089; docs/verifier.md, 2026-12-07).
+    # contradicts (`decide`), unless the reread dissolves that contradiction; off: it met its rule on the train-side
+    # validation slice but turned a true seed finding into a contradiction (docs/verifier.md, 2026-12-07).
     def __init__(
         self, path: Path | str = DEFAULT_DIR, *, batch_size: int = 16, quantize: bool | None = None,
         align_verbs: bool = True, reread: bool = True, dtype: str | None = None, contrast: bool = True,
@@ -203,8 +203,27 @@ class ClaimVerifier:
             for q, units, apart in zip(quoted, scored, far, strict=True)
         ]
         if self.reread and self.align_verbs:
+            vetoed = self._vetoed(quoted, scored, far, verdicts)
             self._reread(items, scored, verdicts, seen, rename)
+            for i, window in vetoed.items():  # a veto stands only while its contradiction does
+                if verdicts[i].label == NOT_FOUND:
+                    verdicts[i] = window
         return verdicts
+
+    def _vetoed(
+        self, quoted: list[int | None], scored: list[dict[Unit, np.ndarray]], far: list[set[Unit]],
+        verdicts: list[Verdict],
+    ) -> dict[int, Verdict]:  # fmt: skip
+        """Item -> the window's support that the veto turned into a contradiction (none without `veto`)."""
+        if not self.veto:
+            return {}
+        found = {}
+        for i, verdict in enumerate(verdicts):
+            if quoted[i] is None and verdict.label == CONTRADICTED:
+                window = self._decide(scored[i], far[i], veto=False)
+                if window.label == SUPPORTED:
+                    found[i] = window
+        return found
 
     def _reread(
         self,
@@ -272,10 +291,11 @@ class ClaimVerifier:
         contradiction in a unit not scored, so the item goes on (calibration scores every unit)."""
         return any(p[0] >= self.config.support_threshold for p in units.values())
 
-    def _decide(self, units: dict[Unit, np.ndarray], far: Collection[Unit]) -> Verdict:
+    def _decide(self, units: dict[Unit, np.ndarray], far: Collection[Unit], veto: bool | None = None) -> Verdict:
         config = self.config
+        vetoes = self.veto if veto is None else veto
         return decide(
-            units, config.support_threshold, config.contradict_threshold, far, config.far_support_threshold, self.veto
+            units, config.support_threshold, config.contradict_threshold, far, config.far_support_threshold, vetoes
         )
 
 
