@@ -9,6 +9,7 @@ Prints the table and writes eval/reports/<date>-decisions.md. Uses the cached ou
 
 from __future__ import annotations
 
+import argparse
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ from assistant.store.embeddings import SentenceTransformerEmbedder
 
 
 def main() -> int:
+    argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0]).parse_args()  # --help, not the job
     settings = load_settings()
     embedder = SentenceTransformerEmbedder(settings.embedding)
     runs = [run_decisions(settings, embedder, split) for split in ("tune", "test")]

@@ -79,6 +79,10 @@ def main() -> int:
     cases = cached_cases(args.cases, ask)
     current = Gate.of(settings.answer)
     ranked = choose(cases, current, keeps_seed_gate)
+    if not ranked:
+        raise SystemExit(
+            "no gate of the grid keeps the seed tune split at its CI gate (eval/thresholds.toml): none chosen"
+        )
     rows = [("current", current), ("chosen", ranked[0][1])] + [(f"#{i + 1}", g) for i, (_, g) in enumerate(ranked[:10])]
     names = list(shares(current, cases))
     lines = ["| gate | " + " | ".join(names) + " | mean | settings |", "|" + "---|" * (len(names) + 3)]

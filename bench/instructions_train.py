@@ -13,6 +13,7 @@ eval/injection/heldout.jsonl, heldout2.jsonl, heldout3.jsonl and PubMedQA's cont
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import random
@@ -67,6 +68,7 @@ def out_of_fold(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def main() -> int:
+    argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0]).parse_args()  # --help, not the job
     started = time.perf_counter()
     embedder = SentenceTransformerEmbedder(load_settings().embedding)
     tune = labelled("tune") + labelled("tune2") + scifact_sample()

@@ -57,6 +57,11 @@ class RelevanceModel:
         self._cache: dict[tuple[str, str], float] = {}
         self._cache_size = cache_size
 
+    def forget(self) -> None:
+        """Drop the remembered scores (benchmarks that time a question cold)."""
+        with self._lock:
+            self._cache.clear()
+
     @property
     def available(self) -> bool:
         return (self.path / "model.safetensors").is_file()
