@@ -19,13 +19,14 @@ import pickle
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from assistant.answer.gate.answerability import decide
 from assistant.answer.gate.figures import Figures, Form, question_form, rule_reasons
 from assistant.answer.gate.learned import LearnedGate
-from assistant.evaluation.thresholds import load_thresholds
+from assistant.evaluation.thresholds import Threshold, load_thresholds
 from assistant.models import REFUSAL_REASONS, RULE_REASONS
 from assistant.settings import AnswerSettings, Settings
 
@@ -193,8 +194,13 @@ def recording(record: list[Figures]) -> Iterator[None]:
 def keeps_seed_gate(values: dict[str, float]) -> bool:
     """The seed tune split stays at its CI gate (eval/thresholds.toml [gate.extractive]): its key-fact recall and
     refusal recall floors (0.97 and 1.0 when written)."""
-    gate = load_thresholds("gate", "extractive")
+    gate = _seed_gate()
     return gate["key_fact_recall"].met(values["seeds answered"]) and gate["refusal_recall"].met(values["seeds refused"])
+
+
+@lru_cache(maxsize=1)  # asked once per gate of a grid: the file is read once
+def _seed_gate() -> dict[str, Threshold]:
+    return load_thresholds("gate", "extractive")
 
 
 def all_off(settings: Settings) -> Settings:

@@ -356,7 +356,8 @@ class Indexer:
             self.store.sync()
             self.store.recover()
             doc_ids = sorted(self._resolve(target))
-            sources = [record.source if (record := self.store.record(d)) else d for d in doc_ids]
+            known = {r.doc_id: r.source for r in self.store.records()}  # one read, not one a document
+            sources = [known.get(d, d) for d in doc_ids]
             self.store.delete_many(doc_ids)
             return ", ".join(sorted(sources))
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from assistant.errors import DocumentError
-from assistant.ingest.documents.cleaning import clean_text, normalize_unicode
+from assistant.ingest.documents.cleaning import clean_text, field_line, normalize_unicode
 from assistant.ingest.documents.files import record_id
 from assistant.models import Document, DocumentMetadata
 
@@ -63,14 +63,13 @@ def article_document(path: Path, source_name: str, article: Article) -> Document
         raise DocumentError(f"{path}: record {article.key} has neither a title nor an abstract")
     trailer = _trailer(article)
     text = f"{body}\n\n{trailer}" if trailer else body
-    title = normalize_unicode(one_line(article.metadata.title or _display_title(article.title)))
-    metadata = DocumentMetadata(
-        title=title,
-        authors=tuple(normalize_unicode(one_line(name)) for name in article.metadata.authors if name.strip()),
-        journal=normalize_unicode(one_line(article.metadata.journal)),
+    metadata = DocumentMetadata(  # every field one line of plain text: `field_line`, as `metadata.settled` makes it
+        title=field_line(article.metadata.title or _display_title(article.title)),
+        authors=tuple(field_line(name) for name in article.metadata.authors if name.strip()),
+        journal=field_line(article.metadata.journal),
         year=article.metadata.year,
         pages=article.metadata.pages,
-        published=one_line(article.metadata.published),
+        published=field_line(article.metadata.published),
     )
     return Document(
         doc_id=record_id(article.key, text),
