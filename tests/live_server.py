@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from assistant.api import Assistant
-from assistant.app.server import create_app, warm_up
+from assistant.app.server import create_app, server_config, warm_up
 from assistant.store.embeddings import Embedder
 from tests.conftest import make_settings
 
@@ -49,8 +49,7 @@ def running_server(index_dir: Path, embedder: Embedder) -> Iterator[Live]:
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     app = create_app(assistant)
-    config = uvicorn.Config(app, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(server_config(app))  # the product's own settings
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60

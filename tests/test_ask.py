@@ -133,3 +133,19 @@ def test_json_shape_and_a_new_process_gives_the_same_answer(seeded: Assistant, s
 def test_the_python_api_refuses_a_number_of_passages_the_shells_refuse(seeded: Assistant, top_k: int) -> None:
     with pytest.raises(InputError, match=f"top_k is {top_k}; it must be between 1 and 50"):
         seeded.ask("what does imatinib do to regulatory T cells", top_k=top_k)
+
+
+def test_a_documents_own_reference_marks_are_not_shown_as_citations(fresh: Assistant, tmp_path: Path) -> None:
+    paper = tmp_path / "rapamycin.txt"
+    paper.write_text(
+        "Rapamycin and memory CD8 T cells\n\n"
+        "Rapamycin enhanced the formation of memory CD8 T cells in mice infected with LCMV [12]. "
+        "The effect depended on mTOR inhibition in the T cells themselves [13-15]. "
+        "Earlier work had linked mTOR to T cell anergy [3, 4].\n",
+        encoding="utf-8",
+    )
+    fresh.index([paper])
+    ans = fresh.ask("what does rapamycin do to memory CD8 T cells")
+    assert not ans.refused and "memory CD8 T cells" in ans.text
+    _check_markers(ans.text, len(ans.citations))  # only the answer's own [n]: no [12], [13-15] or [3, 4]
+    assert all(s.supported and "[" not in s.text for s in ans.sentences)

@@ -12,7 +12,7 @@ import pytest
 
 from assistant.answer.llm.generation import LLMAnswer, LLMAnswerer, clean_output, is_refusal, quote_passage
 from assistant.answer.prompts import REFUSAL_PHRASE, check_prompts
-from assistant.answer.verification import Draft, parse_answer
+from assistant.answer.verification import Draft, parse_answer, passage_sentences
 from assistant.api import Assistant
 from assistant.models import Passage
 from tests.conftest import IMATINIB, IMIQUIMOD
@@ -119,3 +119,17 @@ def test_passages_are_quoted_data_and_model_markup_is_normalised(seeded: Assista
     assert clean_output("Answer: - X binds Y. [Passage 2]\n- Z [1, 3]") == "X binds Y [2].\nZ [1, 3]"
     assert clean_output("<think>plan</think>A rose 【1】.") == "A rose [1]."
     assert parse_answer(clean_output("A rose. [1] B fell [2].")) == [Draft("A rose.", (1,)), Draft("B fell.", (2,))]
+
+
+def test_citation_ranges_and_lists_are_read_and_a_refusal_beside_cited_findings_is_set_aside(
+    seeded: Assistant,
+) -> None:
+    passages = _passages(seeded, "how does imiquimod activate dendritic cells")
+    answerer = _offline(seeded)
+    drafts = parse_answer(clean_output("A [1-3]. B (passages 2 and 4). C [1; 2]. D (Passage 1–2). E [1-400]."))
+    assert [d.cites for d in drafts] == [(1, 2, 3), (2, 4), (1, 2), (1, 2), (1, 400)]
+    quoted = next(s for p in passages for _, s in passage_sentences(p) if s[0].isupper() and s.endswith("."))
+    result = answerer.finish(passages, f"{quoted.rstrip('.')} [1-3]. {REFUSAL_PHRASE}")
+    assert result.status == "answered" and [s.text for s in result.sentences] == [quoted]
+    assert [r.reason for r in result.removed] == ["says the documents do not answer, beside sentences it cited"]
+    assert answerer.finish(passages, f"{REFUSAL_PHRASE} The passages discuss melanoma.").status == "refused"

@@ -192,6 +192,20 @@ def test_wrong_tokens_are_throttled(secured: Live) -> None:
         assert http.get("/api/documents", headers=AUTH).status_code == 200, "served again once the window passed"
 
 
+def test_a_missing_token_guesses_nothing_and_a_forwarded_for_header_changes_no_address(secured: Live) -> None:
+    """Frames on another site's page open the API without a token: that must not lock out the right token; and a
+    local process naming other addresses in X-Forwarded-For is still one address to the throttle."""
+    framed = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "iframe"}
+    with client(secured, "127.0.0.13") as http:
+        for _ in range(FAILURES + 2):
+            assert http.get("/api/documents", headers=framed).status_code == 401
+        assert http.get("/api/documents", headers=AUTH).status_code == 200
+        for i in range(FAILURES):
+            forwarded = {"Authorization": f"Bearer guess-{i}", "X-Forwarded-For": f"10.0.{i}.1"}
+            assert http.get("/api/documents", headers=forwarded).status_code == 401
+        assert http.get("/api/documents", headers=AUTH | {"X-Forwarded-For": "10.9.9.9"}).status_code == 429
+
+
 def test_wrong_logins_are_throttled(secured: Live) -> None:
     with client(secured, "127.0.0.12") as http:
         for i in range(FAILURES):

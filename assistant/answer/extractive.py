@@ -34,6 +34,7 @@ from assistant.ingest.documents import CITATION_PREFIX
 from assistant.models import Passage, Span
 from assistant.settings import AnswerSettings
 from assistant.store.embeddings import Embedder, Matrix
+from assistant.text.references import without_reference_marks
 
 __all__ = ["REFUSAL_PHRASE", "Candidate", "ExtractiveAnswerer", "refusal_text"]
 
@@ -101,6 +102,8 @@ class ExtractiveAnswerer:
         for row, k in enumerate(kept):
             unit, doc = units[k], passages[units[k].passage].chunk.doc_id
             bonus = doc in cited and unit.text.startswith(CITATION_PREFIX)
+            if unit.terms <= q_terms and not bonus:
+                continue  # it repeats the question ("Rapamycin and memory CD8 T cells"): nothing it asks for
             score = _score(float(dense[row, 0]), overlap[""][k], bonus)
             focus = _score(float(dense[row, column[doc]]), overlap[doc][k], bonus) if doc in column else score
             held = frozenset(concept.get(t, t) for t in unit.terms & asked.get(doc, q_terms))
@@ -135,7 +138,7 @@ class ExtractiveAnswerer:
         drafts = []
         for cand in ordered:
             n = numbers.setdefault(cand.passage, len(numbers) + 1)
-            drafts.append(Draft(cand.text, (n,)))
+            drafts.append(Draft(without_reference_marks(cand.text), (n,)))
         by_number = sorted(numbers, key=numbers.__getitem__)
         return drafts, by_number
 
@@ -203,5 +206,5 @@ def refusal_text(prompts_dir: Path, nearest: list[Passage]) -> str:
 
 
 def _snippet(text: str, limit: int = 240) -> str:
-    flat = " ".join(text.split())
+    flat = " ".join(without_reference_marks(text).split())
     return flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"

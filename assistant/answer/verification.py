@@ -27,12 +27,13 @@ from assistant.answer.terms import has_negation, key_terms
 from assistant.answer.verifier.surface import restates
 from assistant.models import AnswerSentence, Contradiction, Passage, Span
 from assistant.store.embeddings import Embedder
+from assistant.text.references import MARK_NUMBERS, mark_numbers
 from assistant.text.sentences import split_sentences
 
 if TYPE_CHECKING:
     from assistant.answer.verifier.model import ClaimVerifier, Rename
 
-_MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
+_MARKER = re.compile(rf"\s*\[({MARK_NUMBERS})\]")
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ def parse_answer(text: str) -> list[Draft]:
     drafts: list[Draft] = []
     for start, end in split_sentences(text):
         sentence = text[start:end]
-        cites = tuple(int(n) for group in _MARKER.findall(sentence) for n in group.split(","))
+        cites = tuple(n for group in _MARKER.findall(sentence) for n in mark_numbers(group))
         clean = _MARKER.sub("", sentence).strip()
         if clean:
             drafts.append(Draft(clean, tuple(dict.fromkeys(cites))))

@@ -307,7 +307,8 @@ class Guard:
             if wait:
                 return _throttled("wrong tokens", client, wait)
             if not policy.token_ok(headers):
-                self.tokens.fail(client)
+                if "authorization" in headers:  # no token guesses nothing: a page elsewhere that frames the API
+                    self.tokens.fail(client)  # would otherwise lock the right token out
                 return _error(401, TOKEN_HINT, {"WWW-Authenticate": "Bearer"})
         if policy.login and method == "POST" and path in LOGIN_PATHS:
             wait = self.logins.retry_after(client)

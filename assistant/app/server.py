@@ -42,6 +42,8 @@ from assistant.errors import AssistantError, DocumentError, IndexMismatchError, 
 from assistant.settings import ServerSettings, Settings, load_settings
 
 if TYPE_CHECKING:
+    import uvicorn
+
     from assistant.api import Assistant
 
 log = logging.getLogger(__name__)
@@ -278,10 +280,18 @@ def _run(app: FastAPI, host: str, port: int) -> None:
             if not await asyncio.to_thread(jobs.close, _STOP_S):
                 print("stopped with an upload half indexed: upload it again to finish it", file=sys.stderr)
 
-    # A short grace period: SIGTERM must end the server within 10 s even with a request (an upload awaiting
-    # `?wait=true`, a stream) still open; uvicorn would otherwise wait for every connection to close.
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=_GRACE_S)
-    _Server(config).run()
+    _Server(server_config(app, host, port)).run()
 
 
-__all__ = ["check_exposure", "create_app", "is_loopback", "serve", "status_for", "warm_up"]
+def server_config(app: FastAPI, host: str = "127.0.0.1", port: int = 0) -> uvicorn.Config:
+    """uvicorn's settings for the app: a short grace period (SIGTERM must end the server within 10 s even with an
+    upload awaiting `?wait=true` or a stream still open), and no X-Forwarded-For (uvicorn trusts it from 127.0.0.1,
+    where every local process is such a "proxy": the throttles would count the addresses it names)."""
+    import uvicorn
+
+    return uvicorn.Config(
+        app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=_GRACE_S, proxy_headers=False
+    )
+
+
+__all__ = ["check_exposure", "create_app", "is_loopback", "serve", "server_config", "status_for", "warm_up"]

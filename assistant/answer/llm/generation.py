@@ -16,8 +16,8 @@ Outcomes (`LLMAnswer.status`):
   it best, by the same check; it is removed when none does. A sentence any retrieved passage contradicts is
   removed in either mode and reported (`contradicted`). Only the first `MOST_CHECKED` sentences are checked, and a
   last sentence cut off by the token limit or a broken stream is never shown;
-- `refused`: the model's answer holds the refusal phrase (a model that says it cannot answer is
-  taken at its word, whatever else it wrote);
+- `refused`: the model's answer holds the refusal phrase and cites nothing else (a model that says it cannot
+  answer is taken at its word; beside cited sentences, the refusal is set aside and the rest checked);
 - `fallback`: nothing supported is left, or the backend failed (`reason` says which: the network, an error
   status, a reply that cannot be read, or one past `ReplyLimits.seconds`); the caller answers extractively instead.
 """
@@ -39,6 +39,7 @@ from assistant.errors import LLMError
 from assistant.ingest.documents.cleaning import normalize_unicode
 from assistant.models import AnswerSentence, Contradiction, Passage, Span
 from assistant.store.embeddings import Embedder
+from assistant.text.references import MARK_NUMBERS, mark_numbers
 from assistant.text.sentences import ends_sentence
 
 if TYPE_CHECKING:
@@ -55,13 +56,13 @@ _HISTORY_TURNS = 6  # the most recent turns shown to the condensing prompt
 _TURN_CHARS = 600
 _TAG = re.compile(r"<\s*/?\s*passage\b[^>]*>?", re.I)
 _THINK = re.compile(r"<think>.*?(</think>|$)", re.S | re.I)
-_NUMS = r"#?\d+(?:\s*(?:,|and|&)\s*#?\d+)*"
+_NUMS = r"#?\d+(?:\s*(?:,|;|-|–|and|&)\s*#?\d+)*"
 # "[Passage 1]", "(passage 2 and 3)", "【1】": passage numbers written another way than "[1]".
 _PASSAGE_MARK = re.compile(
     rf"\[\s*(?:passages?|sources?)\s*({_NUMS})\s*\]|\(\s*(?:passages?|sources?)\s*({_NUMS})\s*\)|【\s*({_NUMS})\s*】",
     re.I,
 )
-_MARK_AFTER_STOP = re.compile(r"([.!?])((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)")
+_MARK_AFTER_STOP = re.compile(rf"([.!?])((?:\s*\[{MARK_NUMBERS}\])+)")
 _LIST_MARK = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+", re.M)
 _LEAD = re.compile(r"^\s*(?:answer|response)\s*:\s*", re.I)
 _REFUSAL_CORE = " ".join(REFUSAL_PHRASE.lower().rstrip(".").split()[:6])  # "the indexed documents do not contain"
@@ -142,13 +143,24 @@ def clean_output(text: str) -> str:
 
 
 def _as_marker(match: re.Match[str]) -> str:
-    numbers = re.findall(r"\d+", next(g for g in match.groups() if g))
-    return "[" + ",".join(numbers) + "]"
+    body = re.sub(r"\s*(?:and|&)\s*", ",", next(g for g in match.groups() if g).replace("#", ""))
+    return "[" + ",".join(str(n) for n in mark_numbers(body)) + "]"
 
 
 def is_refusal(text: str) -> bool:
     """True when the model's answer holds the refusal phrase (its first six words are enough)."""
     return _REFUSAL_CORE in " ".join(text.lower().split())
+
+
+def _beside_refusal(drafts: list[Draft]) -> tuple[list[Draft], list[Removed]]:
+    """The sentences a refusing reply also cited, and its refusal set aside; none when it cited nothing else (a
+    model that says the passages do not answer is taken at its word, unless it answered from them too: a last
+    sentence "... do not contain an answer about the dose" beside cited findings refuses only the part it names)."""
+    answered = [d for d in drafts if not is_refusal(d.text)]
+    if not any(d.cites for d in answered):
+        return [], []
+    reason = "says the documents do not answer, beside sentences it cited"
+    return answered, [Removed(d.text, d.cites, reason) for d in drafts if is_refusal(d.text)]
 
 
 class LLMAnswerer:
@@ -214,11 +226,13 @@ class LLMAnswerer:
         never shown, since a cut can take the word that decides the fact ("BCR-ABL" for "BCR-ABL negative")."""
         numbered = number_passages(passages)
         text = clean_output(raw)
+        drafts, skipped = parse_answer(text), list[Removed]()
         if is_refusal(text):
-            return LLMAnswer("refused", raw, passages=numbered)
-        drafts = parse_answer(text)
+            drafts, skipped = _beside_refusal(drafts)
+            if not drafts:
+                return LLMAnswer("refused", raw, passages=numbered)
         beyond = f"beyond the first {MOST_CHECKED} sentences"
-        skipped = [Removed(d.text, d.cites, beyond) for d in drafts[MOST_CHECKED:]]
+        skipped += [Removed(d.text, d.cites, beyond) for d in drafts[MOST_CHECKED:]]
         drafts = drafts[:MOST_CHECKED]
         if drafts and not complete and not ends_sentence(normalize_unicode(drafts[-1].text)):
             skipped.insert(0, Removed(drafts[-1].text, drafts[-1].cites, CUT))

@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from assistant.answer.terms import fold_spelling, spell_greek
 from assistant.text.aliases import find_aliases
+from assistant.text.references import without_reference_marks
 
 # The rules the paraphrase generator writes faithful paraphrases with (`paraphrase.drop_qualifier`), one home for both.
 OPENER = re.compile(
@@ -53,7 +54,7 @@ def surface(text: str, aliases: dict[str, str]) -> str:
     """The sentence written one way: its words and numbers, lower-cased, spelling folded, Greek spelled out, aliases
     as their long form, a hyphen inside a word as a space, without punctuation (but with the signs that change a
     fact: "<", "-5", "CD4+"), a section label or a discourse opener."""
-    text = OPENER.sub("", SECTION_LABEL.sub("", spell_greek(text.strip())))
+    text = OPENER.sub("", SECTION_LABEL.sub("", spell_greek(without_reference_marks(text))))
     for both, long in aliases.items():
         text = re.sub(rf"(?<![\w\-]){re.escape(both)}(?![\w\-])", long, text)
     return " ".join(_fold(w) for w in _TOKEN.findall(_JOINING_HYPHEN.sub(" ", text)))

@@ -34,12 +34,23 @@ INVISIBLE = re.compile(
     "[\u034f\u061c\u115f\u1160\u180e\u200e\u200f\u202a-\u202e\u2061-\u2064\u2066-\u206f\u3164\ufe00-\ufe0f"
     "\uffa0\ufff9-\ufffb\U000e0000-\U000e007f\U000e0100-\U000e01ef]"
 )
+# The heading of a reference list: what follows it is other papers' titles, which read as this paper's findings
+# ("Tofacitinib increases the risk of ..." once "Smith AB, Jones CD." is split off), so it is never indexed.
+REFERENCES_HEADING = re.compile(
+    r"(?:\d{1,2}\.?\s*|[IVX]{1,4}\.\s*)?(?:references(?: and notes)?|bibliography|literature cited|works cited"
+    r"|reference list|cited literature)\s*:?",
+    re.I,
+)
+# Superscript digits right after a digit: an exponent, whose digits NFKC would join to the base.
+_SUPERSCRIPT_DIGIT = "\u2070\u00b9\u00b2\u00b3\u2074-\u2079"
+_EXPONENT = re.compile(f"(?<=[0-9])([\u207a\u207b]?[{_SUPERSCRIPT_DIGIT}][{_SUPERSCRIPT_DIGIT}\u207a\u207b]*)")
 _BULLET = re.compile(r"[\u2022\u00b7\u25aa\u25e6\u2023*+\-\u2013]\s+\S")
 
 
 def normalize_unicode(raw: str) -> str:
-    """NFKC plus ASCII quotes/spaces; dashes other than those NFKC changes are kept as printed."""
-    text = raw.replace("\r\n", "\n").translate(_CHAR_MAP)
+    """NFKC plus ASCII quotes/spaces; dashes other than those NFKC changes are kept as printed; an exponent
+    after a number keeps a caret ("4.2 × 10⁹/L": "10^9", not NFKC's "109"; "CD4⁺" and "m²" stay "CD4+", "m2")."""
+    text = _EXPONENT.sub(r"^\1", raw.replace("\r\n", "\n")).translate(_CHAR_MAP)
     text = unicodedata.normalize("NFKC", text).translate(_CHAR_MAP)
     # Remaining control characters (not newlines, tabs) are never meaningful text, nor are invisible ones.
     return INVISIBLE.sub("", _CONTROLS.sub("", text))
@@ -274,8 +285,17 @@ def tidy_lines(text: str) -> list[str]:
     return [_GAP.sub("\t", line).strip() for line in normalize_unicode(text).split("\n")]
 
 
+def cut_reference_list(lines: list[str]) -> list[str]:
+    """The lines before the last reference-list heading ("References", "## Bibliography", "5. Literature cited"),
+    when a sentence comes before it; a document that is only a list (and its title) keeps it."""
+    for i in range(len(lines) - 1, 0, -1):
+        if REFERENCES_HEADING.fullmatch(lines[i]) and any(map(ends_sentence, lines[:i])):
+            return lines[:i]
+    return lines
+
+
 def clean_text(raw: str) -> str:
     """Normalised text without boilerplate; paragraphs separated by exactly one blank line."""
-    lines = _drop_list_blocks(tidy_lines(raw))
+    lines = _drop_list_blocks(cut_reference_list(tidy_lines(raw)))
     lines = [line for line in lines if boilerplate_rule(line) is None]
     return _join_paragraphs(_drop_trailing_furniture(lines))

@@ -89,6 +89,9 @@ def _hidden(attrs: dict[str, str | None]) -> bool:
     return "hidden" in attrs or _hiding_style(attrs.get("style") or "")
 
 
+_EXPONENT = re.compile(r"[-\u2212]?\d")
+
+
 class _HtmlText(HTMLParser):
     """Collects visible text (block elements as paragraph breaks), <title>, the first <h1> and meta tags."""
 
@@ -104,6 +107,7 @@ class _HtmlText(HTMLParser):
         self._in_title = False
         self._h1_open = False
         self._pre_depth = 0
+        self._sup = False  # a <sup> just opened: its text after a number is an exponent ("10<sup>9</sup>")
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "meta":
@@ -118,6 +122,7 @@ class _HtmlText(HTMLParser):
         self._in_title = self._in_title or tag == "title"
         self._h1_open = self._h1_open or (tag == "h1" and not self.h1)
         self._pre_depth += tag == "pre"
+        self._sup = tag == "sup"
         self.parts.append("\n\n" if tag in _BLOCK_TAGS else " " if tag in _CELL_TAGS else "")
 
     def handle_endtag(self, tag: str) -> None:
@@ -141,6 +146,9 @@ class _HtmlText(HTMLParser):
         if self._skip_depth:
             return
         text = data if self._pre_depth else re.sub(r"\s+", " ", data)
+        if self._sup and _EXPONENT.match(text) and next((p for p in reversed(self.parts) if p), "")[-1:].isdigit():
+            text = "^" + text  # NFKC-free markup of "10⁹": written as cleaning writes that one
+        self._sup = False
         if self._h1_open:
             self.h1 += text
         self.parts.append(text)

@@ -15,18 +15,13 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from itertools import pairwise
 
-from assistant.ingest.documents.cleaning import boilerplate_rule, is_protected, tidy_lines
+from assistant.ingest.documents.cleaning import REFERENCES_HEADING, boilerplate_rule, is_protected, tidy_lines
 from assistant.ingest.documents.metadata import parse_author_line
 from assistant.text.sentences import ends_sentence
 
 EDGE_LINES = 3  # running headers and footers sit within the first/last lines of a page
 _DIGITS = re.compile(r"\d+")
 _PAGE_NUMBER = re.compile(r"(?:page\s*)?[-\u2013]?\s*\d{1,4}\s*[-\u2013]?(?:\s*(?:of|/)\s*\d{1,4})?", re.I)
-_REFERENCES = re.compile(
-    r"(?:\d{1,2}\.?\s*|[IVX]{1,4}\.\s*)?(?:references(?: and notes)?|bibliography|literature cited|works cited"
-    r"|reference list|cited literature)\s*:?",
-    re.I,
-)
 _BROKEN_WORD = re.compile(r"(?P<head>[A-Za-z]*[a-z])-$")  # "immuno-" at the end of a line
 _CONTINUATION = re.compile(r"(?P<tail>[a-z][a-z]*)(?P<rest>\S*)\s*")  # "suppressive," opening the next line
 _WORDS = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
@@ -104,7 +99,7 @@ def cut_references(lines: list[Line]) -> list[Line]:
     """Everything before the last "References" (or "Bibliography", "Literature cited") heading: a reference
     list is other papers' titles, which would only mislead retrieval."""
     for i in range(len(lines) - 1, 0, -1):
-        if _REFERENCES.fullmatch(lines[i].text):
+        if REFERENCES_HEADING.fullmatch(lines[i].text):
             return lines[:i]
     return lines
 
