@@ -3,6 +3,7 @@ sentence that gives instructions is never evidence."""
 
 from __future__ import annotations
 
+import json
 from functools import partial
 from pathlib import Path
 
@@ -171,3 +172,21 @@ def test_a_question_about_one_drug_is_answered_from_the_paper_about_it(planted: 
     assert any(p.document.source == "cmv.txt" for p in planted.retriever.retrieve(question, 5)), "it competes"
     answer = planted.ask(question)
     assert not answer.refused and {c.source for c in answer.citations} == {IMATINIB}, answer.text
+
+
+def test_the_drug_named_outranks_a_subject_noun_a_neighbour_holds(fresh: Assistant, tmp_path: Path) -> None:
+    """ "risk" is the grammatical subject, and only the rosuvastatin record says it: the etanercept record answers."""
+    records = [
+        {"id": "etan", "title": "Etanercept in juvenile idiopathic arthritis: long-term safety registry",
+         "text": "Among 540 children treated with etanercept for a median of 6.2 years, serious infections occurred "
+         "at 1.8 per 100 patient-years. No cases of tuberculosis were recorded."},
+        {"id": "rosu", "title": "Rosuvastatin and new-onset diabetes",
+         "text": "Rosuvastatin 20 mg/day increased the risk of physician-reported diabetes by 27%. The excess risk "
+         "was confined to participants with impaired fasting glucose."},
+    ]  # fmt: skip
+    export = tmp_path / "registry.jsonl"
+    export.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    fresh.index([export])
+    answer = fresh.ask("What is the risk of serious infections with etanercept?")
+    assert not answer.refused and {c.source for c in answer.citations} == {"registry.jsonl#etan"}, answer.text
+    assert "1.8 per 100 patient-years" in answer.text
