@@ -50,3 +50,36 @@ def test_a_cited_papers_title_is_not_answered_as_the_documents_finding(fresh: As
     assert "cytomegalovirus" not in answer.text.lower() or answer.refused
     check = fresh.check("Tofacitinib increases the risk of cytomegalovirus reactivation by suppressing NK cells.")
     assert all(s.verdict != "supported" for s in check.sentences)
+
+
+def test_a_markdown_table_row_is_read_beside_its_headers(tmp_path: Path) -> None:
+    path = tmp_path / "trial.md"
+    path.write_text(
+        "# Ruxolitinib in steroid-refractory GVHD\n\nOutcomes at day 28 are shown below.\n\n"
+        "| Outcome (day 28) | Ruxolitinib (n=154) | Control (n=155) |\n|:---|---:|---|\n"
+        "| Overall response | 62% | 39% |\n| Grade 3 **anaemia** | 30% | 28% |\n\nThe trial ended in 2019.\n",
+        encoding="utf-8",
+    )
+    (document,) = load_documents(path)
+    lines = document.text.split("\n")
+    assert "Outcome (day 28): Overall response; Ruxolitinib (n=154): 62%; Control (n=155): 39%." in lines
+    assert "Outcome (day 28): Grade 3 anaemia; Ruxolitinib (n=154): 30%; Control (n=155): 28%." in lines
+    assert "|" not in document.text and "---" not in document.text  # no header row or delimiter alone
+    assert "The trial ended in 2019." in lines
+
+
+def test_an_html_table_row_is_read_beside_its_headers(tmp_path: Path) -> None:
+    path = tmp_path / "trial.html"
+    path.write_text(
+        "<html><body><h1>Ruxolitinib in GVHD</h1><p>Outcomes at day 28 are shown below.</p><table>"
+        "<thead><tr><th>Outcome</th><th>Ruxolitinib</th><th>Control</th></tr></thead><tbody>"
+        "<tr><td>Overall response</td><td>62%</td><td>39%</td></tr>"
+        "<tr><td>Neutrophils <b>(/L)</b></td><td><p>4.2 × 10<sup>9</sup></p></td><td></td></tr>"
+        "</tbody></table><p>The trial ended in 2019.</p></body></html>",
+        encoding="utf-8",
+    )
+    (document,) = load_documents(path)
+    lines = [line for line in document.text.split("\n") if line]
+    assert "Outcome: Overall response; Ruxolitinib: 62%; Control: 39%." in lines
+    assert "Outcome: Neutrophils (/L); Ruxolitinib: 4.2 × 10^9." in lines  # an empty cell says nothing
+    assert not any(line.startswith("Outcome Ruxolitinib") for line in lines)  # no header row alone

@@ -5,7 +5,9 @@ Only the standard library is used: `html.parser` for HTML and line-based rules f
 
 from __future__ import annotations
 
+import itertools
 import re
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 from assistant.ingest.documents.metadata import normalise_pages, year_of
@@ -92,6 +94,13 @@ def _hidden(attrs: dict[str, str | None]) -> bool:
 _EXPONENT = re.compile(r"[-\u2212]?\d")
 
 
+@dataclass
+class _Table:
+    header: list[str] | None = None  # the first row, when all its cells are <th>
+    row: list[list[str]] | None = None  # the row open now: each cell's text
+    heads: list[bool] = field(default_factory=list)  # per cell of the open row: a <th>
+
+
 class _HtmlText(HTMLParser):
     """Collects visible text (block elements as paragraph breaks), <title>, the first <h1> and meta tags."""
 
@@ -108,6 +117,7 @@ class _HtmlText(HTMLParser):
         self._h1_open = False
         self._pre_depth = 0
         self._sup = False  # a <sup> just opened: its text after a number is an exponent ("10<sup>9</sup>")
+        self._tables: list[_Table] = []  # open <table>s, the innermost last
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "meta":
@@ -123,11 +133,17 @@ class _HtmlText(HTMLParser):
         self._h1_open = self._h1_open or (tag == "h1" and not self.h1)
         self._pre_depth += tag == "pre"
         self._sup = tag == "sup"
-        self.parts.append("\n\n" if tag in _BLOCK_TAGS else " " if tag in _CELL_TAGS else "")
+        if tag in ("table", "tr") or (tag in _CELL_TAGS and self._tables):
+            self._table_start(tag)
+        self._out("\n\n" if tag in _BLOCK_TAGS else " " if tag in _CELL_TAGS else "")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _VOID_TAGS or all(open_tag != tag for open_tag, _ in self._skipping):
             return  # stray end tag
+        if tag in ("tr", "table") and self._tables:
+            self._row_end()
+            if tag == "table":
+                self._tables.pop()
         while self._skipping:  # close implicitly closed children too (<p> without </p>)
             open_tag, skip = self._skipping.pop()
             self._skip_depth -= skip
@@ -137,7 +153,7 @@ class _HtmlText(HTMLParser):
                 break
         self._in_title = self._in_title and tag != "title"
         self._h1_open = self._h1_open and tag != "h1"
-        self.parts.append("\n\n" if tag in _BLOCK_TAGS else "")
+        self._out("\n\n" if tag in _BLOCK_TAGS else "")
 
     def handle_data(self, data: str) -> None:
         if self._in_title:
@@ -146,12 +162,66 @@ class _HtmlText(HTMLParser):
         if self._skip_depth:
             return
         text = data if self._pre_depth else re.sub(r"\s+", " ", data)
-        if self._sup and _EXPONENT.match(text) and next((p for p in reversed(self.parts) if p), "")[-1:].isdigit():
+        cell = self._cell()
+        before = cell[0] if cell is not None else next((p for p in reversed(self.parts) if p), "")
+        if self._sup and _EXPONENT.match(text) and before[-1:].isdigit():
             text = "^" + text  # NFKC-free markup of "10⁹": written as cleaning writes that one
         self._sup = False
         if self._h1_open:
             self.h1 += text
-        self.parts.append(text)
+        self._out(text)
+
+    # A table is read a row a line, each cell beside its column's header ("Outcome: overall response; Ruxolitinib
+    # (n=154): 62%."): a header row alone states nothing, and a row alone does not say what its numbers are.
+    def _cell(self) -> list[str] | None:
+        """The text of the table cell open now (a one-item list, to append to), or None outside a cell."""
+        row = self._tables[-1].row if self._tables else None
+        return row[-1] if row else None
+
+    def _out(self, text: str) -> None:
+        cell = self._cell()
+        if cell is None:
+            self.parts.append(text)
+        else:
+            cell[0] += " " if text.startswith("\n") else text  # a paragraph inside a cell stays in its row
+
+    def _table_start(self, tag: str) -> None:
+        if tag == "table":
+            self._tables.append(_Table())
+            return
+        table = self._tables[-1] if self._tables else None
+        if table is None:
+            return
+        if tag == "tr":
+            self._row_end()
+            table.row = []
+        else:
+            table.row = [] if table.row is None else table.row
+            table.row.append([""])
+            table.heads.append(tag == "th")
+
+    def _row_end(self) -> None:
+        table = self._tables[-1]
+        row, table.row = table.row, None
+        if not row:
+            return
+        cells = [" ".join(c[0].split()) for c in row]
+        heads, table.heads = table.heads, []
+        if table.header is None and all(heads[: len(cells)]) and any(cells):
+            table.header = cells
+            return
+        header = table.header or []
+        pairs = [f"{h}: {c}" if h and h != c else c for h, c in itertools.zip_longest(header, cells, fillvalue="") if c]
+        line = "; ".join(pairs).rstrip(".")
+        if line:
+            self._out_row(line + ".")
+
+    def _out_row(self, line: str) -> None:
+        outer = self._tables[-2] if len(self._tables) > 1 else None
+        if outer is not None and outer.row:
+            outer.row[-1][0] += " " + line
+        else:
+            self.parts.append("\n" + line + "\n")
 
     def _meta(self, attrs: dict[str, str | None]) -> None:
         name = (attrs.get("name") or attrs.get("property") or "").strip().lower()
@@ -219,6 +289,31 @@ _ATX_HEADING = re.compile(r"\s{0,3}(#{1,6})\s+(.*?)(?:\s+#+)?\s*")
 _RULE_OR_UNDERLINE = re.compile(r"\s{0,3}(?:[-=_*]\s*){3,}")
 _REF_DEFINITION = re.compile(r"\s{0,3}\[[^\]]+\]:\s*\S+.*")
 _LIST_ITEM = re.compile(r"^(\s*)[*+-]\s+")
+_TABLE_DELIMITER = re.compile(r"\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*")
+_CELL_SEPARATOR = re.compile(r"(?<!\\)\|")
+
+
+def _cells(row: str) -> list[str]:
+    row = row.strip()
+    row = row[1:] if row.startswith("|") else row
+    row = row[:-1] if row.endswith("|") and not row.endswith("\\|") else row
+    return [_inline(c.strip().replace("\\|", "|")) for c in _CELL_SEPARATOR.split(row)]
+
+
+def _table(lines: list[str], start: int) -> tuple[list[str], int]:
+    """A pipe table as one line a row, each cell beside its column's header ("Outcome: overall response;
+    Ruxolitinib (n=154): 62%."): a header row alone states nothing, and a row alone does not say what its numbers
+    are. Returns the lines and the index of the table's last line."""
+    header = _cells(lines[start])
+    rows, end = [], start + 1
+    while end + 1 < len(lines) and "|" in lines[end + 1] and lines[end + 1].strip():
+        end += 1
+        pairs = [f"{h}: {c}" if h else c for h, c in zip(header, _cells(lines[end]), strict=False) if c]
+        if pairs:
+            rows.append("; ".join(pairs).rstrip(".") + ".")
+    return rows, end
+
+
 # Each span is bounded (`_SPAN` characters): unbounded, every opener without its closer rescanned the rest of the
 # line, and a line of a few hundred openers took seconds.
 _SPAN = 400
@@ -250,7 +345,15 @@ def markdown_to_text(markdown: str) -> tuple[str, str]:
     out: list[str] = []
     title = ""
     in_fence = False
-    for line in markdown.split("\n"):
+    lines = markdown.split("\n")
+    i = -1
+    while i + 1 < len(lines):
+        i += 1
+        line = lines[i]
+        if not in_fence and i + 1 < len(lines) and "|" in line and _TABLE_DELIMITER.fullmatch(lines[i + 1]):
+            rows, i = _table(lines, i)
+            out.extend(["", *rows, ""])
+            continue
         if _FENCE.match(line):
             in_fence = not in_fence  # fence lines go; code inside is kept as text
             continue
