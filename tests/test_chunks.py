@@ -21,6 +21,20 @@ def test_sentences_respect_abbreviations_initials_and_decimals() -> None:
     ]
 
 
+def test_a_unit_after_a_number_ends_a_sentence_and_a_caption_keeps_its_label() -> None:
+    text = (
+        "IL-6 rose by 71% after 24 h. The drug inhibited STAT3 as shown in Figure 2. Mice lived longer.\n"
+        "Figure 1. Proposed model: ruxolitinib blocks STAT1 signalling.\nSupplementary Fig. S3B. Dose response."
+    )
+    assert [text[s:e] for s, e in split_sentences(text)] == [
+        "IL-6 rose by 71% after 24 h.",
+        "The drug inhibited STAT3 as shown in Figure 2.",
+        "Mice lived longer.",
+        "Figure 1. Proposed model: ruxolitinib blocks STAT1 signalling.",
+        "Supplementary Fig. S3B. Dose response.",
+    ]
+
+
 def _doc(n_sentences: int) -> Document:
     text = " ".join(
         f"Sentence number {i} says that imatinib changes regulatory T cells in mice." for i in range(n_sentences)

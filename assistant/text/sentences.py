@@ -14,6 +14,7 @@ _ABBREVIATIONS = frozenset(
 # A boundary: terminal punctuation, optional closing quotes/brackets, whitespace, then a likely sentence start.
 _BOUNDARY = re.compile(r"[.!?][\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 _PARAGRAPH = re.compile(r"[^\n]+")
+_CAPTION_LABEL = re.compile(r"(?:Supplementary\s+)?(?:Fig(?:ure)?s?\.?|Table|Box|Panel)\s+S?\d+[A-Za-z]?", re.I)
 # A line or a sentence that ends as a sentence does: terminal punctuation, then any closing quotes or brackets.
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]*$")
 
@@ -41,12 +42,16 @@ def split_sentences(text: str, offset: int = 0) -> list[Span]:
 
 
 def _is_abbreviation(text: str, start: int, period_end: int) -> bool:
-    """True when the period at `period_end - 1` closes an abbreviation or an initial."""
+    """True when the period at `period_end - 1` closes an abbreviation, an initial, or a caption's label."""
     if text[period_end - 1] != ".":
         return False
-    word = text[start : period_end - 1].rsplit(None, 1)[-1] if text[start : period_end - 1].strip() else ""
-    word = word.lstrip("(\"'").lower()
-    return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
+    before = text[start : period_end - 1].split()
+    word = before[-1].lstrip("(\"'").lower() if before else ""
+    if len(word) == 1 and word.isalpha():
+        # An initial ("B. Drobits"), unless a number comes before it: a unit ("after 24 h. The drug ...").
+        return not (len(before) > 1 and before[-2][-1:].isdigit())
+    # "Figure 1. Proposed model: ..." opens a caption: its label is not a sentence ("shown in Figure 2." ends one).
+    return word in _ABBREVIATIONS or (len(before) <= 3 and _CAPTION_LABEL.fullmatch(" ".join(before)) is not None)
 
 
 def trimmed(text: str, start: int, end: int, offset: int = 0) -> Span:
