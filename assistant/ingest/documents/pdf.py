@@ -32,6 +32,8 @@ _TITLE_FONT_RATIO = 1.15  # a title is set at least this much larger than the bo
 _JUNK_TITLE = re.compile(
     r"\W*|untitled\b.*|microsoft \w+ - .*|.*\.(?:docx?|pdf|tex|dvi|indd|rtf|odt|ps|qxd)|(?:pii|doi)\s*:.*", re.I
 )
+# A journal citation's "2022; 14: 301-309" or "2008;181(11):6956": in a running header or footer, the article's own.
+_CITATION_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*;\s*\d+\s*(?:\(\s*[\w-]+\s*\))?\s*:\s*[A-Za-z]?\d+")
 _COPYRIGHT_YEAR = re.compile(r"(?:\u00a9|\(c\)|copyright)\s*((?:19|20)\d\d)\b", re.I)
 
 # pypdf logs its repairs of damaged files ("EOF marker not found") as warnings; without a handler of the
@@ -140,17 +142,30 @@ def _info(reader: PdfReader) -> tuple[str, tuple[str, ...], int | None]:
     except Exception:  # a damaged info dictionary only costs its metadata, not the document
         return "", (), None
     title = "" if _JUNK_TITLE.fullmatch(title) else title
-    # The creation date is the publication year for publisher PDFs; it is only the last resort.
     return title, _split_names(author), created.year if created else None
 
 
+def _running_citation_year(pages: list[str]) -> int | None:
+    """The year of a journal citation that recurs on most pages (a running header or footer, which layout then
+    removes), or on the only page; a citation on one page of several may be another paper's."""
+    counts = Counter(y for page in pages for y in {m.group(1) for m in _CITATION_YEAR.finditer(page)})
+    year, pages_with = counts.most_common(1)[0] if counts else ("", 0)
+    return year_of(year) if pages_with >= min(2, len(pages)) and pages_with * 2 > len(pages) else None
+
+
 def _metadata(
-    reader: PdfReader, first_page: str, cleaned: str, title: str, authors: tuple[str, ...]
+    reader: PdfReader, pages: list[str], cleaned: str, title: str, authors: tuple[str, ...]
 ) -> DocumentMetadata:
     info_title, info_authors, created = _info(reader)
-    from_page = extract_metadata(first_page, cleaned)  # portal-style fields ("Published: ...") on page 1
-    copyright_year = _COPYRIGHT_YEAR.search(normalize_unicode(first_page))
-    year = from_page.year or (year_of(copyright_year.group(1)) if copyright_year else None) or created
+    from_page = extract_metadata(pages[0], cleaned)  # portal-style fields ("Published: ...") on page 1
+    copyright_year = _COPYRIGHT_YEAR.search(normalize_unicode(pages[0]))
+    # The file's creation date is when the PDF was made (a download, a print), so only the last resort.
+    year = (
+        from_page.year
+        or _running_citation_year(pages)
+        or (year_of(copyright_year.group(1)) if copyright_year else None)
+        or created
+    )
     stated = DocumentMetadata(title=info_title or title, authors=info_authors or authors, year=year)
     return merge_metadata(stated, from_page)
 
@@ -169,6 +184,6 @@ def parse_pdf(path: Path, data: bytes, source_name: str, limits: IngestSettings 
         doc_id=document_id(data),
         source=source_name,
         text=laid_out.text,
-        metadata=_metadata(reader, texts[0], laid_out.text, laid_out.title, laid_out.authors),
+        metadata=_metadata(reader, texts, laid_out.text, laid_out.title, laid_out.authors),
         page_starts=laid_out.page_starts,
     )
