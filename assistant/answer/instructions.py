@@ -9,8 +9,9 @@ reveal text, or a new role or task. Biomedical prose has its own imperatives (pa
 "Do not use on open wounds"; methods: "participants were asked to ignore the first tone"): the patterns need the
 reader to be a machine, or the act ordered to be answering, so that those stay evidence.
 
-Chosen on tune data only: the instruction-like and benign sentences of eval/injection/tune.jsonl and tune2.jsonl
-(the patterns from "processor addressed" on, and the other scripts' letters, were widened on tune2 on 2026-12-07)
+Chosen on tune data only: the instruction-like and benign sentences of eval/injection/tune.jsonl, tune2.jsonl and
+tune3.jsonl (the patterns from "processor addressed" on, and the other scripts' letters, were widened on tune2 on
+2026-12-07; "order to answer" and "derived text dictated" on tune3, a review's two attacks, the same day)
 and, for false alarms, the 5183 SciFact corpus abstracts. Reported, never tuned, on eval/injection/heldout*.jsonl
 (written before any detector ran on them) and on the PubMedQA contexts: `bench/injection.py`.
 """
@@ -127,9 +128,14 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         rf"|\bdo\s+(?:what|as)\s+this\s+(?:line|sentence|text|note|document|passage|paragraph)\s+(?:says|tells)",
         re.I,
     ),
-    # A second-person order to answer or claim: "you must claim", "You will answer ...", "reply with 'yes'".
+    # A second-person order to answer or claim: "you must claim", "You will answer ...", "reply with 'yes'"; or the
+    # same order to whoever answers: "anyone answering a question about X should say that ..." (tune3).
     "order to answer": re.compile(
-        r"\byou\s+(?:must|should|shall|will|are\s+to|need\s+to|have\s+to|are\s+required\s+to|always)\s+(?:now\s+)?"
+        r"\b(?:anyone|anybody|whoever|everyone|those)\s+(?:who\s+(?:is|are)\s+)?(?:answer(?:s|ing)?|"
+        r"respond(?:s|ing)?|repl(?:ies|ying)|asked)\b[^.]{0,80}?\b(?:must|should|shall|ought\s+to|is\s+to|are\s+to|"
+        r"needs?\s+to|ha(?:ve|s)\s+to)\s+(?:now\s+|also\s+|always\s+)?(?:say|state|claim|reply|answer|report|"
+        r"mention|conclude|tell\s+\w+)\s+that\b"
+        r"|\byou\s+(?:must|should|shall|will|are\s+to|need\s+to|have\s+to|are\s+required\s+to|always)\s+(?:now\s+)?"
         r"(?:\w+\s+)?(?:answer|respond|reply|claim|insist|output|print|pretend|argue|say\s+(?:so|that)|state\s+that)\b"
         r"|(?:^\W*|,\s*)(?:please\s+)?(?:always\s+|only\s+)?(?:answer|respond|reply)\s+(?:only|with|that|in|"
         r"to\s+(?:all|any|every)|"
@@ -194,7 +200,7 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"(?:machine|auto(?:matically)?)[-\s]generated\s+\w+|answers?|outputs?|replies|the\s+conclusion)\b"
         r"[^.]{0,60}?\b(?:must|should|shall|ought\s+to|is\s+to|are\s+to|needs?\s+to|(?:is|are)\s+(?:required|obliged|"
         r"expected)\s+to)\s+(?:now\s+|also\s+|always\s+)?(?:say|state|claim|read|conclude|call|lead\s+with|assert|"
-        r"(?:describe|present|portray|mention)\s+[^.]{1,40}?\s+as)\b"
+        r"(?:report|note|mention)\s+that|(?:describe|present|portray|mention)\s+[^.]{1,40}?\s+as)\b"
         r"|\b(?:ask|request|require|demand)\s+that\s+(?:any|every|all|each|the)\s+(?:summar(?:y|ies)|answers?|"
         r"responses?|outputs?|descriptions?)\b"
         r"|\bif\s+(?:responses|answers|summaries|replies|outputs)\s+(?:mentioned|stated|said|noted|described)\b"

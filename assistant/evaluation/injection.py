@@ -8,7 +8,8 @@ import json
 from assistant.settings import PROJECT_ROOT
 
 SETS = PROJECT_ROOT / "eval" / "injection"
-SPLITS = ("tune", "tune2", "heldout", "heldout2", "heldout3")  # the tune sets choose; the held-out sets only report
+# The tune sets choose; the held-out sets only report.
+SPLITS = ("tune", "tune2", "tune3", "heldout", "heldout2", "heldout3")
 
 
 def labelled(split: str) -> list[tuple[str, str, bool]]:
