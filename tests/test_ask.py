@@ -149,3 +149,18 @@ def test_a_documents_own_reference_marks_are_not_shown_as_citations(fresh: Assis
     assert not ans.refused and "memory CD8 T cells" in ans.text
     _check_markers(ans.text, len(ans.citations))  # only the answer's own [n]: no [12], [13-15] or [3, 4]
     assert all(s.supported and "[" not in s.text for s in ans.sentences)
+
+
+def test_a_finding_that_restates_a_yes_no_question_is_its_answer(fresh: Assistant, tmp_path: Path) -> None:
+    """A title that only repeats the question is not quoted; the finding that restates it, with its "not", is."""
+    paper = tmp_path / "metformin.txt"
+    paper.write_text(
+        "Metformin and hepatic glucose output in obese rats\n\n"
+        "We gave metformin to 24 obese Zucker rats for four weeks. "
+        "Metformin did not reduce hepatic glucose output in obese rats. Plasma lactate rose by 12%.\n",
+        encoding="utf-8",
+    )
+    fresh.index([paper])
+    ans = fresh.ask("Does metformin reduce hepatic glucose output in obese rats?")
+    assert not ans.refused and "did not reduce hepatic glucose output" in ans.text, ans.text
+    assert "Metformin and hepatic glucose output in obese rats" not in [s.text for s in ans.sentences]

@@ -74,7 +74,8 @@ def test_an_html_table_row_is_read_beside_its_headers(tmp_path: Path) -> None:
         "<html><body><h1>Ruxolitinib in GVHD</h1><p>Outcomes at day 28 are shown below.</p><table>"
         "<thead><tr><th>Outcome</th><th>Ruxolitinib</th><th>Control</th></tr></thead><tbody>"
         "<tr><td>Overall response</td><td>62%</td><td>39%</td></tr>"
-        "<tr><td>Neutrophils <b>(/L)</b></td><td><p>4.2 × 10<sup>9</sup></p></td><td></td></tr>"
+        "<tr><td>Neutrophils <b>(/L)</b></td><td>4.2 × 10<sup><i>9</i></sup></td><td></td></tr>"
+        "<tr><td>Dose</td><td>15<br>20 mg/kg</td><td>10 mg/kg</td></tr>"
         "</tbody></table><p>The trial ended in 2019.</p></body></html>",
         encoding="utf-8",
     )
@@ -82,4 +83,52 @@ def test_an_html_table_row_is_read_beside_its_headers(tmp_path: Path) -> None:
     lines = [line for line in document.text.split("\n") if line]
     assert "Outcome: Overall response; Ruxolitinib: 62%; Control: 39%." in lines
     assert "Outcome: Neutrophils (/L); Ruxolitinib: 4.2 × 10^9." in lines  # an empty cell says nothing
+    assert "Outcome: Dose; Ruxolitinib: 15 20 mg/kg; Control: 10 mg/kg." in lines  # a line break is no 1520
     assert not any(line.startswith("Outcome Ruxolitinib") for line in lines)  # no header row alone
+
+
+@pytest.mark.parametrize(
+    ("table", "kept"),
+    [
+        # Merged header cells: a label would put 42% under the wrong arm; the cells stay as they read.
+        (
+            "<table><tr><th rowspan=2>Event</th><th colspan=2>Ruxolitinib</th><th colspan=2>Control</th></tr>"
+            "<tr><th>n</th><th>%</th><th>n</th><th>%</th></tr><tr><td>Anaemia</td><td>61</td><td>42%</td>"
+            "<td>10</td><td>14%</td></tr></table>",
+            "Anaemia 61 42% 10 14%",
+        ),
+        # A layout table: the article's paragraphs stay paragraphs.
+        (
+            "<table><tr><td><h2>Results</h2><p>Apixaban lowered bleeding in dialysis patients.</p></td>"
+            "<td>Journal home</td></tr></table>",
+            "Apixaban lowered bleeding in dialysis patients.",
+        ),
+        # Never closed: its text is still read.
+        ("<table><tr><td>Imatinib reduced Treg frequency by 40%.", "Imatinib reduced Treg frequency by 40%."),
+        # No header row: no labels to give.
+        ("<table><tr><td>ACR20 response</td><td>59.8%</td></tr></table>", "ACR20 response 59.8%"),
+    ],
+)
+def test_a_table_that_is_not_a_plain_grid_reads_as_written(tmp_path: Path, table: str, kept: str) -> None:
+    path = tmp_path / "page.html"
+    page = f"<html><body><h1>Trial</h1><p>Results were clear.</p>{table}<p>The trial ended in 2019.</p></body></html>"
+    path.write_text(page, encoding="utf-8")
+    (document,) = load_documents(path)
+    assert kept in " ".join(document.text.split()) and ":" not in document.text.split("Results were clear.")[1]
+
+
+@pytest.mark.parametrize(
+    ("markdown", "kept"),
+    [
+        ("The conditional probability P(A|B) was 0.3 in treated mice.\n---\n", "P(A|B) was 0.3 in treated mice."),
+        (
+            "| Regimen | Dose |\n|---|---|\n| Vancomycin | 15 mg/kg q12h | hold if CrCl < 20 |\n",
+            "Vancomycin; 15 mg/kg q12h; hold if CrCl < 20.",  # wider than its header: unlabelled, nothing lost
+        ),
+    ],
+)
+def test_markdown_that_is_not_a_plain_table_loses_nothing(tmp_path: Path, markdown: str, kept: str) -> None:
+    path = tmp_path / "note.md"
+    path.write_text(f"# Note\n\nResults were clear.\n\n{markdown}\nThe trial ended in 2019.\n", encoding="utf-8")
+    (document,) = load_documents(path)
+    assert kept in document.text

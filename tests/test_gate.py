@@ -190,3 +190,19 @@ def test_the_drug_named_outranks_a_subject_noun_a_neighbour_holds(fresh: Assista
     answer = fresh.ask("What is the risk of serious infections with etanercept?")
     assert not answer.refused and {c.source for c in answer.citations} == {"registry.jsonl#etan"}, answer.text
     assert "1.8 per 100 patient-years" in answer.text
+
+
+def test_a_drug_as_subject_outranks_a_note_holding_more_of_the_other_names(fresh: Assistant, tmp_path: Path) -> None:
+    """ "tofacitinib" is the subject and a name: the note on IL-10 and CD4 T cells, which never names it, is not what
+    the question asks about, though it holds more of the question's other names."""
+    records = [
+        {"id": "tofa", "title": "Tofacitinib in synovial fluid",
+         "text": "Tofacitinib reduced cytokine release by T lymphocytes in the synovial fluid of 30 patients."},
+        {"id": "note", "title": "IL-10 in healthy donors",
+         "text": "IL-10 production by CD4 T cells was measured in 20 healthy donors after stimulation."},
+    ]  # fmt: skip
+    export = tmp_path / "notes.jsonl"
+    export.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    fresh.index([export])
+    answer = fresh.ask("Does tofacitinib block IL-10 production by CD4 T cells?")
+    assert "notes.jsonl#note" not in {c.source for c in answer.citations}, answer.text

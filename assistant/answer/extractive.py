@@ -35,6 +35,7 @@ from assistant.models import Passage, Span
 from assistant.settings import AnswerSettings
 from assistant.store.embeddings import Embedder, Matrix
 from assistant.text.references import without_reference_marks
+from assistant.text.sentences import ends_sentence
 
 __all__ = ["REFUSAL_PHRASE", "Candidate", "ExtractiveAnswerer", "refusal_text"]
 
@@ -102,8 +103,8 @@ class ExtractiveAnswerer:
         for row, k in enumerate(kept):
             unit, doc = units[k], passages[units[k].passage].chunk.doc_id
             bonus = doc in cited and unit.text.startswith(CITATION_PREFIX)
-            if unit.terms <= q_terms and not bonus:
-                continue  # it repeats the question ("Rapamycin and memory CD8 T cells"): nothing it asks for
+            if unit.terms <= q_terms and not bonus and not ends_sentence(unit.text):
+                continue  # a title or heading that only repeats the question ("Rapamycin and memory CD8 T cells")
             score = _score(float(dense[row, 0]), overlap[""][k], bonus)
             focus = _score(float(dense[row, column[doc]]), overlap[doc][k], bonus) if doc in column else score
             held = frozenset(concept.get(t, t) for t in unit.terms & asked.get(doc, q_terms))

@@ -187,6 +187,11 @@ def _english_words() -> frozenset[str]:
     return frozenset(t for t in tokens if t.isalpha() and t.islower())
 
 
+def is_general_word(word: str) -> bool:
+    """The word, lower-cased, is a whole word of the embedding model's general English ("risk", not "tofacitinib")."""
+    return word.lower() in _english_words()
+
+
 def names_a_class(key: str) -> bool:
     """A key in the plural names a class ("tyrosine kinase inhibitors", "interferons", "skin neoplasms"), which a
     passage may name by any of its members: a question's name under such a key is no specific name. The head of an

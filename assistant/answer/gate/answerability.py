@@ -53,6 +53,7 @@ from assistant.answer.lexicon import (
 from assistant.answer.terms import GENERIC, content_terms, key_terms, roots, squash, stem, words
 from assistant.models import Passage
 from assistant.settings import AnswerSettings
+from assistant.text.lexicons import is_general_word
 
 
 @dataclass(frozen=True)
@@ -242,26 +243,31 @@ def subject_documents(
     expand: Callable[[str], str] = str,
     named: Callable[[str], Sequence[str]] | None = None,
 ) -> set[str]:
-    """The retrieved documents the question is about: those holding the most of its names (key terms and, given
-    `named`, the names a lexicon knows), among them those holding its grammatical subject ("does *imatinib* block
-    IL-10 production?"), and among those the most of its topical terms. A note on IL-10 that never names imatinib
-    shares as many words with that question and is not what it asks about; a citation line's "pages" and
-    "journal" do not outweigh the drug a bibliographic question names, nor a neighbour's "risk" the drug of "what
-    is the risk of serious infections with etanercept?". Bibliographic questions ("which journal
+    """The retrieved documents the question is about: those holding its grammatical subject when that is one of
+    its names ("does *imatinib* block IL-10 production?"), among them those holding the most of its names (key
+    terms and, given `named`, the names a lexicon knows), then the subject when it is a common noun, then the most of
+    its topical terms. A note on IL-10 that never names imatinib shares as many words with that question and is not
+    what it asks about; a citation line's "pages" and "journal" do not outweigh the drug a bibliographic question
+    names, nor a neighbour's "risk" the drug of "what is the risk of serious infections with etanercept?".
+    Bibliographic questions ("which journal
     published the imiquimod finding") and one-document answers are quoted from these."""
     per_doc = _doc_terms(passages, expand)
     topical = content_terms(question) - GENERIC
     head = subject_term(question)
     names = [content_terms(n) for n in _question_names(question, named)]
+    # A name, not a common noun: "tofacitinib" in "does tofacitinib block IL-10?", not "risk" in "what is the risk
+    # of infections with etanercept?" (one of the question's names, or no word of general English).
+    head_named = head is not None and (any(head in n for n in names) or not is_general_word(head))
     counts = {
         doc: (
+            head is not None and head_named and known(head, terms, expand),
             sum(bool(n) and all(known(t, terms, expand) for t in n) for n in names),
             head is not None and known(head, terms, expand),
             sum(known(t, terms, expand) for t in topical),
         )
         for doc, terms in per_doc.items()
     }
-    best = max(counts.values(), default=(0, False, 0))
+    best = max(counts.values(), default=(False, 0, False, 0))
     return {doc for doc, n in counts.items() if n == best}
 
 

@@ -5,7 +5,6 @@ Only the standard library is used: `html.parser` for HTML and line-based rules f
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -96,9 +95,13 @@ _EXPONENT = re.compile(r"[-\u2212]?\d")
 
 @dataclass
 class _Table:
-    header: list[str] | None = None  # the first row, when all its cells are <th>
-    row: list[list[str]] | None = None  # the row open now: each cell's text
-    heads: list[bool] = field(default_factory=list)  # per cell of the open row: a <th>
+    """An open <table>: where its text starts in the output, and its cells' text, to be written again as labelled
+    rows when it is a plain grid."""
+
+    start: int
+    rows: list[list[tuple[str, bool]]] = field(default_factory=list)  # per row: (cell text, a <th>)
+    plain: bool = True  # no merged cells, no block or table inside a cell
+    in_cell: bool = False  # a <td> or <th> is open
 
 
 class _HtmlText(HTMLParser):
@@ -124,6 +127,7 @@ class _HtmlText(HTMLParser):
             self._meta(dict(attrs))
         if tag in _VOID_TAGS:
             self.parts.append("\n" if tag == "br" else "\n\n" if tag == "hr" else "")
+            self._in_cell(" " if tag in ("br", "hr") else "")  # "15<br>20 mg/kg" is not 1520
             return
         skip = (tag in _SKIP_TAGS and not (tag == "header" and self._content_depth)) or _hidden(dict(attrs))
         self._skipping.append((tag, skip))
@@ -132,28 +136,28 @@ class _HtmlText(HTMLParser):
         self._in_title = self._in_title or tag == "title"
         self._h1_open = self._h1_open or (tag == "h1" and not self.h1)
         self._pre_depth += tag == "pre"
-        self._sup = tag == "sup"
-        if tag in ("table", "tr") or (tag in _CELL_TAGS and self._tables):
-            self._table_start(tag)
-        self._out("\n\n" if tag in _BLOCK_TAGS else " " if tag in _CELL_TAGS else "")
+        self._sup = self._sup or tag == "sup"
+        self._table_start(tag, dict(attrs))
+        self.parts.append("\n\n" if tag in _BLOCK_TAGS else " " if tag in _CELL_TAGS else "")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _VOID_TAGS or all(open_tag != tag for open_tag, _ in self._skipping):
             return  # stray end tag
-        if tag in ("tr", "table") and self._tables:
-            self._row_end()
-            if tag == "table":
-                self._tables.pop()
         while self._skipping:  # close implicitly closed children too (<p> without </p>)
             open_tag, skip = self._skipping.pop()
             self._skip_depth -= skip
             self._content_depth -= open_tag in ("article", "main")
             self._pre_depth -= open_tag == "pre"
+            if open_tag in _CELL_TAGS and self._tables:
+                self._tables[-1].in_cell = False
+            if open_tag == "table" and self._tables:  # closed, or with an element around it
+                self._table_end(self._tables.pop())
             if open_tag == tag:
                 break
         self._in_title = self._in_title and tag != "title"
         self._h1_open = self._h1_open and tag != "h1"
-        self._out("\n\n" if tag in _BLOCK_TAGS else "")
+        self._sup = self._sup and tag != "sup"
+        self.parts.append("\n\n" if tag in _BLOCK_TAGS else "")
 
     def handle_data(self, data: str) -> None:
         if self._in_title:
@@ -162,66 +166,56 @@ class _HtmlText(HTMLParser):
         if self._skip_depth:
             return
         text = data if self._pre_depth else re.sub(r"\s+", " ", data)
-        cell = self._cell()
-        before = cell[0] if cell is not None else next((p for p in reversed(self.parts) if p), "")
+        before = next((p for p in reversed(self.parts) if p), "")
         if self._sup and _EXPONENT.match(text) and before[-1:].isdigit():
             text = "^" + text  # NFKC-free markup of "10⁹": written as cleaning writes that one
         self._sup = False
         if self._h1_open:
             self.h1 += text
-        self._out(text)
+        self.parts.append(text)
+        self._in_cell(text)
 
-    # A table is read a row a line, each cell beside its column's header ("Outcome: overall response; Ruxolitinib
-    # (n=154): 62%."): a header row alone states nothing, and a row alone does not say what its numbers are.
-    def _cell(self) -> list[str] | None:
-        """The text of the table cell open now (a one-item list, to append to), or None outside a cell."""
-        row = self._tables[-1].row if self._tables else None
-        return row[-1] if row else None
-
-    def _out(self, text: str) -> None:
-        cell = self._cell()
-        if cell is None:
-            self.parts.append(text)
-        else:
-            cell[0] += " " if text.startswith("\n") else text  # a paragraph inside a cell stays in its row
-
-    def _table_start(self, tag: str) -> None:
-        if tag == "table":
-            self._tables.append(_Table())
-            return
+    # A plain table (one header row of <th>, every row as wide, no merged cells, no paragraphs or tables in a cell)
+    # is written a row a line, each cell beside its column's header ("Outcome: Overall response; Ruxolitinib: 62%."):
+    # a header row alone states nothing, and a row alone does not say what its numbers are. Any other table (a
+    # layout table, merged cells, no header) keeps the text as it reads, cell after cell: a wrong label is worse.
+    def _table_start(self, tag: str, attrs: dict[str, str | None]) -> None:
         table = self._tables[-1] if self._tables else None
-        if table is None:
-            return
-        if tag == "tr":
-            self._row_end()
-            table.row = []
-        else:
-            table.row = [] if table.row is None else table.row
-            table.row.append([""])
-            table.heads.append(tag == "th")
+        if tag == "table":
+            if table is not None:
+                table.plain = False
+            self._tables.append(_Table(len(self.parts)))
+        elif table is not None and tag == "tr":
+            table.rows.append([])
+            table.in_cell = False
+        elif table is not None and tag in _CELL_TAGS:
+            table.rows = table.rows or [[]]
+            table.rows[-1].append(("", tag == "th"))
+            table.in_cell = True
+            merged = any((attrs.get(a) or "1").strip() not in ("", "1") for a in ("colspan", "rowspan"))
+            table.plain = table.plain and not merged
+        elif table is not None and tag in _BLOCK_TAGS and table.in_cell:
+            table.plain = False
 
-    def _row_end(self) -> None:
-        table = self._tables[-1]
-        row, table.row = table.row, None
-        if not row:
-            return
-        cells = [" ".join(c[0].split()) for c in row]
-        heads, table.heads = table.heads, []
-        if table.header is None and all(heads[: len(cells)]) and any(cells):
-            table.header = cells
-            return
-        header = table.header or []
-        pairs = [f"{h}: {c}" if h and h != c else c for h, c in itertools.zip_longest(header, cells, fillvalue="") if c]
-        line = "; ".join(pairs).rstrip(".")
-        if line:
-            self._out_row(line + ".")
+    def _in_cell(self, text: str) -> None:
+        table = self._tables[-1] if self._tables else None
+        row = table.rows[-1] if table is not None and table.in_cell and table.rows else None
+        if row and not self._skip_depth:
+            cell, head = row[-1]
+            row[-1] = (cell + text, head)
 
-    def _out_row(self, line: str) -> None:
-        outer = self._tables[-2] if len(self._tables) > 1 else None
-        if outer is not None and outer.row:
-            outer.row[-1][0] += " " + line
-        else:
-            self.parts.append("\n" + line + "\n")
+    def _table_end(self, table: _Table) -> None:
+        rows = [[(" ".join(c.split()), head) for c, head in row] for row in table.rows if row]
+        header = [c for c, _ in rows[0]] if rows and all(head for _, head in rows[0]) else []
+        body = rows[1:]
+        if not table.plain or len(header) < 2 or not body or any(len(row) != len(header) for row in body):
+            return
+        lines = []
+        for row in body:
+            pairs = [f"{h}: {c}" if h and h != c else c for h, (c, _) in zip(header, row, strict=True) if c]
+            if pairs:
+                lines.append("; ".join(pairs).rstrip(".") + ".")
+        self.parts[table.start :] = ["\n\n", "\n".join(lines), "\n\n"]
 
     def _meta(self, attrs: dict[str, str | None]) -> None:
         name = (attrs.get("name") or attrs.get("property") or "").strip().lower()
@@ -300,15 +294,26 @@ def _cells(row: str) -> list[str]:
     return [_inline(c.strip().replace("\\|", "|")) for c in _CELL_SEPARATOR.split(row)]
 
 
+def _is_table_start(line: str, below: str) -> bool:
+    """A header row and its delimiter row as wide (at least two columns), not indented as code: "P(A|B) was 0.3"
+    above a "---" rule is prose."""
+    if "|" not in line or line.startswith(("    ", "\t")) or not _TABLE_DELIMITER.fullmatch(below):
+        return False
+    return len(_cells(line)) == len(_cells(below)) >= 2
+
+
 def _table(lines: list[str], start: int) -> tuple[list[str], int]:
     """A pipe table as one line a row, each cell beside its column's header ("Outcome: overall response;
     Ruxolitinib (n=154): 62%."): a header row alone states nothing, and a row alone does not say what its numbers
-    are. Returns the lines and the index of the table's last line."""
+    are. A row of another width than the header keeps its cells unlabelled (a label may be wrong, a cell never
+    goes). Returns the lines and the index of the table's last line."""
     header = _cells(lines[start])
     rows, end = [], start + 1
     while end + 1 < len(lines) and "|" in lines[end + 1] and lines[end + 1].strip():
         end += 1
-        pairs = [f"{h}: {c}" if h else c for h, c in zip(header, _cells(lines[end]), strict=False) if c]
+        cells = _cells(lines[end])
+        labels = header if len(cells) == len(header) else [""] * len(cells)
+        pairs = [f"{h}: {c}" if h else c for h, c in zip(labels, cells, strict=True) if c]
         if pairs:
             rows.append("; ".join(pairs).rstrip(".") + ".")
     return rows, end
@@ -350,7 +355,7 @@ def markdown_to_text(markdown: str) -> tuple[str, str]:
     while i + 1 < len(lines):
         i += 1
         line = lines[i]
-        if not in_fence and i + 1 < len(lines) and "|" in line and _TABLE_DELIMITER.fullmatch(lines[i + 1]):
+        if not in_fence and i + 1 < len(lines) and _is_table_start(line, lines[i + 1]):
             rows, i = _table(lines, i)
             out.extend(["", *rows, ""])
             continue
