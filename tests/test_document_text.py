@@ -9,6 +9,7 @@ import pytest
 
 from assistant.api import Assistant
 from assistant.ingest.documents import load_documents
+from assistant.ingest.documents.cleaning import normalize_unicode
 
 BODY = (
     "Tofacitinib inhibited oncostatin M-induced STAT3 phosphorylation in synovial fibroblasts. "
@@ -132,3 +133,16 @@ def test_markdown_that_is_not_a_plain_table_loses_nothing(tmp_path: Path, markdo
     path.write_text(f"# Note\n\nResults were clear.\n\n{markdown}\nThe trial ended in 2019.\n", encoding="utf-8")
     (document,) = load_documents(path)
     assert kept in document.text
+
+
+@pytest.mark.parametrize(
+    ("printed", "stored"),
+    [
+        ("4.2 × 10⁹/L", "4.2 × 10^9/L"),
+        ("3 × 10⁻⁶ M", "3 × 10^−6 M"),
+        ("in 2019¹² we", "in 2019 12 we"),  # a footnote mark, not 2019 to the 12th; NFKC alone: "201912"
+        ("CD4⁺CD25⁺ and Ca²⁺ per m²", "CD4+CD25+ and Ca2+ per m2"),
+    ],
+)
+def test_superscripts_after_a_number_stay_apart_from_it(printed: str, stored: str) -> None:
+    assert normalize_unicode(printed) == stored

@@ -15,6 +15,7 @@ from assistant.answer.prompts import REFUSAL_PHRASE, check_prompts
 from assistant.answer.verification import Draft, parse_answer, passage_sentences
 from assistant.api import Assistant
 from assistant.models import Passage
+from assistant.text.references import without_reference_marks
 from tests.conftest import IMATINIB, IMIQUIMOD
 
 QUESTION = "What do mast cells release when imiquimod activates them?"
@@ -128,8 +129,16 @@ def test_citation_ranges_and_lists_are_read_and_a_refusal_beside_cited_findings_
     answerer = _offline(seeded)
     drafts = parse_answer(clean_output("A [1-3]. B (passages 2 and 4). C [1; 2]. D (Passage 1–2). E [1-400]."))
     assert [d.cites for d in drafts] == [(1, 2, 3), (2, 4), (1, 2), (1, 2), (1, 400)]
+    # A bracketed range inside a clause is a quantity, not a citation.
+    assert parse_answer("Patients received doses of [10-20] mg daily [1].") == [
+        Draft("Patients received doses of [10-20] mg daily.", (1,))
+    ]
+    assert without_reference_marks("Grade [1-2] toxicity rose [3, 4]; values stayed within [0, 1].") == (
+        "Grade [1-2] toxicity rose; values stayed within [0, 1]."
+    )
     quoted = next(s for p in passages for _, s in passage_sentences(p) if s[0].isupper() and s.endswith("."))
     result = answerer.finish(passages, f"{quoted.rstrip('.')} [1-3]. {REFUSAL_PHRASE}")
     assert result.status == "answered" and [s.text for s in result.sentences] == [quoted]
     assert [r.reason for r in result.removed] == ["says the documents do not answer, beside sentences it cited"]
     assert answerer.finish(passages, f"{REFUSAL_PHRASE} The passages discuss melanoma.").status == "refused"
+    assert answerer.finish(passages, f"{REFUSAL_PHRASE} Paris is the capital of France [1].").status == "refused"

@@ -27,13 +27,13 @@ from assistant.answer.terms import has_negation, key_terms
 from assistant.answer.verifier.surface import restates
 from assistant.models import AnswerSentence, Contradiction, Passage, Span
 from assistant.store.embeddings import Embedder
-from assistant.text.references import MARK_NUMBERS, mark_numbers
+from assistant.text.references import CITATION_BODY, mark_numbers
 from assistant.text.sentences import split_sentences
 
 if TYPE_CHECKING:
     from assistant.answer.verifier.model import ClaimVerifier, Rename
 
-_MARKER = re.compile(rf"\s*\[({MARK_NUMBERS})\]")
+_MARKER = re.compile(rf"\s*\[({CITATION_BODY})\]")
 
 
 @dataclass(frozen=True)

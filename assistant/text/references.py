@@ -1,17 +1,24 @@
 """Bracketed number marks: "[2]", "[3, 4]", "[5-7]".
 
 In an answer they cite its numbered passages; in a document they point to the paper's own bibliography, which the
-reader of an answer cannot see, and beside the answer's own marks they read as citations of the wrong passages.
+reader of an answer cannot see, and beside the answer's own marks they read as citations of the wrong passages. A
+bracketed range inside a clause is a quantity, not a mark ("doses of [10-20] mg", "grade [1-2] toxicity").
 """
 
 from __future__ import annotations
 
 import re
 
-# The numbers of one mark: a list or a range ("1, 2", "1; 2", "1-3", "1–3").
+_LIST = r"\d+(?:\s*[,;]\s*\d+)*"
+_RANGES = r"\d+\s*[-–]\s*\d+(?:\s*[,;]\s*\d+(?:\s*[-–]\s*\d+)?)*"
+_CLAUSE_END = r"\s*(?:[.,;:!?)\]]|\[|$)"  # what follows a mark: punctuation, another mark, the end
+# The body of an answer's citation mark: a number or a list anywhere ("[1] and [2]"), a range at a clause's end.
+CITATION_BODY = rf"{_LIST}|{_RANGES}(?=\]{_CLAUSE_END})"
+# Any mark's body, where the place already says it is a mark (after a full stop).
 MARK_NUMBERS = r"\d+(?:\s*[-–,;]\s*\d+)*"
-# A document's reference mark, with the space before it; not "[3H]" or "[Ca2+]", which are part of a name.
-_REFERENCE_MARK = re.compile(r"\s*\[\d{1,3}(?:\s*[-–,;]\s*\d{1,3})*\](?![\w+])")
+# A document's reference mark at a clause's end, with the space before it; not "[3H]" or "[Ca2+]" (part of a name),
+# nor one holding a 0 ("[0, 1]" is an interval).
+_REFERENCE_MARK = re.compile(rf"\s*\[[1-9]\d{{0,2}}(?:\s*[-–,;]\s*[1-9]\d{{0,2}})*\](?={_CLAUSE_END})")
 _WIDEST_RANGE = 10  # "[1-3]" is 1, 2 and 3; "[1-400]" is no list of passages, only its two ends
 
 

@@ -17,7 +17,8 @@ Outcomes (`LLMAnswer.status`):
   removed in either mode and reported (`contradicted`). Only the first `MOST_CHECKED` sentences are checked, and a
   last sentence cut off by the token limit or a broken stream is never shown;
 - `refused`: the model's answer holds the refusal phrase and cites nothing else (a model that says it cannot
-  answer is taken at its word; beside cited sentences, the refusal is set aside and the rest checked);
+  answer is taken at its word; beside cited sentences, the refusal is set aside and the rest checked, and it
+  stands when none of them is supported);
 - `fallback`: nothing supported is left, or the backend failed (`reason` says which: the network, an error
   status, a reply that cannot be read, or one past `ReplyLimits.seconds`); the caller answers extractively instead.
 """
@@ -227,7 +228,8 @@ class LLMAnswerer:
         numbered = number_passages(passages)
         text = clean_output(raw)
         drafts, skipped = parse_answer(text), list[Removed]()
-        if is_refusal(text):
+        refusing = is_refusal(text)
+        if refusing:
             drafts, skipped = _beside_refusal(drafts)
             if not drafts:
                 return LLMAnswer("refused", raw, passages=numbered)
@@ -245,6 +247,8 @@ class LLMAnswerer:
             attributed, contradicted=tuple(contradicted),
         )  # fmt: skip
         if not any(s.supported for s in kept):
+            if refusing:  # what it cited beside its refusal does not hold: the refusal does
+                return replace(result, status="refused", sentences=(), spans={})
             reason = "the model wrote nothing" if not drafts else "no sentence of the model's answer is supported"
             return replace(result, status="fallback", sentences=(), spans={}, reason=reason)
         return result

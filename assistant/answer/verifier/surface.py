@@ -6,8 +6,9 @@ a section label ("RESULTS: "), and the aliases the passage itself defines ("regu
 name, or both). A passage sentence also supports itself with words removed that only qualify it (a statistic in
 parentheses, "significantly"): the shorter sentence states less; but not a parenthesis saying the result is not
 significant, nor "significantly" after a negation, which are part of the fact. Never the other way: a sentence that
-adds a statistic or "significantly" claims more than its passage. Nothing else is removed; a hedge ("may") is a fact
-about the finding, and a reordered or reworded sentence goes to the model.
+adds a statistic or "significantly" claims more than its passage. A document's reference marks ("[12]") are no part of
+either (`references.without_reference_marks`). Nothing else is removed; a hedge ("may") is a fact about the finding,
+and a reordered or reworded sentence goes to the model.
 """
 
 from __future__ import annotations

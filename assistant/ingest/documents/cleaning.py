@@ -41,16 +41,21 @@ REFERENCES_HEADING = re.compile(
     r"|reference list|cited literature)\s*:?",
     re.I,
 )
-# Superscript digits right after a digit: an exponent, whose digits NFKC would join to the base.
+# Superscript digits right after a number, which NFKC would join to it: after a 10, an exponent ("10⁹"); after
+# another number most often a footnote mark ("in 2019¹²", "P < 0.001³"), kept apart by a space.
 _SUPERSCRIPT_DIGIT = "\u2070\u00b9\u00b2\u00b3\u2074-\u2079"
-_EXPONENT = re.compile(f"(?<=[0-9])([\u207a\u207b]?[{_SUPERSCRIPT_DIGIT}][{_SUPERSCRIPT_DIGIT}\u207a\u207b]*)")
+_SUPERSCRIPT = f"[\u207a\u207b]?[{_SUPERSCRIPT_DIGIT}][{_SUPERSCRIPT_DIGIT}\u207a\u207b]*"
+_EXPONENT = re.compile(f"(?<![0-9.,])(10)({_SUPERSCRIPT})")
+_MARK_AFTER_NUMBER = re.compile(f"(?<=[0-9])({_SUPERSCRIPT})")
 _BULLET = re.compile(r"[\u2022\u00b7\u25aa\u25e6\u2023*+\-\u2013]\s+\S")
 
 
 def normalize_unicode(raw: str) -> str:
-    """NFKC plus ASCII quotes/spaces; dashes other than those NFKC changes are kept as printed; an exponent
-    after a number keeps a caret ("4.2 × 10⁹/L": "10^9", not NFKC's "109"; "CD4⁺" and "m²" stay "CD4+", "m2")."""
-    text = _EXPONENT.sub(r"^\1", raw.replace("\r\n", "\n")).translate(_CHAR_MAP)
+    """NFKC plus ASCII quotes/spaces; dashes other than those NFKC changes are kept as printed; an exponent of 10
+    keeps a caret ("4.2 × 10⁹/L": "10^9", not NFKC's "109"), other superscript digits after a number a space
+    ("2019¹²": "2019 12", not "201912"); "CD4⁺" and "m²" stay "CD4+", "m2"."""
+    text = _MARK_AFTER_NUMBER.sub(r" \1", _EXPONENT.sub(r"\1^\2", raw.replace("\r\n", "\n")))
+    text = text.translate(_CHAR_MAP)
     text = unicodedata.normalize("NFKC", text).translate(_CHAR_MAP)
     # Remaining control characters (not newlines, tabs) are never meaningful text, nor are invisible ones.
     return INVISIBLE.sub("", _CONTROLS.sub("", text))

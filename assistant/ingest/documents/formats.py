@@ -168,7 +168,8 @@ class _HtmlText(HTMLParser):
         text = data if self._pre_depth else re.sub(r"\s+", " ", data)
         before = next((p for p in reversed(self.parts) if p), "")
         if self._sup and _EXPONENT.match(text) and before[-1:].isdigit():
-            text = "^" + text  # NFKC-free markup of "10⁹": written as cleaning writes that one
+            # Markup of "10⁹" and "2019¹²", written as cleaning writes those: "10^9", "2019 12".
+            text = ("^" if re.search(r"(?<![\d.,])10$", before) else " ") + text
         self._sup = False
         if self._h1_open:
             self.h1 += text

@@ -21,7 +21,7 @@ from assistant.errors import DocumentError
 from assistant.ingest.documents.cleaning import normalize_unicode
 from assistant.ingest.documents.files import document_id, ingest_limits
 from assistant.ingest.documents.metadata import extract_metadata, merge_metadata, year_of
-from assistant.ingest.documents.pdf_text import lay_out
+from assistant.ingest.documents.pdf_text import lay_out, page_lines, running_lines
 from assistant.models import Document, DocumentMetadata
 from assistant.settings import IngestSettings
 
@@ -146,11 +146,13 @@ def _info(reader: PdfReader) -> tuple[str, tuple[str, ...], int | None]:
 
 
 def _running_citation_year(pages: list[str]) -> int | None:
-    """The year of a journal citation that recurs on most pages (a running header or footer, which layout then
-    removes), or on the only page; a citation on one page of several may be another paper's."""
-    counts = Counter(y for page in pages for y in {m.group(1) for m in _CITATION_YEAR.finditer(page)})
-    year, pages_with = counts.most_common(1)[0] if counts else ("", 0)
-    return year_of(year) if pages_with >= min(2, len(pages)) and pages_with * 2 > len(pages) else None
+    """The year of a journal citation in a running header or footer (a line recurring on the pages' edges): the
+    article's own; a citation in its text or reference list is another paper's."""
+    counts = Counter(
+        m.group(1) for line in running_lines([page_lines(p) for p in pages]) for m in _CITATION_YEAR.finditer(line)
+    )
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return year_of(ranked[0][0]) if ranked else None
 
 
 def _metadata(

@@ -52,21 +52,38 @@ def _edge_key(line: str) -> str:
     return "" if is_protected(line) else _DIGITS.sub("#", line.lower())
 
 
-def strip_running_lines(pages: list[list[str]]) -> list[list[str]]:
-    """Pages without page numbers and running headers/footers: lines (digits aside) that recur at the top
-    or the bottom of at least half of the pages (and of two pages at least)."""
+def _running(pages: list[list[str]]) -> list[list[bool]]:
+    """Per page and line: a running header or footer, a line (digits aside) that recurs at the top or the bottom
+    of at least half of the pages (and of two pages at least)."""
     need = max(2, math.ceil(len(pages) / 2))
     top = Counter(key for page in pages for key in {_edge_key(line) for line in page[:EDGE_LINES]})
     bottom = Counter(key for page in pages for key in {_edge_key(line) for line in page[-EDGE_LINES:]})
     running_top = {key for key, count in top.items() if count >= need} - {""}
     running_bottom = {key for key, count in bottom.items() if count >= need} - {""}
+    return [
+        [
+            (i < EDGE_LINES and _edge_key(line) in running_top)
+            or (i >= len(page) - EDGE_LINES and _edge_key(line) in running_bottom)
+            for i, line in enumerate(page)
+        ]
+        for page in pages
+    ]
+
+
+def running_lines(pages: list[list[str]]) -> list[str]:
+    """The running headers and footers of the pages, each as printed on each page."""
+    flagged = zip(pages, _running(pages), strict=True)
+    return [line for page, flags in flagged for line, running in zip(page, flags, strict=True) if running]
+
+
+def strip_running_lines(pages: list[list[str]]) -> list[list[str]]:
+    """Pages without page numbers and running headers/footers (`_running`)."""
     stripped = []
-    for page in pages:
+    for page, flags in zip(pages, _running(pages), strict=True):
         kept = []
-        for i, line in enumerate(page):
-            at_top, at_bottom = i < EDGE_LINES, i >= len(page) - EDGE_LINES
-            running = (at_top and _edge_key(line) in running_top) or (at_bottom and _edge_key(line) in running_bottom)
-            if not running and not ((at_top or at_bottom) and _PAGE_NUMBER.fullmatch(line)):
+        for i, (line, running) in enumerate(zip(page, flags, strict=True)):
+            at_edge = i < EDGE_LINES or i >= len(page) - EDGE_LINES
+            if not running and not (at_edge and _PAGE_NUMBER.fullmatch(line)):
                 kept.append(line)
         stripped.append(kept)
     return stripped
