@@ -24,7 +24,8 @@ def test_sentences_respect_abbreviations_initials_and_decimals() -> None:
 def test_a_unit_after_a_number_ends_a_sentence_and_a_caption_keeps_its_label() -> None:
     text = (
         "IL-6 rose by 71% after 24 h. The drug inhibited STAT3 as shown in Figure 2. Mice lived longer.\n"
-        "Figure 1. Proposed model: ruxolitinib blocks STAT1 signalling.\nSupplementary Fig. S3B. Dose response."
+        "Figure 1. Proposed model: ruxolitinib blocks STAT1 signalling.\nSupplementary Fig. S3B. Dose response.\n"
+        "In 2019 J. Smith reported it."
     )
     assert [text[s:e] for s, e in split_sentences(text)] == [
         "IL-6 rose by 71% after 24 h.",
@@ -32,6 +33,7 @@ def test_a_unit_after_a_number_ends_a_sentence_and_a_caption_keeps_its_label() -
         "Mice lived longer.",
         "Figure 1. Proposed model: ruxolitinib blocks STAT1 signalling.",
         "Supplementary Fig. S3B. Dose response.",
+        "In 2019 J. Smith reported it.",
     ]
 
 

@@ -16,7 +16,8 @@ BODY = (
     "Neutrophil counts stayed above 4.2 {exp}/L in every patient."
 )
 REFERENCE = (
-    "Smith AB, Jones CD. Tofacitinib increases the risk of cytomegalovirus reactivation by suppressing NK cells."
+    "Smith AB, Jones CD. Tofacitinib increases the risk of cytomegalovirus reactivation by suppressing NK cells. "
+    "Transplantation. 2019;103:455-61."
 )
 PAGES = {
     "paper.md": "# Tofacitinib and synovial fibroblasts\n\n{body}\n\n## References\n\n1. {ref}\n",
@@ -146,3 +147,25 @@ def test_markdown_that_is_not_a_plain_table_loses_nothing(tmp_path: Path, markdo
 )
 def test_superscripts_after_a_number_stay_apart_from_it(printed: str, stored: str) -> None:
     assert normalize_unicode(printed) == stored
+
+
+def test_what_follows_a_reference_list_and_a_contents_line_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / "review.txt"
+    path.write_text(
+        "JAK inhibitors in myelofibrosis\n\nContents\n1. Findings\n2. References\n\n"
+        "Ruxolitinib reduces spleen volume in myelofibrosis.\n\nReferences\n\n"
+        "1. Verstovsek S, et al. Ruxolitinib doubles survival. N Engl J Med. 2012;366:799-807.\n"
+        "2. Harrison C, et al. JAK inhibition. N Engl J Med. 2012;366:787-98.\n\n"
+        "Appendix A. Dose adjustments\n\nRuxolitinib should be reduced to 5 mg twice daily when platelets fall.\n",
+        encoding="utf-8",
+    )
+    (document,) = load_documents(path)
+    assert "Ruxolitinib reduces spleen volume" in document.text and "reduced to 5 mg twice daily" in document.text
+    assert "doubles survival" not in document.text
+    path.write_text(
+        "Hydroxychloroquine screening\n\nThis guidance summarises screening.\n\nContents\n1. Risk factors\n"
+        "2. References\n\n1. Risk factors\nThe risk rises when the daily dose exceeds 5 mg/kg of body weight.\n",
+        encoding="utf-8",
+    )
+    (document,) = load_documents(path)
+    assert "exceeds 5 mg/kg" in document.text  # "2. References" heads the contents, not a list

@@ -46,10 +46,12 @@ def _is_abbreviation(text: str, start: int, period_end: int) -> bool:
     if text[period_end - 1] != ".":
         return False
     before = text[start : period_end - 1].split()
-    word = before[-1].lstrip("(\"'").lower() if before else ""
+    written = before[-1].lstrip("(\"'") if before else ""
+    word = written.lower()
     if len(word) == 1 and word.isalpha():
-        # An initial ("B. Drobits"), unless a number comes before it: a unit ("after 24 h. The drug ...").
-        return not (len(before) > 1 and before[-2][-1:].isdigit())
+        # An initial ("B. Drobits"), unless it is a lower-case unit after a number ("after 24 h. The drug ..."; "in
+        # 2019 J. Smith" is an initial).
+        return not (written.islower() and len(before) > 1 and before[-2][-1:].isdigit())
     # "Figure 1. Proposed model: ..." opens a caption: its label is not a sentence ("shown in Figure 2." ends one).
     return word in _ABBREVIATIONS or (len(before) <= 3 and _CAPTION_LABEL.fullmatch(" ".join(before)) is not None)
 

@@ -36,9 +36,17 @@ INVISIBLE = re.compile(
 )
 # The heading of a reference list: what follows it is other papers' titles, which read as this paper's findings
 # ("Tofacitinib increases the risk of ..." once "Smith AB, Jones CD." is split off), so it is never indexed.
+# What may follow a reference list and is the paper's own: an appendix, supplementary material, figure legends and
+# tables (author manuscripts put them after the references).
+_AFTER_REFERENCES = re.compile(
+    r"(?:[A-Z0-9]{1,3}\.?\s+)?(?:appendix|appendices|supplementary|supplemental|supporting\s+information|"
+    r"figure\s+legends?|figures?\s+\d|tables?\s+\d|fig\.\s*\d)\b",
+    re.I,
+)
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 REFERENCES_HEADING = re.compile(
-    r"(?:\d{1,2}\.?\s*|[IVX]{1,4}\.\s*)?(?:references(?: and notes)?|bibliography|literature cited|works cited"
-    r"|reference list|cited literature)\s*:?",
+    r"(?:\d{1,2}\.?\s*|[IVX]{1,4}\.\s*)?(?:(?:selected\s+|key\s+|further\s+)?references(?: and notes)?|bibliography"
+    r"|literature cited|works cited|reference list|cited literature|further reading|suggested reading)\s*:?",
     re.I,
 )
 # Superscript digits right after a number, which NFKC would join to it: after a 10, an exponent ("10⁹"); after
@@ -291,11 +299,16 @@ def tidy_lines(text: str) -> list[str]:
 
 
 def cut_reference_list(lines: list[str]) -> list[str]:
-    """The lines before the last reference-list heading ("References", "## Bibliography", "5. Literature cited"),
-    when a sentence comes before it; a document that is only a list (and its title) keeps it."""
+    """The lines without the reference list: from the last reference-list heading ("References", "## Bibliography",
+    "5. Literature cited") that a sentence comes before, to the next appendix, supplement, figure or table, when
+    most of its lines carry a year as references do (a contents line "3. References" heads the body, not a list)."""
     for i in range(len(lines) - 1, 0, -1):
         if REFERENCES_HEADING.fullmatch(lines[i]) and any(map(ends_sentence, lines[:i])):
-            return lines[:i]
+            end = next((j for j in range(i + 1, len(lines)) if _AFTER_REFERENCES.match(lines[j])), len(lines))
+            listed = [line for line in lines[i + 1 : end] if line]
+            if listed and sum(bool(_YEAR.search(line)) for line in listed) * 2 >= len(listed):
+                return lines[:i] + lines[end:]
+            return lines
     return lines
 
 
