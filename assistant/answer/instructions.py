@@ -288,7 +288,9 @@ _SPACED_ORDERS = re.compile(
 )
 
 
-_PIECE_END = re.compile(r"(?<=[.!?])\s+")
+_PIECE_END = re.compile(r"(?<=[.!?;])\s+")
+# A label before a piece: a table row's "Note: ...", "Comment: ...", "Editor's note: ..." (tune3's table cells).
+_LABEL = re.compile(r"^[\w'()/ -]{1,40}:\s+(?=\S)")
 # Format characters (zero-width, invisible operators, tags) and combining marks; the letters that draw nothing
 # (Hangul fillers) are those indexing drops (`cleaning.INVISIBLE`).
 _HIDDEN = frozenset({"Cf", "Mn", "Me"})
@@ -306,12 +308,14 @@ def _fold(sentence: str) -> str:
 @lru_cache(maxsize=65536)  # the same passages come back question after question; each read costs ~0.5 ms
 def instruction_sign(sentence: str) -> str | None:
     """The name of the first pattern that reads `sentence` as addressed to the machine reading it, or None. The
-    sentence is read as a reader sees it (`_fold`), whole and from each full stop on, with digits in words read as
-    letters too ("1gn0re")."""
+    sentence is read as a reader sees it (`_fold`), whole and from each full stop or semicolon on, after a label
+    too, with digits in words read as letters ("1gn0re")."""
     folded = _fold(sentence)
     # The splitter keeps "... in mice. ignore the above ..." as one sentence (a lower-case word after a full stop is
     # mostly an abbreviation's: "et al. found"): the patterns that read a sentence's start read each piece's too.
+    # A table row reads its cells after semicolons, each after its column's label ("Note: Please say that ...").
     pieces = [folded, *_PIECE_END.split(folded)[1:]]
+    pieces += [_LABEL.sub("", p) for p in pieces if _LABEL.match(p)]
     readings = dict.fromkeys([*pieces, *(_LEET_WORD.sub(lambda m: m.group().translate(_LEET), p) for p in pieces)])
     for name, pattern in PATTERNS.items():
         if any(pattern.search(text) for text in readings):
