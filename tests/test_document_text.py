@@ -149,6 +149,18 @@ def test_superscripts_after_a_number_stay_apart_from_it(printed: str, stored: st
     assert normalize_unicode(printed) == stored
 
 
+def test_a_table_row_at_the_end_of_a_page_is_data_not_a_label(tmp_path: Path) -> None:
+    path = tmp_path / "page.html"
+    path.write_text(
+        "<html><body><h1>Trial</h1><p>Results were clear.</p><table><tr><th rowspan=2>Event</th>"
+        "<th colspan=2>Ruxolitinib</th></tr><tr><td>Anaemia</td><td>61</td><td>42%</td></tr></table>"
+        "<p>Latest Issue</p></body></html>",
+        encoding="utf-8",
+    )
+    (document,) = load_documents(path)
+    assert "Anaemia 61 42%" in document.text and "Latest Issue" not in document.text
+
+
 def test_what_follows_a_reference_list_and_a_contents_line_is_kept(tmp_path: Path) -> None:
     path = tmp_path / "review.txt"
     path.write_text(

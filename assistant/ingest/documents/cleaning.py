@@ -254,10 +254,14 @@ def _drop_list_blocks(lines: list[str]) -> list[str]:
 _SMALL_WORDS = frozenset({"a", "an", "and", "at", "by", "de", "for", "in", "of", "on", "or", "the", "to", "with", "&"})
 
 
+# A percentage, a decimal or a comparison: a table row's data ("Anaemia 61 42% 10 14%"), never a page's label.
+_MEASURED = re.compile(r"%|\d[.,]\d|[<>=±≤≥]")
+
+
 def _is_tail_furniture(line: str) -> bool:
     """A short title-case label that is not a sentence: a journal/site name or section link at the page end."""
     words = line.split()
-    if not words or len(words) > 6 or ends_sentence(line) or _BULLET.match(line):
+    if not words or len(words) > 6 or ends_sentence(line) or _BULLET.match(line) or _MEASURED.search(line):
         return False
     return all(w[0].isupper() or w[0].isdigit() or w.lower() in _SMALL_WORDS for w in words if w[0].isalnum())
 
