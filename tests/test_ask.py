@@ -11,6 +11,7 @@ import pytest
 from assistant.answer.prompts import REFUSAL_PHRASE
 from assistant.api import Assistant
 from assistant.errors import InputError
+from assistant.models import Answer
 from tests.conftest import IMATINIB, IMIQUIMOD, run_cli
 
 
@@ -135,17 +136,21 @@ def test_the_python_api_refuses_a_number_of_passages_the_shells_refuse(seeded: A
         seeded.ask("what does imatinib do to regulatory T cells", top_k=top_k)
 
 
+def _asked_of(assistant: Assistant, path: Path, text: str, question: str) -> Answer:
+    """The answer to `question` once a file holding `text` is indexed beside the seeds."""
+    path.write_text(text, encoding="utf-8")
+    assistant.index([path])
+    return assistant.ask(question)
+
+
 def test_a_documents_own_reference_marks_are_not_shown_as_citations(fresh: Assistant, tmp_path: Path) -> None:
-    paper = tmp_path / "rapamycin.txt"
-    paper.write_text(
+    paper = (
         "Rapamycin and memory CD8 T cells\n\n"
         "Rapamycin enhanced the formation of memory CD8 T cells in mice infected with LCMV [12]. "
         "The effect depended on mTOR inhibition in the T cells themselves [13-15]. "
-        "Earlier work had linked mTOR to T cell anergy [3, 4].\n",
-        encoding="utf-8",
+        "Earlier work had linked mTOR to T cell anergy [3, 4].\n"
     )
-    fresh.index([paper])
-    ans = fresh.ask("what does rapamycin do to memory CD8 T cells")
+    ans = _asked_of(fresh, tmp_path / "rapamycin.txt", paper, "what does rapamycin do to memory CD8 T cells")
     assert not ans.refused and "memory CD8 T cells" in ans.text
     _check_markers(ans.text, len(ans.citations))  # only the answer's own [n]: no [12], [13-15] or [3, 4]
     assert all(s.supported and "[" not in s.text for s in ans.sentences)
@@ -153,14 +158,12 @@ def test_a_documents_own_reference_marks_are_not_shown_as_citations(fresh: Assis
 
 def test_a_finding_that_restates_a_yes_no_question_is_its_answer(fresh: Assistant, tmp_path: Path) -> None:
     """A title that only repeats the question is not quoted; the finding that restates it, with its "not", is."""
-    paper = tmp_path / "metformin.txt"
-    paper.write_text(
+    paper = (
         "Metformin and hepatic glucose output in obese rats\n\n"
         "We gave metformin to 24 obese Zucker rats for four weeks. "
-        "Metformin did not reduce hepatic glucose output in obese rats. Plasma lactate rose by 12%.\n",
-        encoding="utf-8",
+        "Metformin did not reduce hepatic glucose output in obese rats. Plasma lactate rose by 12%.\n"
     )
-    fresh.index([paper])
-    ans = fresh.ask("Does metformin reduce hepatic glucose output in obese rats?")
+    question = "Does metformin reduce hepatic glucose output in obese rats?"
+    ans = _asked_of(fresh, tmp_path / "metformin.txt", paper, question)
     assert not ans.refused and "did not reduce hepatic glucose output" in ans.text, ans.text
     assert "Metformin and hepatic glucose output in obese rats" not in [s.text for s in ans.sentences]

@@ -25,7 +25,7 @@ def test_a_unit_after_a_number_ends_a_sentence_and_a_caption_keeps_its_label() -
     text = (
         "IL-6 rose by 71% after 24 h. The drug inhibited STAT3 as shown in Figure 2. Mice lived longer.\n"
         "Figure 1. Proposed model: ruxolitinib blocks STAT1 signalling.\nSupplementary Fig. S3B. Dose response.\n"
-        "In 2019 J. Smith reported it."
+        "In 2019 J. Smith reported it. Imaging was done at 3 T. Lesions shrank."
     )
     assert [text[s:e] for s, e in split_sentences(text)] == [
         "IL-6 rose by 71% after 24 h.",
@@ -34,6 +34,8 @@ def test_a_unit_after_a_number_ends_a_sentence_and_a_caption_keeps_its_label() -
         "Figure 1. Proposed model: ruxolitinib blocks STAT1 signalling.",
         "Supplementary Fig. S3B. Dose response.",
         "In 2019 J. Smith reported it.",
+        "Imaging was done at 3 T.",
+        "Lesions shrank.",
     ]
 
 

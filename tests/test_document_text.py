@@ -10,6 +10,7 @@ import pytest
 from assistant.api import Assistant
 from assistant.ingest.documents import load_documents
 from assistant.ingest.documents.cleaning import normalize_unicode
+from assistant.models import Document
 
 BODY = (
     "Tofacitinib inhibited oncostatin M-induced STAT3 phosphorylation in synovial fibroblasts. "
@@ -27,20 +28,24 @@ PAGES = {
 }
 
 
+def _loaded(folder: Path, name: str, text: str) -> Document:
+    """The one document the file `name` holding `text` reads as."""
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    (document,) = load_documents(path)
+    return document
+
+
 @pytest.mark.parametrize("name", sorted(PAGES))
 def test_a_reference_list_is_not_indexed_and_an_exponent_keeps_its_caret(tmp_path: Path, name: str) -> None:
     exponent = "× 10<sup>9</sup>" if name.endswith(".html") else "× 10⁹"
-    path = tmp_path / name
-    path.write_text(PAGES[name].format(body=BODY.format(exp=exponent), ref=REFERENCE), encoding="utf-8")
-    (document,) = load_documents(path)
+    document = _loaded(tmp_path, name, PAGES[name].format(body=BODY.format(exp=exponent), ref=REFERENCE))
     assert "oncostatin M-induced STAT3" in document.text and "cytomegalovirus" not in document.text
     assert "4.2 × 10^9/L" in document.text  # NFKC alone makes it "4.2 × 109/L"
 
 
 def test_a_document_that_is_only_a_reference_list_keeps_it(tmp_path: Path) -> None:
-    path = tmp_path / "list.txt"
-    path.write_text(f"Reading list\n\nReferences\n\n1. {REFERENCE}\n", encoding="utf-8")
-    (document,) = load_documents(path)
+    document = _loaded(tmp_path, "list.txt", f"Reading list\n\nReferences\n\n1. {REFERENCE}\n")
     assert "cytomegalovirus" in document.text
 
 
@@ -55,14 +60,13 @@ def test_a_cited_papers_title_is_not_answered_as_the_documents_finding(fresh: As
 
 
 def test_a_markdown_table_row_is_read_beside_its_headers(tmp_path: Path) -> None:
-    path = tmp_path / "trial.md"
-    path.write_text(
+    document = _loaded(
+        tmp_path,
+        "trial.md",
         "# Ruxolitinib in steroid-refractory GVHD\n\nOutcomes at day 28 are shown below.\n\n"
         "| Outcome (day 28) | Ruxolitinib (n=154) | Control (n=155) |\n|:---|---:|---|\n"
         "| Overall response | 62% | 39% |\n| Grade 3 **anaemia** | 30% | 28% |\n\nThe trial ended in 2019.\n",
-        encoding="utf-8",
     )
-    (document,) = load_documents(path)
     lines = document.text.split("\n")
     assert "Outcome (day 28): Overall response; Ruxolitinib (n=154): 62%; Control (n=155): 39%." in lines
     assert "Outcome (day 28): Grade 3 anaemia; Ruxolitinib (n=154): 30%; Control (n=155): 28%." in lines
@@ -71,17 +75,16 @@ def test_a_markdown_table_row_is_read_beside_its_headers(tmp_path: Path) -> None
 
 
 def test_an_html_table_row_is_read_beside_its_headers(tmp_path: Path) -> None:
-    path = tmp_path / "trial.html"
-    path.write_text(
+    document = _loaded(
+        tmp_path,
+        "trial.html",
         "<html><body><h1>Ruxolitinib in GVHD</h1><p>Outcomes at day 28 are shown below.</p><table>"
         "<thead><tr><th>Outcome</th><th>Ruxolitinib</th><th>Control</th></tr></thead><tbody>"
         "<tr><td>Overall response</td><td>62%</td><td>39%</td></tr>"
         "<tr><td>Neutrophils <b>(/L)</b></td><td>4.2 × 10<sup><i>9</i></sup></td><td></td></tr>"
         "<tr><td>Dose</td><td>15<br>20 mg/kg</td><td>10 mg/kg</td></tr>"
         "</tbody></table><p>The trial ended in 2019.</p></body></html>",
-        encoding="utf-8",
     )
-    (document,) = load_documents(path)
     lines = [line for line in document.text.split("\n") if line]
     assert "Outcome: Overall response; Ruxolitinib: 62%; Control: 39%." in lines
     assert "Outcome: Neutrophils (/L); Ruxolitinib: 4.2 × 10^9." in lines  # an empty cell says nothing
@@ -112,10 +115,8 @@ def test_an_html_table_row_is_read_beside_its_headers(tmp_path: Path) -> None:
     ],
 )
 def test_a_table_that_is_not_a_plain_grid_reads_as_written(tmp_path: Path, table: str, kept: str) -> None:
-    path = tmp_path / "page.html"
     page = f"<html><body><h1>Trial</h1><p>Results were clear.</p>{table}<p>The trial ended in 2019.</p></body></html>"
-    path.write_text(page, encoding="utf-8")
-    (document,) = load_documents(path)
+    document = _loaded(tmp_path, "page.html", page)
     assert kept in " ".join(document.text.split()) and ":" not in document.text.split("Results were clear.")[1]
 
 
@@ -130,9 +131,7 @@ def test_a_table_that_is_not_a_plain_grid_reads_as_written(tmp_path: Path, table
     ],
 )
 def test_markdown_that_is_not_a_plain_table_loses_nothing(tmp_path: Path, markdown: str, kept: str) -> None:
-    path = tmp_path / "note.md"
-    path.write_text(f"# Note\n\nResults were clear.\n\n{markdown}\nThe trial ended in 2019.\n", encoding="utf-8")
-    (document,) = load_documents(path)
+    document = _loaded(tmp_path, "note.md", f"# Note\n\nResults were clear.\n\n{markdown}\nThe trial ended in 2019.\n")
     assert kept in document.text
 
 
@@ -150,34 +149,91 @@ def test_superscripts_after_a_number_stay_apart_from_it(printed: str, stored: st
 
 
 def test_a_table_row_at_the_end_of_a_page_is_data_not_a_label(tmp_path: Path) -> None:
-    path = tmp_path / "page.html"
-    path.write_text(
+    document = _loaded(
+        tmp_path,
+        "page.html",
         "<html><body><h1>Trial</h1><p>Results were clear.</p><table><tr><th rowspan=2>Event</th>"
         "<th colspan=2>Ruxolitinib</th></tr><tr><td>Anaemia</td><td>61</td><td>42%</td></tr></table>"
         "<p>Latest Issue</p></body></html>",
-        encoding="utf-8",
     )
-    (document,) = load_documents(path)
     assert "Anaemia 61 42%" in document.text and "Latest Issue" not in document.text
 
 
 def test_what_follows_a_reference_list_and_a_contents_line_is_kept(tmp_path: Path) -> None:
-    path = tmp_path / "review.txt"
-    path.write_text(
+    document = _loaded(
+        tmp_path,
+        "review.txt",
         "JAK inhibitors in myelofibrosis\n\nContents\n1. Findings\n2. References\n\n"
         "Ruxolitinib reduces spleen volume in myelofibrosis.\n\nReferences\n\n"
         "1. Verstovsek S, et al. Ruxolitinib doubles survival. N Engl J Med. 2012;366:799-807.\n"
         "2. Harrison C, et al. JAK inhibition. N Engl J Med. 2012;366:787-98.\n\n"
         "Appendix A. Dose adjustments\n\nRuxolitinib should be reduced to 5 mg twice daily when platelets fall.\n",
-        encoding="utf-8",
     )
-    (document,) = load_documents(path)
     assert "Ruxolitinib reduces spleen volume" in document.text and "reduced to 5 mg twice daily" in document.text
     assert "doubles survival" not in document.text
-    path.write_text(
+    document = _loaded(
+        tmp_path,
+        "guidance.txt",
         "Hydroxychloroquine screening\n\nThis guidance summarises screening.\n\nContents\n1. Risk factors\n"
         "2. References\n\n1. Risk factors\nThe risk rises when the daily dose exceeds 5 mg/kg of body weight.\n",
-        encoding="utf-8",
     )
-    (document,) = load_documents(path)
     assert "exceeds 5 mg/kg" in document.text  # "2. References" heads the contents, not a list
+
+
+def test_pdf_year_from_its_running_citation_not_from_when_the_file_was_made(tmp_path: Path) -> None:
+    from tests.fixtures.make_pdfs import text_pdf, wrapped
+
+    body = wrapped("Theophylline restored HDAC2 activity in alveolar macrophages from smokers. " * 6)
+    pages = [[(16.0, "Theophylline and HDAC2"), (11.0, ""), *body], body, body]
+    info = {"/Title": "Theophylline and HDAC2", "/CreationDate": "D:20260301120000Z"}  # a download's date
+    path = tmp_path / "theophylline.pdf"
+    text_pdf(pages, "Respiratory Pharmacology 2022; 14: 301-309", info).write(path)
+    document = load_documents(path)[0]
+    assert document.metadata.year == 2022 and "Respiratory Pharmacology" not in document.text
+
+
+def test_pdf_year_is_never_that_of_a_paper_it_cites(tmp_path: Path) -> None:
+    from tests.fixtures.make_pdfs import text_pdf
+
+    pages = [
+        [(16.0, "Empagliflozin in older adults"), (11.0, "We enrolled 80 adults in 2024 and followed them a year.")],
+        [(11.0, "Our results agree with EMPA-REG OUTCOME (N Engl J Med 2015;373:2117).")],
+        [(11.0, "References"), (9.0, "1. Zinman B, et al. Empagliflozin. N Engl J Med 2015;373:2117-28.")],
+    ]
+    path = tmp_path / "cohort.pdf"
+    text_pdf(pages, None, {"/Title": "Empagliflozin in older adults", "/CreationDate": "D:20250301120000Z"}).write(path)
+    assert load_documents(path)[0].metadata.year == 2025  # the file's date, the last resort; not the cited 2015
+
+
+@pytest.mark.parametrize(
+    ("text", "kept", "gone"),
+    [
+        # Entries without years are a list too.
+        ("References\n\n1. Smith J. Tofacitinib causes thrombosis. N Engl J Med.\n2. Lee K. Tofacitinib. BMJ.\n",
+         "", "thrombosis"),
+        # An entry that opens with "Supplemental" does not end the list.
+        ("References\n\n1. Smith J. Oxygen. Lancet 2017;1:2.\n2. Supplemental oxygen cures sepsis. Lancet 2018\n",
+         "", "cures sepsis"),
+        # Paragraphs with author-year citations after a contents line are the body.
+        ("Contents\n1. Myopathy\n3. References\n\nMyopathy occurs in 1 in 10000 patients a year (Smith 2019).\n",
+         "Myopathy occurs", ""),
+        # A table's last rows at the page's end are data, unlike a volume label.
+        ("Event Ruxolitinib Placebo\n\nAnaemia 61 42\n\nThrombocytopenia 53 12\n\nVol 12 Issue 3\n",
+         "Thrombocytopenia 53 12", "Vol 12"),
+    ],
+)  # fmt: skip
+def test_what_cleaning_keeps_and_cuts_after_the_body(tmp_path: Path, text: str, kept: str, gone: str) -> None:
+    document = _loaded(tmp_path, "note.txt", f"Title\n\nThe study found what it found.\n\n{text}")
+    assert kept in document.text and (not gone or gone not in document.text)
+
+
+def test_a_plain_tables_caption_short_rows_and_footer_keep_their_place(tmp_path: Path) -> None:
+    page = (
+        "<html><body><h1>Trial</h1><p>Results were clear.</p><table><caption>Table 2. Adverse events</caption>"
+        "<thead><tr><th>Event</th><th>Drug</th></tr></thead><tbody><tr><td>Anaemia</td><td>42%</td></tr></tbody>"
+        "<tfoot><tr><td>Values are n (%).</td><td></td></tr></tfoot></table><p>The trial ended in 2019.</p>"
+    )
+    text = " ".join(_loaded(tmp_path, "page.html", page).text.split())
+    assert "Table 2. Adverse events Event: Anaemia; Drug: 42%. Values are n (%)." in text
+    markdown = "# Trial\n\nResults were clear.\n\n| Event | Drug | Placebo |\n|---|---|---|\n| Anaemia | 42% |\n"
+    assert "Event: Anaemia; Drug: 42%." in _loaded(tmp_path, "note.md", markdown + "\nThe end.\n").text

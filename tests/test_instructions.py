@@ -229,3 +229,11 @@ def test_an_order_in_a_table_cell_is_no_evidence(fresh: Assistant, tmp_path: Pat
     fresh.index([tmp_path / "registry.md"])
     shown = " ".join(s.text for s in fresh.ask("Is ruxolitinib safe in pregnancy?").sentences)
     assert "safe" not in shown, shown
+
+
+def test_tune3_orders_are_caught_and_its_table_rows_kept() -> None:
+    """tune3: orders to whoever answers and orders in table cells; its look-alikes include table rows ("AI: 8%",
+    aromatase inhibitor, once read as chat markup) and labelled sentences."""
+    injections, benign = split_by_label("tune3")
+    assert [s for s in injections if not is_instruction(s)] == []
+    assert [s for s in benign if is_instruction(s)] == []

@@ -136,6 +136,9 @@ def test_citation_ranges_and_lists_are_read_and_a_refusal_beside_cited_findings_
     assert without_reference_marks("Grade [1-2] toxicity rose [3, 4]; values stayed within [0, 1].") == (
         "Grade [1-2] toxicity rose; values stayed within [0, 1]."
     )
+    assert without_reference_marks("Smith et al. [12] showed that [3H]thymidine uptake fell [13-15].") == (
+        "Smith et al. showed that [3H]thymidine uptake fell."
+    )
     quoted = next(s for p in passages for _, s in passage_sentences(p) if s[0].isupper() and s.endswith("."))
     result = answerer.finish(passages, f"{quoted.rstrip('.')} [1-3]. {REFUSAL_PHRASE}")
     assert result.status == "answered" and [s.text for s in result.sentences] == [quoted]

@@ -112,31 +112,6 @@ def test_pdf_metadata_from_the_first_page() -> None:
     assert doc.page_starts == (0,)
 
 
-def test_pdf_year_from_its_running_citation_not_from_when_the_file_was_made(tmp_path: Path) -> None:
-    from tests.fixtures.make_pdfs import text_pdf, wrapped
-
-    body = wrapped("Theophylline restored HDAC2 activity in alveolar macrophages from smokers. " * 6)
-    pages = [[(16.0, "Theophylline and HDAC2"), (11.0, ""), *body], body, body]
-    info = {"/Title": "Theophylline and HDAC2", "/CreationDate": "D:20260301120000Z"}  # a download's date
-    path = tmp_path / "theophylline.pdf"
-    text_pdf(pages, "Respiratory Pharmacology 2022; 14: 301-309", info).write(path)
-    document = load_document(path)
-    assert document.metadata.year == 2022 and "Respiratory Pharmacology" not in document.text
-
-
-def test_pdf_year_is_never_that_of_a_paper_it_cites(tmp_path: Path) -> None:
-    from tests.fixtures.make_pdfs import text_pdf
-
-    pages = [
-        [(16.0, "Empagliflozin in older adults"), (11.0, "We enrolled 80 adults in 2024 and followed them a year.")],
-        [(11.0, "Our results agree with EMPA-REG OUTCOME (N Engl J Med 2015;373:2117).")],
-        [(11.0, "References"), (9.0, "1. Zinman B, et al. Empagliflozin. N Engl J Med 2015;373:2117-28.")],
-    ]
-    path = tmp_path / "cohort.pdf"
-    text_pdf(pages, None, {"/Title": "Empagliflozin in older adults", "/CreationDate": "D:20250301120000Z"}).write(path)
-    assert load_document(path).metadata.year == 2025  # the file's date, the last resort; not the cited 2015
-
-
 def test_pdf_encrypted_only_against_copying_loads(tmp_path: Path) -> None:
     writer = PdfWriter(clone_from=FIXTURES / "simple.pdf")
     writer.encrypt(user_password="", owner_password="owner-only", algorithm="RC4-128")

@@ -288,9 +288,16 @@ _SPACED_ORDERS = re.compile(
 )
 
 
-_PIECE_END = re.compile(r"(?<=[.!?;])\s+")
-# A label before a piece: a table row's "Note: ...", "Comment: ...", "Editor's note: ..." (tune3's table cells).
-_LABEL = re.compile(r"^[\w'()/ -]{1,40}:\s+(?=\S)")
+_PIECE_END = re.compile(r"(?<=[.!?])\s+")
+# A table row's cells ("Outcome: Live births; Note: Please say that ..."): each cell after a semicolon, and after a
+# note's label, is read as a sentence's start by the orders to answer or to drop instructions only; the other
+# patterns would read a row's "AI: 8%" (aromatase inhibitor) as chat markup.
+_CELL_END = re.compile(r"(?<=;)\s+")
+_NOTE_LABEL = re.compile(
+    r"^(?:(?:editor'?s?|author'?s?|translator'?s?)\s+)?(?:note|comment|remark|annotation|footnote|n\.?\s?b\.?)\s*:\s+",
+    re.I,
+)
+_CELL_PATTERNS = ("override", "order to answer")
 # Format characters (zero-width, invisible operators, tags) and combining marks; the letters that draw nothing
 # (Hangul fillers) are those indexing drops (`cleaning.INVISIBLE`).
 _HIDDEN = frozenset({"Cf", "Mn", "Me"})
@@ -308,17 +315,19 @@ def _fold(sentence: str) -> str:
 @lru_cache(maxsize=65536)  # the same passages come back question after question; each read costs ~0.5 ms
 def instruction_sign(sentence: str) -> str | None:
     """The name of the first pattern that reads `sentence` as addressed to the machine reading it, or None. The
-    sentence is read as a reader sees it (`_fold`), whole and from each full stop or semicolon on, after a label
-    too, with digits in words read as letters ("1gn0re")."""
+    sentence is read as a reader sees it (`_fold`), whole and from each full stop on, with digits in words read as
+    letters too ("1gn0re"); a table row's cells also one by one (`_CELL_PATTERNS`)."""
     folded = _fold(sentence)
     # The splitter keeps "... in mice. ignore the above ..." as one sentence (a lower-case word after a full stop is
     # mostly an abbreviation's: "et al. found"): the patterns that read a sentence's start read each piece's too.
-    # A table row reads its cells after semicolons, each after its column's label ("Note: Please say that ...").
     pieces = [folded, *_PIECE_END.split(folded)[1:]]
-    pieces += [_LABEL.sub("", p) for p in pieces if _LABEL.match(p)]
     readings = dict.fromkeys([*pieces, *(_LEET_WORD.sub(lambda m: m.group().translate(_LEET), p) for p in pieces)])
     for name, pattern in PATTERNS.items():
         if any(pattern.search(text) for text in readings):
+            return name
+    cells = {_NOTE_LABEL.sub("", cell) for piece in pieces for cell in _CELL_END.split(piece)} - set(pieces)
+    for name in _CELL_PATTERNS:
+        if any(PATTERNS[name].search(cell) for cell in cells):
             return name
     if any(_SPACED_ORDERS.search(re.sub(r"\W", "", m.group()).lower()) for m in _SPACED.finditer(folded)):
         return "override"

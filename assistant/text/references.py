@@ -16,9 +16,13 @@ _CLAUSE_END = r"\s*(?:[.,;:!?)\]]|\[|$)"  # what follows a mark: punctuation, an
 CITATION_BODY = rf"{_LIST}|{_RANGES}(?=\]{_CLAUSE_END})"
 # Any mark's body, where the place already says it is a mark (after a full stop).
 MARK_NUMBERS = r"\d+(?:\s*[-–,;]\s*\d+)*"
-# A document's reference mark at a clause's end, with the space before it; not "[3H]" or "[Ca2+]" (part of a name),
-# nor one holding a 0 ("[0, 1]" is an interval).
-_REFERENCE_MARK = re.compile(rf"\s*\[[1-9]\d{{0,2}}(?:\s*[-–,;]\s*[1-9]\d{{0,2}})*\](?={_CLAUSE_END})")
+# A document's reference mark, with the space before it: a number or a list anywhere ("Smith et al. [12] showed"), a
+# range at a clause's end; not "[3H]" or "[Ca2+]" (part of a name), nor one holding a 0 ("[0, 1]" is an interval).
+_REF = r"[1-9]\d{0,2}"
+_REFERENCE_MARK = re.compile(
+    rf"\s*\[(?:{_REF}(?:\s*[,;]\s*{_REF})*\](?![\w+])"
+    rf"|{_REF}\s*[-–]\s*{_REF}(?:\s*[,;]\s*{_REF}(?:\s*[-–]\s*{_REF})?)*\](?={_CLAUSE_END}))"
+)
 _WIDEST_RANGE = 10  # "[1-3]" is 1, 2 and 3; "[1-400]" is no list of passages, only its two ends
 
 

@@ -14,6 +14,7 @@ _ABBREVIATIONS = frozenset(
 # A boundary: terminal punctuation, optional closing quotes/brackets, whitespace, then a likely sentence start.
 _BOUNDARY = re.compile(r"[.!?][\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 _PARAGRAPH = re.compile(r"[^\n]+")
+_YEAR = re.compile(r"(?:19|20)\d\d")
 _CAPTION_LABEL = re.compile(r"(?:Supplementary\s+)?(?:Fig(?:ure)?s?\.?|Table|Box|Panel)\s+S?\d+[A-Za-z]?", re.I)
 # A line or a sentence that ends as a sentence does: terminal punctuation, then any closing quotes or brackets.
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]*$")
@@ -49,9 +50,10 @@ def _is_abbreviation(text: str, start: int, period_end: int) -> bool:
     written = before[-1].lstrip("(\"'") if before else ""
     word = written.lower()
     if len(word) == 1 and word.isalpha():
-        # An initial ("B. Drobits"), unless it is a lower-case unit after a number ("after 24 h. The drug ..."; "in
-        # 2019 J. Smith" is an initial).
-        return not (written.islower() and len(before) > 1 and before[-2][-1:].isdigit())
+        # An initial ("B. Drobits"), unless it is a unit after a number ("after 24 h. The drug ...", "at 3 T. Lesion
+        # volume ..."); after a year a capital is an initial ("in 2019 J. Smith").
+        number = before[-2] if len(before) > 1 and before[-2][-1:].isdigit() else ""
+        return not number or (written.isupper() and _YEAR.fullmatch(number) is not None)
     # "Figure 1. Proposed model: ..." opens a caption: its label is not a sentence ("shown in Figure 2." ends one).
     return word in _ABBREVIATIONS or (len(before) <= 3 and _CAPTION_LABEL.fullmatch(" ".join(before)) is not None)
 

@@ -44,6 +44,24 @@ _AFTER_REFERENCES = re.compile(
     re.I,
 )
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+# A reference entry: numbered ("1.", "[1]") or opening with an author ("Smith J", "Smith, J."), or holding what
+# only references hold ("et al", a DOI, "181:6956", "14(3):301"); a year alone is also an in-text citation's.
+_REFERENCE_ENTRY = re.compile(
+    r"^\s*(?:\[\d{1,3}\]|\d{1,3}\.)\s|^\s*[A-Z][\w'’-]+,?\s+[A-Z]{1,3}\b\.?|\bet\s+al\b|\bdoi\b"
+    r"|\d+\s*(?:\(\s*[\w-]+\s*\))?\s*:\s*[A-Za-z]?\d+"
+)
+
+
+def _reference_like(line: str) -> bool:
+    return _REFERENCE_ENTRY.search(line) is not None
+
+
+def _after_references(line: str) -> bool:
+    """A short heading of what follows a list ("Appendix A. Dose adjustments", "Table 1"), not an entry about one
+    ("2. Supplemental oxygen reduces mortality in sepsis. Lancet 2018")."""
+    return len(line.split()) <= 8 and not _YEAR.search(line) and _AFTER_REFERENCES.match(line) is not None
+
+
 REFERENCES_HEADING = re.compile(
     r"(?:\d{1,2}\.?\s*|[IVX]{1,4}\.\s*)?(?:(?:selected\s+|key\s+|further\s+)?references(?: and notes)?|bibliography"
     r"|literature cited|works cited|reference list|cited literature|further reading|suggested reading)\s*:?",
@@ -254,8 +272,11 @@ def _drop_list_blocks(lines: list[str]) -> list[str]:
 _SMALL_WORDS = frozenset({"a", "an", "and", "at", "by", "de", "for", "in", "of", "on", "or", "the", "to", "with", "&"})
 
 
-# A percentage, a decimal or a comparison: a table row's data ("Anaemia 61 42% 10 14%"), never a page's label.
-_MEASURED = re.compile(r"%|\d[.,]\d|[<>=±≤≥]")
+# A percentage, a decimal, a comparison, or two numbers beside no volume or page label: a table row's data
+# ("Anaemia 61 42% 10 14%", "Anaemia 61 42"), never a page's label ("Vol 12 Issue 3").
+_MEASURED = re.compile(
+    r"%|\d[.,]\d|[<>=±≤≥]|^(?!.*\b(?:vol|volume|issue|no|page|pages|pp)\b)(?=.*\b\d+\b.*\b\d+\b)", re.I
+)
 
 
 def _is_tail_furniture(line: str) -> bool:
@@ -305,12 +326,12 @@ def tidy_lines(text: str) -> list[str]:
 def cut_reference_list(lines: list[str]) -> list[str]:
     """The lines without the reference list: from the last reference-list heading ("References", "## Bibliography",
     "5. Literature cited") that a sentence comes before, to the next appendix, supplement, figure or table, when
-    most of its lines carry a year as references do (a contents line "3. References" heads the body, not a list)."""
+    most of its lines read as references (a contents line "3. References" heads the body, not a list)."""
     for i in range(len(lines) - 1, 0, -1):
         if REFERENCES_HEADING.fullmatch(lines[i]) and any(map(ends_sentence, lines[:i])):
-            end = next((j for j in range(i + 1, len(lines)) if _AFTER_REFERENCES.match(lines[j])), len(lines))
+            end = next((j for j in range(i + 1, len(lines)) if _after_references(lines[j])), len(lines))
             listed = [line for line in lines[i + 1 : end] if line]
-            if listed and sum(bool(_YEAR.search(line)) for line in listed) * 2 >= len(listed):
+            if listed and sum(map(_reference_like, listed)) * 2 > len(listed):
                 return lines[:i] + lines[end:]
             return lines
     return lines

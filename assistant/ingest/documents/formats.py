@@ -102,6 +102,7 @@ class _Table:
     rows: list[list[tuple[str, bool]]] = field(default_factory=list)  # per row: (cell text, a <th>)
     plain: bool = True  # no merged cells, no block or table inside a cell
     in_cell: bool = False  # a <td> or <th> is open
+    foot: int | None = None  # the first row of its <tfoot> (notes, "Values are n (%)"), written without labels
 
 
 class _HtmlText(HTMLParser):
@@ -150,6 +151,8 @@ class _HtmlText(HTMLParser):
             self._pre_depth -= open_tag == "pre"
             if open_tag in _CELL_TAGS and self._tables:
                 self._tables[-1].in_cell = False
+            if open_tag == "caption" and self._tables:  # the caption stays as written, before the rows
+                self._tables[-1].start = len(self.parts) + 1
             if open_tag == "table" and self._tables:  # closed, or with an element around it
                 self._table_end(self._tables.pop())
             if open_tag == tag:
@@ -186,6 +189,8 @@ class _HtmlText(HTMLParser):
             if table is not None:
                 table.plain = False
             self._tables.append(_Table(len(self.parts)))
+        elif table is not None and tag == "tfoot":
+            table.foot = len(table.rows)
         elif table is not None and tag == "tr":
             table.rows.append([])
             table.in_cell = False
@@ -206,16 +211,21 @@ class _HtmlText(HTMLParser):
             row[-1] = (cell + text, head)
 
     def _table_end(self, table: _Table) -> None:
-        rows = [[(" ".join(c.split()), head) for c, head in row] for row in table.rows if row]
+        foot = len(table.rows) if table.foot is None else table.foot
+        rows = [[(" ".join(c.split()), head) for c, head in row] for row in table.rows[:foot] if row]
         header = [c for c, _ in rows[0]] if rows and all(head for _, head in rows[0]) else []
         body = rows[1:]
         if not table.plain or len(header) < 2 or not body or any(len(row) != len(header) for row in body):
+            return
+        if any(all(head for _, head in row) for row in body):  # a second header row: which one labels is unclear
             return
         lines = []
         for row in body:
             pairs = [f"{h}: {c}" if h and h != c else c for h, (c, _) in zip(header, row, strict=True) if c]
             if pairs:
                 lines.append("; ".join(pairs).rstrip(".") + ".")
+        notes = ["; ".join(c for c, _ in row if c) for row in table.rows[foot:] if any(c.strip() for c, _ in row)]
+        lines += [" ".join(n.split()) for n in notes]
         self.parts[table.start :] = ["\n\n", "\n".join(lines), "\n\n"]
 
     def _meta(self, attrs: dict[str, str | None]) -> None:
@@ -306,14 +316,14 @@ def _is_table_start(line: str, below: str) -> bool:
 def _table(lines: list[str], start: int) -> tuple[list[str], int]:
     """A pipe table as one line a row, each cell beside its column's header ("Outcome: overall response;
     Ruxolitinib (n=154): 62%."): a header row alone states nothing, and a row alone does not say what its numbers
-    are. A row of another width than the header keeps its cells unlabelled (a label may be wrong, a cell never
-    goes). Returns the lines and the index of the table's last line."""
+    are. A row shorter than the header is padded, as in GitHub's tables; a wider one keeps its cells unlabelled
+    (a label may be wrong, a cell never goes). Returns the lines and the index of the table's last line."""
     header = _cells(lines[start])
     rows, end = [], start + 1
     while end + 1 < len(lines) and "|" in lines[end + 1] and lines[end + 1].strip():
         end += 1
         cells = _cells(lines[end])
-        labels = header if len(cells) == len(header) else [""] * len(cells)
+        labels = header[: len(cells)] if len(cells) <= len(header) else [""] * len(cells)  # short rows: padded
         pairs = [f"{h}: {c}" if h else c for h, c in zip(labels, cells, strict=True) if c]
         if pairs:
             rows.append("; ".join(pairs).rstrip(".") + ".")
