@@ -34,8 +34,6 @@ INVISIBLE = re.compile(
     "[\u034f\u061c\u115f\u1160\u180e\u200e\u200f\u202a-\u202e\u2061-\u2064\u2066-\u206f\u3164\ufe00-\ufe0f"
     "\uffa0\ufff9-\ufffb\U000e0000-\U000e007f\U000e0100-\U000e01ef]"
 )
-# The heading of a reference list: what follows it is other papers' titles, which read as this paper's findings
-# ("Tofacitinib increases the risk of ..." once "Smith AB, Jones CD." is split off), so it is never indexed.
 # What may follow a reference list and is the paper's own: an appendix, supplementary material, figure legends and
 # tables (author manuscripts put them after the references).
 _AFTER_REFERENCES = re.compile(
@@ -62,6 +60,8 @@ def _after_references(line: str) -> bool:
     return len(line.split()) <= 8 and not _YEAR.search(line) and _AFTER_REFERENCES.match(line) is not None
 
 
+# The heading of a reference list: what follows it is other papers' titles, which read as this paper's findings
+# ("Tofacitinib increases the risk of ..." once "Smith AB, Jones CD." is split off), so it is never indexed.
 REFERENCES_HEADING = re.compile(
     r"(?:\d{1,2}\.?\s*|[IVX]{1,4}\.\s*)?(?:(?:selected\s+|key\s+|further\s+)?references(?: and notes)?|bibliography"
     r"|literature cited|works cited|reference list|cited literature|further reading|suggested reading)\s*:?",
