@@ -4,7 +4,9 @@ none hangs the request, and each falls back to the extractive answer with its re
 
 from __future__ import annotations
 
+import gc
 import time
+import types
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -165,3 +167,32 @@ def test_an_unsupported_sentence_is_flagged_after_one_space() -> None:
     assert AnswerSentence("A rose.", (), False).rendered() == "A rose. (unsupported)"
     assert AnswerSentence("A rose.", (1, 2), False).rendered() == "A rose. [1][2] (unsupported)"
     assert AnswerSentence("A rose.", (1,), True).rendered() == "A rose. [1]"
+
+
+def _suspended_streams() -> list[object]:
+    """OpenAI stream generators left suspended: each holds a connection that only the garbage collector closes,
+    from inside whatever request is running then (httpcore's pool lock, not reentrant: a deadlock)."""
+    generators = [g for g in gc.get_objects() if type(g) is types.GeneratorType]
+    return [g for g in generators if g.__qualname__ == "Stream.__stream__" and g.gi_frame and not g.gi_running]
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        Script(raw_body=b"data: [1, 2]\n\n"),
+        Script(raw_body=b'data: {"choices": "x"}\n\n'),
+        Script([f"Imatinib impaired Treg function in {i} ways [1]. " for i in range(400)]),  # cut at its limit
+    ],
+)
+def test_a_reply_left_unread_leaves_no_connection_for_the_collector(
+    seeded: Assistant, server: ScriptedLLM, passages: list[Passage], script: Script
+) -> None:
+    server.script = script
+    answerer = _answerer(seeded, server, max_tokens=64)
+    gc.collect()
+    gc.disable()  # the reply's stream must be closed by the answer, not by a collection in some later request
+    try:
+        answerer.answer(QUESTION, passages)
+        assert _suspended_streams() == []
+    finally:
+        gc.enable()

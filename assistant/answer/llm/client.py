@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
+import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -70,10 +72,20 @@ def _translate(what: str, call: Callable[[], T]) -> T:
     except LLMError:
         raise
     except _network_errors() as exc:
+        _release(exc)
         raise LLMError(f"the LLM ({what}) failed: {_one_line(exc)}") from exc
     except _UNREADABLE as exc:
         log.debug("unreadable reply from the LLM (%s)", what, exc_info=True)  # the caller logs the one line
+        _release(exc)
         raise LLMError(f"the LLM ({what}) sent a reply that could not be read: {_one_line(exc)}") from exc
+
+
+def _release(exc: BaseException) -> None:
+    """Clear the finished frames the failure passed through: their locals hold the client's stream of the reply
+    (a generator and its owner, a reference cycle), suspended, with its connection. Left to the garbage collector,
+    it is closed from inside whichever request runs then, under the connection pool's lock, which is not
+    reentrant: that request hung for good (a CI run, 2026-12-07). Cleared, `TextStream` collects it at once."""
+    traceback.clear_frames(exc.__traceback__)
 
 
 def finish_reason(raw: Any) -> str | None:
@@ -107,11 +119,12 @@ class TextStream:
     def __iter__(self) -> Iterator[str]:
         deadline = time.monotonic() + self.limits.seconds
         stream = _translate(self.where, lambda: iter(self.llm.stream_chat(self.messages)))
-        length = 0
+        length, read_to_end = 0, False
         try:
             while True:
                 chunk = _translate(self.where, lambda: next(stream, None))
                 if chunk is None:
+                    read_to_end = True
                     return
                 self.finish = finish_reason(chunk.raw) or self.finish
                 if time.monotonic() > deadline:
@@ -128,6 +141,10 @@ class TextStream:
             close = getattr(stream, "close", None)
             if close is not None:
                 close()
+            if not read_to_end:
+                # The client's stream of a reply left unread is a reference cycle holding its connection: closed
+                # now, not by a later collection inside another request (`_release`).
+                gc.collect()
 
 
 def chat_text(
