@@ -15,6 +15,7 @@ _ABBREVIATIONS = frozenset(
 _BOUNDARY = re.compile(r"[.!?][\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 _PARAGRAPH = re.compile(r"[^\n]+")
 _YEAR = re.compile(r"(?:19|20)\d\d")
+_WINDOW = 120  # characters before a period read to decide it (a caption's label is shorter)
 _CAPTION_LABEL = re.compile(r"(?:Supplementary\s+)?(?:Fig(?:ure)?s?\.?|Table|Box|Panel)\s+S?\d+[A-Za-z]?", re.I)
 # A line or a sentence that ends as a sentence does: terminal punctuation, then any closing quotes or brackets.
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]*$")
@@ -46,7 +47,9 @@ def _is_abbreviation(text: str, start: int, period_end: int) -> bool:
     """True when the period at `period_end - 1` closes an abbreviation, an initial, or a caption's label."""
     if text[period_end - 1] != ".":
         return False
-    before = text[start : period_end - 1].split()
+    # The last words only: a run without sentence ends can be a whole (huge) paragraph.
+    window = max(start, period_end - 1 - _WINDOW)
+    before = text[window : period_end - 1].split()
     written = before[-1].lstrip("(\"'") if before else ""
     word = written.lower()
     if len(word) == 1 and word.isalpha():
@@ -55,7 +58,8 @@ def _is_abbreviation(text: str, start: int, period_end: int) -> bool:
         number = before[-2] if len(before) > 1 and before[-2][-1:].isdigit() else ""
         return not number or (written.isupper() and _YEAR.fullmatch(number) is not None)
     # "Figure 1. Proposed model: ..." opens a caption: its label is not a sentence ("shown in Figure 2." ends one).
-    return word in _ABBREVIATIONS or (len(before) <= 3 and _CAPTION_LABEL.fullmatch(" ".join(before)) is not None)
+    whole = window == start and len(before) <= 3
+    return word in _ABBREVIATIONS or (whole and _CAPTION_LABEL.fullmatch(" ".join(before)) is not None)
 
 
 def trimmed(text: str, start: int, end: int, offset: int = 0) -> Span:
