@@ -99,7 +99,7 @@ class _Table:
     rows when it is a plain grid."""
 
     start: int
-    rows: list[list[tuple[str, bool]]] = field(default_factory=list)  # per row: (cell text, a <th>)
+    rows: list[list[tuple[list[str], bool]]] = field(default_factory=list)  # per row: (cell text's pieces, a <th>)
     plain: bool = True  # no merged cells, no block or table inside a cell
     in_cell: bool = False  # a <td> or <th> is open
     foot: int | None = None  # the first row of its <tfoot> (notes, "Values are n (%)"), written without labels
@@ -196,7 +196,7 @@ class _HtmlText(HTMLParser):
             table.in_cell = False
         elif table is not None and tag in _CELL_TAGS:
             table.rows = table.rows or [[]]
-            table.rows[-1].append(("", tag == "th"))
+            table.rows[-1].append(([], tag == "th"))
             table.in_cell = True
             merged = any((attrs.get(a) or "1").strip() not in ("", "1") for a in ("colspan", "rowspan"))
             table.plain = table.plain and not merged
@@ -207,12 +207,11 @@ class _HtmlText(HTMLParser):
         table = self._tables[-1] if self._tables else None
         row = table.rows[-1] if table is not None and table.in_cell and table.rows else None
         if row and not self._skip_depth:
-            cell, head = row[-1]
-            row[-1] = (cell + text, head)
+            row[-1][0].append(text)
 
     def _table_end(self, table: _Table) -> None:
         foot = len(table.rows) if table.foot is None else table.foot
-        rows = [[(" ".join(c.split()), head) for c, head in row] for row in table.rows[:foot] if row]
+        rows = [[(" ".join("".join(c).split()), head) for c, head in row] for row in table.rows[:foot] if row]
         header = [c for c, _ in rows[0]] if rows and all(head for _, head in rows[0]) else []
         body = rows[1:]
         if not table.plain or len(header) < 2 or not body or any(len(row) != len(header) for row in body):
@@ -224,8 +223,8 @@ class _HtmlText(HTMLParser):
             pairs = [f"{h}: {c}" if h and h != c else c for h, (c, _) in zip(header, row, strict=True) if c]
             if pairs:
                 lines.append("; ".join(pairs).rstrip(".") + ".")
-        notes = ["; ".join(c for c, _ in row if c) for row in table.rows[foot:] if any(c.strip() for c, _ in row)]
-        lines += [" ".join(n.split()) for n in notes]
+        notes = ["; ".join(t for t in ("".join(c).strip() for c, _ in row) if t) for row in table.rows[foot:]]
+        lines += [" ".join(n.split()) for n in notes if n]
         self.parts[table.start :] = ["\n\n", "\n".join(lines), "\n\n"]
 
     def _meta(self, attrs: dict[str, str | None]) -> None:
