@@ -59,13 +59,20 @@ def port(live: Live) -> int:
     return int(live.url.rsplit(":", 1)[1])
 
 
+def _readable(sock: socket.socket) -> bool:
+    """A response (or a close) is waiting; poll, not select: a long test session holds more than select's 1024 fds."""
+    poller = select.poll()
+    poller.register(sock, select.POLLIN)
+    return bool(poller.poll(0))
+
+
 def raw(live: Live, source: str, head: str, body: bytes = b"", timeout: float = 10) -> tuple[int, dict[str, str], str]:
     """Send a request head and then its body in pieces on a raw socket, stopping as soon as a response arrives
     (a server that refuses a body does not read it); returns the response's status, headers and text."""
     with socket.create_connection(("127.0.0.1", port(live)), timeout=timeout, source_address=(source, 0)) as sock:
         sock.sendall(head.replace("\n", "\r\n").encode() + b"\r\n")
         for start in range(0, len(body), 65536):
-            if select.select([sock], [], [], 0)[0]:
+            if _readable(sock):
                 break
             try:
                 sock.sendall(body[start : start + 65536])
