@@ -11,6 +11,7 @@ import io
 import logging
 import re
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from assistant.errors import DocumentError
 from assistant.ingest.documents.cleaning import normalize_unicode
 from assistant.ingest.documents.files import document_id, ingest_limits
 from assistant.ingest.documents.metadata import extract_metadata, merge_metadata, year_of
-from assistant.ingest.documents.pdf_text import lay_out, page_lines, running_lines
+from assistant.ingest.documents.pdf_text import PdfText, lay_out
 from assistant.models import Document, DocumentMetadata
 from assistant.settings import IngestSettings
 
@@ -145,30 +146,26 @@ def _info(reader: PdfReader) -> tuple[str, tuple[str, ...], int | None]:
     return title, _split_names(author), created.year if created else None
 
 
-def _running_citation_year(pages: list[str]) -> int | None:
-    """The year of a journal citation in a running header or footer (a line recurring on the pages' edges): the
-    article's own; a citation in its text or reference list is another paper's."""
-    counts = Counter(
-        m.group(1) for line in running_lines([page_lines(p) for p in pages]) for m in _CITATION_YEAR.finditer(line)
-    )
+def _running_citation_year(running: Sequence[str]) -> int | None:
+    """The year of a journal citation in the running headers and footers (lines recurring on the pages' edges):
+    the article's own; a citation in its text or reference list is another paper's."""
+    counts = Counter(m.group(1) for line in running for m in _CITATION_YEAR.finditer(line))
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return year_of(ranked[0][0]) if ranked else None
 
 
-def _metadata(
-    reader: PdfReader, pages: list[str], cleaned: str, title: str, authors: tuple[str, ...]
-) -> DocumentMetadata:
+def _metadata(reader: PdfReader, first_page: str, laid_out: PdfText) -> DocumentMetadata:
     info_title, info_authors, created = _info(reader)
-    from_page = extract_metadata(pages[0], cleaned)  # portal-style fields ("Published: ...") on page 1
-    copyright_year = _COPYRIGHT_YEAR.search(normalize_unicode(pages[0]))
+    from_page = extract_metadata(first_page, laid_out.text)  # portal-style fields ("Published: ...") on page 1
+    copyright_year = _COPYRIGHT_YEAR.search(normalize_unicode(first_page))
     # The file's creation date is when the PDF was made (a download, a print), so only the last resort.
     year = (
         from_page.year
-        or _running_citation_year(pages)
+        or _running_citation_year(laid_out.running)
         or (year_of(copyright_year.group(1)) if copyright_year else None)
         or created
     )
-    stated = DocumentMetadata(title=info_title or title, authors=info_authors or authors, year=year)
+    stated = DocumentMetadata(title=info_title or laid_out.title, authors=info_authors or laid_out.authors, year=year)
     return merge_metadata(stated, from_page)
 
 
@@ -186,6 +183,6 @@ def parse_pdf(path: Path, data: bytes, source_name: str, limits: IngestSettings 
         doc_id=document_id(data),
         source=source_name,
         text=laid_out.text,
-        metadata=_metadata(reader, texts, laid_out.text, laid_out.title, laid_out.authors),
+        metadata=_metadata(reader, texts[0], laid_out),
         page_starts=laid_out.page_starts,
     )

@@ -44,6 +44,7 @@ class PdfText:
     page_starts: tuple[int, ...]
     title: str  # from the first page's largest font, "" when none stands out
     authors: tuple[str, ...]  # from the author line under the title, () when none
+    running: tuple[str, ...] = ()  # the running headers and footers removed, as printed on each page
 
 
 def _edge_key(line: str) -> str:
@@ -70,23 +71,25 @@ def _running(pages: list[list[str]]) -> list[list[bool]]:
     ]
 
 
-def running_lines(pages: list[list[str]]) -> list[str]:
-    """The running headers and footers of the pages, each as printed on each page."""
-    flagged = zip(pages, _running(pages), strict=True)
-    return [line for page, flags in flagged for line, running in zip(page, flags, strict=True) if running]
-
-
-def strip_running_lines(pages: list[list[str]]) -> list[list[str]]:
-    """Pages without page numbers and running headers/footers (`_running`)."""
-    stripped = []
+def split_running(pages: list[list[str]]) -> tuple[list[list[str]], list[str]]:
+    """The pages without page numbers and running headers/footers (`_running`), and those running lines as printed
+    on each page (where a journal citation says the article's own year)."""
+    stripped, running_lines = [], []
     for page, flags in zip(pages, _running(pages), strict=True):
         kept = []
         for i, (line, running) in enumerate(zip(page, flags, strict=True)):
             at_edge = i < EDGE_LINES or i >= len(page) - EDGE_LINES
-            if not running and not (at_edge and _PAGE_NUMBER.fullmatch(line)):
+            if running:
+                running_lines.append(line)
+            elif not (at_edge and _PAGE_NUMBER.fullmatch(line)):
                 kept.append(line)
         stripped.append(kept)
-    return stripped
+    return stripped, running_lines
+
+
+def strip_running_lines(pages: list[list[str]]) -> list[list[str]]:
+    """Pages without page numbers and running headers/footers."""
+    return split_running(pages)[0]
 
 
 def join_hyphenated(lines: list[Line]) -> list[Line]:
@@ -201,8 +204,8 @@ def page_lines(page_text: str) -> list[str]:
 def lay_out(page_texts: list[str], title_hint: str = "") -> PdfText:
     """The cleaned text of a PDF from its pages' extracted texts; `title_hint` is the text that the first
     page prints in its largest font."""
-    pages = strip_running_lines([page_lines(text) for text in page_texts])
+    pages, running = split_running([page_lines(text) for text in page_texts])
     lines, title, authors = _front_matter(pages, title_hint)
     lines = cut_references(join_hyphenated(lines))
     text, page_starts = assemble(lines, len(page_texts))
-    return PdfText(text=text, page_starts=page_starts, title=title, authors=authors)
+    return PdfText(text=text, page_starts=page_starts, title=title, authors=authors, running=tuple(running))
