@@ -116,13 +116,18 @@ class Assistant:
         return load_gate(self.settings.paths.gate_dir) if self.settings.answer.gate == "learned" else None
 
     def _relevance_model(self) -> RelevanceModel | None:
-        """The answer-relevance model, when its figure is asked for (`answer.relevance_candidates`); missing
-        weights fail here when the learned gate reads that figure, else the figure is left out (None)."""
+        """The answer-relevance model, when its figure is asked for (`answer.relevance_candidates`); a learned gate
+        that reads the figure fails here when it is not asked for or the weights are missing, else the figure is
+        left out (None). The shipped gate does not read it (`learned.FEATURES`)."""
+        gate = self._gate()
+        reads = gate is not None and any(f.name == "relevance" for f in gate.features)
         if not self.settings.answer.relevance_candidates:
+            if reads:
+                raise ValueError("the learned answer gate reads the answer-relevance figure: set "
+                                 "ASSISTANT_ANSWER__RELEVANCE_CANDIDATES (8 when it was trained)")  # fmt: skip
             return None
         model = RelevanceModel(self.settings.paths.relevance_dir)
-        gate = self._gate()
-        if not model.available and gate is not None and any(f.name == "relevance" for f in gate.features):
+        if not model.available and reads:
             raise FileNotFoundError(f"the learned answer gate reads the answer-relevance model, and {model.path} "
                                     "holds no weights (python -m assistant.answer.relevance.training)")  # fmt: skip
         return model if model.available else None

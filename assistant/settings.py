@@ -220,7 +220,10 @@ class AnswerSettings(_Section):
         description="Refuse by the hand-written reasons, or by the learned gate's score (paths.gate_dir).",
     )
     relevance_candidates: int = Field(
-        8, ge=0, le=50, description="Best-scored sentences the answer-relevance model reads per question; 0: none."
+        0,
+        ge=0,
+        le=50,
+        description="Sentences the answer-relevance model reads per question (for a gate that reads it); 0: none.",
     )
     gate_off: tuple[RefusalReason, ...] = Field(
         (), description="Refusal reasons switched off by name, as JSON: '[\"missing terms\"]' (for ablations)."

@@ -32,7 +32,7 @@ from assistant.evaluation.gate_training import (
     train,
 )
 from assistant.evaluation.gate_tuning import Case, Configured, Replay, cached_cases, mean_share, shares
-from assistant.settings import load_settings
+from assistant.settings import Settings, load_settings
 from bench.gate_ablation import ask_all
 
 COMMAND = "`.venv/bin/python bench/gate_train.py` (`make gate`; `--cases PATH` pickles the asked cases for a rerun)"
@@ -55,11 +55,39 @@ def side_by_side(gates: list[tuple[str, Replay]], cases: list[Case]) -> str:
     return "\n".join(lines)
 
 
+def left_out(tune: list[Case], trained: Trained) -> str:
+    """The tune objective with each feature left out (retrained and rethresholded on the tune suites alone): what
+    each earns there. Held-out sets are not read."""
+    names = [f.name for f in trained.model.features]
+    rows = [f"| (none) | {trained.objective:.4f} |"]
+    for name in names:
+        try:
+            objective = f"{train(tune, features=[n for n in names if n != name]).objective:.4f}"
+        except ValueError:  # no threshold keeps the seed tune split at its CI gate without it
+            objective = "none keeps the seed gate"
+        rows.append(f"| {name} | {objective} |")
+    return "| feature left out | tune objective |\n|---|---|\n" + "\n".join(rows)
+
+
+def _relevance_line(model: LearnedGate, settings: Settings) -> str:
+    if not any(f.name == "relevance" for f in model.features):
+        return (
+            "the `relevance` figure (the answer-relevance model, `models/relevance/`) is not read: backward "
+            "elimination on the tune suites left it out, with `not combined` (`learned.FEATURES`), so the answer "
+            "step no longer runs that model (`ASSISTANT_ANSWER__RELEVANCE_CANDIDATES` 0)"
+        )
+    return (
+        f"the `relevance` figure is the best p of the answer-relevance model over the "
+        f"{settings.answer.relevance_candidates} best-scored sentences: `models/relevance/` (weights sha256 "
+        f"`{sha256(settings.paths.relevance_dir / 'model.safetensors')}`; its MODEL_CARD.md); retraining it means "
+        "asking the cases again"
+    )
+
+
 def model_card(trained: Trained, sha: str, table: str, cases: list[Case]) -> str:
     model, meta = trained.model, dict(trained.model.meta)
     settings = load_settings()
-    relevance_candidates = settings.answer.relevance_candidates
-    relevance_sha = sha256(settings.paths.relevance_dir / "model.safetensors")
+    relevance = _relevance_line(model, settings)
 
     def sizes(suites: tuple[str, ...]) -> str:
         return "; ".join(
@@ -88,9 +116,7 @@ a question is refused when p < {model.threshold:.4f}. Runtime: `assistant.answer
 - seed weight {meta["seed_weight"]:g}, L2 C {meta["c"]:g}; tune objective (mean_share, with the seed gate kept) per
   seed weight tried ({", ".join(f"{w:g}" for w in SEED_WEIGHTS)}): {tried}
 - chosen: tune objective {trained.objective:.4f}, threshold {model.threshold:.4f}
-- the `relevance` figure is the best p of the answer-relevance model over the {relevance_candidates} best-scored
-  sentences: `models/relevance/` (weights sha256 `{relevance_sha}`, trained on SciFact corpus abstracts no claim
-  cites; its MODEL_CARD.md); retraining it means asking the cases again
+- {relevance}
 - asked with the name lexicons {list(settings.answer.name_lexicons)} (`ASSISTANT_ANSWER__NAME_LEXICONS`, the
   `missing names` figure) and {list(settings.retrieval.lexicons)} (`ASSISTANT_RETRIEVAL__LEXICONS`), and with
   `ASSISTANT_ANSWER__SPELL_ABBREVIATIONS` {settings.answer.spell_abbreviations} and
@@ -100,6 +126,12 @@ a question is refused when p < {model.threshold:.4f}. Runtime: `assistant.answer
 |---|---|---|---|
 {weights}
 | (intercept) | | | {model.intercept:+.4f} |
+
+Each feature left out in turn (tune suites only). The `retrieved` and `similarity` figures were added on 2026-12-07
+by a rule written before they were measured: kept if the tune objective with them beats the one without by at
+least 0.003.
+
+{left_out([c for c in cases if c.suite in TUNE_SUITES], trained)}
 
 ## Both gates, tune and held-out (answered: answer score over answerable questions; refused: share of unanswerable)
 

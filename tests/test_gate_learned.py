@@ -16,7 +16,7 @@ from assistant.answer.gate.figures import Figures, question_form
 from assistant.answer.gate.learned import FEATURES, GATE_FILE, SCORE_REASON, Feature, LearnedGate, load_gate
 from assistant.api import Assistant
 from assistant.evaluation.gate_training import HELD_OUT_SUITES, TUNE_SUITES, figure_sources, fit_logistic, train
-from assistant.evaluation.gate_tuning import Case, Configured, all_off
+from assistant.evaluation.gate_tuning import Case, Configured, all_off, recording
 from assistant.models import REFUSAL_REASONS
 from assistant.settings import AnswerSettings, load_settings
 from assistant.store.embeddings import Embedder
@@ -103,7 +103,7 @@ def test_the_fingerprint_follows_the_weights_and_decision_settings_not_the_saved
 
 
 def _case(suite: str, answerable: bool, best: float, score: float = 1.0) -> Case:
-    return Case(suite, answerable, best, 1.0, 0.5, None, frozenset(), False, score, 0.5, "wh", 1.0)
+    return Case(suite, answerable, best, 1.0, 0.5, None, frozenset(), False, score, 0.5, "wh", 1.0, 0.5, 0.5)
 
 
 def test_training_reads_the_tune_suites_only_and_keeps_the_seed_gate() -> None:
@@ -116,8 +116,11 @@ def test_training_reads_the_tune_suites_only_and_keeps_the_seed_gate() -> None:
     gate = Configured(LEARNED, trained.model)
     assert [gate.refuses(c) for c in tune] == [not c.answerable for c in tune]
     assert trained.objective == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="retrieved"):
+        train([replace(c, retrieved=None) for c in tune])
+    assert train([replace(c, relevance=None) for c in tune]) == trained, "a figure the gate does not read"
     with pytest.raises(ValueError, match="relevance"):
-        train([replace(c, relevance=None) for c in tune])
+        train([replace(c, relevance=None) for c in tune], features=(*FEATURES, "relevance"))
     with pytest.raises(ValueError, match="statement"):
         train([replace(c, form=None) for c in tune])
 
@@ -183,3 +186,19 @@ def test_a_learned_refusal_says_why(tmp_path: Path, seeded_dir: Path, embedder: 
     everything_off = all_off(settings)
     assert everything_off.answer.gate == "rules"
     assert not Assistant(everything_off, embedder=embedder, index_seeds=False).ask(question).refused
+
+
+def test_the_retrieval_figures_are_the_best_passage_scores(seeded_dir: Path, embedder: Embedder) -> None:
+    """`retrieved` and `similarity` are the best fused score and cosine of the passages the gate sees: higher for a
+    question on a seed's subject than for one on a subject neither seed treats."""
+    assistant = Assistant(make_settings(seeded_dir), embedder=embedder, index_seeds=False)
+    questions = ("what does imatinib do to regulatory T cells", "which bacteria colonise the gut of newborn lambs")
+    record: list[Figures] = []
+    with recording(record):
+        for question in questions:
+            assistant.ask(question, mode="extractive")
+    near, far = record
+    passages = assistant.retriever.retrieve(questions[0], assistant.settings.retrieval.top_k)
+    assert near.retrieved == pytest.approx(max(p.score for p in passages), abs=1e-6)
+    assert near.similarity == pytest.approx(max(p.similarity for p in passages), abs=1e-6)
+    assert 0.0 <= far.retrieved < near.retrieved <= 1.0 and far.similarity < near.similarity

@@ -87,10 +87,24 @@ def test_a_sentence_of_the_study_asked_about_outscores_a_neighbour_on_the_same_t
     assert model.best(question, []) == 0.0
 
 
-def test_the_gate_reads_the_figure_and_needs_the_weights_when_it_does(
+def test_a_gate_that_reads_the_figure_needs_it_asked_for_and_the_weights(
     tmp_path: Path, seeded_dir: Path, embedder: Embedder
 ) -> None:
-    settings = make_settings(seeded_dir, answer={"gate": "learned"})
+    """The shipped gate does not read the figure, so the model is not run; a gate trained with it (the shipped one
+    with a `relevance` weight, written to its own folder) gets it computed, and fails at start without it."""
+    assert not any(f.name == "relevance" for f in load_gate(SETTINGS.paths.gate_dir).features)
+    shipped = make_settings(seeded_dir, answer={"gate": "learned"})
+    assert Assistant(shipped, embedder=embedder, index_seeds=False).relevance is None, "not read: not run"
+    data = json.loads((SETTINGS.paths.gate_dir / "gate.json").read_text(encoding="utf-8"))
+    data["features"].append({"name": "relevance", "mean": 0.5, "scale": 0.25, "weight": 0.3})
+    gates = tmp_path / "gate"
+    gates.mkdir()
+    (gates / "gate.json").write_text(json.dumps(data), encoding="utf-8")
+    reading = {"gate_dir": gates}
+    with pytest.raises(ValueError, match="RELEVANCE_CANDIDATES"):
+        Assistant(make_settings(seeded_dir, answer={"gate": "learned"}, paths=reading), embedder=embedder)
+    asked = {"gate": "learned", "relevance_candidates": 8}
+    settings = make_settings(seeded_dir, answer=asked, paths=reading)
     assistant = Assistant(settings, embedder=embedder, index_seeds=False)
     assert assistant.relevance is not None
     candidates = assistant.answerer.candidates("what does imatinib do to regulatory T cells", [])
@@ -101,14 +115,13 @@ def test_the_gate_reads_the_figure_and_needs_the_weights_when_it_does(
         assistant.ask("which mouse strain carried the imatinib-resistant lymphoma")
     assert not on_topic.refused and all(f.relevance is not None for f in record)
     assert 0.0 <= record[1].relevance < record[0].relevance <= 1.0, "the study's own answer scores higher"
-    assert any(f.name == "relevance" for f in load_gate(settings.paths.gate_dir).features)
-    missing = make_settings(seeded_dir, answer={"gate": "learned"}, paths={"relevance_dir": tmp_path})
+    missing = make_settings(seeded_dir, answer=asked, paths={**reading, "relevance_dir": tmp_path})
     with pytest.raises(FileNotFoundError, match="answer-relevance"):
         Assistant(missing, embedder=embedder, index_seeds=False)
-    rules = make_settings(seeded_dir, answer={"gate": "rules"}, paths={"relevance_dir": tmp_path})
+    rules = make_settings(
+        seeded_dir, answer={"gate": "rules", "relevance_candidates": 8}, paths={"relevance_dir": tmp_path}
+    )
     assert Assistant(rules, embedder=embedder, index_seeds=False).relevance is None, "unread: left out"
-    off = make_settings(seeded_dir, answer={"gate": "rules", "relevance_candidates": 0})
-    assert Assistant(off, embedder=embedder, index_seeds=False).relevance is None
 
 
 def test_scores_are_the_same_from_many_threads_with_a_small_cache() -> None:

@@ -54,10 +54,10 @@ def figure_sources(paths: PathSettings) -> dict[str, str]:
     }
 
 
-def design(cases: Sequence[Case]) -> np.ndarray:
-    """One row of features (`FEATURES` order) per case; every figure must have been computed."""
-    rows = [[feature_values(c.figures)[name] for name in FEATURES] for c in cases]
-    missing = sorted({name for row in rows for name, v in zip(FEATURES, row, strict=True) if v is None})
+def design(cases: Sequence[Case], features: Sequence[str] = FEATURES) -> np.ndarray:
+    """One row of `features` (in that order) per case; every figure must have been computed."""
+    rows = [[feature_values(c.figures)[name] for name in features] for c in cases]
+    missing = sorted({name for row in rows for name, v in zip(features, row, strict=True) if v is None})
     if missing:
         raise ValueError(f"cases recorded without {missing}: ask them again with those figures computed")
     return np.array(rows, dtype=float)
@@ -100,19 +100,19 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, w: np.ndarray, c: float = C) -> t
     return theta[1:], float(theta[0])
 
 
-def fit(cases: Sequence[Case], seed_weight: float, c: float = C) -> LearnedGate:
+def fit(cases: Sequence[Case], seed_weight: float, c: float = C, features: Sequence[str] = FEATURES) -> LearnedGate:
     """The logistic regression on `cases` (standardised on them); its threshold is left at 0.5. Numbers are kept to
     6 decimals, so that the last-digit noise of the figures between two runs does not change the file."""
-    x = design(cases)
+    x = design(cases, features)
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
     y = np.array([c.answerable for c in cases], dtype=float)
     coef, intercept = fit_logistic((x - mean) / scale, y, case_weights(cases, seed_weight), c)
-    features = tuple(
+    fitted = tuple(
         Feature(name, round(float(m), 6), round(float(s), 6), round(float(b), 6))
-        for name, m, s, b in zip(FEATURES, mean, scale, coef, strict=True)
+        for name, m, s, b in zip(features, mean, scale, coef, strict=True)
     )
-    return LearnedGate(features, round(intercept, 6), 0.5)
+    return LearnedGate(fitted, round(intercept, 6), 0.5)
 
 
 @dataclass(frozen=True)
@@ -175,13 +175,18 @@ class Trained:
     tried: tuple[tuple[float, float | None], ...]  # (seed weight, its tune objective or None when none kept the gate)
 
 
-def train(cases: Sequence[Case], seed_weights: Sequence[float] = SEED_WEIGHTS, c: float = C) -> Trained:
-    """Fit and threshold the learned gate on the tune suites of `cases` (the others are left unread)."""
+def train(
+    cases: Sequence[Case],
+    seed_weights: Sequence[float] = SEED_WEIGHTS,
+    c: float = C,
+    features: Sequence[str] = FEATURES,
+) -> Trained:
+    """Fit and threshold the learned gate on `features` of the tune suites of `cases` (the others are left unread)."""
     tune = [case for case in cases if case.suite in TUNE_SUITES]
     tried: list[tuple[float, float | None]] = []
     best: tuple[float, float, LearnedGate] | None = None
     for seed_weight in seed_weights:
-        model = fit(tune, seed_weight, c)
+        model = fit(tune, seed_weight, c, features)
         chosen = choose_threshold(model, tune)
         tried.append((seed_weight, chosen[0] if chosen else None))
         if chosen and (best is None or chosen[0] > best[0]):

@@ -56,18 +56,21 @@ class Case:
     relevance: float | None = None  # the answer-relevance model's best p (None: not computed)
     form: Form | None = None  # how the question is put (None: not recorded)
     quoted: float | None = None  # the quoted documents' share of the question's terms (None: not recorded)
+    retrieved: float | None = None  # the best passage's fused retrieval score (None: not recorded)
+    similarity: float | None = None  # the best passage's cosine to the question (None: not recorded)
 
     @property
     def figures(self) -> Figures:
         return Figures(
-            self.best, self.coverage, self.dense, self.together, self.fired, self.relevance, self.form, self.quoted
-        )
+            self.best, self.coverage, self.dense, self.together, self.fired, self.relevance, self.form, self.quoted,
+            self.retrieved, self.similarity,
+        )  # fmt: skip
 
     @classmethod
     def of(cls, suite: str, answerable: bool, f: Figures, forced: bool, score: float) -> Case:
         return cls(
             suite, answerable, f.best, f.coverage, f.dense, f.together, f.fired, forced, score, f.relevance, f.form,
-            f.quoted,
+            f.quoted, f.retrieved, f.similarity,
         )  # fmt: skip
 
 

@@ -132,7 +132,11 @@ def judge(
     if unlinked(question, passages, expand):
         fired.append("not linked")
     form = question_form(question)
-    figures = Figures(best, coverage, dense, together, frozenset(fired), relevance, form, quoted_share)
+    retrieved = max((p.score for p in passages), default=0.0)
+    similarity = max((p.similarity for p in passages), default=0.0)
+    figures = Figures(
+        best, coverage, dense, together, frozenset(fired), relevance, form, quoted_share, retrieved, similarity
+    )
     reasons, score = decide(figures, settings, model)
     threshold = model.threshold if score is not None and model is not None else None
     return Verdict(figures, reasons, score, threshold, _as_written(missing, question))

@@ -45,6 +45,8 @@ class Figures:
     relevance: float | None = None  # the answer-relevance model's best p over the candidates; None: not scored
     form: Form | None = None  # how the question is put (`question_form`); None: not recorded
     quoted: float | None = None  # share of those terms the documents the answer quotes hold; None: not recorded
+    retrieved: float | None = None  # the best passage's fused retrieval score; None: not recorded
+    similarity: float | None = None  # the best passage's cosine to the question; None: not recorded
 
 
 def rule_reasons(
