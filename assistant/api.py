@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -13,7 +14,7 @@ from assistant.answer.assembly import Clock, compose, fallback, lead_document, r
 from assistant.answer.claims import CheckProgress, ClaimChecker, check_text
 from assistant.answer.extractive import Candidate, ExtractiveAnswerer
 from assistant.answer.gate.answerability import NOT_VERIFIED, judge, spans_documents, subject_documents
-from assistant.answer.gate.learned import LearnedGate, load_gate
+from assistant.answer.gate.learned import LearnedGate, load_gate, trained_beside
 from assistant.answer.instruction_screen import InstructionScreen
 from assistant.answer.llm.client import ReplyLimits
 from assistant.answer.llm.generation import LLMAnswer, LLMAnswerer, Turn
@@ -40,6 +41,8 @@ from assistant.store.chroma import Store
 from assistant.store.embeddings import Embedder, SentenceTransformerEmbedder
 from assistant.text.aliases import lexicon_names
 from assistant.text.lexicons import load_lexicons
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,12 @@ class Assistant:
         self.relevance = self._relevance_model()
         self._llm: LLMAnswerer | None = None  # built on the first llm-mode question
         self._llm_lock = threading.Lock()
-        self._gate()  # a learned gate that cannot be read fails here, not at the first question
+        gate = self._gate()  # a learned gate that cannot be read fails here, not at the first question
+        if gate is not None and not trained_beside(gate, self.settings.retrieval):
+            log.warning(
+                "the learned answer gate was trained under other retrieval settings (ASSISTANT_RETRIEVAL__*): its "
+                "retrieval figures now read differently; `make gate` retrains it for these"
+            )
         seeds = self.settings.paths.seeds_dir
         if index_seeds and seeds.is_dir() and not self.store.records():
             self.index([seeds])

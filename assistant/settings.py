@@ -43,7 +43,7 @@ class PathSettings(_Section):
     )
     relevance_dir: Path = Field(
         PROJECT_ROOT / "models" / "relevance",
-        description="Folder of the trained answer-relevance model, a figure of the learned gate (weights, card).",
+        description="Folder of the answer-relevance model, for a learned gate that reads its figure (weights, card).",
     )
     bench_dir: Path = Field(PROJECT_ROOT.parent / "shared" / "bench", description="Public benchmark data.")
 

@@ -147,7 +147,8 @@ def main() -> int:
     cases = cached_cases(args.cases, ask_all)
     trained = train([c for c in cases if c.suite in TUNE_SUITES])  # the held-out sets never reach training
     # The models the figures come from (a --cases pickle must have been asked with these).
-    sources = (("figures_from", figure_sources(load_settings().paths)),)
+    features = [f.name for f in trained.model.features]
+    sources = (("figures_from", figure_sources(load_settings(), features)),)
     trained = replace(trained, model=replace(trained.model, meta=trained.model.meta + sources))
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / GATE_FILE

@@ -76,13 +76,15 @@ def test_the_shipped_weights_load_and_match_their_model_card() -> None:
     data = json.loads(path.read_text(encoding="utf-8"))
     assert set(data["trained_on"]) == set(TUNE_SUITES), "trained on the tune suites only"
     assert LearnedGate.from_json(data) == model
-    assert data["figures_from"] == figure_sources(load_settings().paths), (
-        "the verifier or the answer-relevance model changed since the gate was trained on their figures: `make gate`"
+    assert data["figures_from"] == figure_sources(load_settings(), FEATURES), (
+        "the verifier or the retrieval settings changed since the gate was trained on their figures: `make gate`"
     )
+    assert "relevance" not in data["figures_from"], "the shipped gate does not read the relevance figure"
 
 
 def test_the_fingerprint_follows_the_weights_and_decision_settings_not_the_saved_figures(tmp_path: Path) -> None:
-    paths = load_settings().paths
+    settings = load_settings()
+    paths = settings.paths
     copies = {}
     for field, config in (("verifier_dir", "verifier.json"), ("relevance_dir", "relevance.json")):
         folder = tmp_path / field
@@ -90,16 +92,20 @@ def test_the_fingerprint_follows_the_weights_and_decision_settings_not_the_saved
         (folder / "model.safetensors").symlink_to(getattr(paths, field) / "model.safetensors")
         (folder / config).write_bytes((getattr(paths, field) / config).read_bytes())
         copies[field] = folder
-    copy = paths.model_copy(update=copies)
-    shipped = figure_sources(paths)
-    assert figure_sources(copy) == shipped
+    copy = settings.model_copy(update={"paths": paths.model_copy(update=copies)})
+    reading = (*FEATURES, "relevance")  # a gate trained with the relevance figure records its model too
+    shipped = figure_sources(settings, reading)
+    assert figure_sources(copy, reading) == shipped
     config_path = copies["verifier_dir"] / "verifier.json"
     config = json.loads(config_path.read_text())
     config_path.write_text(json.dumps(config | {"validation": {}, "chosen_on": "elsewhere"}))
-    assert figure_sources(copy) == shipped, "validation figures and notes decide nothing"
+    assert figure_sources(copy, reading) == shipped, "validation figures and notes decide nothing"
     config_path.write_text(json.dumps(config | {"support_threshold": config["support_threshold"] - 0.01}))
-    changed = figure_sources(copy)
+    changed = figure_sources(copy, reading)
     assert changed["verifier"] != shipped["verifier"] and changed["relevance"] == shipped["relevance"]
+    assert changed["retrieval"] == shipped["retrieval"]
+    weighted = copy.model_copy(update={"retrieval": copy.retrieval.model_copy(update={"dense_weight": 0.3})})
+    assert figure_sources(weighted, reading)["retrieval"] != shipped["retrieval"], "the fused score moves with it"
 
 
 def _case(suite: str, answerable: bool, best: float, score: float = 1.0) -> Case:
@@ -202,3 +208,25 @@ def test_the_retrieval_figures_are_the_best_passage_scores(seeded_dir: Path, emb
     assert near.retrieved == pytest.approx(max(p.score for p in passages), abs=1e-6)
     assert near.similarity == pytest.approx(max(p.similarity for p in passages), abs=1e-6)
     assert 0.0 <= far.retrieved < near.retrieved <= 1.0 and far.similarity < near.similarity
+
+
+def test_a_replay_refuses_cases_recorded_without_a_figure_the_gate_reads() -> None:
+    """A figure recorded before the gate read it would count as its training mean and decide otherwise than a run."""
+    gate = Configured(LEARNED, load_gate(SHIPPED))
+    case = _case("seeds", True, 0.6)
+    gate.refuses(case)  # every figure recorded: replayed without complaint
+    with pytest.raises(ValueError, match="retrieved"):
+        gate.refuses(replace(case, retrieved=None))
+    assert Configured(LEARNED.model_copy(update={"gate": "rules"})).refuses(replace(case, retrieved=None)) is False
+
+
+def test_a_gate_read_under_other_retrieval_settings_is_reported(
+    seeded_dir: Path, embedder: Embedder, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("WARNING", logger="assistant.api"):
+        Assistant(make_settings(seeded_dir, answer={"gate": "learned"}), embedder=embedder, index_seeds=False)
+    assert "retrieval settings" not in caplog.text, "the shipped gate was trained under the default settings"
+    moved = make_settings(seeded_dir, answer={"gate": "learned"}, retrieval={"dense_weight": 0.3})
+    with caplog.at_level("WARNING", logger="assistant.api"):
+        Assistant(moved, embedder=embedder, index_seeds=False)
+    assert "other retrieval settings" in caplog.text and "make gate" in caplog.text

@@ -1,6 +1,6 @@
-"""The answer-relevance model (a figure of the learned gate): its training data keeps away from every suite the
-gate is chosen or measured on, the shipped weights match their card, and with the real model a sentence of the
-study asked about outscores one of a study on the same topic."""
+"""The answer-relevance model (a figure a learned gate may read; the shipped one does not): its training data keeps
+away from every suite the gate is chosen or measured on, the shipped weights match their card, and with the real
+model a sentence of the study asked about outscores one of a study on the same topic."""
 
 from __future__ import annotations
 
@@ -94,7 +94,13 @@ def test_a_gate_that_reads_the_figure_needs_it_asked_for_and_the_weights(
     with a `relevance` weight, written to its own folder) gets it computed, and fails at start without it."""
     assert not any(f.name == "relevance" for f in load_gate(SETTINGS.paths.gate_dir).features)
     shipped = make_settings(seeded_dir, answer={"gate": "learned"})
-    assert Assistant(shipped, embedder=embedder, index_seeds=False).relevance is None, "not read: not run"
+    plain = Assistant(shipped, embedder=embedder, index_seeds=False)
+    assert plain.relevance is None, "not asked for by default: not run"
+    scored = make_settings(seeded_dir, answer={"gate": "learned", "relevance_candidates": 8})
+    question = "what does imatinib do to regulatory T cells"
+    assert plain.ask(question).text == Assistant(scored, embedder=embedder, index_seeds=False).ask(question).text, (
+        "the shipped gate decides alike whatever the figure"
+    )
     data = json.loads((SETTINGS.paths.gate_dir / "gate.json").read_text(encoding="utf-8"))
     data["features"].append({"name": "relevance", "mean": 0.5, "scale": 0.25, "weight": 0.3})
     gates = tmp_path / "gate"

@@ -19,13 +19,13 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
-from assistant.answer.gate.learned import FEATURES, Feature, LearnedGate, feature_values
+from assistant.answer.gate.learned import FEATURES, Feature, LearnedGate, feature_values, retrieval_fingerprint
 from assistant.answer.relevance.model import RelevanceConfig
 from assistant.answer.verifier.card import sha256
 from assistant.answer.verifier.model import VerifierConfig
 from assistant.evaluation.gate_tuning import Case, Replay, keeps_seed_gate, mean_share, shares
 from assistant.evaluation.thresholds import Threshold, load_thresholds
-from assistant.settings import PathSettings
+from assistant.settings import Settings
 
 TUNE_SUITES = ("seeds", "tune_paraphrase", "pubmedqa-tune", "scifact-tune")
 SEED_SUITES = ("seeds", "tune_paraphrase")  # questions about the seeds, which `seed_weight` multiplies
@@ -36,22 +36,24 @@ SEED_WEIGHTS = (1.0, 2.0, 3.0, 5.0, 10.0)
 C = 1.0  # inverse L2 strength on the standardised weights (the intercept is not penalised)
 
 
-def figure_sources(paths: PathSettings) -> dict[str, str]:
-    """A fingerprint of each trained model the gate's figures come from: the claim verifier decides which questions
-    are forced refusals (no sentence verified), the answer-relevance model gives `relevance`. A gate trained on
-    figures from other models than the shipped ones no longer matches what the answer step computes. Each covers
-    the weights and the settings the runtime reads beside them, not the validation figures saved in the same file:
-    a recalibration that changes no decision leaves the gate current."""
-    settings = {
-        "verifier": (paths.verifier_dir, asdict(VerifierConfig.load(paths.verifier_dir))),
-        "relevance": (paths.relevance_dir, asdict(RelevanceConfig.load(paths.relevance_dir))),
-    }
-    return {
+def figure_sources(settings: Settings, features: Sequence[str] = FEATURES) -> dict[str, str]:
+    """A fingerprint of what the gate's figures come from: the claim verifier decides which questions are forced
+    refusals (no sentence verified); the answer-relevance model gives `relevance` (only when the features read it);
+    the retrieval settings shape `retrieved` (`learned.retrieval_fingerprint`). A gate trained on figures from
+    other models or settings than the shipped ones no longer matches what the answer step computes. A model's
+    fingerprint covers its weights and the settings the runtime reads beside them, not the validation figures saved
+    in the same file: a recalibration that changes no decision leaves the gate current."""
+    paths = settings.paths
+    models = {"verifier": (paths.verifier_dir, asdict(VerifierConfig.load(paths.verifier_dir)))}
+    if "relevance" in features:
+        models["relevance"] = (paths.relevance_dir, asdict(RelevanceConfig.load(paths.relevance_dir)))
+    found = {
         name: hashlib.sha256(
             (sha256(folder / "model.safetensors") + json.dumps(read, sort_keys=True)).encode()
         ).hexdigest()
-        for name, (folder, read) in settings.items()
+        for name, (folder, read) in models.items()
     }
+    return {**found, "retrieval": retrieval_fingerprint(settings.retrieval)}
 
 
 def design(cases: Sequence[Case], features: Sequence[str] = FEATURES) -> np.ndarray:

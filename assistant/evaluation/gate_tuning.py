@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from assistant.answer.gate.answerability import decide
 from assistant.answer.gate.figures import Figures, Form, question_form, rule_reasons
-from assistant.answer.gate.learned import LearnedGate
+from assistant.answer.gate.learned import LearnedGate, feature_values
 from assistant.evaluation.thresholds import Threshold, load_thresholds
 from assistant.models import REFUSAL_REASONS, RULE_REASONS
 from assistant.settings import AnswerSettings, Settings
@@ -124,6 +124,12 @@ class Configured:
     model: LearnedGate | None = None
 
     def refuses(self, case: Case) -> bool:
+        if self.model is not None and self.answer.gate == "learned":
+            # A figure recorded before the gate read it would silently count as its training mean.
+            values = feature_values(case.figures)
+            missing = [f.name for f in self.model.features if values[f.name] is None]
+            if missing:
+                raise ValueError(f"a case was recorded without {missing}, which the learned gate reads: ask again")
         return case.forced or bool(decide(case.figures, self.answer, self.model)[0])
 
     def describe(self) -> str:

@@ -6,15 +6,16 @@ chosen (tune data only) are in `models/gate/gate.json` and its model card, writt
 (`make gate`); nothing here trains, and no library beyond the standard one is needed at run time.
 
 Switching a refusal reason off by name (`answer.gate_off`) removes its features from the sum, which is the same as
-giving them their training mean: `weak evidence` the best sentence score and the answer relevance, `missing terms`
-the term coverage and the quoted documents' share of the terms, `not together` the split share, each threshold-free
-reason its own indicator. `low answerability score` off turns the score's refusals off altogether. The best
-sentence's cosine and the question's form belong to no reason: they say how to read the others, not that something
-is missing.
+giving them their training mean: `weak evidence` the best sentence score and the best passage's retrieval score and
+cosine (and the answer relevance, for a gate trained with it), `missing terms` the term coverage and the quoted
+documents' share of the terms, `not together` the split share, each threshold-free reason its own indicator.
+`low answerability score` off turns the score's refusals off altogether. The best sentence's cosine and the
+question's form belong to no reason: they say how to read the others, not that something is missing.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections.abc import Collection
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.answer.gate.figures import THRESHOLD_FREE, Figures
+from assistant.settings import RetrievalSettings
 
 GATE_FILE = "gate.json"
 SCORE_REASON = "low answerability score"
@@ -118,6 +120,19 @@ class LearnedGate:
         known = {"kind", "features", "intercept", "threshold"}
         meta = tuple((k, v) for k, v in data.items() if k not in known)
         return cls(features, float(data["intercept"]), float(data["threshold"]), meta)
+
+
+def retrieval_fingerprint(settings: RetrievalSettings) -> str:
+    """What the `retrieved` figure depends on beside the index: the retrieval settings (a passage's fused score moves
+    with the weights, the reranker, the depth). Saved with the gate (`figures_from`) to tell a gate read under other
+    settings than it was trained with."""
+    return hashlib.sha256(json.dumps(settings.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
+
+
+def trained_beside(gate: LearnedGate, settings: RetrievalSettings) -> bool:
+    """False when the gate records other retrieval settings than `settings` (a gate that records none: True)."""
+    recorded = dict(gate.meta).get("figures_from", {}).get("retrieval")
+    return recorded is None or recorded == retrieval_fingerprint(settings)
 
 
 @lru_cache(maxsize=8)
