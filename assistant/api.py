@@ -78,12 +78,20 @@ class Assistant:
     ) -> None:
         """`rebuild` drops the index first (needed when it was built with other settings)."""
         self.settings = settings or load_settings()
+        self._closed = False
         check_prompts(self.settings.paths.prompts_dir)
         if rebuild:
             with writer_lock(self.settings.paths.index_dir):
                 self.store = Store(self.settings, reset=True)
         else:
             self.store = Store(self.settings)
+        try:
+            self._build(embedder, index_seeds)
+        except BaseException:
+            self.store.close()  # a failed start keeps no descriptors open
+            raise
+
+    def _build(self, embedder: Embedder | None, index_seeds: bool) -> None:
         # An embedder may be shared between assistants of the same model (tests, benchmarks).
         self.embedder = embedder or SentenceTransformerEmbedder(self.settings.embedding)
         self.indexer = Indexer(self.store, self.embedder)
@@ -157,14 +165,35 @@ class Assistant:
     # --- the library -------------------------------------------------------------------------
     def index(self, paths: list[Path], *, progress: Progress | None = None) -> IndexReport:
         """Index files and folders; folders are synced (files gone from them leave the index)."""
+        self._check_open()
         return self.indexer.index(paths, progress)
 
     def remove(self, target: str) -> str:
         """Remove a document by id, path or file name; returns its source name."""
+        self._check_open()
         return self.indexer.remove(target)
 
     def documents(self) -> list[DocumentRecord]:
+        self._check_open()
         return self.store.records()
+
+    def close(self) -> None:
+        """Release the index's files and connections (about twenty descriptors: Chroma's vector segments, its
+        database, its runtime), which otherwise stay open until the process ends, however many assistants it
+        makes. The assistant refuses further use; closing twice is harmless. `with Assistant() as a:` closes."""
+        if not self._closed:
+            self._closed = True
+            self.store.close()
+
+    def __enter__(self) -> Assistant:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise InputError("this assistant was closed: make a new one to use the index")
 
     # --- questions ---------------------------------------------------------------------------
     def check_question(self, question: str) -> str:
@@ -193,6 +222,7 @@ class Assistant:
     def _events(
         self, question: str, top_k: int | None, mode: str | None, history: Sequence[Turn], stream: bool
     ) -> Iterator[AnswerEvent]:
+        self._check_open()
         question = self.check_question(question)
         check_top_k(top_k)
         mode = mode or self.settings.answer.mode
@@ -301,6 +331,7 @@ class Assistant:
         """Each sentence of `text` checked against the library: supported, contradicted or not found, with the
         passages and the sentences of them the verdict rests on (questions and headings left out). `progress(done,
         total)` after each group of sentences checked together (`ClaimChecker.GROUP`)."""
+        self._check_open()
         sentences = check_text(check_unicode(text, "the text"), self.settings.answer.max_check_chars)
         checker = ClaimChecker(self.retriever, self.verifier, self.settings.answer.check_passages)
         return checker.check(sentences, text, progress)

@@ -47,11 +47,12 @@ def seeded(seeded_dir: Path, embedder: Embedder) -> Assistant:
 
 
 @pytest.fixture()
-def fresh(tmp_path: Path, seeded_dir: Path, embedder: Embedder) -> Assistant:
-    """A writable copy of the seeded index."""
+def fresh(tmp_path: Path, seeded_dir: Path, embedder: Embedder) -> Iterator[Assistant]:
+    """A writable copy of the seeded index, closed after the test (its descriptors given back)."""
     index_dir = tmp_path / "index"
     shutil.copytree(seeded_dir, index_dir)
-    return Assistant(make_settings(index_dir), embedder=embedder)
+    with Assistant(make_settings(index_dir), embedder=embedder) as writable:
+        yield writable
 
 
 def run_cli(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import pytest
 
 from assistant.api import Assistant
-from assistant.errors import DocumentError, IndexMismatchError
+from assistant.errors import DocumentError, IndexMismatchError, InputError
 from assistant.store import chroma as store_module
 from assistant.store.chroma import Store
 from assistant.store.embeddings import Embedder
@@ -108,3 +110,36 @@ def test_catalog_reads_are_paged(fresh: Assistant, monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(store_module, "_PAGE", 1)
     assert len(whole[0]) == 2
     assert (fresh.store.records(), fresh.store.ready_ids(), fresh.store.paths(), fresh.store.learned_aliases()) == whole
+
+
+def _descriptors() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_a_closed_assistant_gives_back_its_descriptors_and_refuses_further_use(
+    tmp_path: Path, seeded_dir: Path, embedder: Embedder
+) -> None:
+    """Each assistant held about twenty descriptors (Chroma's segment files, database, runtime) until the process
+    ended: a notebook or a test suite that made assistants ran out of them."""
+    index_dir = tmp_path / "index"
+    shutil.copytree(seeded_dir, index_dir)
+    settings = make_settings(index_dir)
+    question = "what does imatinib do to regulatory T cells"
+    with Assistant(settings, embedder=embedder) as first:  # the models load once, on the first
+        first.ask(question)
+    before = _descriptors()
+    for _ in range(3):
+        with Assistant(settings, embedder=embedder) as assistant:
+            assert not assistant.ask(question).refused
+    # Three unclosed assistants keep about 60 more; a few may come from parts started lazily on the way.
+    assert _descriptors() < before + 5, "each closed assistant gave its descriptors back"
+    with pytest.raises(InputError, match="closed"):
+        assistant.ask(question)
+    with pytest.raises(InputError, match="closed"):
+        assistant.documents()
+    assistant.close()  # twice: harmless
+    other = make_settings(index_dir, chunking={"chunk_tokens": 96, "overlap_tokens": 16})
+    for _ in range(3):
+        with pytest.raises(IndexMismatchError):
+            Assistant(other, embedder=embedder, index_seeds=False)
+    assert _descriptors() < before + 5, "a start that fails keeps nothing open"

@@ -1,5 +1,4 @@
-"""The persistent Chroma index: chunk vectors, the sentence vectors of each document, and a catalog of
-committed documents.
+"""The persistent Chroma index: chunk vectors, the sentence vectors of each document, a catalog of documents.
 
 Crash safety: a document is written as catalog `pending` -> its chunks and sentence vectors -> catalog `ready`.
 Readers only see chunks of `ready` documents, and a writer first deletes the chunks of any
@@ -32,8 +31,7 @@ if TYPE_CHECKING:
 
 _PAGE = 2000  # records per Chroma get (and ids per filter): one read of all overflows SQLite's variable limit
 _T = TypeVar("_T")
-# Catalog records carry no meaning in vector space, but Chroma requires a vector per record.
-_CATALOG_VECTOR: list[Sequence[float]] = [[1.0]]
+_CATALOG_VECTOR: list[Sequence[float]] = [[1.0]]  # catalog records mean nothing in vector space; Chroma wants one
 _GENERATION = "~generation"  # catalog record (no status) whose value changes on every commit
 # Metadata kept on every chunk node; only `title` joins the text that is embedded and BM25-indexed.
 _NODE_ONLY_KEYS = ["doc_id", "source", "chunk_index", "start", "end", "sentences", "n_tokens", "page"]
@@ -48,20 +46,29 @@ class Store:
         self.client = open_client(settings)
         name = settings.store.collection
         self._names = (name, f"{name}-catalog", f"{name}-sentences")
-        if reset:
-            self._drop()
-        self.chunks, self.catalog, self.sentences = self._open()
-        self._seen = self._generation()  # the last commit this process wrote or opened the folder at
+        try:
+            if reset:
+                self._drop()
+            self.chunks, self.catalog, self.sentences = self._open()
+            self._seen = self._generation()  # the last commit this process wrote or opened the folder at
+        except BaseException:
+            self.close()  # an index that cannot be opened (built with other settings) keeps nothing open
+            raise
 
     def reopen(self) -> bool:
-        """Open the folder afresh (`client.open_client`), when another process changed it; False for a Chroma
-        server, whose clients all see the same data."""
+        """Open the folder afresh when another process changed it (False for a server: all its clients agree)."""
         if self.settings.store.chroma_url:
             return False
         self.client = open_client(self.settings, fresh=True)
         self.chunks, self.catalog, self.sentences = self._open()
         self._seen = self._generation()  # not `generation`: a failure here is not read again
         return True
+
+    def close(self) -> None:
+        """Release the client (Chroma stops the folder's system, its files and database, with its last client)."""
+        close = getattr(self.client, "close", None)  # chromadb >= 1.1
+        if close is not None:
+            close()
 
     def sync(self) -> None:
         """Before a write: reopen when another process committed since this one last wrote or opened, so that the
@@ -120,9 +127,8 @@ class Store:
     def learned_aliases(self) -> tuple[list[tuple[str, str]], set[str]]:
         """(alias pairs stored with committed documents, ids of documents whose aliases are missing or stale).
 
-        Aliases are extracted once, when a document is written; documents written by an older version
-        of the alias rules are returned as stale so that the reader can extract theirs from the chunks.
-        """
+        Aliases are extracted once, when a document is written; documents written by an older version of the alias
+        rules are returned as stale so that the reader can extract theirs from the chunks."""
         pairs: list[tuple[str, str]] = []
         stale: set[str] = set()
         for _, m in self._catalog("ready"):
