@@ -3,6 +3,7 @@ details, and no serving beyond loopback without all three."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -101,3 +102,17 @@ def test_cli_serve_refuses_a_public_address(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "refusing to bind 0.0.0.0" in done.stderr and "ASSISTANT_SERVER__TOKEN" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_cli_serve_on_a_port_in_use_fails_before_loading_anything(tmp_path: Path) -> None:
+    """Another server on the port (a second `make run`, another Gradio app on 7860) is said at once, not after the
+    models load and the page has been announced."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = run_cli("serve", "--port", str(port), index_dir=tmp_path / "index", timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert f"cannot serve on 127.0.0.1:{port}" in done.stderr and "--port" in done.stderr
+    assert "Traceback" not in done.stderr and "serving the chat page" not in done.stdout
+    assert not (tmp_path / "index").exists(), "refused before the index (and the models) were opened"

@@ -81,6 +81,23 @@ def check_exposure(host: str, server: ServerSettings) -> None:
         )
 
 
+def check_port(host: str, port: int) -> None:
+    """Fail before the models load (tens of seconds) when the address cannot be bound: another server on the port
+    (a second `make run`, another Gradio app on 7860), or a host this machine does not have."""
+    if port == 0:
+        return
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        with socket.socket(infos[0][0], socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds: TIME_WAIT is no bar
+            probe.bind(infos[0][4])
+    except OSError as exc:
+        raise AssistantError(
+            f"cannot serve on {host}:{port}: {exc.strerror or exc} (another server there? choose another port with "
+            "--port or ASSISTANT_SERVER__PORT)"
+        ) from exc
+
+
 def status_for(exc: AssistantError) -> int:
     if isinstance(exc, UploadError):
         return exc.status
@@ -253,6 +270,7 @@ def serve(host: str | None = None, port: int | None = None, settings: Settings |
     port = port or settings.server.port
     server = settings.server.model_copy(update={"host": host, "port": port})
     check_exposure(host, server)
+    check_port(host, port)
 
     from assistant.api import Assistant
 
@@ -294,4 +312,13 @@ def server_config(app: FastAPI, host: str = "127.0.0.1", port: int = 0) -> uvico
     )
 
 
-__all__ = ["check_exposure", "create_app", "is_loopback", "serve", "server_config", "status_for", "warm_up"]
+__all__ = [
+    "check_exposure",
+    "check_port",
+    "create_app",
+    "is_loopback",
+    "serve",
+    "server_config",
+    "status_for",
+    "warm_up",
+]
