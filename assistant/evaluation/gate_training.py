@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
+from assistant.answer.gate.figures import vetoed
 from assistant.answer.gate.learned import FEATURES, Feature, LearnedGate, feature_values, retrieval_fingerprint
 from assistant.answer.relevance.model import RelevanceConfig
 from assistant.answer.verifier.card import sha256
@@ -125,7 +126,7 @@ class AtThreshold:
     threshold: float
 
     def refuses(self, case: Case) -> bool:
-        return case.forced or self.scores[case] < self.threshold
+        return case.forced or bool(vetoed(case.figures)) or self.scores[case] < self.threshold
 
     def describe(self) -> str:
         return f"learned, threshold {self.threshold:.3f}"

@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass
 
-from assistant.answer.gate.figures import Figures, question_form, rule_reasons
+from assistant.answer.gate.figures import Figures, question_form, rule_reasons, vetoed
 from assistant.answer.gate.learned import SCORE_REASON, LearnedGate
 from assistant.answer.gate.linking import unlinked
 from assistant.answer.lexicon import (
@@ -147,9 +147,10 @@ def decide(
 ) -> tuple[tuple[str, ...], float | None]:
     """The reasons to refuse (none: answer) and the learned gate's p(answerable) (None with the rule gate).
 
-    The rule gate refuses when a rule reason not switched off fires. The learned gate refuses when p is below its
-    threshold (unless `low answerability score` is switched off), naming the rule reasons that fire, or its own
-    when none does. A replay of recorded figures calls this too (`assistant.evaluation.gate_tuning`)."""
+    The rule gate refuses when a rule reason not switched off fires. The learned gate refuses when a veto fires
+    (`figures.VETOES`), or when p is below its threshold (unless `low answerability score` is switched off), naming
+    the rule reasons that fire, or its own when none does. A replay of recorded figures calls this too
+    (`assistant.evaluation.gate_tuning`)."""
     thresholds = (
         settings.refusal_threshold,
         settings.min_term_coverage,
@@ -162,6 +163,9 @@ def decide(
     if model is None:
         raise ValueError("answer.gate is 'learned' and no learned gate was given (learned.load_gate)")
     score = model.probability(figures, settings.gate_off)
+    vetoes = vetoed(figures, settings.gate_off)
+    if vetoes:
+        return vetoes, score
     if score >= model.threshold or SCORE_REASON in settings.gate_off:
         return (), score
     return rules or (SCORE_REASON,), score

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Literal
 
@@ -15,6 +16,11 @@ from assistant.models import RULE_REASONS
 
 # The reasons that fire without a threshold: `judge` records them whatever the settings say.
 THRESHOLD_FREE = ("missing names", "no quantity", "no date", "not combined", "not linked")
+# Reasons that refuse under the learned gate too, whatever its score: conditions of logic, not of degree. A question
+# about things used together that no document names together cannot be answered from the library (the learned gate
+# let "Is imatinib combined with imiquimod more effective against skin cancer?" through once backward elimination
+# on tune data left the reason's feature out, 2026-12-07; it fires on few tune questions).
+VETOES = ("not combined",)
 
 
 Form = Literal["wh", "yes/no", "statement", "other"]
@@ -47,6 +53,11 @@ class Figures:
     quoted: float | None = None  # share of those terms the documents the answer quotes hold; None: not recorded
     retrieved: float | None = None  # the best passage's fused retrieval score; None: not recorded
     similarity: float | None = None  # the best passage's cosine to the question; None: not recorded
+
+
+def vetoed(figures: Figures, off: Collection[str] = ()) -> tuple[str, ...]:
+    """The vetoes (`VETOES`) that fired and are not switched `off`."""
+    return tuple(r for r in VETOES if r in figures.fired and r not in off)
 
 
 def rule_reasons(
