@@ -125,7 +125,7 @@ def test_markdown_document(tmp_path: Path) -> None:
     assert doc.metadata.title == "Imiquimod and mast cells"
     assert doc.text == (
         "Imiquimod and mast cells\n\n"
-        "Some bold claim about dendritic cells and\nthe tumour microenvironment.\n\n"
+        "Some bold claim about dendritic cells and the tumour microenvironment.\n\n"  # a soft break (CommonMark)
         "Methods\n\n"
         "- Mice were treated with imiquimod cream.\n- Tumours were measured daily.\n\n"
         "code_block_with_stars * kept\n\n"

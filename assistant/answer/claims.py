@@ -17,6 +17,7 @@ from assistant.errors import InputError
 from assistant.ingest.documents.cleaning import normalize_unicode
 from assistant.models import CheckedPassage, CheckReport, Citation, Passage, SentenceCheck, Span, Verdict
 from assistant.text.sentences import split_sentences
+from assistant.text.wrapping import unwrap
 
 if TYPE_CHECKING:
     from assistant.answer.verification import CitationVerifier, Support
@@ -51,6 +52,7 @@ def check_text(text: str, limit: int) -> list[str]:
             f"the text is {len(text)} characters long; the limit is {limit} (ASSISTANT_ANSWER__MAX_CHECK_CHARS)"
         )
     text = normalize_unicode(text)  # control and invisible characters out: an escape sequence reached the terminal
+    text = unwrap(text)  # a pasted paragraph wrapped by its editor: a line break is no sentence end there
     sentences = [" ".join(text[s:e].split()) for s, e in split_sentences(text)]
     # A question states nothing to check; a heading ("Results.") is too short to.
     kept = [s for s in sentences if len(claim_of(s).split()) >= _MIN_WORDS and not s.endswith("?")]

@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 
 from assistant.ingest.documents.metadata import normalise_pages, year_of
 from assistant.models import DocumentMetadata
+from assistant.text.wrapping import opens_block
 
 # Page chrome and non-text elements: their text is never article content.
 _SKIP_TAGS = frozenset(
@@ -359,12 +360,12 @@ def markdown_to_text(markdown: str) -> tuple[str, str]:
     """Plain text of a Markdown document (paragraphs kept, markup removed) and its first "# " heading."""
     out: list[str] = []
     title = ""
-    in_fence = False
+    in_fence = soft = False  # soft: the last line out is paragraph text that a plain next line continues
     lines = markdown.split("\n")
     i = -1
     while i + 1 < len(lines):
         i += 1
-        line = lines[i]
+        line, goes_on, soft = lines[i], soft, False
         if not in_fence and i + 1 < len(lines) and _is_table_start(line, lines[i + 1]):
             rows, i = _table(lines, i)
             out.extend(["", *rows, ""])
@@ -386,5 +387,10 @@ def markdown_to_text(markdown: str) -> tuple[str, str]:
             out.append("")
         elif not _REF_DEFINITION.fullmatch(line):
             line = re.sub(r"^\s{0,3}(?:>\s?)+", "", line)  # blockquote markers
-            out.append(_inline(_LIST_ITEM.sub(r"\1- ", line, count=1)))
+            text = _inline(_LIST_ITEM.sub(r"\1- ", line, count=1))
+            if goes_on and text.strip() and not opens_block(text.strip()):
+                out[-1] = f"{out[-1].rstrip()} {text.strip()}"  # a soft line break (CommonMark): the paragraph goes on
+            else:
+                out.append(text)
+            soft = bool(text.strip()) and not line.endswith("  ")  # two trailing spaces: a hard break
     return "\n".join(out), title

@@ -16,6 +16,7 @@ from assistant.ingest.documents.files import ingest_limits, numbered_lines, reco
 from assistant.ingest.documents.metadata import normalise_pages, year_of
 from assistant.models import Document, DocumentMetadata
 from assistant.settings import IngestSettings
+from assistant.text.wrapping import unwrap
 
 _STRING_FIELDS = ("title", "journal", "published", "pages")
 
@@ -90,7 +91,7 @@ def _document(line: str, number: int, source_name: str, limits: IngestSettings) 
             "for one document (ASSISTANT_INGEST__MAX_DOCUMENT_CHARS)"
         )
     metadata = _metadata(record)
-    text = clean_text(record["text"])
+    text = clean_text(unwrap(record["text"]))  # a text field copied from a wrapped source
     if not text:
         raise _LineError("no article text left after cleaning (only page boilerplate)")
     text = with_title(text, clean_text(metadata.title))

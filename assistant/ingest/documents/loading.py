@@ -36,6 +36,7 @@ from assistant.ingest.documents.pdf import parse_pdf
 from assistant.ingest.documents.pubmed import parse_pubmed_xml
 from assistant.models import Document, DocumentMetadata
 from assistant.settings import IngestSettings
+from assistant.text.wrapping import unwrap
 
 __all__ = ["MAX_FILE_BYTES", "SUPPORTED_SUFFIXES", "document_id", "load_document", "load_documents"]
 
@@ -59,7 +60,7 @@ def _markdown_plain(text: str) -> tuple[str, str, DocumentMetadata]:
 
 def _text_plain(text: str) -> tuple[str, str, DocumentMetadata]:
     _, body = split_front_matter(text)
-    return body, text, DocumentMetadata()
+    return unwrap(body), text, DocumentMetadata()  # hard-wrapped lines back into paragraphs
 
 
 def _text_document(path: Path, data: bytes, text: str, source: str, limits: IngestSettings, read: Plain) -> Document:

@@ -1,0 +1,89 @@
+"""Hard-wrapped plain text put back into paragraphs.
+
+A plain-text abstract, an e-mail or a manuscript copied from an editor often breaks its lines at a fixed width, and
+downstream every line break ends a sentence (`sentences.split_sentences`): a wrapped sentence became fragments that
+were indexed, quoted and checked one by one ("Dasatinib reduced regulatory" / "T cell frequency in peripheral
+blood."). A break is read as a wrap by the typesetter's own test: the next line's first word would not have fitted
+on the line within the width the text is wrapped at (its longest line). A break where that word would have fitted
+was made on purpose (a title, a heading, the end of a paragraph, one sentence per line) and stays, as do breaks
+before a list item, a heading or a table row, and every break of a run whose lines are longer than a wrapped line
+ever is (`MAX_WIDTH`: one paragraph per line, as editors save text).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+from assistant.text.sentences import ends_sentence
+
+# The widest line read as wrapped (terminals and mail wrap at 72-80 columns, some editors at 100 or 120), and the
+# narrowest wrapping width (below it, short lines are labels and lists, not a wrapped paragraph). Set on general
+# grounds before any measurement; `bench/wrapping.py` measures them on SciFact corpus abstracts and PubMedQA
+# contexts wrapped at 50 to 120 columns.
+MAX_WIDTH = 120
+MIN_WIDTH = 40
+# What opens a line on its own: a list item, a Markdown heading, quote or table row, a labelled field.
+_OPENS_BLOCK = re.compile(
+    r"(?:[-*+\u2022\u2013]\s|\(?\d{1,3}[.)]\s|\(?[a-zA-Z][)]\s|[#>|]|[A-Z][A-Za-z]{3,}(?: [A-Za-z]+){0,3}:\s)"
+)
+_WORD = 12  # a long word: how much longer than the lines below a wrapped first line can be
+_BROKEN_WORD = re.compile(r"[A-Za-z]-$")  # "immuno-" ending a line, continued in lower case
+
+
+def unwrap(text: str) -> str:
+    """`text` with each hard-wrapped run of lines joined into one line; blank lines and deliberate breaks kept."""
+    out: list[str] = []
+    run: list[str] = []
+    for line in [*text.split("\n"), None]:
+        if line is not None and line.strip():
+            run.append(line)
+            continue
+        out.extend(_unwrap_run(run))
+        run = []
+        if line is not None:
+            out.append(line)
+    return "\n".join(out)
+
+
+def _unwrap_run(lines: list[str]) -> list[str]:
+    if len(lines) < 2:
+        return lines
+    # The width is the longest line's but the first's, where there are more: a title or heading above the text
+    # may be longer, and is no part of its wrap when it is longer than the rest by more than a word.
+    first, rest = len(lines[0].rstrip()), max(len(line.rstrip()) for line in lines[1:])
+    title = len(lines) > 2 and first > rest + _WORD
+    width = rest if len(lines) > 2 else max(first, rest)
+    if not MIN_WIDTH <= width <= MAX_WIDTH:
+        return lines
+    out = [lines[0]]
+    for i, (previous, line) in enumerate(itertools.pairwise(lines)):
+        # Of two lines alone (a title above an author line is two lines too), the second continues the first when
+        # it opens in lower case, or ends the sentence the first left open and is no longer than it (the shape of a
+        # wrapped sentence's last line).
+        first_apart = i == 0 and (title or (len(lines) == 2 and not _continues(*lines)))
+        if not first_apart and _wrapped(previous, line.strip(), width):
+            head, tail = out[-1].rstrip(), line.strip()
+            out[-1] = head + tail if _BROKEN_WORD.search(head) and tail[:1].islower() else f"{head} {tail}"
+        else:
+            out.append(line)
+    return out
+
+
+def _continues(first: str, second: str) -> bool:
+    first, second = first.rstrip(), second.strip()
+    if not second[:1].isupper():
+        return True
+    return ends_sentence(second) and not ends_sentence(first) and len(second) <= len(first)
+
+
+def opens_block(line: str) -> bool:
+    """The (stripped) line opens a list item, a heading, a quote, a table row or a labelled field."""
+    return bool(_OPENS_BLOCK.match(line))
+
+
+def _wrapped(previous: str, line: str, width: int) -> bool:
+    """Was the break between these two lines made by wrapping at `width`? (Two trailing spaces: a hard break.)"""
+    if not line or opens_block(line) or previous.endswith("  "):
+        return False
+    return len(previous.rstrip()) + 1 + len(line.split()[0]) > width

@@ -1,0 +1,90 @@
+"""Hard-wrapped text: a line break inside a wrapped paragraph is no sentence end. A wrapped abstract was indexed,
+quoted and checked as fragments ("Dasatinib reduced regulatory" / "T cell frequency in peripheral blood.", the
+second called supported where the paper says the reverse)."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from assistant.answer.claims import check_text
+from assistant.api import Assistant
+from assistant.ingest.documents.formats import markdown_to_text
+from assistant.ingest.documents.loading import load_document
+from assistant.text.sentences import split_sentences
+from assistant.text.wrapping import unwrap
+
+ABSTRACT = (
+    "In 77 patients with membranous nephropathy, rituximab induced complete or partial remission in 60% of "
+    "patients at 24 months, compared with 20% of patients given cyclosporine. Rituximab did not increase the rate "
+    "of serious adverse events. Dasatinib reduced regulatory T cell frequency in peripheral blood of the treated "
+    "patients, and the immuno-suppressive effect lasted for months."
+)
+
+
+def _sentences(text: str) -> list[str]:
+    return [" ".join(text[s:e].split()) for s, e in split_sentences(text)]
+
+
+@pytest.mark.parametrize("width", [50, 72, 80, 100])
+def test_a_wrapped_paragraph_comes_back_whole_under_its_title(width: int) -> None:
+    wrapped = textwrap.fill(ABSTRACT, width, break_on_hyphens=False)
+    for gap in ("\n", "\n\n"):
+        text = "Rituximab in membranous nephropathy" + gap + wrapped
+        assert _sentences(unwrap(text)) == ["Rituximab in membranous nephropathy", *_sentences(ABSTRACT)]
+        assert _sentences(text) != _sentences(unwrap(text)), "the wrapped text was split at its line breaks"
+
+
+def test_deliberate_breaks_stay() -> None:
+    one_per_line = "\n".join(_sentences(ABSTRACT))  # lines longer than a wrap, as editors save text
+    assert unwrap(one_per_line) == one_per_line
+    listed = "Adverse events seen in the trial were the following ones in total:\n- nausea in 12 of the 77\n- rash"
+    assert unwrap(listed) == listed
+    heading = "Rituximab in membranous nephropathy: a randomised trial\nSmith J, Jones K, Brown L, Okafor N"
+    assert unwrap(heading) == heading, "a title above an author line is two lines too"
+    hard = "First line of an address, ended on purpose  \nand the second line of it written on its own"
+    assert unwrap(hard) == hard, "two trailing spaces: a hard break"
+    sentence = (
+        "Long-term treatment of the enrolled patients had a strong immuno-suppressive effect on the regulatory T "
+        "cells of most of them in the trial."
+    )
+    broken = textwrap.fill(sentence, 70)  # broken at the hyphen
+    assert "immuno-\nsuppressive" in broken and unwrap(broken) == sentence
+
+
+def test_the_claim_check_reads_a_pasted_wrapped_paragraph_as_sentences() -> None:
+    said = [
+        "In the dasatinib arm, the drug reduced regulatory T cell frequency in peripheral blood.",
+        "Rituximab did not increase the rate of serious adverse events in the 77 patients.",
+    ]
+    pasted = textwrap.fill(" ".join(said), 60)
+    assert pasted.count("\n") >= 2
+    assert check_text(pasted, 20_000) == said
+    two = "Dasatinib, given for three months, reduced regulatory\nT cell frequency in the blood."
+    assert check_text(two, 20_000) == [" ".join(two.split())], "a wrapped sentence's last line"
+
+
+def test_markdown_soft_line_breaks_join_their_paragraph() -> None:
+    text, title = markdown_to_text(
+        "# Metformin and gastric cancer\n\nMetformin use was associated with a lower\n"
+        "risk of gastric cancer in T2D.\n\n- a first item that\n  goes on here\n- a second item\n\n"
+        "A hard break  \nstays a break."
+    )
+    lines = [line for line in text.split("\n") if line.strip()]
+    assert title == "Metformin and gastric cancer"
+    assert "Metformin use was associated with a lower risk of gastric cancer in T2D." in lines
+    assert "- a first item that goes on here" in lines and "- a second item" in lines
+    assert "A hard break" in lines[-2] and lines[-1] == "stays a break."
+
+
+def test_a_wrapped_text_file_is_indexed_and_answered_in_whole_sentences(fresh: Assistant, tmp_path: Path) -> None:
+    path = tmp_path / "wrapped.txt"
+    path.write_text("Rituximab in membranous nephropathy\n\n" + textwrap.fill(ABSTRACT, 80) + "\n", encoding="utf-8")
+    document = load_document(path)
+    assert "rituximab induced complete or partial remission in 60% of patients at 24 months" in document.text
+    fresh.index([path])
+    answer = fresh.ask("how effective is rituximab in membranous nephropathy compared with cyclosporine?")
+    assert not answer.refused
+    assert "60% of patients at 24 months, compared with 20% of patients given cyclosporine" in answer.text
