@@ -25,7 +25,21 @@ from assistant.settings import load_settings
 from assistant.text.sentences import split_sentences
 from assistant.text.wrapping import unwrap
 
-WIDTHS = (50, 60, 72, 80, 100, 120, 0)  # 0: one sentence per line, not wrapped
+WIDTHS = (50, 60, 72, 80, 100, 120, -80, 0)  # 0: one sentence per line, not wrapped; -80: ragged, 64 to 88
+
+
+def ragged(text: str, width: int, rng: random.Random) -> str:
+    """Lines of 0.8 to 1.1 times `width` characters, as text copied from a PDF set in a proportional font."""
+    lines, line, limit = [], "", width
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > limit:
+            lines.append(line)
+            line, limit = word, rng.randint(int(width * 0.8), int(width * 1.1))
+        else:
+            line = f"{line} {word}" if line else word
+    return "\n".join([*lines, line])
+
+
 SEED = 13
 
 
@@ -40,11 +54,12 @@ def as_file(title: str, said: list[str], width: int, rng: random.Random) -> str:
         n = rng.randint(2, 5)
         paragraphs.append(" ".join(said[i : i + n]))
         i += n
-    body = (
-        ["\n".join(said)]
-        if width == 0
-        else [textwrap.fill(p, width, break_on_hyphens=False, break_long_words=False) for p in paragraphs]
-    )
+    if width == 0:
+        body = ["\n".join(said)]
+    elif width < 0:
+        body = [ragged(p, -width, rng) for p in paragraphs]
+    else:
+        body = [textwrap.fill(p, width, break_on_hyphens=False, break_long_words=False) for p in paragraphs]
     gap = "\n\n" if rng.random() < 0.5 else "\n"
     return title + gap + gap.join(body)
 
@@ -66,7 +81,7 @@ def measure(name: str, documents: list[tuple[str, str]]) -> None:
             total += len(expected)
             before += sentences(text) == expected
             kept_before += len(set(sentences(text)) & set(expected))
-        label = str(width) if width else "sentence per line"
+        label = str(width) if width > 0 else "ragged 64-88" if width else "sentence per line"
         n = len(documents)
         print(f"| {label} | {whole / n:.3f} | {kept / total:.3f} | {before / n:.3f} | {kept_before / total:.3f} |")
 
