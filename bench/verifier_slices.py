@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/verifier_slices.py [FOLDER ...] [--as-written] [--no-reread] [--bfloat16] [--validation]
         [--no-contrast] [--contrast-docs N] [--no-tense] [--no-aims] [--no-bare] [--plural-docs N] [--veto]
+        [--headings-contradict]
     (default: models/verifier)
 
 - parts: a summary quotes part of a sentence (a relative clause as its own sentence, a main clause without its
@@ -187,6 +188,7 @@ READINGS: dict[str, tuple[str, dict[str, Any], str]] = {
     "--no-aims": (", aims as others", {"aims": False}, "with statements of aim read as others"),
     "--no-bare": (", bare verbs as written", {"bare": False}, "without plural bare verbs aligned"),
     "--veto": (", window veto", {"veto": True}, "with the window veto (a sentence's contradiction stands)"),
+    "--headings-contradict": (", headings contradict", {"headings": False}, "with titles and headings contradicting"),
 }
 
 

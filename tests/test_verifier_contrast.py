@@ -62,3 +62,20 @@ def test_an_asserted_exception_is_not_supported_and_the_finding_still_is() -> No
         assert plain.verify(reversal, passage).label == SUPPORTED, "the weights' own reading, which the rule corrects"
         assert verifier.verify(reversal, passage).label != SUPPORTED
         assert verifier.verify(finding, passage).label == SUPPORTED
+
+
+def test_a_title_names_a_topic_and_contradicts_nothing() -> None:
+    """An outside tester's JSONL record: its title line contradicted a faithful claim of the study (0.895)."""
+    passage = [
+        "Imiquimod cream in superficial basal cell carcinoma",
+        "Imiquimod 5% cream applied five times weekly for 6 weeks cleared superficial basal cell carcinoma in 82% "
+        "of lesions.",
+        "Local skin reactions such as erythema were common.",
+    ]
+    claim = "Imiquimod 5% cream cleared superficial basal cell carcinoma in 82% of lesions."
+    loose = ClaimVerifier(DEFAULT_DIR, headings=False).verify(claim, passage)
+    assert loose.label == "contradicted" and loose.rationale == (0,), "the title alone said otherwise"
+    verdict = ClaimVerifier(DEFAULT_DIR).verify(claim, passage)
+    assert verdict.label != "contradicted" and 0 not in verdict.rationale
+    changed = "Imiquimod 5% cream cleared superficial basal cell carcinoma in 28% of lesions."
+    assert ClaimVerifier(DEFAULT_DIR).verify(changed, passage).label != SUPPORTED, "a sentence still decides"

@@ -33,11 +33,13 @@ import numpy as np
 
 from assistant.answer.terms import content_terms, key_terms
 from assistant.answer.verifier.aims import aim_read
-from assistant.answer.verifier.contrast import read_apart
+from assistant.answer.verifier.contrast import read_apart, rule_out
 from assistant.answer.verifier.encoder import batched_logits, open_encoder, quantized
 from assistant.answer.verifier.rewording import align
 from assistant.answer.verifier.surface import restates
 from assistant.ingest.documents.citation_line import is_citation_line
+from assistant.text.references import without_reference_marks
+from assistant.text.sentences import ends_sentence
 
 LABELS = ("supported", "contradicted", "not_found")
 SUPPORTED, CONTRADICTED, NOT_FOUND = LABELS
@@ -134,10 +136,12 @@ class ClaimVerifier:
     # finding (`aims.aim_read`). `veto`: a window does not support a sentence that one of its sentences alone
     # contradicts (`decide`), unless the reread dissolves that contradiction; off: it met its rule on the train-side
     # validation slice but turned a true seed finding into a contradiction (docs/verifier.md, 2026-12-07).
+    # `headings`: a unit that does not end as a sentence (a title, a heading, a label) names a topic and contradicts
+    # nothing ("Imiquimod cream in superficial basal cell carcinoma" contradicted a faithful claim of that study).
     def __init__(
         self, path: Path | str = DEFAULT_DIR, *, batch_size: int = 16, quantize: bool | None = None,
         align_verbs: bool = True, reread: bool = True, dtype: str | None = None, contrast: bool = True,
-        tense: bool = True, bare: bool = True, aims: bool = True, veto: bool = False,
+        tense: bool = True, bare: bool = True, aims: bool = True, veto: bool = False, headings: bool = True,
     ) -> None:  # fmt: skip
         self.path = Path(path)
         self.align_verbs = align_verbs
@@ -147,6 +151,7 @@ class ClaimVerifier:
         self.bare = bare
         self.aims = aims
         self.veto = veto
+        self.headings = headings
         self.config = VerifierConfig.load(self.path)
         self.quantize = self.config.quantize if quantize is None else quantize
         self.dtype = self.config.dtype if dtype is None else dtype
@@ -277,7 +282,9 @@ class ClaimVerifier:
         seen.update(zip(fresh, self.probabilities(fresh), strict=True))
         for (i, unit), pair, said in zip(todo, pairs, named, strict=True):
             probs = read_apart(pair[0], said, seen[pair]) if self.contrast else seen[pair]
-            scored[i][unit] = aim_read([items[i][1][j] for j in unit], said, probs) if self.aims else probs
+            probs = aim_read([items[i][1][j] for j in unit], said, probs) if self.aims else probs
+            heading = len(unit) == 1 and not ends_sentence(without_reference_marks(items[i][1][unit[0]]))
+            scored[i][unit] = rule_out(probs, 1) if self.headings and heading else probs
             if self.config.far(*pair):
                 far[i].add(unit)
 
