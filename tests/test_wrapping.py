@@ -88,3 +88,13 @@ def test_a_wrapped_text_file_is_indexed_and_answered_in_whole_sentences(fresh: A
     answer = fresh.ask("how effective is rituximab in membranous nephropathy compared with cyclosporine?")
     assert not answer.refused
     assert "60% of patients at 24 months, compared with 20% of patients given cyclosporine" in answer.text
+
+
+def test_a_paragraph_of_many_thousand_lines_is_joined_whole() -> None:
+    """Each line out is built once from its pieces: joining by concatenation took 32 s for 10,000 wrapped lines
+    (quadratic), and a 4 MB Markdown paragraph a minute; here 60,000 lines (3 MB) come back as one."""
+    line = "The regulatory T cells were counted in every sample of the cohort"
+    lines = [line] * 60_000
+    assert unwrap("\n".join(lines)) == " ".join(lines)
+    text, _ = markdown_to_text("\n".join(lines))
+    assert text == " ".join(lines)

@@ -64,18 +64,32 @@ def _unwrap_run(lines: list[str]) -> list[str]:
     width = rest if len(lines) > 2 else max(first, rest)
     if not MIN_WIDTH <= width <= MAX_WIDTH:
         return lines
-    out = [lines[0]]
+    out = [[lines[0]]]  # each line out as its pieces, joined once (a run may have thousands of lines)
     for i, (previous, line) in enumerate(itertools.pairwise(lines)):
         # Of two lines alone (a title above an author line is two lines too), the second continues the first when
         # it opens in lower case, or ends the sentence the first left open and is no longer than it (the shape of a
         # wrapped sentence's last line).
         first_apart = i == 0 and (title or (len(lines) == 2 and not _continues(*lines)))
-        if not first_apart and _wrapped(previous, line.strip(), width, prose=i > 0):
-            head, tail = out[-1].rstrip(), line.strip()
-            out[-1] = head + tail if _BROKEN_WORD.search(head) and tail[:1].islower() else f"{head} {tail}"
+        tail = line.strip()
+        if not first_apart and _wrapped(previous, tail, width, prose=i > 0):
+            head = out[-1][-1] = out[-1][-1].rstrip()
+            out[-1].append(tail if _BROKEN_WORD.search(head) and tail[:1].islower() else f" {tail}")
         else:
-            out.append(line)
-    return out
+            out.append([line])
+    return ["".join(pieces) for pieces in out]
+
+
+def join_continued(lines: list[str], continued: set[int]) -> str:
+    """The lines joined by line breaks, but each line whose index is in `continued` joined to the one before it by a
+    space; each line built once from its pieces (a paragraph may have thousands of lines)."""
+    rows: list[list[str]] = []
+    for i, line in enumerate(lines):
+        if i in continued and rows:
+            rows[-1][-1] = rows[-1][-1].rstrip()
+            rows[-1].append(f" {line.strip()}")
+        else:
+            rows.append([line])
+    return "\n".join("".join(row) for row in rows)
 
 
 def _continues(first: str, second: str) -> bool:

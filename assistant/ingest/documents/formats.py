@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 
 from assistant.ingest.documents.metadata import normalise_pages, year_of
 from assistant.models import DocumentMetadata
-from assistant.text.wrapping import opens_block
+from assistant.text.wrapping import join_continued, opens_block
 
 # Page chrome and non-text elements: their text is never article content.
 _SKIP_TAGS = frozenset(
@@ -359,6 +359,7 @@ def _inline(line: str) -> str:
 def markdown_to_text(markdown: str) -> tuple[str, str]:
     """Plain text of a Markdown document (paragraphs kept, markup removed) and its first "# " heading."""
     out: list[str] = []
+    continued: set[int] = set()  # lines out that go on the line before them: a soft line break (CommonMark)
     title = ""
     in_fence = soft = False  # soft: the last line out is paragraph text that a plain next line continues
     lines = markdown.split("\n")
@@ -389,8 +390,7 @@ def markdown_to_text(markdown: str) -> tuple[str, str]:
             line = re.sub(r"^\s{0,3}(?:>\s?)+", "", line)  # blockquote markers
             text = _inline(_LIST_ITEM.sub(r"\1- ", line, count=1))
             if goes_on and text.strip() and not opens_block(text.strip()):
-                out[-1] = f"{out[-1].rstrip()} {text.strip()}"  # a soft line break (CommonMark): the paragraph goes on
-            else:
-                out.append(text)
+                continued.add(len(out))
+            out.append(text)
             soft = bool(text.strip()) and not line.endswith("  ")  # two trailing spaces: a hard break
-    return "\n".join(out), title
+    return join_continued(out, continued), title
