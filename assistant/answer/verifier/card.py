@@ -32,7 +32,8 @@ def write_card(folder: Path, manifest: dict[str, Any], config: dict[str, Any], c
         "direction verb the unit says in the same place with another verb of its sense as the unit does, in the "
         "unit's tense (`rewording.align`), and the sentence's names as the unit writes them (`AliasMap.written_as`, "
         'given by the caller) before the model reads it, reads a unit\'s "but not" exception apart (`contrast`), '
-        "lets a statement of aim contradict no finding (`aims`), joins no citation line into a window, and reads a "
+        "lets a statement of aim contradict no finding (`aims`), nor a title or heading, a unit that is no sentence "
+        "(`headings`), joins no citation line into a window, and reads a "
         "contradiction again with a verb of the same direction so written (not found when no unit contradicts "
         "then); the benchmark below runs the runtime, the validation figures are the model's alone (read as "
         "calibration reads them).",
