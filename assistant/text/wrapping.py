@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Set
 
 from assistant.text.sentences import ends_sentence
 
@@ -41,30 +42,33 @@ _BROKEN_WORD = re.compile(r"[A-Za-z]-$")  # "immuno-" ending a line, continued i
 
 def unwrap(text: str) -> str:
     """`text` with each hard-wrapped run of lines joined into one line; blank lines and deliberate breaks kept."""
-    out: list[str] = []
-    run: list[str] = []
-    for line in [*text.split("\n"), None]:
-        if line is not None and line.strip():
-            run.append(line)
-            continue
-        out.extend(_unwrap_run(run))
-        run = []
-        if line is not None:
-            out.append(line)
-    return "\n".join(out)
+    lines = text.split("\n")
+    continued: set[int] = set()
+    tight: set[int] = set()
+    start = 0
+    for end, line in enumerate([*lines, ""]):
+        if not line.strip():
+            spaced, joined = _continued(lines[start:end])
+            continued.update(start + i for i in spaced)
+            tight.update(start + i for i in joined)
+            start = end + 1
+    return join_continued(lines, continued, tight)
 
 
-def _unwrap_run(lines: list[str]) -> list[str]:
+def _continued(lines: list[str]) -> tuple[set[int], set[int]]:
+    """Of a run of non-blank lines, the indices of those that continue the line before (a space between them), and
+    of those among them that finish a word the line before broke at its hyphen (no space)."""
     if len(lines) < 2:
-        return lines
+        return set(), set()
     # The width is the longest line's but the first's, where there are more: a title or heading above the text
     # may be longer, and is no part of its wrap when it is longer than the rest by more than a word.
     first, rest = len(lines[0].rstrip()), max(len(line.rstrip()) for line in lines[1:])
     title = len(lines) > 2 and first > rest + _WORD
     width = rest if len(lines) > 2 else max(first, rest)
     if not MIN_WIDTH <= width <= MAX_WIDTH:
-        return lines
-    out = [[lines[0]]]  # each line out as its pieces, joined once (a run may have thousands of lines)
+        return set(), set()
+    continued: set[int] = set()
+    tight: set[int] = set()
     for i, (previous, line) in enumerate(itertools.pairwise(lines)):
         # Of two lines alone (a title above an author line is two lines too), the second continues the first when
         # it opens in lower case, or ends the sentence the first left open and is no longer than it (the shape of a
@@ -72,21 +76,21 @@ def _unwrap_run(lines: list[str]) -> list[str]:
         first_apart = i == 0 and (title or (len(lines) == 2 and not _continues(*lines)))
         tail = line.strip()
         if not first_apart and _wrapped(previous, tail, width, prose=i > 0):
-            head = out[-1][-1] = out[-1][-1].rstrip()
-            out[-1].append(tail if _BROKEN_WORD.search(head) and tail[:1].islower() else f" {tail}")
-        else:
-            out.append([line])
-    return ["".join(pieces) for pieces in out]
+            continued.add(i + 1)
+            if _BROKEN_WORD.search(previous.rstrip()) and tail[:1].islower():
+                tight.add(i + 1)
+    return continued, tight
 
 
-def join_continued(lines: list[str], continued: set[int]) -> str:
+def join_continued(lines: list[str], continued: Set[int], tight: Set[int] = frozenset()) -> str:
     """The lines joined by line breaks, but each line whose index is in `continued` joined to the one before it by a
-    space; each line built once from its pieces (a paragraph may have thousands of lines)."""
+    space (none for those in `tight`: a word broken at its hyphen); each line built once from its pieces (a
+    paragraph may have thousands of lines)."""
     rows: list[list[str]] = []
     for i, line in enumerate(lines):
         if i in continued and rows:
             rows[-1][-1] = rows[-1][-1].rstrip()
-            rows[-1].append(f" {line.strip()}")
+            rows[-1].append(line.strip() if i in tight else f" {line.strip()}")
         else:
             rows.append([line])
     return "\n".join("".join(row) for row in rows)
