@@ -12,7 +12,7 @@ from pathlib import Path
 from assistant.answer.abbreviations import SpelledOut, named_as_in
 from assistant.answer.assembly import Clock, compose, fallback, lead_document, refusal
 from assistant.answer.claims import CheckProgress, ClaimChecker, check_text
-from assistant.answer.extractive import Candidate, ExtractiveAnswerer
+from assistant.answer.extractive import Candidate, ExtractiveAnswerer, evidence
 from assistant.answer.gate.answerability import NOT_VERIFIED, judge, spans_documents, subject_documents
 from assistant.answer.gate.learned import LearnedGate, load_gate, trained_beside
 from assistant.answer.instruction_screen import InstructionScreen
@@ -272,8 +272,7 @@ class Assistant:
     def _extract(self, question: str, passages: list[Passage], clock: Clock) -> _Extracted:
         expand, spelled = self._expander(question, passages)
         candidates = self.answerer.candidates(question, passages, expand, spelled.written_out)
-        best = candidates[0].score if candidates else 0.0
-        dense = candidates[0].dense if candidates else 0.0  # the best sentence's cosine, for the gate
+        best, dense = evidence(candidates)  # the best sentence's score and cosine, for the gate
         relevance = self._relevance(question, candidates)
         cover = spans_documents(question, passages, expand)
         if not cover and self.settings.answer.subject_only:  # one subject, one source: see AnswerSettings

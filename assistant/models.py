@@ -75,6 +75,11 @@ class Chunk:
     sentences: tuple[Span, ...]  # sentence spans in Document.text, inside [start, end)
     n_tokens: int
     page: int | None = None  # page where the chunk starts, for paged documents
+    page_breaks: tuple[int, ...] = ()  # offsets in Document.text inside the chunk where a new page begins
+
+    def page_of(self, offset: int) -> int | None:
+        """The page holding the character at `offset` (in Document.text) of this chunk; None for unpaged ones."""
+        return None if self.page is None else self.page + sum(b <= offset for b in self.page_breaks)
 
 
 @dataclass(frozen=True)

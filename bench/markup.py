@@ -21,7 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.ingest.documents.formats import html_to_text, markdown_to_text  # noqa: E402
+from assistant.ingest.documents.formats import html_to_text  # noqa: E402
+from assistant.ingest.documents.markdown import markdown_to_text  # noqa: E402
 from assistant.text.aliases import find_aliases  # noqa: E402
 
 HTML_FLOODS = ("<a ", '<a b="', "<!-- ", "</a ", "<? ")

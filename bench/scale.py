@@ -36,7 +36,7 @@ from assistant.ingest.encoding import texts_to_encode  # noqa: E402
 from assistant.ingest.indexing import embed_documents, to_encode  # noqa: E402
 from assistant.models import Document, DocumentMetadata  # noqa: E402
 from assistant.settings import load_settings  # noqa: E402
-from assistant.store.chroma import make_node  # noqa: E402
+from assistant.store.nodes import make_node  # noqa: E402
 
 SCIFACT = ROOT.parent / "shared" / "bench" / "scifact"
 
@@ -142,7 +142,7 @@ def _clone(node: Any, doc_id: str) -> Any:
     clone = node.model_copy(deep=True)
     clone.id_ = f"{doc_id}-{node.metadata['chunk_index']:05d}"
     clone.metadata["doc_id"] = doc_id
-    # The stored doc_id comes from the source relationship (see store.make_node).
+    # The stored doc_id comes from the source relationship (see store.nodes.make_node).
     clone.relationships = {NodeRelationship.SOURCE: RelatedNodeInfo(node_id=doc_id)}
     return clone
 

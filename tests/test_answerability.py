@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from assistant.answer.extractive import evidence
 from assistant.answer.gate.answerability import EXPLANATIONS, Verdict, _answer_type, document_focus, judge
 from assistant.answer.gate.figures import Figures
 from assistant.answer.gate.learned import load_gate
 from assistant.answer.gate.linking import asked_kind, named_things
-from assistant.answer.lexicon import QUANTITY_ASKED
+from assistant.answer.lexicon import CITATION_LINE_BONUS, JOURNAL_NAMED, QUANTITY_ASKED
 from assistant.answer.prompts import REFUSAL_PHRASE
 from assistant.answer.terms import content_terms, key_terms, roots, squash, stem
 from assistant.api import Assistant
@@ -237,3 +240,52 @@ def test_the_explanation_of_a_verdict_lists_the_missing_names() -> None:
         "(dasatinib, IL-2) (answerability score 0.10, below 0.45)"
     )
     assert "()" not in Verdict(figures, ("missing names",)).explain()
+
+
+def test_a_veto_is_not_explained_as_a_score_below_the_threshold() -> None:
+    """A veto refuses whatever the learned gate scores: its explanation must not call a score above the threshold
+    "below" it (an outside tester saw "answerability score 0.67, below 0.50")."""
+    figures = Figures(0.6, 0.9, 0.5, 1.0, frozenset({"not combined"}))
+    text = Verdict(figures, ("not combined",), 0.67, 0.5).explain()
+    assert "below" not in text and "0.67" in text and "whatever the score" in text
+    assert "below 0.50" in Verdict(figures, ("missing terms",), 0.3, 0.5).explain()
+
+
+def test_a_question_asking_which_journal_ranks_sentences_naming_one_up_but_not_its_evidence(
+    seeded: Assistant,
+) -> None:
+    """A question asking which journal gives the sentences naming one ("Journal of Clinical Investigation") the bonus
+    a bibliographic question gives the citation line; the gate's evidence figure leaves that bonus out (a sentence
+    naming a journal does not answer "in which volume of it")."""
+    question = "Which journal carried the report that mast cells give off CCL2 in response to imiquimod?"
+    passages = seeded.retriever.retrieve(question)
+    expand = seeded.retriever.aliases.expand
+    candidates = seeded.answerer.candidates(question, passages, expand)
+    typed = [c for c in candidates if c.typed]
+    assert typed and all(JOURNAL_NAMED.search(c.text) for c in typed)
+    assert not any(c.typed for c in candidates if not JOURNAL_NAMED.search(c.text))
+    best, _ = evidence(candidates)
+    assert best == max(c.score - (CITATION_LINE_BONUS if c.typed else 0.0) for c in candidates)
+    assert evidence(typed)[0] == typed[0].score - CITATION_LINE_BONUS, "a journal's name alone is no evidence"
+    answer = seeded.ask(question)
+    assert "Journal of Clinical Investigation" in answer.text
+
+
+def test_a_short_sentence_answers_when_it_ends_as_one(fresh: Assistant, tmp_path: Path) -> None:
+    """ "Donepezil inhibits acetylcholinesterase." has three words; sentences under five were never candidates (so
+    that headings and bylines are not quoted), and "what does donepezil inhibit?" was answered without it or
+    refused (an outside tester's finding). A heading of three words still is no candidate."""
+    path = tmp_path / "donepezil.txt"
+    path.write_text(
+        "Donepezil mechanism of action\n\nDonepezil inhibits acetylcholinesterase. In controlled experiments this "
+        "led to higher synaptic acetylcholine. The effect of donepezil was dose dependent and reversible after "
+        "washout in cell models.\n",
+        encoding="utf-8",
+    )
+    fresh.index([path])
+    passages = fresh.retriever.retrieve("What enzyme does donepezil inhibit?")
+    texts = [c.text for c in fresh.answerer.candidates("What enzyme does donepezil inhibit?", passages)]
+    assert "Donepezil inhibits acetylcholinesterase." in texts
+    assert "Donepezil mechanism of action" not in texts
+    answer = fresh.ask("What enzyme does donepezil inhibit?")
+    assert not answer.refused and "Donepezil inhibits acetylcholinesterase." in answer.text

@@ -24,8 +24,9 @@ from assistant.ingest.documents import load_documents
 from assistant.ingest.indexing import IndexProgress
 from assistant.models import Chunk, Document, DocumentMetadata
 from assistant.settings import ChunkingSettings, EmbeddingSettings
-from assistant.store.chroma import Store, make_node
+from assistant.store.chroma import Store
 from assistant.store.embeddings import Embedder, Matrix, SentenceVectors
+from assistant.store.nodes import make_node
 from bench.big_file import SCIFACT, run_index, write_scifact_jsonl
 from tests.conftest import make_settings
 

@@ -1,13 +1,19 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import pytest
 
+from assistant.answer.claims import citation_of
 from assistant.ingest.chunking import chunk_document, count_tokens
-from assistant.models import Document
+from assistant.ingest.documents.loading import load_document
+from assistant.models import Document, DocumentRecord, Passage
 from assistant.settings import ChunkingSettings
+from assistant.store.nodes import make_node, node_to_chunk
 from assistant.text.sentences import split_sentences
+
+FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def test_sentences_respect_abbreviations_initials_and_decimals() -> None:
@@ -72,3 +78,23 @@ def test_a_sentence_longer_than_a_chunk_is_cut_into_word_runs() -> None:
     assert len(chunks) >= 9
     assert all(c.n_tokens <= 64 for c in chunks)
     assert "".join(c.text.replace(" ", "") for c in chunks) == doc.text.replace(" ", "")
+
+
+def test_a_chunk_across_a_page_break_cites_the_page_of_each_sentence() -> None:
+    """A chunk starting on page 1 of a PDF may hold page 2's first sentences: a citation of one of those named
+    page 1 (an outside tester's finding). The chunk keeps the page breaks inside it, through the store too."""
+    doc = load_document(FIXTURES / "article.pdf")  # pages start at 0, 684 and 1043
+    chunks = chunk_document(doc, ChunkingSettings(chunk_tokens=400, overlap_tokens=0))
+    spanning = next(c for c in chunks if c.page_breaks)
+    assert spanning.page == 1 and spanning.page_breaks == tuple(p for p in doc.page_starts if 0 < p < spanning.end)
+    for start, _ in spanning.sentences:
+        assert spanning.page_of(start) == doc.page_at(start)
+    assert node_to_chunk(make_node(doc, spanning)) == spanning
+    later = spanning.sentences[-1]
+    support = (later,)
+    cited = citation_of(1, Passage(spanning, _record(doc), 0.5, 0.5), support)
+    assert cited.page == doc.page_at(later[0]) > 1
+
+
+def _record(doc: Document) -> DocumentRecord:
+    return DocumentRecord(doc.doc_id, doc.source, doc.metadata, 1, "2026-12-07T00:00:00+00:00")

@@ -113,7 +113,7 @@ Some **bold claim** about [dendritic cells](https://example.org/dc) and
 * Tumours were measured daily.
 
 ```
-code_block_with_stars * kept
+def ldl(x): return x * 0.5
 ```
 
 > Quoted finding from the paper.
@@ -127,8 +127,7 @@ def test_markdown_document(tmp_path: Path) -> None:
         "Imiquimod and mast cells\n\n"
         "Some bold claim about dendritic cells and the tumour microenvironment.\n\n"  # a soft break (CommonMark)
         "Methods\n\n"
-        "- Mice were treated with imiquimod cream.\n- Tumours were measured daily.\n\n"
-        "code_block_with_stars * kept\n\n"
+        "- Mice were treated with imiquimod cream.\n- Tumours were measured daily.\n\n"  # fenced code goes
         "Quoted finding from the paper."
     )
 

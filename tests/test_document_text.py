@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from assistant.answer.claims import check_text
+from assistant.answer.questions import check_question
 from assistant.api import Assistant
 from assistant.ingest.documents import load_documents
-from assistant.ingest.documents.cleaning import normalize_unicode
 from assistant.models import Document
+from assistant.text.characters import normalize_unicode
 
 BODY = (
     "Tofacitinib inhibited oncostatin M-induced STAT3 phosphorylation in synovial fibroblasts. "
@@ -237,3 +239,14 @@ def test_a_plain_tables_caption_short_rows_and_footer_keep_their_place(tmp_path:
     assert "Table 2. Adverse events Event: Anaemia; Drug: 42%. Values are n (%)." in text
     markdown = "# Trial\n\nResults were clear.\n\n| Event | Drug | Placebo |\n|---|---|---|\n| Anaemia | 42% |\n"
     assert "Event: Anaemia; Drug: 42%." in _loaded(tmp_path, "note.md", markdown + "\nThe end.\n").text
+
+
+def test_unicode_hyphens_are_read_as_the_hyphen_a_reader_types() -> None:
+    """HTML's non-breaking hyphen (&#8209;) and the Unicode hyphen were stored as printed, and the claim check then
+    found "COX-1" typed by a user nowhere in a passage writing "COX‐1" (an outside tester's finding). Documents,
+    questions and checked texts are normalised alike; en dashes in ranges ("7–10 days") stay."""
+    assert normalize_unicode("COX\u20111 and IL\u201010 for 7\u201310 days") == "COX-1 and IL-10 for 7\u201310 days"
+    assert check_question("Does aspirin acetylate COX\u20101?", 1000) == "Does aspirin acetylate COX-1?"
+    assert check_text("Low-dose aspirin acetylates serine 529 of COX\u20111 in platelets.", 1000) == [
+        "Low-dose aspirin acetylates serine 529 of COX-1 in platelets."
+    ]

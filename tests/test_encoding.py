@@ -16,8 +16,9 @@ from assistant.ingest.encoding import encode_documents, texts_to_encode
 from assistant.ingest.indexing import embed_documents, to_encode
 from assistant.models import Document
 from assistant.settings import load_settings
-from assistant.store.chroma import Store, make_node
+from assistant.store.chroma import Store
 from assistant.store.embeddings import Embedder, SentenceVectors
+from assistant.store.nodes import make_node
 from assistant.text.aliases import AliasMap, find_aliases
 from tests.conftest import IMATINIB, SEEDS, make_settings
 

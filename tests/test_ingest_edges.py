@@ -12,7 +12,8 @@ import pytest
 from assistant.api import Assistant
 from assistant.ingest.chunking import chunk_document, count_tokens
 from assistant.ingest.documents import load_documents
-from assistant.ingest.documents.formats import html_to_text, markdown_to_text
+from assistant.ingest.documents.formats import html_to_text
+from assistant.ingest.documents.markdown import markdown_to_text
 from assistant.models import Document
 from assistant.settings import load_settings
 from tests.conftest import run_cli

@@ -122,13 +122,13 @@ def test_same_origin_and_headerless_writes_pass(secured: Live) -> None:
 
 
 def test_cors_is_off_without_an_allow_list(secured: Live) -> None:
-    """No origin is reflected, Gradio's paths included (Gradio's own CORS layer allowed localhost origins)."""
+    """No origin is reflected, Gradio's paths included (Gradio's own CORS layer allowed localhost origins); a refused
+    preflight lists no methods or headers either (Starlette's did, an outside tester saw)."""
     with client(secured, "127.0.0.5") as http:
         for origin in ("http://evil.example", "http://localhost:9", "null"):
             for path in ("/api/ask", "/config", "/gradio_api/queue/join"):
                 preflight = http.options(path, headers={"Origin": origin, "Access-Control-Request-Method": "POST"})
-                assert "access-control-allow-origin" not in preflight.headers, (origin, path)
-                assert "access-control-allow-credentials" not in preflight.headers
+                assert not [h for h in preflight.headers if h.startswith("access-control-")], (origin, path)
             simple = http.get("/config", headers={"Origin": origin})
             assert not {"access-control-allow-origin", "access-control-allow-credentials"} & set(simple.headers)
 

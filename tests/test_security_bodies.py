@@ -117,7 +117,8 @@ def test_a_stalled_body_gets_408_and_indexes_nothing(secured: Live) -> None:
 
 
 def test_a_slow_body_that_keeps_coming_is_read(secured: Live) -> None:
-    """The limit is on the wait for each piece, not on the whole body: three pieces a second apart arrive."""
+    """Pieces may come slowly while the body keeps within its time: three pieces 0.6 s apart (the fixture's
+    body_timeout_s is 2 s) arrive."""
     body = json.dumps({"question": EXAMPLE}).encode()
     head = f"POST /api/ask HTTP/1.1\r\nHost: localhost\r\n{AUTH_LINE.strip()}\r\nContent-Type: application/json\r\n"
     head += f"Content-Length: {len(body)}\r\n\r\n"
@@ -125,7 +126,7 @@ def test_a_slow_body_that_keeps_coming_is_read(secured: Live) -> None:
         sock.sendall(head.encode())
         third = len(body) // 3
         for piece in (body[:third], body[third : 2 * third], body[2 * third :]):
-            time.sleep(1.2)
+            time.sleep(0.6)
             sock.sendall(piece)
         data = b""
         while not complete(data):
@@ -133,6 +134,38 @@ def test_a_slow_body_that_keeps_coming_is_read(secured: Live) -> None:
             assert chunk, data
             data += chunk
     assert data.startswith(b"HTTP/1.1 200") and b'"citations": [{' in data.replace(b'":[{', b'": [{')
+
+
+def test_a_trickled_body_is_refused_once_it_runs_past_its_time(secured: Live) -> None:
+    """A byte every second never waits past the per-piece limit (2 s here), and held a connection open for as long
+    as the sender liked (an outside tester kept one for 150 s at a byte per 25 s). A body must arrive within
+    body_timeout_s plus a second per `MIN_RATE` bytes: this one is refused after about 2 s, with nothing answered."""
+    head = f"POST /api/ask HTTP/1.1\r\nHost: localhost\r\n{AUTH_LINE.strip()}\r\nContent-Type: application/json\r\n"
+    head += "Content-Length: 1000\r\n\r\n"
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port(secured)), timeout=30, source_address=("127.0.0.9", 0)) as sock:
+        sock.sendall(head.encode())
+        data = b""
+        for piece in b'{"question": "What does imiquimod do?"':
+            try:
+                sock.sendall(bytes([piece]))
+            except OSError:
+                break
+            sock.settimeout(0.9)
+            try:
+                data += sock.recv(65536)
+            except TimeoutError:
+                continue
+            if data:
+                break
+        sock.settimeout(10)
+        while not complete(data):
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    assert data.startswith(b"HTTP/1.1 408") and b"BODY_TIMEOUT_S" in data, data
+    assert 1.5 < time.monotonic() - started < 8
 
 
 def test_a_streamed_answer_outlives_the_body_timeout() -> None:

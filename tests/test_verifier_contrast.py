@@ -10,7 +10,7 @@ from assistant.answer.terms import has_negation
 from assistant.answer.verifier import DEFAULT_DIR, ClaimVerifier
 from assistant.answer.verifier.contrast import about_denied, read_apart
 from assistant.answer.verifier.data import split_text
-from assistant.answer.verifier.model import SUPPORTED
+from assistant.answer.verifier.model import SUPPORTED, not_a_statement
 
 # Written for this test, in the style of an abstract: a finding and its exception, in two shapes.
 PASSAGE = (
@@ -79,3 +79,17 @@ def test_a_title_names_a_topic_and_contradicts_nothing() -> None:
     assert verdict.label != "contradicted" and 0 not in verdict.rationale
     changed = "Imiquimod 5% cream cleared superficial basal cell carcinoma in 28% of lesions."
     assert ClaimVerifier(DEFAULT_DIR).verify(changed, passage).label != SUPPORTED, "a sentence still decides"
+
+
+def test_a_table_row_records_values_and_contradicts_nothing() -> None:
+    """An outside tester's Markdown table: the row that says so contradicted "Rosuvastatin 40 mg lowered LDL by
+    55%." (0.91), and so did the other drugs' rows. A row as ingest writes it states no finding."""
+    rows = [
+        "Drug: Atorvastatin; LDL reduction: 50%; Dose: 80 mg.",
+        "Drug: Rosuvastatin; LDL reduction: 55%; Dose: 40 mg.",
+    ]
+    claim = "Rosuvastatin 40 mg lowered LDL by 55%."
+    loose = ClaimVerifier(DEFAULT_DIR, headings=False).verify(claim, rows)
+    assert loose.label == "contradicted", "read as statements, the rows contradicted it"
+    assert ClaimVerifier(DEFAULT_DIR).verify(claim, rows).label != "contradicted"
+    assert not_a_statement(rows[0]) and not not_a_statement("Results: imatinib reduced STAT3 activation in Treg.")

@@ -11,8 +11,8 @@ import pytest
 
 from assistant.answer.claims import check_text
 from assistant.api import Assistant
-from assistant.ingest.documents.formats import markdown_to_text
 from assistant.ingest.documents.loading import load_document
+from assistant.ingest.documents.markdown import markdown_to_text
 from assistant.text.sentences import split_sentences
 from assistant.text.wrapping import unwrap
 
@@ -51,7 +51,40 @@ def test_deliberate_breaks_stay() -> None:
         "cells of most of them in the trial."
     )
     broken = textwrap.fill(sentence, 70)  # broken at the hyphen
-    assert "immuno-\nsuppressive" in broken and unwrap(broken) == sentence
+    assert "immuno-\nsuppressive" in broken
+    assert unwrap(broken) == sentence.replace("immuno-", "immuno"), "no word of its own before the hyphen"
+    printed = " The immuno-suppressive effect lasted."
+    assert unwrap(broken + printed) == sentence + printed, "a hyphen the text prints elsewhere stays"
+
+
+def test_a_word_broken_at_a_line_end_hyphen_is_joined_as_the_text_writes_it() -> None:
+    """Hyphenation ("gluconeo-" / "genesis", "Metfor-" / "min") is undone; a hyphen between two words
+    ("anti-inflammatory") stays. An outside tester's wrapped text kept "Metfor-min", and the claim "Metformin
+    activated AMPK" was then not found."""
+    text = (
+        "Metformin lowers fasting glucose mainly by reducing hepatic gluconeo-\n"
+        "genesis in patients. Metformin also activated AMPK in the liver and hepato-\n"
+        "cytes, and its effect was strong while the anti-\n"
+        "inflammatory action of the drug was weak in all the studies done. Metfor-\n"
+        "min was given for twelve weeks to every patient of the cohort we studied."
+    )
+    joined = unwrap(text)
+    for word in ("gluconeogenesis", "hepatocytes", "anti-inflammatory", "Metformin was given"):
+        assert word in joined
+    assert "\n" not in joined
+
+
+def test_a_first_line_ending_on_a_preposition_is_no_title() -> None:
+    """A run's first line may be a title and is joined only where the next word would not have fitted; one that
+    ends on "of" or "the" leaves its phrase open and goes on ("... in HbA1c of" / "1.1 percentage points")."""
+    text = (
+        "Patients treated for twelve weeks had a mean reduction in HbA1c of\n"
+        "1.1 percentage points compared with placebo. Gastrointestinal side\n"
+        "effects were the most common adverse events in the trial."
+    )
+    assert unwrap(text) == " ".join(text.split())
+    titled = "Metformin and the risk of gastric cancer in T2D\n" + textwrap.fill(ABSTRACT, 50)
+    assert unwrap(titled).split("\n")[0] == "Metformin and the risk of gastric cancer in T2D"
 
 
 def test_the_claim_check_reads_a_pasted_wrapped_paragraph_as_sentences() -> None:

@@ -13,9 +13,10 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from assistant.answer.lexicon import MIN_SENTENCE_WORDS  # shorter pieces ("Results.") are no claims
 from assistant.errors import InputError
-from assistant.ingest.documents.cleaning import normalize_unicode
 from assistant.models import CheckedPassage, CheckReport, Citation, Passage, SentenceCheck, Span, Verdict
+from assistant.text.characters import normalize_unicode
 from assistant.text.sentences import split_sentences
 from assistant.text.wrapping import unwrap
 
@@ -34,7 +35,6 @@ _CITATION = re.compile(
     rf"|\({_AUTHOR_YEAR}(?:\s*;\s*{_AUTHOR_YEAR})*\))",
     re.I,
 )
-_MIN_WORDS = 3  # shorter pieces (headings, "Results.") are not claims
 _CONTROL_SHARE = 0.05  # text has almost no control characters; more means a binary file pasted as text
 # Shown with a contradiction on every surface: the verifier's contradictions are less sure than its supports (README:
 # on SciFact dev 20 of the 54 pairs called contradicted are claims their abstract supports).
@@ -55,7 +55,7 @@ def check_text(text: str, limit: int) -> list[str]:
     text = unwrap(text)  # a pasted paragraph wrapped by its editor: a line break is no sentence end there
     sentences = [" ".join(text[s:e].split()) for s, e in split_sentences(text)]
     # A question states nothing to check; a heading ("Results.") is too short to.
-    kept = [s for s in sentences if len(claim_of(s).split()) >= _MIN_WORDS and not s.endswith("?")]
+    kept = [s for s in sentences if len(claim_of(s).split()) >= MIN_SENTENCE_WORDS and not s.endswith("?")]
     if not kept:
         raise InputError("the text has no sentence to check: give at least one statement of three or more words")
     return kept
@@ -130,6 +130,6 @@ def citation_of(n: int, passage: Passage, support: tuple[Span, ...]) -> Citation
         authors=meta.authors,
         journal=meta.journal,
         year=meta.year,
-        page=passage.chunk.page,
+        page=passage.chunk.page_of(support[0][0]) if support else passage.chunk.page,  # the page of what is cited
         support=support,
     )

@@ -10,6 +10,7 @@ answer is decided in `selection`, whether to refuse instead in `answerability`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,10 @@ from assistant.answer.lexicon import (
     BIBLIOGRAPHIC_ASKED,
     CITATION_LINE_BONUS,
     DENSE_WEIGHT,
+    JOURNAL_ASKED,
+    JOURNAL_NAMED,
     MIN_ANSWER_WORDS,
+    MIN_SENTENCE_WORDS,
     SHORTLIST,
     SHORTLIST_PER_DOCUMENT,
 )
@@ -37,7 +41,7 @@ from assistant.store.embeddings import Embedder, Matrix
 from assistant.text.references import without_reference_marks
 from assistant.text.sentences import ends_sentence
 
-__all__ = ["REFUSAL_PHRASE", "Candidate", "ExtractiveAnswerer", "refusal_text"]
+__all__ = ["REFUSAL_PHRASE", "Candidate", "ExtractiveAnswerer", "evidence", "refusal_text"]
 
 
 @dataclass(frozen=True)
@@ -99,18 +103,20 @@ class ExtractiveAnswerer:
         # A bibliographic question is answered by the citation line of the document it is about, not of a neighbour.
         bibliographic = BIBLIOGRAPHIC_ASKED.search(question)
         cited = subject_documents(question, passages, expand, self.named) if bibliographic else set()
+        typed = _asked_type(question)
         scored = []
         for row, k in enumerate(kept):
             unit, doc = units[k], passages[units[k].passage].chunk.doc_id
-            bonus = doc in cited and unit.text.startswith(CITATION_PREFIX)
+            cited_line = doc in cited and unit.text.startswith(CITATION_PREFIX)
+            of_type = not cited_line and bool(typed and typed.search(unit.text))
+            bonus = cited_line or of_type
             if unit.terms <= q_terms and not bonus and not ends_sentence(unit.text):
                 continue  # a title or heading that only repeats the question ("Rapamycin and memory CD8 T cells")
             score = _score(float(dense[row, 0]), overlap[""][k], bonus)
             focus = _score(float(dense[row, column[doc]]), overlap[doc][k], bonus) if doc in column else score
             held = frozenset(concept.get(t, t) for t in unit.terms & asked.get(doc, q_terms))
-            scored.append(
-                Candidate(unit.text, unit.span, unit.passage, score, float(dense[row, 0]), overlap[""][k], held, focus)
-            )
+            cosine, terms = float(dense[row, 0]), overlap[""][k]
+            scored.append(Candidate(unit.text, unit.span, unit.passage, score, cosine, terms, held, focus, of_type))
         return sorted(scored, key=lambda c: -c.score)
 
     def _sentence_vectors(self, units: list[_Unit], passages: list[Passage]) -> Matrix:
@@ -151,11 +157,18 @@ def _units(passages: list[Passage], expand: Callable[[str], str]) -> list[_Unit]
     for i, passage in enumerate(passages):
         for span, text in passage_sentences(passage):
             key = (passage.chunk.doc_id, span)
-            if key not in seen and len(text.split()) >= MIN_ANSWER_WORDS:
+            if key not in seen and _answer_sized(text):
                 seen.add(key)
                 expanded = expand(text)
                 units.append(_Unit(text, span, i, expanded, frozenset(content_terms(expanded))))
     return units
+
+
+def _answer_sized(text: str) -> bool:
+    """Long enough to answer: `MIN_ANSWER_WORDS`, or a short sentence that ends as one ("Donepezil inhibits
+    acetylcholinesterase."; a heading or a byline does not)."""
+    n = len(text.split())
+    return n >= MIN_ANSWER_WORDS or (n >= MIN_SENTENCE_WORDS and ends_sentence(text))
 
 
 def _concepts(question: str, expand: Callable[[str], str]) -> dict[str, str]:
@@ -188,6 +201,27 @@ def _likeliest(
     """The `n` units among `among` with the best prior: passage similarity and term overlap."""
     prior = {k: DENSE_WEIGHT * passages[units[k].passage].similarity + (1 - DENSE_WEIGHT) * overlap[k] for k in among}
     return sorted(prior, key=lambda k: -prior[k])[:n]
+
+
+def evidence(candidates: Sequence[Candidate]) -> tuple[float, float]:
+    """The answer gate's figures of how well the best sentence speaks to the question, its score and its cosine,
+    the best taken without the bonus for holding the kind of thing asked for (a sentence naming a journal does not
+    answer "in which volume of that journal?"); (0, 0) without candidates."""
+    if not candidates:
+        return 0.0, 0.0
+    lead = max(candidates, key=_unbonused)
+    return _unbonused(lead), lead.dense
+
+
+def _unbonused(candidate: Candidate) -> float:
+    return candidate.score - (CITATION_LINE_BONUS if candidate.typed else 0.0)
+
+
+def _asked_type(question: str) -> re.Pattern[str] | None:
+    """What a sentence giving the kind of thing asked for holds: a journal's name for a question asking which
+    journal; None for other questions. (Not a date for one asking when: any date in the passages, the citation
+    line's first, would then stand in for the date of the event asked about.)"""
+    return JOURNAL_NAMED if JOURNAL_ASKED.search(question) else None
 
 
 def _score(dense: float, overlap: float, citation_line: bool) -> float:

@@ -11,7 +11,8 @@ reader to be a machine, or the act ordered to be answering, so that those stay e
 
 Chosen on tune data only: the instruction-like and benign sentences of eval/injection/tune.jsonl, tune2.jsonl and
 tune3.jsonl (the patterns from "processor addressed" on, and the other scripts' letters, were widened on tune2 on
-2026-12-07; "order to answer" and "derived text dictated" on tune3, a review's two attacks, the same day)
+2026-12-07; "order to answer" and "derived text dictated" on tune3, a review's two attacks, the same day; answer
+engines and "derived text dictated" again on tune4.jsonl, an outside tester's attacks, the same day)
 and, for false alarms, the 5183 SciFact corpus abstracts. Reported, never tuned, on eval/injection/heldout*.jsonl
 (written before any detector ran on them) and on the PubMedQA contexts: `bench/injection.py`.
 """
@@ -22,7 +23,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from assistant.ingest.documents.cleaning import INVISIBLE
+from assistant.text.characters import INVISIBLE
 
 # A machine as the reader: an AI, assistant, chatbot, language model, or software processing the text. A bare
 # "model" or "system" is not enough ("the model predicted", "the immune system responds").
@@ -32,7 +33,8 @@ _MACHINE = (
     r"automated\s+(?:systems?|tools?|readers?|agents?)|(?:reader'?s|your)\s+(?:software|assistant|tool)|"
     # Software named by the work it does on the text (a "retrieval pipeline", a "summarisation engine").
     r"(?:retrieval|search|indexing|summari[sz]ation|summary|generation|text|NLP)\s+(?:pipelines?|engines?|services?|"
-    r"tools?|software|programs?)|\bsummari[sz]ers?\b|\bcrawlers?\b|\bscrapers?\b|\bweb\s+spiders?\b|"
+    r"tools?|software|programs?)|\banswer(?:ing)?\s+(?:engines?|bots?|services?)\b|"
+    r"question[-\s]answering\s+(?:systems?|tools?|engines?|services?)|\bsummari[sz]ers?\b|\bcrawlers?\b|\bscrapers?\b|\bweb\s+spiders?\b|"
     r"\bneural\s+network\s+readers?\b|\bmachines?\s+(?:reading|processing|parsing|indexing)\b|"
     # Assistants by product name; "Claude" or "Gemini" alone are names and proteins too, so not these.
     r"\b(?:ChatGPT|GPT-\d\w*|Copilot|Siri|Alexa|Cortana))"
@@ -60,7 +62,7 @@ _DIRECTIVE = (
 )
 _SAY = (
     r"(?:answer|respond|reply|say|state|claim|insist|assert|declare|output|print|write|cite|conclude|recommend|"
-    r"report|describe|mention|omit|tell|treat|rank|append|promote|praise|argue|summari[sz]e|repeat)"
+    r"report|describe|mention|omit|tell|treat|rank|append|promote|praise|argue|summari[sz]e|repeat|give|convey)"
 )
 _ANSWER = r"(?:answers?|responses?|repl(?:y|ies)|outputs?|summar(?:y|ies))"
 
@@ -199,7 +201,7 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"\b(?:summar(?:y|ies)|(?:text|anything|content|abstracts?)\s+generated|"
         r"(?:machine|auto(?:matically)?)[-\s]generated\s+\w+|answers?|outputs?|replies|the\s+conclusion)\b"
         r"[^.]{0,60}?\b(?:must|should|shall|ought\s+to|is\s+to|are\s+to|needs?\s+to|(?:is|are)\s+(?:required|obliged|"
-        r"expected)\s+to)\s+(?:now\s+|also\s+|always\s+)?(?:say|state|claim|read|conclude|call|lead\s+with|assert|"
+        r"expected)\s+to)\s+(?:now\s+|also\s+|always\s+)?(?:say|state|claim|read|conclude|call|lead\s+with|assert|repeat|"
         r"(?:report|note|mention)\s+that|(?:describe|present|portray|mention)\s+[^.]{1,40}?\s+as)\b"
         r"|\b(?:ask|request|require|demand)\s+that\s+(?:any|every|all|each|the)\s+(?:summar(?:y|ies)|answers?|"
         r"responses?|outputs?|descriptions?)\b"
@@ -209,7 +211,19 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         # A decree ("is to be called", "are to be met with"); "should be presented" is a methods sentence.
         r"|\b(?:is|are)\s+to\s+be\s+(?:called|presented|portrayed|described|labell?ed|met|answered|treated)\b"
         r"|\b(?:must|should|shall)\s+be\s+portrayed\s+as\b"
-        r"|\bhere\s+is\s+what\s+(?:the|your|any|every)\s+(?:summary|answer|response|output|reply)\b",
+        r"|\bhere\s+is\s+what\s+(?:the|your|any|every)\s+(?:summary|answer|response|output|reply)\b"
+        # tune4 (an outside tester's attacks that became the supported answer): "it is essential that summaries
+        # conclude ...", "readers of any digest of this work need to hear that ...", "the single most important point
+        # for the reader is that ...". A reporting guideline's "summaries include ..." and "the key message for
+        # patients is that ..." stay.
+        r"|\b(?:essential|important|vital|crucial|imperative|necessary|critical)\s+that\s+(?:any\s+|all\s+|every\s+|"
+        r"each\s+|the\s+)?(?:summar(?:y|ies)|answers?|digests?|overviews?|outputs?|responses?|replies)\s+(?:of\s+"
+        r"[^.]{0,40}?\s+)?(?:say|state|conclude|claim|report|repeat|mention|assert|read)s?\b"
+        r"|\b(?:readers?|users?|clinicians|patients|anyone|people|everyone)\s+(?:who\s+reads?\s+|of\s+|reading\s+)"
+        r"(?:a|an|any|the|every)\s+(?:digests?|summar(?:y|ies)|synops[ie]s|overviews?)\b[^.]{0,60}?\b(?:needs?|must|"
+        r"should|ought|ha(?:ve|s))\s+(?:to\s+)?(?:hear|be\s+told|learn|know|be\s+informed)\s+that\b"
+        r"|\b(?:point|message|takeaway|take-home\s+message|lesson)\s+for\s+(?:the\s+|any\s+|every\s+|all\s+)?"
+        r"(?:readers?|users?|audience)\s+(?:is|are)\s+that\b",
         re.I,
     ),
     # A question that triggers a dictated reply: "should a user ask whether", "if the question mentions", "when
@@ -299,7 +313,7 @@ _NOTE_LABEL = re.compile(
 )
 _CELL_PATTERNS = ("override", "order to answer")
 # Format characters (zero-width, invisible operators, tags) and combining marks; the letters that draw nothing
-# (Hangul fillers) are those indexing drops (`cleaning.INVISIBLE`).
+# (Hangul fillers) are those indexing drops (`characters.INVISIBLE`).
 _HIDDEN = frozenset({"Cf", "Mn", "Me"})
 
 

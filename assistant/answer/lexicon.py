@@ -74,6 +74,9 @@ GENERIC_WORDS = (
 DENSE_WEIGHT = 0.6
 # Shorter lines (headings, bylines) are not answers. General.
 MIN_ANSWER_WORDS = 5
+# A shorter sentence still answers when it ends as one: "Donepezil inhibits acetylcholinesterase." General (a subject,
+# a verb, an object; the claim check's least too). Rule written after an outside tester's finding, 2026-12-07.
+MIN_SENTENCE_WORDS = 3
 # Candidate sentences scored per question. Chosen on the gold tune questions (the rules were tuned with it).
 SHORTLIST = 16
 # And, for a question about several documents, per document. Chosen on the gold tune questions.
@@ -84,6 +87,10 @@ BIBLIOGRAPHIC_ASKED = re.compile(
 )
 # Score added to the citation line for a bibliographic question. Chosen on the gold tune questions.
 CITATION_LINE_BONUS = 0.3
+# A question asking which journal: a sentence naming one ("Journal of ...", "J Immunol") gives the kind of thing asked
+# for and has the citation line's bonus (rule written after a tune_paraphrase failure, 2026-12-07).
+JOURNAL_ASKED = re.compile(r"\bjournals?\b", re.IGNORECASE)
+JOURNAL_NAMED = re.compile(r"\bJournal of\b|\bJ\.? [A-Z][a-z]+")
 
 # --- answer/selection.py ------------------------------------------------------------
 # How far below min_sentence_score the sentence right after a chosen one may score and still complete it. Chosen on

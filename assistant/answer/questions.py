@@ -6,13 +6,14 @@ from __future__ import annotations
 from assistant.answer.terms import words
 from assistant.errors import InputError, check_unicode
 from assistant.settings import RetrievalSettings, field_bounds
+from assistant.text.characters import normalize_unicode
 
 TOP_K_BOUNDS = field_bounds(RetrievalSettings, "top_k")  # what a question may ask for, wherever it is asked
 
 
 def check_question(question: str, limit: int) -> str:
-    """The question with its whitespace joined; a clear `InputError` when it is empty, over `limit` characters,
-    wordless or holds control characters."""
+    """The question with its whitespace joined and its characters normalised as documents' are (`normalize_unicode`);
+    a clear `InputError` when it is empty, over `limit` characters, wordless or holds control characters."""
     text = " ".join(check_unicode(question).split())
     if not text:
         raise InputError("the question is empty: type a question about the indexed documents")
@@ -25,7 +26,7 @@ def check_question(question: str, limit: int) -> str:
         raise InputError("the question has no words to search for")
     if any(c < " " or "\x7f" <= c <= "\x9f" for c in text):  # whitespace was joined above: none of it is left
         raise InputError("the question holds control characters: type or paste plain text")
-    return text
+    return normalize_unicode(text)  # as documents are cleaned: "COX‐1" pasted from a PDF meets the passages' "COX-1"
 
 
 def check_top_k(top_k: int | None, name: str = "top_k") -> None:

@@ -241,11 +241,15 @@ def _client(scope: Scope) -> str:
 
 
 def _with_headers(send: Send, extra: list[tuple[bytes, bytes]]) -> Send:
+    """`send` with `extra` headers on each response, and no CORS header on one that grants no origin (Starlette's
+    refused preflight still lists the methods and headers it would allow)."""
     names = {name for name, _ in extra}
 
     async def send_with_headers(message: Message) -> None:
         if message["type"] == "http.response.start":
             kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
+            if not any(k.lower() == b"access-control-allow-origin" for k, _ in kept):
+                kept = [(k, v) for k, v in kept if not k.lower().startswith(b"access-control-")]
             message["headers"] = kept + extra
         await send(message)
 
@@ -328,25 +332,33 @@ class Guard:
         return send_counting
 
 
+# The slowest a body may arrive on average, after its first `body_timeout_s`: a 20 MB upload over a 1 Mbit/s line runs
+# at 125 KB/s; a trickle of a byte every 25 s (an outside tester's) held a connection open without end before.
+MIN_RATE = 1024
+
+
 async def _bounded(
     app: ASGIApp, scope: Scope, receive: Receive, send: Send, too_large: BodyRefused, limit: int, timeout_s: float
 ) -> None:
     """Run the app on a body counted as it arrives: past `limit`, the app's reads fail and the client gets
-    `too_large`; when the next piece waits past `timeout_s`, 408. Once the body is whole, reads wait as long as they
-    need (a streamed answer listens for the client leaving for as long as it streams)."""
+    `too_large`; when the next piece waits past `timeout_s`, or the body as a whole arrives slower than `MIN_RATE`
+    after its first `timeout_s` (a byte every few seconds would hold the connection for hours), 408. Once the body is
+    whole, reads wait as long as they need (a streamed answer listens for the client leaving as long as it streams)."""
     seen = 0
     failed: BodyRefused | None = None
     started = whole = False
+    began = asyncio.get_running_loop().time()
 
     async def counted_receive() -> Message:
         nonlocal seen, failed, whole
         if failed is not None:
             raise failed
+        allowed = began + timeout_s + seen / MIN_RATE - asyncio.get_running_loop().time()
         try:
-            event = await (receive() if whole else asyncio.wait_for(receive(), timeout_s))
+            event = await (receive() if whole else asyncio.wait_for(receive(), max(0.0, min(timeout_s, allowed))))
         except TimeoutError:
-            failed = BodyRefused(408, f"the request body stopped arriving for {timeout_s:g} s "
-                                      "(ASSISTANT_SERVER__BODY_TIMEOUT_S)")  # fmt: skip
+            why = f"stopped arriving, or came slower than {MIN_RATE} bytes a second after its first {timeout_s:g} s"
+            failed = BodyRefused(408, f"the request body {why} (ASSISTANT_SERVER__BODY_TIMEOUT_S)")
             raise failed from None
         if event["type"] == "http.request":
             seen += len(event.get("body", b""))

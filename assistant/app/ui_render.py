@@ -16,8 +16,9 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 
-from assistant.ingest.documents.cleaning import FIELD_CHARS, field_line, normalize_unicode
+from assistant.ingest.documents.cleaning import FIELD_CHARS, field_line
 from assistant.models import Answer, Citation, DocumentRecord
+from assistant.text.characters import normalize_unicode
 
 _MARK = re.compile(r"\[(\d+)\]")
 _BLANK_LINES = re.compile(r"\s*\n\s*\n\s*")

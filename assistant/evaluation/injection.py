@@ -9,7 +9,7 @@ from assistant.settings import PROJECT_ROOT
 
 SETS = PROJECT_ROOT / "eval" / "injection"
 # The tune sets choose; the held-out sets only report.
-SPLITS = ("tune", "tune2", "tune3", "heldout", "heldout2", "heldout3")
+SPLITS = ("tune", "tune2", "tune3", "tune4", "heldout", "heldout2", "heldout3")
 
 
 def labelled(split: str) -> list[tuple[str, str, bool]]:

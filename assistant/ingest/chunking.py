@@ -102,4 +102,5 @@ def _make_chunk(doc: Document, index: int, sentences: list[Span], n_tokens: int)
         sentences=tuple(sentences),
         n_tokens=n_tokens,
         page=doc.page_at(start),
+        page_breaks=tuple(p for p in doc.page_starts if start < p < end),
     )

@@ -26,8 +26,9 @@ from assistant.ingest.encoding import ToEncode, encode_documents
 from assistant.ingest.paths import expand_paths, gone
 from assistant.models import Chunk, Document
 from assistant.settings import IngestSettings
-from assistant.store.chroma import Store, make_node
+from assistant.store.chroma import Store
 from assistant.store.embeddings import Embedder, SentenceVectors
+from assistant.store.nodes import make_node
 
 if TYPE_CHECKING:
     from llama_index.core.schema import BaseNode

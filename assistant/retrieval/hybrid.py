@@ -29,8 +29,9 @@ from assistant.models import Passage
 from assistant.retrieval.rerank import CrossEncoderReranker, Reranker
 from assistant.retrieval.snapshot import EMPTY, Corpus, Rows, Snapshot, build_snapshot
 from assistant.settings import RetrievalSettings
-from assistant.store.chroma import Store, node_to_chunk
+from assistant.store.chroma import Store
 from assistant.store.embeddings import Embedder, Matrix
+from assistant.store.nodes import node_to_chunk
 from assistant.text.aliases import AliasMap
 from assistant.text.sentences import split_sentences
 

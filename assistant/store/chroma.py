@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 
 from assistant.errors import IndexMismatchError
-from assistant.models import Chunk, Document, DocumentMetadata, DocumentRecord
+from assistant.models import Document, DocumentMetadata, DocumentRecord
 from assistant.settings import Settings
 from assistant.store.client import open_client, reread
 from assistant.store.embeddings import SentenceVectors
@@ -26,15 +26,13 @@ from assistant.text.aliases import ALIAS_RULES, find_aliases
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
-    from llama_index.core.schema import BaseNode, TextNode
+    from llama_index.core.schema import BaseNode
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
 _PAGE = 2000  # records per Chroma get (and ids per filter): one read of all overflows SQLite's variable limit
 _T = TypeVar("_T")
 _CATALOG_VECTOR: list[Sequence[float]] = [[1.0]]  # catalog records mean nothing in vector space; Chroma wants one
 _GENERATION = "~generation"  # catalog record (no status) whose value changes on every commit
-# Metadata kept on every chunk node; only `title` joins the text that is embedded and BM25-indexed.
-_NODE_ONLY_KEYS = ["doc_id", "source", "chunk_index", "start", "end", "sentences", "n_tokens", "page"]
 
 
 class Store:
@@ -303,48 +301,6 @@ def _slices(items: Sequence[_T], size: int) -> Iterator[list[_T]]:
 def _doc_ids_in(ids: Sequence[str]) -> Any:
     """A Chroma filter for the chunks of these documents."""
     return {"doc_id": {"$in": list(ids)}}
-
-
-def make_node(doc: Document, chunk: Chunk) -> TextNode:
-    """The LlamaIndex node stored for a chunk: text, title for retrieval, spans for citations."""
-    from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
-
-    # LlamaIndex writes the source document's id into the stored `doc_id` field, so it must be ours.
-    return TextNode(
-        relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=doc.doc_id)},
-        id_=chunk.chunk_id,
-        text=chunk.text,
-        metadata={
-            "title": doc.title,
-            "doc_id": doc.doc_id,
-            "source": doc.source,
-            "chunk_index": chunk.index,
-            "start": chunk.start,
-            "end": chunk.end,
-            "sentences": json.dumps(chunk.sentences),
-            "n_tokens": chunk.n_tokens,
-            "page": chunk.page or 0,
-        },
-        excluded_embed_metadata_keys=list(_NODE_ONLY_KEYS),
-        excluded_llm_metadata_keys=list(_NODE_ONLY_KEYS),
-        start_char_idx=chunk.start,
-        end_char_idx=chunk.end,
-    )
-
-
-def node_to_chunk(node: Any) -> Chunk:
-    meta = node.metadata
-    return Chunk(
-        chunk_id=node.node_id,
-        doc_id=str(meta["doc_id"]),
-        index=int(meta["chunk_index"]),
-        text=node.get_content(),
-        start=int(meta["start"]),
-        end=int(meta["end"]),
-        sentences=tuple((int(s), int(e)) for s, e in json.loads(meta["sentences"])),
-        n_tokens=int(meta["n_tokens"]),
-        page=int(meta.get("page") or 0) or None,
-    )
 
 
 def _catalog_meta(doc: Document, path: str, n_chunks: int, status: str) -> dict[str, Any]:

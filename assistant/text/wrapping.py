@@ -17,6 +17,7 @@ import itertools
 import re
 from collections.abc import Set
 
+from assistant.text.lexicons import is_general_word
 from assistant.text.sentences import ends_sentence
 
 # The widest line read as wrapped (terminals and mail wrap at 72-80 columns, some editors at 100 or 120), and the
@@ -38,6 +39,13 @@ _OPENS_BLOCK = re.compile(
 PROSE = 0.6
 _WORD = 12  # a long word: how much longer than the lines below a wrapped first line can be
 _BROKEN_WORD = re.compile(r"[A-Za-z]-$")  # "immuno-" ending a line, continued in lower case
+# English words that leave a phrase open: a line ending on one is no title. General English grammar.
+_FUNCTION_WORDS = frozenset(
+    "a an the of in on at to for by from with into onto than that which and or nor but as per via whose".split()
+)
+_HYPHENATED = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)+")
+_HEAD = re.compile(r"[A-Za-z]+$")
+_TAIL = re.compile(r"[a-z]+")
 
 
 def unwrap(text: str) -> str:
@@ -52,7 +60,27 @@ def unwrap(text: str) -> str:
             continued.update(start + i for i in spaced)
             tight.update(start + i for i in joined)
             start = end + 1
+    printed = hyphenated_words(text) if tight else set()
+    for i in tight:  # "Metfor-" + "min": the hyphen was the typesetter's, not the word's
+        head, tail = _HEAD.search(lines[i - 1].rstrip()[:-1]), _TAIL.match(lines[i].strip())
+        if head and tail and not keeps_hyphen(head.group(), tail.group(), printed):
+            lines[i - 1] = lines[i - 1].rstrip()[:-1]
     return join_continued(lines, continued, tight)
+
+
+def hyphenated_words(text: str) -> set[str]:
+    """The hyphenated words a text prints (lower case): "anti-inflammatory" broken at a line end is that word."""
+    return {w.lower() for w in _HYPHENATED.findall(text)}
+
+
+def keeps_hyphen(head: str, tail: str, printed: Set[str]) -> bool:
+    """A word broken at a line-end hyphen ("gluconeo-" / "genesis") keeps that hyphen when the text prints it so
+    elsewhere (`printed`), or when both parts are words of general English and the two written together are not
+    ("anti-inflammatory", "long-term", "co-receptor"); else the hyphen was hyphenation ("Metfor-min", "ef-fects",
+    "of-ten"). General English: the embedding model's vocabulary (`lexicons.is_general_word`)."""
+    if f"{head}-{tail}".lower() in printed:
+        return True
+    return is_general_word(head) and is_general_word(tail) and not is_general_word(head + tail)
 
 
 def _continued(lines: list[str]) -> tuple[set[int], set[int]]:
@@ -103,6 +131,13 @@ def _continues(first: str, second: str) -> bool:
     return ends_sentence(second) and not ends_sentence(first) and len(second) <= len(first)
 
 
+def _dangling(line: str) -> bool:
+    """The line ends on a word that cannot end a title or a heading: an article, a preposition, a conjunction
+    ("... a mean reduction in HbA1c of" / "1.1 percentage points ...")."""
+    words = line.split()
+    return bool(words) and words[-1].lower() in _FUNCTION_WORDS
+
+
 def opens_block(line: str) -> bool:
     """The (stripped) line opens a list item, a heading, a quote, a table row or a labelled field."""
     return bool(_OPENS_BLOCK.match(line))
@@ -114,6 +149,6 @@ def _wrapped(previous: str, line: str, width: int, prose: bool = True) -> bool:
     if not line or opens_block(line) or previous.endswith("  "):
         return False
     previous = previous.rstrip()
-    if prose and not ends_sentence(previous) and len(previous) >= PROSE * width:
+    if (prose or _dangling(previous)) and not ends_sentence(previous) and len(previous) >= PROSE * width:
         return True
     return len(previous) + 1 + len(line.split()[0]) > width

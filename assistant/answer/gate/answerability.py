@@ -75,7 +75,9 @@ class Verdict:
         named = f" ({', '.join(self.missing)})" if self.missing else ""
         text = "; ".join(f"{r}: {EXPLANATIONS[r]}{named if r == 'missing names' else ''}" for r in self.reasons)
         if self.reasons and self.score is not None and self.threshold is not None:
-            text += f" (answerability score {self.score:.2f}, below {self.threshold:.2f})"
+            # A veto refuses whatever the score: the score is then no reason and is not called one.
+            relation = "below" if self.score < self.threshold else "refused whatever the score; its least is"
+            text += f" (answerability score {self.score:.2f}, {relation} {self.threshold:.2f})"
         return text
 
 

@@ -37,9 +37,9 @@ from assistant.answer.llm.client import ReplyLimits, TextStream, chat_text, user
 from assistant.answer.prompts import REFUSAL_PHRASE, load_prompt
 from assistant.answer.verification import Checked, CitationVerifier, Draft, covering, parse_answer
 from assistant.errors import LLMError
-from assistant.ingest.documents.cleaning import normalize_unicode
 from assistant.models import AnswerSentence, Contradiction, Passage, Span
 from assistant.store.embeddings import Embedder
+from assistant.text.characters import normalize_unicode
 from assistant.text.references import MARK_NUMBERS, mark_numbers
 from assistant.text.sentences import ends_sentence
 

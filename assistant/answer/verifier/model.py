@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import threading
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.answer.terms import content_terms, key_terms
+from assistant.answer.terms import content_terms, key_terms, squash
 from assistant.answer.verifier.aims import aim_read
 from assistant.answer.verifier.contrast import read_apart, rule_out
 from assistant.answer.verifier.encoder import batched_logits, open_encoder, quantized
@@ -46,6 +47,8 @@ SUPPORTED, CONTRADICTED, NOT_FOUND = LABELS
 DEFAULT_DIR = Path(__file__).resolve().parents[3] / "models" / "verifier"
 CONFIG_FILE = "verifier.json"
 Unit = tuple[int, ...]
+# A table row as ingest writes it (Markdown and HTML tables): two or more "label: value" pairs joined by "; ".
+_TABLE_ROW = re.compile(r"[^:;]{1,80}: [^;]{1,300}(?:; [^:;]{1,80}: [^;]{1,300})+")
 Rename = Callable[[str, str], str]  # (sentence, passage text) -> the sentence with its names as the text writes them
 
 
@@ -137,11 +140,16 @@ class ClaimVerifier:
     # contradicts (`decide`), unless the reread dissolves that contradiction; off: it met its rule on the train-side
     # validation slice but turned a true seed finding into a contradiction (docs/verifier.md, 2026-12-07).
     # `headings`: a unit that does not end as a sentence (a title, a heading, a label) names a topic and contradicts
-    # nothing ("Imiquimod cream in superficial basal cell carcinoma" contradicted a faithful claim of that study).
+    # nothing ("Imiquimod cream in superficial basal cell carcinoma" contradicted a faithful claim of that study),
+    # nor does a table row as ingest writes one ("Drug: Rosuvastatin; LDL reduction: 55%; Dose: 40 mg." contradicted
+    # the faithful "Rosuvastatin 40 mg lowered LDL by 55%.": the model never read a record in training).
+    # `named`: a unit that lacks a name of the sentence (`names_held`) contradicts nothing: it is about something
+    # else, as a swapped name is (`not_found` in training too).
     def __init__(
         self, path: Path | str = DEFAULT_DIR, *, batch_size: int = 16, quantize: bool | None = None,
         align_verbs: bool = True, reread: bool = True, dtype: str | None = None, contrast: bool = True,
         tense: bool = True, bare: bool = True, aims: bool = True, veto: bool = False, headings: bool = True,
+        named: bool = False,
     ) -> None:  # fmt: skip
         self.path = Path(path)
         self.align_verbs = align_verbs
@@ -152,6 +160,7 @@ class ClaimVerifier:
         self.aims = aims
         self.veto = veto
         self.headings = headings
+        self.named = named
         self.config = VerifierConfig.load(self.path)
         self.quantize = self.config.quantize if quantize is None else quantize
         self.dtype = self.config.dtype if dtype is None else dtype
@@ -283,8 +292,9 @@ class ClaimVerifier:
         for (i, unit), pair, said in zip(todo, pairs, named, strict=True):
             probs = read_apart(pair[0], said, seen[pair]) if self.contrast else seen[pair]
             probs = aim_read([items[i][1][j] for j in unit], said, probs) if self.aims else probs
-            heading = len(unit) == 1 and not ends_sentence(without_reference_marks(items[i][1][unit[0]]))
-            scored[i][unit] = rule_out(probs, 1) if self.headings and heading else probs
+            heading = all(not_a_statement(items[i][1][j]) for j in unit)  # (a window of two rows too)
+            unnamed = self.named and not names_held(pair[0], said)
+            scored[i][unit] = rule_out(probs, 1) if (self.headings and heading) or unnamed else probs
             if self.config.far(*pair):
                 far[i].add(unit)
 
@@ -333,6 +343,20 @@ def decide(
     if table[best_con, 1] >= contradict:
         return _verdict(CONTRADICTED, keys[best_con], table[best_con], float(table[best_con, 1]))
     return _not_found(table)
+
+
+def not_a_statement(unit: str) -> bool:
+    """A title, a heading or a label (it does not end as a sentence), or a table row ("label: value; label:
+    value.", as `ingest` writes rows): it names a topic or records values, and states no finding to contradict."""
+    return not ends_sentence(without_reference_marks(unit)) or bool(_TABLE_ROW.fullmatch(unit.strip()))
+
+
+def names_held(unit: str, sentence: str) -> bool:
+    """The unit writes each name of the sentence (a key term that starts with a letter: IL-10, TGF-beta, FoxP3; not
+    a number such as 2.5-fold), hyphens, spaces and Greek letters aside; the sentence's names are already written
+    as the unit writes them where aliases allow (`verify_many`'s `rename`)."""
+    text = squash(unit)
+    return all(squash(name) in text for name in key_terms(sentence) if name[0].isalpha())
 
 
 def _not_found(table: np.ndarray) -> Verdict:

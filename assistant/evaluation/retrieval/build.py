@@ -22,8 +22,9 @@ from assistant.ingest.encoding import texts_to_encode
 from assistant.ingest.indexing import embed_documents, to_encode, writer_lock
 from assistant.models import Chunk, Document
 from assistant.settings import Settings, StoreSettings
-from assistant.store.chroma import Store, make_node
+from assistant.store.chroma import Store
 from assistant.store.embeddings import SentenceTransformerEmbedder
+from assistant.store.nodes import make_node
 
 if TYPE_CHECKING:
     from llama_index.core.schema import TextNode

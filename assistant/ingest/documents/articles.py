@@ -7,9 +7,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from assistant.errors import DocumentError
-from assistant.ingest.documents.cleaning import clean_text, field_line, normalize_unicode
+from assistant.ingest.documents.cleaning import clean_text, field_line
 from assistant.ingest.documents.files import record_id
 from assistant.models import Document, DocumentMetadata
+from assistant.text.characters import normalize_unicode
 
 
 def one_line(text: str) -> str:

@@ -1,6 +1,6 @@
-"""Turn HTML and Markdown into plain text with paragraph breaks, before cleaning.
+"""Turn HTML into plain text with paragraph breaks, before cleaning (`markdown` does Markdown).
 
-Only the standard library is used: `html.parser` for HTML and line-based rules for Markdown.
+Only the standard library is used: `html.parser`.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from html.parser import HTMLParser
 
 from assistant.ingest.documents.metadata import normalise_pages, year_of
 from assistant.models import DocumentMetadata
-from assistant.text.wrapping import join_continued, opens_block
+from assistant.text.sentences import ends_sentence
 
+_BR = "\x1e"  # where a <br> stood, until `_line_breaks` decides (no document text holds this control character)
 # Page chrome and non-text elements: their text is never article content.
 _SKIP_TAGS = frozenset(
     {"script", "style", "nav", "header", "footer", "aside", "form", "noscript", "template", "svg", "iframe", "button"}
@@ -128,7 +129,7 @@ class _HtmlText(HTMLParser):
         if tag == "meta":
             self._meta(dict(attrs))
         if tag in _VOID_TAGS:
-            self.parts.append("\n" if tag == "br" else "\n\n" if tag == "hr" else "")
+            self.parts.append(_BR if tag == "br" else "\n\n" if tag == "hr" else "")
             self._in_cell(" " if tag in ("br", "hr") else "")  # "15<br>20 mg/kg" is not 1520
             return
         skip = (tag in _SKIP_TAGS and not (tag == "header" and self._content_depth)) or _hidden(dict(attrs))
@@ -286,111 +287,20 @@ def html_to_text(html: str) -> tuple[str, DocumentMetadata]:
     parser = _HtmlText()
     parser.feed(_complete_markup(html))
     parser.close()
-    return "".join(parser.parts), _html_metadata(parser)
+    return _line_breaks("".join(parser.parts)), _html_metadata(parser)
 
 
-_FENCE = re.compile(r"\s*(```|~~~)")
-_ATX_HEADING = re.compile(r"\s{0,3}(#{1,6})\s+(.*?)(?:\s+#+)?\s*")
-_RULE_OR_UNDERLINE = re.compile(r"\s{0,3}(?:[-=_*]\s*){3,}")
-_REF_DEFINITION = re.compile(r"\s{0,3}\[[^\]]+\]:\s*\S+.*")
-_LIST_ITEM = re.compile(r"^(\s*)[*+-]\s+")
-_TABLE_DELIMITER = re.compile(r"\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*")
-_CELL_SEPARATOR = re.compile(r"(?<!\\)\|")
-
-
-def _cells(row: str) -> list[str]:
-    row = row.strip()
-    row = row[1:] if row.startswith("|") else row
-    row = row[:-1] if row.endswith("|") and not row.endswith("\\|") else row
-    return [_inline(c.strip().replace("\\|", "|")) for c in _CELL_SEPARATOR.split(row)]
-
-
-def _is_table_start(line: str, below: str) -> bool:
-    """A header row and its delimiter row as wide (at least two columns), not indented as code: "P(A|B) was 0.3"
-    above a "---" rule is prose."""
-    if "|" not in line or line.startswith(("    ", "\t")) or not _TABLE_DELIMITER.fullmatch(below):
-        return False
-    return len(_cells(line)) == len(_cells(below)) >= 2
-
-
-def _table(lines: list[str], start: int) -> tuple[list[str], int]:
-    """A pipe table as one line a row, each cell beside its column's header ("Outcome: overall response;
-    Ruxolitinib (n=154): 62%."): a header row alone states nothing, and a row alone does not say what its numbers
-    are. A row shorter than the header is padded, as in GitHub's tables; a wider one keeps its cells unlabelled
-    (a label may be wrong, a cell never goes). Returns the lines and the index of the table's last line."""
-    header = _cells(lines[start])
-    rows, end = [], start + 1
-    while end + 1 < len(lines) and "|" in lines[end + 1] and lines[end + 1].strip():
-        end += 1
-        cells = _cells(lines[end])
-        labels = header[: len(cells)] if len(cells) <= len(header) else [""] * len(cells)  # short rows: padded
-        pairs = [f"{h}: {c}" if h else c for h, c in zip(labels, cells, strict=True) if c]
-        if pairs:
-            rows.append("; ".join(pairs).rstrip(".") + ".")
-    return rows, end
-
-
-# Each span is bounded (`_SPAN` characters): unbounded, every opener without its closer rescanned the rest of the
-# line, and a line of a few hundred openers took seconds.
-_SPAN = 400
-_INLINE_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (
-        re.compile(rf"!\[[^\]]{{0,{_SPAN}}}\]\([^)]{{0,{_SPAN}}}\)|!\[[^\]]{{0,{_SPAN}}}\]\[[^\]]{{0,{_SPAN}}}\]"),
-        "",
-    ),  # images
-    (re.compile(rf"\[([^\]]{{1,{_SPAN}}})\]\([^)]{{0,{_SPAN}}}\)"), r"\1"),  # [text](url) -> text
-    (re.compile(rf"\[([^\]]{{1,{_SPAN}}})\]\[[^\]]{{0,{_SPAN}}}\]"), r"\1"),  # [text][ref] -> text
-    (re.compile(r"<(https?://[^>\s]+)>"), r"\1"),  # autolinks
-    (re.compile(r"`([^`]+)`"), r"\1"),  # inline code keeps its text
-    (re.compile(rf"(\*\*|__)(?=\S)(.{{1,{_SPAN}}}?)(?<=\S)\1"), r"\2"),  # strong
-    (re.compile(rf"(?<![\w*])\*(?=\S)(.{{1,{_SPAN}}}?)(?<=\S)\*(?![\w*])"), r"\1"),  # *emphasis*
-    (re.compile(rf"(?<!\w)_(?=\S)(.{{1,{_SPAN}}}?)(?<=\S)_(?!\w)"), r"\1"),  # _emphasis_ (not snake_case)
-    (re.compile(rf"~~(?=\S)(.{{1,{_SPAN}}}?)(?<=\S)~~"), r"\1"),  # strikethrough
-    (re.compile(r"\\([\\`*_{}\[\]()#+\-.!>|~])"), r"\1"),  # backslash escapes
-)
-
-
-def _inline(line: str) -> str:
-    for pattern, replacement in _INLINE_RULES:
-        line = pattern.sub(replacement, line)
-    return line
-
-
-def markdown_to_text(markdown: str) -> tuple[str, str]:
-    """Plain text of a Markdown document (paragraphs kept, markup removed) and its first "# " heading."""
-    out: list[str] = []
-    continued: set[int] = set()  # lines out that go on the line before them: a soft line break (CommonMark)
-    title = ""
-    in_fence = soft = False  # soft: the last line out is paragraph text that a plain next line continues
-    lines = markdown.split("\n")
-    i = -1
-    while i + 1 < len(lines):
-        i += 1
-        line, goes_on, soft = lines[i], soft, False
-        if not in_fence and i + 1 < len(lines) and _is_table_start(line, lines[i + 1]):
-            rows, i = _table(lines, i)
-            out.extend(["", *rows, ""])
-            continue
-        if _FENCE.match(line):
-            in_fence = not in_fence  # fence lines go; code inside is kept as text
-            continue
-        if in_fence:
-            out.append(line)
-            continue
-        heading = _ATX_HEADING.fullmatch(line)
-        if heading:
-            text = _inline(heading.group(2))
-            title = title or (text if heading.group(1) == "#" else "")
-            out.extend(["", text, ""])  # a heading is a paragraph of its own
-        elif _RULE_OR_UNDERLINE.fullmatch(line):
-            if line.strip().startswith("=") and out and out[-1].strip() and not title:
-                title = out[-1].strip()  # setext level-1 heading: the line above is the title
-            out.append("")
-        elif not _REF_DEFINITION.fullmatch(line):
-            line = re.sub(r"^\s{0,3}(?:>\s?)+", "", line)  # blockquote markers
-            text = _inline(_LIST_ITEM.sub(r"\1- ", line, count=1))
-            if goes_on and text.strip() and not opens_block(text.strip()):
-                continued.add(len(out))
-            out.append(text)
-            soft = bool(text.strip()) and not line.endswith("  ")  # two trailing spaces: a hard break
-    return join_continued(out, continued), title
+def _line_breaks(text: str) -> str:
+    """Each <br> as a line break, but as a space inside a sentence: the text before it leaves its sentence open and
+    the text after goes on in lower case ("keeps the platelet inactive<br>for its lifespan of 7-10 days"). A break
+    in an address or a list of lines ("Department of Medicine<br>University of Vienna") stays."""
+    pieces = text.split(_BR)
+    out = [pieces[0]]
+    for piece in pieces[1:]:
+        before, after = out[-1].rstrip(" "), piece.lstrip(" ")
+        if after[:1].islower() and before.strip() and not ends_sentence(before):
+            out[-1] = before
+            out.append(" " + after)
+        else:
+            out.append("\n" + piece)
+    return "".join(out)

@@ -22,8 +22,9 @@ from assistant.ingest.documents.files import (
     read_bytes,
     with_title,
 )
-from assistant.ingest.documents.formats import html_to_text, markdown_to_text
+from assistant.ingest.documents.formats import html_to_text
 from assistant.ingest.documents.jsonl import parse_jsonl
+from assistant.ingest.documents.markdown import markdown_to_text
 from assistant.ingest.documents.medline import is_medline, parse_medline
 from assistant.ingest.documents.metadata import (
     extract_metadata,

@@ -19,12 +19,12 @@ from pypdf import PdfReader
 from pypdf.errors import DependencyError
 
 from assistant.errors import DocumentError
-from assistant.ingest.documents.cleaning import normalize_unicode
 from assistant.ingest.documents.files import document_id, ingest_limits
 from assistant.ingest.documents.metadata import extract_metadata, merge_metadata, year_of
 from assistant.ingest.documents.pdf_text import PdfText, lay_out
 from assistant.models import Document, DocumentMetadata
 from assistant.settings import IngestSettings
+from assistant.text.characters import normalize_unicode
 
 _HEADER_WINDOW = 1024  # the %PDF- marker may follow a little junk, as readers allow
 _MIN_TEXT_CHARS = 20  # fewer letters/digits than this in the whole file: no usable text layer

@@ -18,6 +18,7 @@ from itertools import pairwise
 from assistant.ingest.documents.cleaning import REFERENCES_HEADING, boilerplate_rule, is_protected, tidy_lines
 from assistant.ingest.documents.metadata import parse_author_line
 from assistant.text.sentences import ends_sentence
+from assistant.text.wrapping import keeps_hyphen
 
 EDGE_LINES = 3  # running headers and footers sit within the first/last lines of a page
 _DIGITS = re.compile(r"\d+")
@@ -94,7 +95,8 @@ def strip_running_lines(pages: list[list[str]]) -> list[list[str]]:
 
 def join_hyphenated(lines: list[Line]) -> list[Line]:
     """Re-joins "immuno-" + "suppressive" -> "immunosuppressive" on the upper line. The hyphen stays where the
-    document itself prints the hyphenated word elsewhere ("anti-inflammatory")."""
+    document itself prints the hyphenated word elsewhere, or where it joins two words ("anti-inflammatory":
+    `wrapping.keeps_hyphen`)."""
     vocabulary = {word.lower() for line in lines for word in _WORDS.findall(line.text)}
     out: list[Line] = []
     pending = list(lines)
@@ -105,7 +107,7 @@ def join_hyphenated(lines: list[Line]) -> list[Line]:
         following = _CONTINUATION.match(pending[i + 1].text) if broken and i + 1 < len(pending) else None
         if broken and following:
             head, tail = broken["head"], following["tail"]
-            word = f"{head}-{tail}" if f"{head}-{tail}".lower() in vocabulary else head + tail
+            word = f"{head}-{tail}" if keeps_hyphen(head, tail, vocabulary) else head + tail
             line = replace(line, text=line.text[: broken.start()] + word + following["rest"])
             rest = pending[i + 1].text[following.end() :]
             pending[i + 1] = replace(pending[i + 1], text=rest)
