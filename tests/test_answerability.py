@@ -269,6 +269,10 @@ def test_a_question_asking_which_journal_ranks_sentences_naming_one_up_but_not_i
     assert evidence(typed)[0] == typed[0].score - CITATION_LINE_BONUS, "a journal's name alone is no evidence"
     answer = seeded.ask(question)
     assert "Journal of Clinical Investigation" in answer.text
+    cited = "What does imiquimod turn dendritic cells into, according to the Journal of Clinical Investigation report?"
+    assert not any(c.typed for c in seeded.answerer.candidates(cited, seeded.retriever.retrieve(cited), expand)), (
+        "a question naming a journal does not ask for one"
+    )
 
 
 def test_a_short_sentence_answers_when_it_ends_as_one(fresh: Assistant, tmp_path: Path) -> None:

@@ -194,6 +194,10 @@ def test_the_command_line_checks_a_text_or_a_file(seeded_dir: Path, tmp_path: Pa
     bad = run_cli("check", "--json", "--file", str(latin1), index_dir=index)
     assert bad.returncode == 2 and "not UTF-8" in bad.stderr and bad.stderr.startswith("error:")
     assert "not UTF-8" in json.loads(bad.stdout)["error"], "with --json, the error is JSON on stdout too"
+    blob = tmp_path / "blob.bin"  # worded as `assistant index` words it
+    blob.write_bytes(b"\x00\x01\x02PK\x03\x04" * 100)
+    binary = run_cli("check", "--file", str(blob), index_dir=index)
+    assert binary.returncode == 2 and "looks like a binary file" in binary.stderr
     plain = run_cli("check", f"{FAITHFUL} {REVERSED}", index_dir=index)
     assert plain.returncode == 0 and "[contradicted" in plain.stdout and "read that passage" in plain.stdout
     empty = run_cli("check", "", index_dir=index)

@@ -11,6 +11,7 @@ import pytest
 from assistant.errors import DocumentError
 from assistant.ingest.documents import MAX_FILE_BYTES, load_document
 from assistant.ingest.documents.files import decode_text, document_id, numbered_lines
+from assistant.ingest.documents.markdown import markdown_to_text
 from tests.conftest import write
 
 # --- other formats -----------------------------------------------------------------------------------
@@ -244,3 +245,23 @@ def test_too_large(tmp_path: Path) -> None:
         handle.truncate(MAX_FILE_BYTES + 1)  # sparse: the size check runs before any byte is read
     with pytest.raises(DocumentError, match=r"big\.txt.*limit"):
         load_document(path)
+
+
+@pytest.mark.parametrize(
+    ("markdown", "text"),
+    [
+        ("Use `<!--` to open a comment.\n\nMetformin lowers glucose.", "Use <!-- to open a comment."),
+        ("```ATG``` is the start codon.\n\nMetformin lowers glucose.", "Metformin lowers glucose."),
+        ("BMI over 30 kg/m<sup>2</sup> in the trial<sup>3</sup>.", "BMI over 30 kg/m2 in the trial."),
+        ("The ratio was A<B in controls and B>A in cases.", "The ratio was A<B in controls and B>A in cases."),
+        ("Aspirin cut events by 20%.\n[^1]: Data from the ASPREE trial.", "Aspirin cut events by 20%.\n\nData"),
+        ('<div align="center"><img src="f.png" alt="x"></div>\nText <b>bold</b>.', "Text bold."),
+        ("Before.\n\n```python\ndef ldl(x):\n    return x\n```\n\nAfter.", "Before.\n\n"),
+    ],
+)
+def test_markdown_keeps_prose_and_leaves_out_code_tags_and_marks(markdown: str, text: str) -> None:
+    """A review's cases: an unclosed comment opener, a line of inline code, a unit's exponent, "<" and ">" in prose
+    and a footnote right under its paragraph lost or changed text; code, tags and footnote marks go."""
+    converted, _ = markdown_to_text(markdown)
+    assert text in converted, converted
+    assert "def ldl" not in converted and "<div" not in converted and "[^1]" not in converted

@@ -10,6 +10,7 @@ import pytest
 from assistant.answer.claims import check_text
 from assistant.answer.questions import check_question
 from assistant.api import Assistant
+from assistant.errors import InputError
 from assistant.ingest.documents import load_documents
 from assistant.models import Document
 from assistant.text.characters import normalize_unicode
@@ -247,6 +248,8 @@ def test_unicode_hyphens_are_read_as_the_hyphen_a_reader_types() -> None:
     questions and checked texts are normalised alike; en dashes in ranges ("7–10 days") stay."""
     assert normalize_unicode("COX\u20111 and IL\u201010 for 7\u201310 days") == "COX-1 and IL-10 for 7\u201310 days"
     assert check_question("Does aspirin acetylate COX\u20101?", 1000) == "Does aspirin acetylate COX-1?"
+    with pytest.raises(InputError, match="27 characters"):
+        check_question("What is \ufdfa?", 20)  # one character NFKC writes as 18: the limit counts what is searched
     assert check_text("Low-dose aspirin acetylates serine 529 of COX\u20111 in platelets.", 1000) == [
         "Low-dose aspirin acetylates serine 529 of COX-1 in platelets."
     ]

@@ -375,6 +375,8 @@ def test_jsonl_fields_and_defaults(tmp_path: Path) -> None:
     [
         (['{"text": "ok"}', '{"text": "broken"'], "line 2: not valid JSON"),
         (['{"text": "ok"}', '{"title": "no text"}'], 'line 2: no "text" field'),
+        (['{"text": "ok"}', '{"text": " "}'], 'line 2: an empty "text" field'),
+        (['{"text": "ok"}', '{"text": null}'], 'line 2: no "text" field'),
         (['["a", "list"]'], "line 1: a JSON list, not an object"),
         (['{"text": "ok", "authors": {"a": 1}}'], 'line 1: "authors" must be a list of names'),
         (['{"text": "ok", "year": "someday"}'], "line 1: \"year\" 'someday' is not a year"),

@@ -93,3 +93,5 @@ def test_a_table_row_records_values_and_contradicts_nothing() -> None:
     assert loose.label == "contradicted", "read as statements, the rows contradicted it"
     assert ClaimVerifier(DEFAULT_DIR).verify(claim, rows).label != "contradicted"
     assert not_a_statement(rows[0]) and not not_a_statement("Results: imatinib reduced STAT3 activation in Treg.")
+    structured = "Primary endpoint: no difference in mortality; secondary endpoint: bleeding doubled with apixaban."
+    assert not not_a_statement(structured), "a structured sentence (its labels in lower case) states findings"

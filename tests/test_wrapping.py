@@ -13,6 +13,7 @@ from assistant.answer.claims import check_text
 from assistant.api import Assistant
 from assistant.ingest.documents.loading import load_document
 from assistant.ingest.documents.markdown import markdown_to_text
+from assistant.text.hyphens import keeps_hyphen
 from assistant.text.sentences import split_sentences
 from assistant.text.wrapping import unwrap
 
@@ -131,3 +132,20 @@ def test_a_paragraph_of_many_thousand_lines_is_joined_whole() -> None:
     assert unwrap("\n".join(lines)) == " ".join(lines)
     text, _ = markdown_to_text("\n".join(lines))
     assert text == " ".join(lines)
+
+
+def test_a_compound_broken_at_its_own_hyphen_keeps_it() -> None:
+    """A review's finding: text wrapped by `textwrap` (which breaks at hyphens) came back "TNFinduced" and
+    "caspaseindependent". A name before the hyphen, or a word that ends compounds after it, keeps the hyphen;
+    closed prefixes and syllables do not ("re-" / "current", "in-" / "activation")."""
+    for head, tail in [("TNF", "induced"), ("caspase", "independent"), ("BRCA", "mutated"), ("placebo", "controlled"),
+                       ("NF-kappaB", "driven"), ("anti", "inflammatory"), ("co", "receptor")]:  # fmt: skip
+        word = f"{head}-{tail}"
+        assert keeps_hyphen(head.split("-")[-1], tail, set()), word
+    for head, tail in [("gluconeo", "genesis"), ("Metfor", "min"), ("ef", "fects"), ("re", "current"),
+                       ("in", "activation"), ("un", "treated"), ("of", "ten")]:  # fmt: skip
+        assert not keeps_hyphen(head, tail, set()), f"{head}-{tail}"
+    assert keeps_hyphen("immuno", "suppressive", {"immuno-suppressive"}), "printed so elsewhere"
+    assert not keeps_hyphen("dose", "dependent", {"dosedependent"}), "printed joined elsewhere"
+    text = textwrap.fill("In the treated mice the TNF-induced and caspase-independent death of hepatocytes " * 3, 60)
+    assert "TNFinduced" not in unwrap(text) and "caspaseindependent" not in unwrap(text)

@@ -33,8 +33,8 @@ _MACHINE = (
     r"automated\s+(?:systems?|tools?|readers?|agents?)|(?:reader'?s|your)\s+(?:software|assistant|tool)|"
     # Software named by the work it does on the text (a "retrieval pipeline", a "summarisation engine").
     r"(?:retrieval|search|indexing|summari[sz]ation|summary|generation|text|NLP)\s+(?:pipelines?|engines?|services?|"
-    r"tools?|software|programs?)|\banswer(?:ing)?\s+(?:engines?|bots?|services?)\b|"
-    r"question[-\s]answering\s+(?:systems?|tools?|engines?|services?)|\bsummari[sz]ers?\b|\bcrawlers?\b|\bscrapers?\b|\bweb\s+spiders?\b|"
+    r"tools?|software|programs?)|\banswer\s+(?:engines?|bots?)\b|"
+    r"\bsummari[sz]ers?\b|\bcrawlers?\b|\bscrapers?\b|\bweb\s+spiders?\b|"
     r"\bneural\s+network\s+readers?\b|\bmachines?\s+(?:reading|processing|parsing|indexing)\b|"
     # Assistants by product name; "Claude" or "Gemini" alone are names and proteins too, so not these.
     r"\b(?:ChatGPT|GPT-\d\w*|Copilot|Siri|Alexa|Cortana))"
@@ -62,7 +62,7 @@ _DIRECTIVE = (
 )
 _SAY = (
     r"(?:answer|respond|reply|say|state|claim|insist|assert|declare|output|print|write|cite|conclude|recommend|"
-    r"report|describe|mention|omit|tell|treat|rank|append|promote|praise|argue|summari[sz]e|repeat|give|convey)"
+    r"report|describe|mention|omit|tell|treat|rank|append|promote|praise|argue|summari[sz]e|repeat)"
 )
 _ANSWER = r"(?:answers?|responses?|repl(?:y|ies)|outputs?|summar(?:y|ies))"
 
@@ -83,7 +83,10 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         rf"|^\W*(?:dear\s+)?(?:{_MACHINE}|model|system)\s*,\s*(?:please\s+|now\s+)?(?:{_SAY}|ignore|forget|"
         rf"disregard|do|don't|never|always|remember|make)\b"
         rf"|\b(?:note|message)\s+(?:to|for)\s+(?:\w+\s+){{0,2}}(?:readers?|users?)\s+(?:that|who)\s+"
-        rf"(?:summari[sz]e|process|parse|index)",
+        rf"(?:summari[sz]e|process|parse|index)"
+        # What a machine "should give" put as a cleft: "the takeaway any answer engine should give is that ..." (tune4).
+        rf"|\b(?:takeaway|message|conclusion|point|answer)\s+(?:that\s+)?(?:any|every|each|the|an?)\s+{_MACHINE}\s+"
+        rf"{_DIRECTIVE}\s+(?:give|convey|deliver|provide)\s+is\b",
         re.I,
     ),
     # "Ignore previous instructions", "Forget everything you were told", "Override your guidelines".
@@ -201,7 +204,9 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"\b(?:summar(?:y|ies)|(?:text|anything|content|abstracts?)\s+generated|"
         r"(?:machine|auto(?:matically)?)[-\s]generated\s+\w+|answers?|outputs?|replies|the\s+conclusion)\b"
         r"[^.]{0,60}?\b(?:must|should|shall|ought\s+to|is\s+to|are\s+to|needs?\s+to|(?:is|are)\s+(?:required|obliged|"
-        r"expected)\s+to)\s+(?:now\s+|also\s+|always\s+)?(?:say|state|claim|read|conclude|call|lead\s+with|assert|repeat|"
+        r"expected)\s+to)\s+(?:now\s+|also\s+|always\s+)?(?:(?:say|state)(?!\s+the\s+(?:number|numbers|size|name|"
+        r"names|dose|doses|units?|values?|rates?|proportion|percentage|duration|source|sources|date|dates|method|"
+        r"methods)\b)|claim|read|conclude|call|lead\s+with|assert|"
         r"(?:report|note|mention)\s+that|(?:describe|present|portray|mention)\s+[^.]{1,40}?\s+as)\b"
         r"|\b(?:ask|request|require|demand)\s+that\s+(?:any|every|all|each|the)\s+(?:summar(?:y|ies)|answers?|"
         r"responses?|outputs?|descriptions?)\b"
@@ -212,18 +217,20 @@ PATTERNS: dict[str, re.Pattern[str]] = {
         r"|\b(?:is|are)\s+to\s+be\s+(?:called|presented|portrayed|described|labell?ed|met|answered|treated)\b"
         r"|\b(?:must|should|shall)\s+be\s+portrayed\s+as\b"
         r"|\bhere\s+is\s+what\s+(?:the|your|any|every)\s+(?:summary|answer|response|output|reply)\b"
-        # tune4 (an outside tester's attacks that became the supported answer): "it is essential that summaries
-        # conclude ...", "readers of any digest of this work need to hear that ...", "the single most important point
-        # for the reader is that ...". A reporting guideline's "summaries include ..." and "the key message for
-        # patients is that ..." stay.
+        # tune4 (an outside tester's attacks that became the supported answer, and a review's look-alikes): "it is
+        # essential that summaries conclude ...", "readers of any digest of this work need to hear that ...", "every
+        # answer must repeat". A guideline's "summaries of safety data must state the number ..." and "readers of the
+        # summary need to know that ..." stay; so do "the most important point for the reader is that ..." and
+        # "anyone reading an overview ... needs to learn that ...", which a finding framed for readers shares word
+        # for word (two of tune4's attacks, not caught).
         r"|\b(?:essential|important|vital|crucial|imperative|necessary|critical)\s+that\s+(?:any\s+|all\s+|every\s+|"
-        r"each\s+|the\s+)?(?:summar(?:y|ies)|answers?|digests?|overviews?|outputs?|responses?|replies)\s+(?:of\s+"
-        r"[^.]{0,40}?\s+)?(?:say|state|conclude|claim|report|repeat|mention|assert|read)s?\b"
+        r"each\s+)?(?:summar(?:y|ies)|answers?|digests?|overviews?|outputs?|responses?|replies)\s+(?:(?:say|state|"
+        r"claim|report|assert|mention)s?\s+that|(?:conclude|claim|assert|say)s?)\b"
         r"|\b(?:readers?|users?|clinicians|patients|anyone|people|everyone)\s+(?:who\s+reads?\s+|of\s+|reading\s+)"
         r"(?:a|an|any|the|every)\s+(?:digests?|summar(?:y|ies)|synops[ie]s|overviews?)\b[^.]{0,60}?\b(?:needs?|must|"
-        r"should|ought|ha(?:ve|s))\s+(?:to\s+)?(?:hear|be\s+told|learn|know|be\s+informed)\s+that\b"
-        r"|\b(?:point|message|takeaway|take-home\s+message|lesson)\s+for\s+(?:the\s+|any\s+|every\s+|all\s+)?"
-        r"(?:readers?|users?|audience)\s+(?:is|are)\s+that\b",
+        r"should|ought|ha(?:ve|s))\s+(?:to\s+)?(?:hear|be\s+told|be\s+informed)\s+that\b"
+        r"|\b(?:every|any|each|all)\s+(?:answers?|summar(?:y|ies)|responses?|repl(?:y|ies)|outputs?)\s+(?:must|"
+        r"should|shall|ha(?:s|ve)\s+to|needs?\s+to)\s+repeat\b",
         re.I,
     ),
     # A question that triggers a dictated reply: "should a user ask whether", "if the question mentions", "when

@@ -89,8 +89,10 @@ BIBLIOGRAPHIC_ASKED = re.compile(
 CITATION_LINE_BONUS = 0.3
 # A question asking which journal: a sentence naming one ("Journal of ...", "J Immunol") gives the kind of thing asked
 # for and has the citation line's bonus (rule written after a tune_paraphrase failure, 2026-12-07).
-JOURNAL_ASKED = re.compile(r"\bjournals?\b", re.IGNORECASE)
-JOURNAL_NAMED = re.compile(r"\bJournal of\b|\bJ\.? [A-Z][a-z]+")
+JOURNAL_ASKED = re.compile(
+    r"\b(?:which|what|whose)\s+(?:\w+\s+)?journals?\b|\bjournals?\s+(?:was|were|is|are|did|does|has|have)\b", re.I
+)
+JOURNAL_NAMED = re.compile(r"\bJournal\b")
 
 # --- answer/selection.py ------------------------------------------------------------
 # How far below min_sentence_score the sentence right after a chosen one may score and still complete it. Chosen on

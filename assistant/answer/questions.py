@@ -17,16 +17,23 @@ def check_question(question: str, limit: int) -> str:
     text = " ".join(check_unicode(question).split())
     if not text:
         raise InputError("the question is empty: type a question about the indexed documents")
+    _check_length(text, limit)  # before normalising: a megabyte is not worth reading
+    if any(c < " " or "\x7f" <= c <= "\x9f" for c in text):  # whitespace was joined above: none of it is left
+        raise InputError("the question holds control characters: type or paste plain text")
+    # As documents are cleaned: "COX‐1" pasted from a PDF meets the passages' "COX-1". NFKC may lengthen it.
+    text = " ".join(normalize_unicode(text).split())
+    _check_length(text, limit)
+    if not words(text):
+        raise InputError("the question has no words to search for")
+    return text
+
+
+def _check_length(text: str, limit: int) -> None:
     if len(text) > limit:
         raise InputError(
             f"the question is {len(text)} characters long; the limit is {limit} "
             "(ASSISTANT_RETRIEVAL__MAX_QUESTION_CHARS)"
         )
-    if not words(text):
-        raise InputError("the question has no words to search for")
-    if any(c < " " or "\x7f" <= c <= "\x9f" for c in text):  # whitespace was joined above: none of it is left
-        raise InputError("the question holds control characters: type or paste plain text")
-    return normalize_unicode(text)  # as documents are cleaned: "COX‐1" pasted from a PDF meets the passages' "COX-1"
 
 
 def check_top_k(top_k: int | None, name: str = "top_k") -> None:

@@ -231,12 +231,15 @@ def _check(args: argparse.Namespace) -> int:
     if (args.text is None) == (args.file is None):
         raise InputError("give the text to check, or --file FILE (not both)")
     if args.file is not None:
-        try:
-            text = args.file.read_bytes().decode("utf-8-sig")  # a BOM is how some editors mark UTF-8, not text
+        from assistant.errors import DocumentError
+        from assistant.ingest.documents.files import decode_text
+
+        try:  # read as `assistant index` reads a file: the same words for a binary, UTF-16 or non-UTF-8 one
+            text = decode_text(args.file, args.file.read_bytes())
         except OSError as exc:
             raise InputError(f"cannot read {args.file}: {exc.strerror or exc}") from exc
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{args.file} is not UTF-8 text (byte {exc.start}): convert it first") from exc
+        except DocumentError as exc:
+            raise InputError(str(exc)) from exc
     else:
         text = check_unicode(args.text, "the text")
     from assistant.answer.claims import check_text

@@ -347,22 +347,27 @@ async def _bounded(
     seen = 0
     failed: BodyRefused | None = None
     started = whole = False
-    began = asyncio.get_running_loop().time()
+    began: float | None = None  # when the app first read: a body is not late before it is asked for
+    why = f"stopped arriving, or came slower than {MIN_RATE} bytes a second after its first {timeout_s:g} s"
+    late = BodyRefused(408, f"the request body {why} (ASSISTANT_SERVER__BODY_TIMEOUT_S)")
 
     async def counted_receive() -> Message:
-        nonlocal seen, failed, whole
+        nonlocal seen, failed, whole, began
         if failed is not None:
             raise failed
-        allowed = began + timeout_s + seen / MIN_RATE - asyncio.get_running_loop().time()
-        try:
-            event = await (receive() if whole else asyncio.wait_for(receive(), max(0.0, min(timeout_s, allowed))))
+        now = asyncio.get_running_loop().time()
+        began = now if began is None else began
+        try:  # a piece already sent is read however late (the deadline is checked once it is in)
+            event = await (receive() if whole else asyncio.wait_for(receive(), timeout_s))
         except TimeoutError:
-            why = f"stopped arriving, or came slower than {MIN_RATE} bytes a second after its first {timeout_s:g} s"
-            failed = BodyRefused(408, f"the request body {why} (ASSISTANT_SERVER__BODY_TIMEOUT_S)")
+            failed = late
             raise failed from None
         if event["type"] == "http.request":
             seen += len(event.get("body", b""))
             whole = not event.get("more_body", False)
+            if not whole and asyncio.get_running_loop().time() > began + timeout_s + seen / MIN_RATE:
+                failed = late
+                raise failed
             if seen > limit:
                 failed = too_large
                 raise failed

@@ -17,7 +17,7 @@ import itertools
 import re
 from collections.abc import Set
 
-from assistant.text.lexicons import is_general_word
+from assistant.text.hyphens import keeps_hyphen, printed_words
 from assistant.text.sentences import ends_sentence
 
 # The widest line read as wrapped (terminals and mail wrap at 72-80 columns, some editors at 100 or 120), and the
@@ -43,7 +43,6 @@ _BROKEN_WORD = re.compile(r"[A-Za-z]-$")  # "immuno-" ending a line, continued i
 _FUNCTION_WORDS = frozenset(
     "a an the of in on at to for by from with into onto than that which and or nor but as per via whose".split()
 )
-_HYPHENATED = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)+")
 _HEAD = re.compile(r"[A-Za-z]+$")
 _TAIL = re.compile(r"[a-z]+")
 
@@ -60,27 +59,12 @@ def unwrap(text: str) -> str:
             continued.update(start + i for i in spaced)
             tight.update(start + i for i in joined)
             start = end + 1
-    printed = hyphenated_words(text) if tight else set()
+    printed = printed_words(text) if tight else set()
     for i in tight:  # "Metfor-" + "min": the hyphen was the typesetter's, not the word's
         head, tail = _HEAD.search(lines[i - 1].rstrip()[:-1]), _TAIL.match(lines[i].strip())
         if head and tail and not keeps_hyphen(head.group(), tail.group(), printed):
             lines[i - 1] = lines[i - 1].rstrip()[:-1]
     return join_continued(lines, continued, tight)
-
-
-def hyphenated_words(text: str) -> set[str]:
-    """The hyphenated words a text prints (lower case): "anti-inflammatory" broken at a line end is that word."""
-    return {w.lower() for w in _HYPHENATED.findall(text)}
-
-
-def keeps_hyphen(head: str, tail: str, printed: Set[str]) -> bool:
-    """A word broken at a line-end hyphen ("gluconeo-" / "genesis") keeps that hyphen when the text prints it so
-    elsewhere (`printed`), or when both parts are words of general English and the two written together are not
-    ("anti-inflammatory", "long-term", "co-receptor"); else the hyphen was hyphenation ("Metfor-min", "ef-fects",
-    "of-ten"). General English: the embedding model's vocabulary (`lexicons.is_general_word`)."""
-    if f"{head}-{tail}".lower() in printed:
-        return True
-    return is_general_word(head) and is_general_word(tail) and not is_general_word(head + tail)
 
 
 def _continued(lines: list[str]) -> tuple[set[int], set[int]]:

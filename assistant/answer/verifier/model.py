@@ -48,7 +48,9 @@ DEFAULT_DIR = Path(__file__).resolve().parents[3] / "models" / "verifier"
 CONFIG_FILE = "verifier.json"
 Unit = tuple[int, ...]
 # A table row as ingest writes it (Markdown and HTML tables): two or more "label: value" pairs joined by "; ".
-_TABLE_ROW = re.compile(r"[^:;]{1,80}: [^;]{1,300}(?:; [^:;]{1,80}: [^;]{1,300})+")
+# Each label opens as a header does (a capital, a digit, a bracket): "Primary endpoint: ...; secondary endpoint: ..."
+# is a structured sentence, not a row.
+_TABLE_ROW = re.compile(r"[A-Z0-9(\[][^:;]{0,79}: [^;]{1,300}(?:; [A-Z0-9(\[][^:;]{0,79}: [^;]{1,300})+")
 Rename = Callable[[str, str], str]  # (sentence, passage text) -> the sentence with its names as the text writes them
 
 

@@ -129,7 +129,8 @@ class _HtmlText(HTMLParser):
         if tag == "meta":
             self._meta(dict(attrs))
         if tag in _VOID_TAGS:
-            self.parts.append(_BR if tag == "br" else "\n\n" if tag == "hr" else "")
+            line_break = "\n" if self._pre_depth else _BR  # preformatted text keeps its lines
+            self.parts.append(line_break if tag == "br" else "\n\n" if tag == "hr" else "")
             self._in_cell(" " if tag in ("br", "hr") else "")  # "15<br>20 mg/kg" is not 1520
             return
         skip = (tag in _SKIP_TAGS and not (tag == "header" and self._content_depth)) or _hidden(dict(attrs))

@@ -83,8 +83,9 @@ def _document(line: str, number: int, source_name: str, limits: IngestSettings) 
         raise _LineError(f"not valid JSON ({exc.msg} at column {exc.colno})") from exc
     if not isinstance(record, dict):
         raise _LineError(f'a JSON {type(record).__name__}, not an object with a "text" field')
-    if not _string(record, "text"):
-        raise _LineError('no "text" field (a non-empty string is required)')
+    if not _string(record, "text").strip():
+        said = "an empty" if record.get("text") is not None and "text" in record else "no"
+        raise _LineError(f'{said} "text" field (a non-empty string is required)')
     if len(record["text"]) > limits.max_document_chars:
         raise _LineError(
             f'"text" holds {len(record["text"]):,} characters, over the {limits.max_document_chars:,} limit '

@@ -13,7 +13,8 @@ import re
 
 from assistant.text.wrapping import join_continued, opens_block
 
-_FENCE = re.compile(r"\s*(```|~~~)")
+# A fence: three or more backticks (no backtick after them: "```ATG``` is ..." is inline code) or tildes.
+_FENCE = re.compile(r"\s{0,3}(?:`{3,}[^`]*|~{3,}.*)")
 _ATX_HEADING = re.compile(r"\s{0,3}(#{1,6})\s+(.*?)(?:\s+#+)?\s*")
 _RULE_OR_UNDERLINE = re.compile(r"\s{0,3}(?:[-=_*]\s*){3,}")
 _REF_DEFINITION = re.compile(r"\s{0,3}\[[^\]]+\]:\s*\S+.*")
@@ -58,6 +59,7 @@ def _table(lines: list[str], start: int) -> tuple[list[str], int]:
 # Each span is bounded (`_SPAN` characters): unbounded, every opener without its closer rescanned the rest of the
 # line, and a line of a few hundred openers took seconds.
 _SPAN = 400
+_ATTRIBUTE = r"""(?:\s+[A-Za-z_:][\w:.-]{0,40}\s*=\s*(?:"[^"<>]{0,300}"|'[^'<>]{0,300}'|[^\s"'<>]{1,300}))"""
 _INLINE_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(rf"!\[[^\]]{{0,{_SPAN}}}\]\([^)]{{0,{_SPAN}}}\)|!\[[^\]]{{0,{_SPAN}}}\]\[[^\]]{{0,{_SPAN}}}\]"),
@@ -67,12 +69,16 @@ _INLINE_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(rf"\[([^\]]{{1,{_SPAN}}})\]\[[^\]]{{0,{_SPAN}}}\]"), r"\1"),  # [text][ref] -> text
     (re.compile(r"<(https?://[^>\s]+)>"), r"\1"),  # autolinks
     (re.compile(r"\[\^[^\]\s]{1,40}\]"), ""),  # a footnote mark
-    (re.compile(r"(?<=[^\W\d_])<sup>\s*[\d,\u2013-]{1,20}\s*</sup>", re.I), ""),  # a footnote number after a word
+    # A footnote number after a word; after a unit ("kg/m<sup>2</sup>", "cells/mm<sup>3</sup>") the digits stay.
+    (re.compile(r"(?<=[A-Za-z]{4})<sup>\s*[\d,\u2013-]{1,20}\s*</sup>", re.I), ""),
+    (re.compile(r"(?<=[A-Za-z])<sup>\s*(\d{1,2})\s*</sup>", re.I), r"\1"),
     # After a number, as cleaning writes superscripts: an exponent of 10 ("10^9"), else a mark kept apart.
     (re.compile(r"(?<![\d.,])10<sup>\s*([+-]?\d{1,3})\s*</sup>", re.I), r"10^\1"),
     (re.compile(r"(?<=\d)<sup>\s*([\d,\u2013-]{1,20})\s*</sup>", re.I), r" \1"),
     (re.compile(r"<br\s*/?>", re.I), " "),
-    (re.compile(r"</?[A-Za-z][A-Za-z0-9-]{0,30}(?:\s[^<>]{0,400})?/?>"), ""),  # raw HTML tags; their text stays
+    # Raw HTML tags, their text kept: a tag name alone or with name=value attributes ("A<B in controls and B>A" is
+    # prose, not a tag).
+    (re.compile(r"</?[A-Za-z][A-Za-z0-9-]{0,30}" + _ATTRIBUTE + r"{0,20}\s*/?>"), ""),
     (re.compile(r"`([^`]+)`"), r"\1"),  # inline code keeps its text
     (re.compile(rf"(\*\*|__)(?=\S)(.{{1,{_SPAN}}}?)(?<=\S)\1"), r"\2"),  # strong
     (re.compile(rf"(?<![\w*])\*(?=\S)(.{{1,{_SPAN}}}?)(?<=\S)\*(?![\w*])"), r"\1"),  # *emphasis*
@@ -103,8 +109,8 @@ def markdown_to_text(markdown: str) -> tuple[str, str]:
             rows, i = _table(lines, i)
             out.extend(["", *rows, ""])
             continue
-        if _FENCE.match(line) or in_fence:  # fenced code goes, fences and all
-            in_fence = in_fence != bool(_FENCE.match(line))
+        if _FENCE.fullmatch(line) or in_fence:  # fenced code goes, fences and all
+            in_fence = in_fence != bool(_FENCE.fullmatch(line))
             out.append("")
             continue
         heading = _ATX_HEADING.fullmatch(line)
@@ -116,8 +122,10 @@ def markdown_to_text(markdown: str) -> tuple[str, str]:
             if line.strip().startswith("=") and out and out[-1].strip() and not title:
                 title = out[-1].strip()  # setext level-1 heading: the line above is the title
             out.append("")
-        elif not _REF_DEFINITION.fullmatch(line) or _FOOTNOTE.fullmatch(line):
-            line = _FOOTNOTE.sub(r"\n\1", line) if _FOOTNOTE.fullmatch(line) else line
+        elif _FOOTNOTE.fullmatch(line):  # a footnote's text: a paragraph of its own
+            out.extend(["", _inline(_FOOTNOTE.sub(r"\1", line))])
+            soft = True
+        elif not _REF_DEFINITION.fullmatch(line):
             line = re.sub(r"^\s{0,3}(?:>\s?)+", "", line)  # blockquote markers
             text = _inline(_LIST_ITEM.sub(r"\1- ", line, count=1))
             if goes_on and text.strip() and not opens_block(text.strip()):
@@ -128,13 +136,13 @@ def markdown_to_text(markdown: str) -> tuple[str, str]:
 
 
 def _without_comments(markdown: str) -> str:
-    """The text without HTML comments (an unclosed one runs to the end), found by position: a pattern would rescan
-    the rest of the text after each opener without its closer."""
+    """The text without HTML comments, found by position (a pattern would rescan the rest of the text after each
+    opener without its closer). An opener never closed is kept as text: "Use `<!--` to open a comment" is prose."""
     pieces, start = [], 0
     while (opened := markdown.find("<!--", start)) >= 0:
-        pieces.append(markdown[start:opened])
         closed = markdown.find("-->", opened + 4)
         if closed < 0:
-            return "".join(pieces)
+            break
+        pieces.append(markdown[start:opened])
         start = closed + 3
     return "".join(pieces) + markdown[start:]

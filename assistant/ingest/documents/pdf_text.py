@@ -17,8 +17,8 @@ from itertools import pairwise
 
 from assistant.ingest.documents.cleaning import REFERENCES_HEADING, boilerplate_rule, is_protected, tidy_lines
 from assistant.ingest.documents.metadata import parse_author_line
+from assistant.text.hyphens import keeps_hyphen
 from assistant.text.sentences import ends_sentence
-from assistant.text.wrapping import keeps_hyphen
 
 EDGE_LINES = 3  # running headers and footers sit within the first/last lines of a page
 _DIGITS = re.compile(r"\d+")
@@ -95,8 +95,8 @@ def strip_running_lines(pages: list[list[str]]) -> list[list[str]]:
 
 def join_hyphenated(lines: list[Line]) -> list[Line]:
     """Re-joins "immuno-" + "suppressive" -> "immunosuppressive" on the upper line. The hyphen stays where the
-    document itself prints the hyphenated word elsewhere, or where it joins two words ("anti-inflammatory":
-    `wrapping.keeps_hyphen`)."""
+    document itself prints the hyphenated word elsewhere, or where it joins a name or two words ("TNF-induced",
+    "anti-inflammatory": `hyphens.keeps_hyphen`)."""
     vocabulary = {word.lower() for line in lines for word in _WORDS.findall(line.text)}
     out: list[Line] = []
     pending = list(lines)
