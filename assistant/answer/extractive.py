@@ -10,7 +10,6 @@ answer is decided in `selection`, whether to refuse instead in `answerability`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,12 +102,14 @@ class ExtractiveAnswerer:
         # A bibliographic question is answered by the citation line of the document it is about, not of a neighbour.
         bibliographic = BIBLIOGRAPHIC_ASKED.search(question)
         cited = subject_documents(question, passages, expand, self.named) if bibliographic else set()
-        typed = _asked_type(question)
+        # A question asking which journal: a sentence naming one ranks up as the citation line does. (Not a date for
+        # one asking when: any date in the passages, the citation line's first, stood in for the date asked about.)
+        journal_asked = bool(JOURNAL_ASKED.search(question))
         scored = []
         for row, k in enumerate(kept):
             unit, doc = units[k], passages[units[k].passage].chunk.doc_id
             cited_line = doc in cited and unit.text.startswith(CITATION_PREFIX)
-            of_type = not cited_line and bool(typed and typed.search(unit.text))
+            of_type = journal_asked and not cited_line and bool(JOURNAL_NAMED.search(unit.text))
             bonus = cited_line or of_type
             if unit.terms <= q_terms and not bonus and not ends_sentence(unit.text):
                 continue  # a title or heading that only repeats the question ("Rapamycin and memory CD8 T cells")
@@ -215,13 +216,6 @@ def evidence(candidates: Sequence[Candidate]) -> tuple[float, float]:
 
 def _unbonused(candidate: Candidate) -> float:
     return candidate.score - (CITATION_LINE_BONUS if candidate.typed else 0.0)
-
-
-def _asked_type(question: str) -> re.Pattern[str] | None:
-    """What a sentence giving the kind of thing asked for holds: a journal's name for a question asking which
-    journal; None for other questions. (Not a date for one asking when: any date in the passages, the citation
-    line's first, would then stand in for the date of the event asked about.)"""
-    return JOURNAL_NAMED if JOURNAL_ASKED.search(question) else None
 
 
 def _score(dense: float, overlap: float, citation_line: bool) -> float:

@@ -87,8 +87,8 @@ BIBLIOGRAPHIC_ASKED = re.compile(
 )
 # Score added to the citation line for a bibliographic question. Chosen on the gold tune questions.
 CITATION_LINE_BONUS = 0.3
-# A question asking which journal: a sentence naming one ("Journal of ...", "J Immunol") gives the kind of thing asked
-# for and has the citation line's bonus (rule written after a tune_paraphrase failure, 2026-12-07).
+# A question asking which journal: a sentence naming one ("Journal of Clinical Investigation") gives the kind of thing
+# asked for and has the citation line's bonus (rule written after a tune_paraphrase failure, 2026-12-07).
 JOURNAL_ASKED = re.compile(
     r"\b(?:which|what|whose)\s+(?:\w+\s+)?journals?\b|\bjournals?\s+(?:was|were|is|are|did|does|has|have)\b", re.I
 )

@@ -34,8 +34,8 @@ class Candidate:
     overlap: float  # IDF-weighted share of question terms in the sentence
     terms: frozenset[str] = frozenset()  # the terms of its question (or of its document's part) it holds
     focus: float = 0.0  # score against the part of a multi-document question about its document
-    # It holds the kind of thing asked for (a date, a journal's name) and its score carries a bonus for that: it
-    # ranks the sentence, and says nothing of whether the passages answer (`evidence`).
+    # It holds the kind of thing asked for (a journal's name) and its score carries a bonus for that: it ranks the
+    # sentence, and says nothing of whether the passages answer (`extractive.evidence`).
     typed: bool = False
 
 

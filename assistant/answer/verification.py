@@ -69,7 +69,7 @@ def passage_sentences(passage: Passage) -> list[tuple[Span, str]]:
     return [((s, e), chunk.text[s - chunk.start : e - chunk.start]) for s, e in chunk.sentences]
 
 
-# The share of a sentence's terms that an instruction beside it must hold for the sentence to be its payload restated:
+# The share of a sentence's terms that an instruction in its passage must hold for the sentence to be its payload:
 # set before any measurement (an outside tester's planted claims repeat the order's words whole), not tuned.
 PAYLOAD = 0.8
 
@@ -78,7 +78,7 @@ def evidence_only(passage: Passage, screen: InstructionScreen | None = None) -> 
     """The passage with its instruction-like sentences blanked out (offsets kept), so that they neither support a
     claim nor lend it their numbers and names: those the patterns flag (`instructions.is_instruction`), and those
     the learned `screen` flags by their stored sentence vector (a sentence stored without one: the patterns alone),
-    and the sentences beside them that restate what they push (`_restates`)."""
+    and the sentences of the passage that restate what they push (`_restates`)."""
     chunk = passage.chunk
     text, kept, orders = chunk.text, [], []
     flagged = _screened(passage, screen)

@@ -355,8 +355,8 @@ async def _bounded(
         nonlocal seen, failed, whole, began
         if failed is not None:
             raise failed
-        now = asyncio.get_running_loop().time()
-        began = now if began is None else began
+        if began is None:
+            began = asyncio.get_running_loop().time()
         try:  # a piece already sent is read however late (the deadline is checked once it is in)
             event = await (receive() if whole else asyncio.wait_for(receive(), timeout_s))
         except TimeoutError:

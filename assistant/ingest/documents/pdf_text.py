@@ -17,7 +17,7 @@ from itertools import pairwise
 
 from assistant.ingest.documents.cleaning import REFERENCES_HEADING, boilerplate_rule, is_protected, tidy_lines
 from assistant.ingest.documents.metadata import parse_author_line
-from assistant.text.hyphens import keeps_hyphen
+from assistant.text.hyphens import keeps_hyphen, printed_words
 from assistant.text.sentences import ends_sentence
 
 EDGE_LINES = 3  # running headers and footers sit within the first/last lines of a page
@@ -25,7 +25,6 @@ _DIGITS = re.compile(r"\d+")
 _PAGE_NUMBER = re.compile(r"(?:page\s*)?[-\u2013]?\s*\d{1,4}\s*[-\u2013]?(?:\s*(?:of|/)\s*\d{1,4})?", re.I)
 _BROKEN_WORD = re.compile(r"(?P<head>[A-Za-z]*[a-z])-$")  # "immuno-" at the end of a line
 _CONTINUATION = re.compile(r"(?P<tail>[a-z][a-z]*)(?P<rest>\S*)\s*")  # "suppressive," opening the next line
-_WORDS = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*")
 _SHORT_LINE = 0.8  # a line ending a sentence this much shorter than a full line ends its paragraph
 _MAX_HEADING_WORDS = 6
 _TITLE_SEARCH_LINES = 8
@@ -97,7 +96,7 @@ def join_hyphenated(lines: list[Line]) -> list[Line]:
     """Re-joins "immuno-" + "suppressive" -> "immunosuppressive" on the upper line. The hyphen stays where the
     document itself prints the hyphenated word elsewhere, or where it joins a name or two words ("TNF-induced",
     "anti-inflammatory": `hyphens.keeps_hyphen`)."""
-    vocabulary = {word.lower() for line in lines for word in _WORDS.findall(line.text)}
+    vocabulary = printed_words("\n".join(line.text for line in lines))
     out: list[Line] = []
     pending = list(lines)
     i = 0
