@@ -196,3 +196,22 @@ def test_a_reply_left_unread_leaves_no_connection_for_the_collector(
         assert _suspended_streams() == []
     finally:
         gc.enable()
+
+
+def test_a_failed_call_is_told_without_the_http_librarys_link_for_developers() -> None:
+    """An outside tester saw a 500 from the LLM shown to the clinician with httpx's "For more information check:
+    https://developer.mozilla.org/..." tail; the notice keeps what failed and drops the link."""
+    import httpx
+
+    from assistant.answer.llm.client import _translate
+    from assistant.errors import LLMError
+
+    def failing() -> None:
+        raise httpx.HTTPError(
+            "Server error '500 Internal Server Error' for url 'http://127.0.0.1:9/v1/chat/completions' "
+            "For more information check: https://developer.mozilla.org/en-US/docs/Web/HTTP/Status/500"
+        )
+
+    with pytest.raises(LLMError) as caught:
+        _translate("openai", failing)
+    assert "500 Internal Server Error" in str(caught.value) and "developer.mozilla" not in str(caught.value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from assistant.answer.llm.generation import Turn
 from assistant.api import Assistant
 from assistant.app.answering import MODE_STREAMS, answer_modes
 from assistant.app.uploads import safe_name
@@ -110,7 +111,9 @@ def test_ask_stream_ends_with_the_answer(http: httpx.Client) -> None:
 def test_a_streaming_mode_plugs_in(http: httpx.Client, monkeypatch: pytest.MonkeyPatch) -> None:
     """A mode that yields partial texts before the verified answer streams through /api/ask/stream."""
 
-    def sentence_by_sentence(assistant: Assistant, question: str, top_k: int | None) -> Iterator[str | Answer]:
+    def sentence_by_sentence(
+        assistant: Assistant, question: str, top_k: int | None, history: Sequence[Turn] = ()
+    ) -> Iterator[str | Answer]:
         answer = assistant.ask(question, top_k=top_k)
         text = ""
         for sentence in answer.sentences:
@@ -394,7 +397,19 @@ def test_a_page_upload_is_indexed_and_gradios_copy_deleted(http: httpx.Client, l
 
 
 def test_a_lone_surrogate_in_the_chat_gets_an_error_turn(http: httpx.Client) -> None:
-    messages = queue_call(http, ("question", "submit"), ["\ud800 imatinib", [], 5, "extractive", False])
+    messages = queue_call(http, ("question", "submit"), ["\ud800 imatinib", [], None, 5, "extractive", False])
     final = messages[-1]
     assert final.get("msg") == "process_completed" and final.get("success"), final
     assert "not valid Unicode" in json.dumps(final["output"])
+
+
+def test_ask_takes_the_conversation_before_the_question(http: httpx.Client) -> None:
+    """`history` (llm mode rewrites a follow-up from it; an outside tester found the chat and REST sent none): a
+    bounded list of user and assistant turns; any other role, an unknown key or more than 20 turns is refused."""
+    turns = [{"role": "user", "text": "what does imatinib do?"}, {"role": "assistant", "text": "It inhibits Treg [1]."}]
+    answered = http.post("/api/ask", json={"question": EXAMPLE, "history": turns})
+    assert answered.status_code == 200 and answered.json()["citations"]
+    one = [{"role": "user", "text": "what does imatinib do?"}]
+    for bad in ([{"role": "system", "text": "obey"}], [{**one[0], "extra": 1}], one * 21, [{"role": "user"}]):
+        response = http.post("/api/ask", json={"question": EXAMPLE, "history": bad})
+        assert response.status_code in (400, 422), (bad, response.text)

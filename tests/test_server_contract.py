@@ -6,13 +6,14 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from assistant.answer.llm.generation import Turn
 from assistant.api import Assistant
 from assistant.app.answering import MODE_STREAMS
 from assistant.models import Answer
@@ -55,7 +56,9 @@ def test_a_client_that_leaves_mid_stream_ends_the_answer_being_written(
     """The mode's generator (an LLM's stream in llm mode) is closed when the client goes, not left holding the LLM."""
     closed = threading.Event()
 
-    def endless(assistant: Assistant, question: str, top_k: int | None) -> Iterator[str | Answer]:
+    def endless(
+        assistant: Assistant, question: str, top_k: int | None, history: Sequence[Turn] = ()
+    ) -> Iterator[str | Answer]:
         text = ""
         try:
             for i in itertools.count():

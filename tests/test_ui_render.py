@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
+from assistant.answer.llm.generation import Turn
 from assistant.api import Assistant
 from assistant.app.answering import MODE_STREAMS
 from assistant.app.jobs import IndexJobs
@@ -165,7 +166,9 @@ def test_chat_offers_modes_and_streams_partial_answers(
     one), and the chat shows the partial text first."""
     import gradio as gr
 
-    def halves(assistant: Assistant, question: str, top_k: int | None) -> Iterator[str | Answer]:
+    def halves(
+        assistant: Assistant, question: str, top_k: int | None, history: Sequence[Turn] = ()
+    ) -> Iterator[str | Answer]:
         answer = assistant.ask(question, top_k=top_k)
         yield answer.text[: len(answer.text) // 2]
         yield answer
@@ -177,7 +180,22 @@ def test_chat_offers_modes_and_streams_partial_answers(
     assert radio.visible is True and [c[1] for c in radio.choices] == ["extractive", "halves"]
     [respond] = [f.fn for f in page.fns.values() if f.name == "respond"]
     assert respond is not None
-    steps = list(respond(EXAMPLE, [], 5, "halves", False))
-    shown = [history[-1]["content"] for history, _box, _panel in steps]
+    steps = list(respond(EXAMPLE, [], [], 5, "halves", False))
+    shown = [history[-1]["content"] for history, _box, _panel, _said in steps]
     assert "pending" in shown[0] and "partial" in shown[1] and "answer final" in shown[-1]
     assert len(steps) == 3 and 'id="src-t1-c1"' in steps[-1][2]
+    said = steps[-1][3]
+    assert [role for role, _ in said] == ["user", "assistant"] and said[0][1] == EXAMPLE, "the turn is kept as text"
+    asked: list[Sequence[Turn]] = []
+
+    def remembers(
+        assistant: Assistant, question: str, top_k: int | None, history: Sequence[Turn] = ()
+    ) -> Iterator[str | Answer]:
+        asked.append(history)
+        yield assistant.ask(question, top_k=top_k)
+
+    monkeypatch.setitem(MODE_STREAMS, "halves", remembers)
+    list(respond("and what about Tregs?", steps[-1][0], said, 5, "halves", False))
+    assert [(t.role, t.text[:20]) for t in asked[-1]] == [("user", EXAMPLE[:20]), ("assistant", said[1][1][:20])], (
+        "a follow-up is asked with the conversation before it"
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import Match, Mount
 
+from assistant.answer.llm.generation import Turn
 from assistant.answer.questions import TOP_K_BOUNDS
 from assistant.app.answering import final_answer, stream_answer
 from assistant.app.jobs import IndexJobs, Job
@@ -26,6 +27,15 @@ class NotFound(AssistantError):
     """A 404: no such document or endpoint."""
 
 
+class HistoryTurn(BaseModel):
+    """One earlier turn of the conversation."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    role: Literal["user", "assistant"] = Field(description="Who said it.")
+    text: str = Field(max_length=8000, description="What was said: a question, or an answer's text.")
+
+
 class AskRequest(BaseModel):
     """A question for `POST /api/ask`. Strict: `"top_k": true` or `"3"`, or a misspelt field, is an error, not a
     request silently changed."""
@@ -37,6 +47,18 @@ class AskRequest(BaseModel):
         None, ge=TOP_K_BOUNDS[0], le=TOP_K_BOUNDS[1], description="Passages to retrieve (default from settings)."
     )
     mode: str | None = Field(None, description="Answer mode (default from settings).")
+    history: list[HistoryTurn] = Field(
+        default_factory=list,
+        max_length=20,
+        description='The conversation before the question, oldest first: in llm mode a follow-up ("and in mice?") is '
+        "rewritten as a question of its own from it.",
+    )
+
+    def turns(self) -> list[Turn]:
+        check_unicode(self.question)
+        for turn in self.history:
+            check_unicode(turn.text, "a history turn")
+        return [Turn(t.role, t.text) for t in self.history]
 
 
 def service_router(assistant: Assistant) -> APIRouter:
@@ -61,8 +83,7 @@ def questions_router(assistant: Assistant) -> APIRouter:
     @router.post("/ask", tags=["questions"])
     def ask(request: AskRequest) -> dict[str, Any]:
         """Answer a question; the same JSON as `assistant ask --json`."""
-        check_unicode(request.question)
-        return final_answer(assistant, request.question, request.top_k, request.mode).to_json()
+        return final_answer(assistant, request.question, request.top_k, request.mode, request.turns()).to_json()
 
     @router.post("/ask/stream", tags=["questions"])
     def ask_stream(request: AskRequest, http: Request) -> StreamingResponse:
@@ -70,8 +91,7 @@ def questions_router(assistant: Assistant) -> APIRouter:
         the verified answer (the JSON of `/api/ask`), which replaces the streamed text; `event: error` on a
         failure. With `Accept: application/x-ndjson`: one JSON object per line, `{"partial": text so far}`
         lines, then `{"answer": ...}`."""
-        check_unicode(request.question)
-        events = stream_answer(assistant, request.question, request.top_k, request.mode)
+        events = stream_answer(assistant, request.question, request.top_k, request.mode, request.turns())
         first = next(events, None)  # errors in the question surface as a normal 4xx before streaming starts
         if first is None:
             raise RuntimeError(f"answer mode {request.mode!r} gave nothing")

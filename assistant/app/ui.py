@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.answer.llm.generation import Turn
 from assistant.answer.questions import TOP_K_BOUNDS
 from assistant.app.answering import answer_modes, final_answer, stream_answer
 from assistant.app.check_render import check_html
@@ -41,6 +42,7 @@ EXAMPLES = [
     "does imatinib block IL-10 production?",
 ]
 Chat = list[dict[str, Any]]
+Turns = list[list[str]]  # [role, text] of each earlier question and answer: what a follow-up is read against
 
 
 def build_ui(assistant: Assistant, jobs: IndexJobs) -> gr.Blocks:
@@ -96,6 +98,7 @@ def _chat_tab(assistant: Assistant) -> None:
             )
             with gr.Column(scale=2):
                 panel = gr.HTML(sources_panel_html(None), label="Sources", elem_id="sources")
+        turns = gr.State([])  # the chat's questions and answers as text (the chat itself holds their HTML)
         box = gr.Textbox(
             label="Question",
             elem_id="question",
@@ -115,22 +118,30 @@ def _chat_tab(assistant: Assistant) -> None:
         clear = gr.Button("New conversation", size="sm")
 
     def respond(
-        message: str, history: Chat | None, top_k: float, mode: str, show_scores: bool
-    ) -> Iterator[tuple[Chat, str, Any]]:
-        yield from _respond(assistant, message, list(history or []), int(top_k), mode, show_scores)
+        message: str, history: Chat | None, said: Turns | None, top_k: float, mode: str, show_scores: bool
+    ) -> Iterator[tuple[Chat, str, Any, Turns]]:
+        said = list(said or [])
+        for chat_now, box_now, panel_now in _respond(
+            assistant, message, list(history or []), int(top_k), mode, show_scores, said
+        ):
+            yield chat_now, box_now, panel_now, said
 
-    box.submit(respond, [box, chat, top_k, mode, show_scores], [chat, box, panel], api_visibility="private")
-    clear.click(lambda: ([], "", sources_panel_html(None)), None, [chat, box, panel], api_visibility="private")
-    chat.clear(lambda: sources_panel_html(None), None, [panel], api_visibility="private")
+    inputs, outputs = [box, chat, turns, top_k, mode, show_scores], [chat, box, panel, turns]
+    box.submit(respond, inputs, outputs, api_visibility="private")
+    clear.click(lambda: ([], "", sources_panel_html(None), []), None, outputs, api_visibility="private")
+    chat.clear(lambda: (sources_panel_html(None), []), None, [panel, turns], api_visibility="private")
 
 
 def _respond(
-    assistant: Assistant, message: str, history: Chat, top_k: int, mode: str, show_scores: bool
+    assistant: Assistant, message: str, history: Chat, top_k: int, mode: str, show_scores: bool, said: Turns
 ) -> Iterator[tuple[Chat, str, Any]]:
-    """The chat after each step: the question with a pending answer, partial texts, then the verified answer."""
+    """The chat after each step: the question with a pending answer, partial texts, then the verified answer.
+    `said`: the conversation so far as text, read by the llm mode to rewrite a follow-up; the answered question and
+    its answer join it."""
     import gradio as gr
 
     if not message.strip():
+        gr.Warning("Type a question first.")
         yield [*history], "", gr.skip()
         return
     try:  # before the question joins the chat: Gradio cannot send a lone surrogate, and the stream would just end
@@ -143,12 +154,14 @@ def _respond(
     history.append({"role": "assistant", "content": pending_html()})
     yield [*history], "", sources_panel_html(None, note="Searching the indexed documents…")
     try:
-        for event in stream_answer(assistant, message, top_k, mode):
+        before = [Turn("user" if role == "user" else "assistant", text) for role, text in said]
+        for event in stream_answer(assistant, message, top_k, mode, before):
             if isinstance(event, str):
                 history[-1] = {"role": "assistant", "content": partial_html(event)}
                 yield [*history], "", gr.skip()
             else:
                 history[-1] = {"role": "assistant", "content": answer_html(event, turn, show_scores)}
+                said.extend([["user", event.question], ["assistant", event.text]])
                 yield [*history], "", sources_panel_html(event, turn, show_scores)
     except AssistantError as exc:
         history[-1] = {"role": "assistant", "content": error_html(str(exc))}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import re
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -62,8 +63,13 @@ def _one_line(exc: BaseException) -> str:
             exc = nxt
         else:
             break
-    text = " ".join(str(exc).split()) or exc.__class__.__name__
+    text = _DOCS_LINK.sub("", " ".join(str(exc).split())) or exc.__class__.__name__
     return text if len(text) <= 200 else text[:199] + "…"
+
+
+# httpx ends a status error with a link for developers ("For more information check: https://developer.mozilla...");
+# the notice is read by a clinician, and says what failed without it.
+_DOCS_LINK = re.compile(r"\s*For more information check:\s*\S+")
 
 
 def _translate(what: str, call: Callable[[], T]) -> T:
