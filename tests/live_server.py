@@ -90,3 +90,25 @@ def assert_clean_error(response: httpx.Response, status: int, *words: str) -> st
     for word in words:
         assert word.lower() in body["error"].lower()
     return str(body["error"])
+
+
+def queue_call(http: httpx.Client, target: tuple[str, str], data: list[Any]) -> list[dict[str, Any]]:
+    """Gradio's queue protocol by hand, as any local script could speak it: the event on the component with
+    `elem_id` `target[0]` and trigger `target[1]`, called with `data`; the messages of its run, to the last."""
+    config = http.get("/config").json()
+    ids = {c["id"] for c in config["components"] if c.get("props", {}).get("elem_id") == target[0]}
+    (fn_index,) = [i for i, d in enumerate(config["dependencies"]) if any(
+        t[0] in ids and t[1] == target[1] for t in d["targets"])]  # fmt: skip
+    session = f"test{time.monotonic_ns()}"
+    body = {"data": data, "fn_index": fn_index, "session_hash": session, "trigger_id": None, "event_data": None}
+    # json.dumps escapes to ASCII, so a lone surrogate travels as the JSON escape a browser would send.
+    joined = http.post("/gradio_api/queue/join", content=json.dumps(body), headers={"Content-Type": "application/json"})
+    assert joined.status_code == 200, joined.text
+    messages = []
+    with http.stream("GET", f"/gradio_api/queue/data?session_hash={session}") as stream:
+        for line in stream.iter_lines():
+            if line.startswith("data: "):
+                messages.append(json.loads(line[6:]))
+                if messages[-1].get("msg") in ("process_completed", "close_stream"):
+                    break
+    return messages

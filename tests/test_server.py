@@ -20,7 +20,15 @@ from assistant.app.uploads import safe_name
 from assistant.models import Answer
 from assistant.store.embeddings import Embedder
 from tests.conftest import IMATINIB, IMIQUIMOD, run_cli
-from tests.live_server import EXAMPLE, Live, assert_clean_error, copy_index, running_server, sse_events
+from tests.live_server import (
+    EXAMPLE,
+    Live,
+    assert_clean_error,
+    copy_index,
+    queue_call,
+    running_server,
+    sse_events,
+)
 
 # A document only it can answer; the question below shares no rare words with the seeds.
 NOTE = (
@@ -348,28 +356,6 @@ def test_an_internal_error_keeps_the_connection_usable(live: Live, monkeypatch: 
 # --- the chat page's queue: what a script on this machine can send ---------------------------------------------
 
 
-def queue_call(http: httpx.Client, target: tuple[str, str], data: list[Any]) -> list[dict[str, Any]]:
-    """Gradio's queue protocol by hand, as any local script could speak it: the event on the component with
-    `elem_id` `target[0]` and trigger `target[1]`, called with `data`; the messages of its run, to the last."""
-    config = http.get("/config").json()
-    ids = {c["id"] for c in config["components"] if c.get("props", {}).get("elem_id") == target[0]}
-    (fn_index,) = [i for i, d in enumerate(config["dependencies"]) if any(
-        t[0] in ids and t[1] == target[1] for t in d["targets"])]  # fmt: skip
-    session = f"test{time.monotonic_ns()}"
-    body = {"data": data, "fn_index": fn_index, "session_hash": session, "trigger_id": None, "event_data": None}
-    # json.dumps escapes to ASCII, so a lone surrogate travels as the JSON escape a browser would send.
-    joined = http.post("/gradio_api/queue/join", content=json.dumps(body), headers={"Content-Type": "application/json"})
-    assert joined.status_code == 200, joined.text
-    messages = []
-    with http.stream("GET", f"/gradio_api/queue/data?session_hash={session}") as stream:
-        for line in stream.iter_lines():
-            if line.startswith("data: "):
-                messages.append(json.loads(line[6:]))
-                if messages[-1].get("msg") in ("process_completed", "close_stream"):
-                    break
-    return messages
-
-
 def test_the_upload_event_takes_only_uploaded_files(http: httpx.Client, live: Live, tmp_path: Path) -> None:
     """A queue call naming a file elsewhere on disk (Gradio skipped its own path check for a mounted app)."""
     secret = tmp_path / "private-notes.md"
@@ -401,15 +387,3 @@ def test_a_lone_surrogate_in_the_chat_gets_an_error_turn(http: httpx.Client) -> 
     final = messages[-1]
     assert final.get("msg") == "process_completed" and final.get("success"), final
     assert "not valid Unicode" in json.dumps(final["output"])
-
-
-def test_ask_takes_the_conversation_before_the_question(http: httpx.Client) -> None:
-    """`history` (llm mode rewrites a follow-up from it; an outside tester found the chat and REST sent none): a
-    bounded list of user and assistant turns; any other role, an unknown key or more than 20 turns is refused."""
-    turns = [{"role": "user", "text": "what does imatinib do?"}, {"role": "assistant", "text": "It inhibits Treg [1]."}]
-    answered = http.post("/api/ask", json={"question": EXAMPLE, "history": turns})
-    assert answered.status_code == 200 and answered.json()["citations"]
-    one = [{"role": "user", "text": "what does imatinib do?"}]
-    for bad in ([{"role": "system", "text": "obey"}], [{**one[0], "extra": 1}], one * 21, [{"role": "user"}]):
-        response = http.post("/api/ask", json={"question": EXAMPLE, "history": bad})
-        assert response.status_code in (400, 422), (bad, response.text)

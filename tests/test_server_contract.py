@@ -81,3 +81,15 @@ def test_the_llm_mode_without_an_llm_says_what_is_missing(http: httpx.Client) ->
     for path in ("/api/ask", "/api/ask/stream"):
         response = http.post(path, json={"question": EXAMPLE, "mode": "llm"})
         assert_clean_error(response, 400, "needs an LLM", "ASSISTANT_LLM__")
+
+
+def test_ask_takes_the_conversation_before_the_question(http: httpx.Client) -> None:
+    """`history` (llm mode rewrites a follow-up from it; an outside tester found the chat and REST sent none): a
+    bounded list of user and assistant turns; any other role, an unknown key or more than 20 turns is refused."""
+    turns = [{"role": "user", "text": "what does imatinib do?"}, {"role": "assistant", "text": "It inhibits Treg [1]."}]
+    answered = http.post("/api/ask", json={"question": EXAMPLE, "history": turns})
+    assert answered.status_code == 200 and answered.json()["citations"]
+    one = [{"role": "user", "text": "what does imatinib do?"}]
+    for bad in ([{"role": "system", "text": "obey"}], [{**one[0], "extra": 1}], one * 21, [{"role": "user"}]):
+        response = http.post("/api/ask", json={"question": EXAMPLE, "history": bad})
+        assert response.status_code in (400, 422), (bad, response.text)
