@@ -11,6 +11,7 @@ import pytest
 from assistant.errors import DocumentError
 from assistant.ingest.documents import MAX_FILE_BYTES, load_document
 from assistant.ingest.documents.files import decode_text, document_id, numbered_lines
+from assistant.ingest.documents.formats import html_to_text
 from assistant.ingest.documents.markdown import markdown_to_text
 from tests.conftest import write
 
@@ -265,3 +266,18 @@ def test_markdown_keeps_prose_and_leaves_out_code_tags_and_marks(markdown: str, 
     converted, _ = markdown_to_text(markdown)
     assert text in converted, converted
     assert "def ldl" not in converted and "<div" not in converted and "[^1]" not in converted
+
+
+def test_an_html_line_break_inside_a_sentence_is_a_space() -> None:
+    """An outside tester's page broke a sentence with <br>, and answers quoted the half without its subject ("so the
+    effect lasts for the platelet's lifespan ..."). A break between lines of an address, or in <pre>, stays."""
+    page = (
+        "<p>Aspirin acetylates COX-1,<br>so the effect lasts for the platelet lifespan.<br>Endothelial cells make "
+        "new enzyme.</p><p>Department of Medicine<br>University of Vienna</p><pre>x = 1<br>y = 2</pre>"
+    )
+    text, _ = html_to_text(page)
+    lines = [line for line in text.split("\n") if line.strip()]
+    assert "Aspirin acetylates COX-1, so the effect lasts for the platelet lifespan." in lines
+    assert "Endothelial cells make new enzyme." in lines
+    assert "Department of Medicine" in lines and "University of Vienna" in lines
+    assert "x = 1" in lines and "y = 2" in lines

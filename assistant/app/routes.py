@@ -55,7 +55,7 @@ class AskRequest(BaseModel):
     )
 
     def turns(self) -> list[Turn]:
-        check_unicode(self.question)
+        """The history as the answer step reads it, each turn checked as Unicode text as the question is."""
         for turn in self.history:
             check_unicode(turn.text, "a history turn")
         return [Turn(t.role, t.text) for t in self.history]
@@ -83,6 +83,7 @@ def questions_router(assistant: Assistant) -> APIRouter:
     @router.post("/ask", tags=["questions"])
     def ask(request: AskRequest) -> dict[str, Any]:
         """Answer a question; the same JSON as `assistant ask --json`."""
+        check_unicode(request.question)
         return final_answer(assistant, request.question, request.top_k, request.mode, request.turns()).to_json()
 
     @router.post("/ask/stream", tags=["questions"])
@@ -91,6 +92,7 @@ def questions_router(assistant: Assistant) -> APIRouter:
         the verified answer (the JSON of `/api/ask`), which replaces the streamed text; `event: error` on a
         failure. With `Accept: application/x-ndjson`: one JSON object per line, `{"partial": text so far}`
         lines, then `{"answer": ...}`."""
+        check_unicode(request.question)
         events = stream_answer(assistant, request.question, request.top_k, request.mode, request.turns())
         first = next(events, None)  # errors in the question surface as a normal 4xx before streaming starts
         if first is None:
