@@ -23,6 +23,7 @@ RefusalReason = Literal[
     "not together",
     "not combined",
     "not linked",
+    "other kind",
     "low answerability score",
 ]
 REFUSAL_REASONS: tuple[str, ...] = get_args(RefusalReason)

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/verifier_slices.py [FOLDER ...] [--as-written] [--no-reread] [--bfloat16] [--validation]
         [--no-contrast] [--contrast-docs N] [--no-tense] [--no-aims] [--no-bare] [--plural-docs N] [--veto]
-        [--headings-contradict] [--named]
+        [--headings-contradict] [--named] [--no-opposite] [--no-roles]
     (default: models/verifier)
 
 - parts: a summary quotes part of a sentence (a relative clause as its own sentence, a main clause without its
@@ -190,6 +190,8 @@ READINGS: dict[str, tuple[str, dict[str, Any], str]] = {
     "--veto": (", window veto", {"veto": True}, "with the window veto (a sentence's contradiction stands)"),
     "--headings-contradict": (", headings contradict", {"headings": False}, "with titles and headings contradicting"),
     "--named": (", named", {"named": True}, "with contradictions only from units holding the sentence's names"),
+    "--no-opposite": (", opposite as read", {"opposite": False}, "without reading the opposite said in place"),
+    "--no-roles": (", roles as read", {"roles": False}, "without reading groups or values exchanged"),
 }
 
 

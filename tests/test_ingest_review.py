@@ -146,3 +146,19 @@ def test_listing_an_empty_index_indexes_nothing(tmp_path: Path) -> None:
     index = tmp_path / "index"
     assert _documents(index) == []
     assert _documents(index) == [], "still empty: the seeds were not indexed by a read"
+
+
+def test_a_plain_text_header_gives_title_authors_journal_and_year(tmp_path: Path) -> None:
+    # An outside tester's header, as papers are often saved: each line was left in the text and the year was lost.
+    path = tmp_path / "trial.txt"
+    path.write_text(
+        "Maintenance olaparib in advanced ovarian cancer with a BRCA1/2 mutation\n"
+        "Authors: K. Moreau, L. Castellanos, H. Nakamura\nJournal: Journal of Gynecologic Oncology Research\n"
+        "Year: 2019\n\nOlaparib lowered the risk of disease progression or death by 70% compared with placebo.\n"
+    )
+    doc = load_documents(path)[0]
+    meta = doc.metadata
+    assert meta.title.startswith("Maintenance olaparib") and meta.year == 2019
+    assert meta.authors == ("K. Moreau", "L. Castellanos", "H. Nakamura")
+    assert meta.journal == "Journal of Gynecologic Oncology Research"
+    assert "Authors:" not in doc.text and "Year:" not in doc.text and "Olaparib lowered the risk" in doc.text

@@ -19,10 +19,11 @@ from assistant.answer.verifier import DEFAULT_DIR, LABELS, ClaimVerifier, Verdic
 from assistant.answer.verifier.card import write_card
 from assistant.answer.verifier.data import split_text
 from assistant.answer.verifier.decision import UNIT_CAPS
-from assistant.answer.verifier.model import VerifierConfig, decide, window_unit
+from assistant.answer.verifier.model import VerifierConfig, decide
 from assistant.answer.verifier.perturb import TEST_CLAUSES, add_clause, change_number, flip_direction, flip_negation
 from assistant.answer.verifier.synthetic import Probe
 from assistant.answer.verifier.training import unit_tables
+from assistant.answer.verifier.units import window_unit
 from assistant.evaluation.verification import CHECK_SENTENCES, check_sentences
 from assistant.ingest.documents.citation_line import is_citation_line
 

@@ -10,7 +10,8 @@ from assistant.answer.terms import has_negation
 from assistant.answer.verifier import DEFAULT_DIR, ClaimVerifier
 from assistant.answer.verifier.contrast import about_denied, read_apart
 from assistant.answer.verifier.data import split_text
-from assistant.answer.verifier.model import SUPPORTED, not_a_statement
+from assistant.answer.verifier.model import SUPPORTED
+from assistant.answer.verifier.units import not_a_statement
 
 # Written for this test, in the style of an abstract: a finding and its exception, in two shapes.
 PASSAGE = (

@@ -33,9 +33,12 @@ def write_card(folder: Path, manifest: dict[str, Any], config: dict[str, Any], c
         "unit's tense (`rewording.align`), and the sentence's names as the unit writes them (`AliasMap.written_as`, "
         'given by the caller) before the model reads it, reads a unit\'s "but not" exception apart (`contrast`), '
         "lets a statement of aim contradict no finding (`aims`), nor a title or heading, a unit that is no sentence "
-        "(`headings`), joins no citation line into a window, and reads a "
-        "contradiction again with a verb of the same direction so written (not found when no unit contradicts "
-        "then); the benchmark below runs the runtime, the validation figures are the model's alone (read as "
+        "(`headings`), nor a table row, joins no citation line into a window, reads a contradiction again with a "
+        "verb of the same direction so written (not found when no unit contradicts then), and takes no support "
+        "from a unit that says the opposite direction before the same object (`rewording.opposed`: a "
+        "contradiction), exchanges two groups, arms or values or compares them the other way (`roles`: a "
+        "contradiction), or, as a window, lends one sentence's verb to the other's object (`rewording.borrowed`: "
+        "not found); the benchmark below runs the runtime, the validation figures are the model's alone (read as "
         "calibration reads them).",
         "",
         f"- weights: `model.safetensors`, fp16, {weights.stat().st_size / 1e6:.1f} MB, sha256 `{sha256(weights)}`",

@@ -73,10 +73,11 @@ def read_apart(unit: str, sentence: str, probabilities: np.ndarray) -> np.ndarra
     return rule_out(probabilities, 1 if has_negation(sentence) else 0)
 
 
-def rule_out(probabilities: np.ndarray, verdict: int) -> np.ndarray:
+def rule_out(probabilities: np.ndarray, verdict: int, to: int = 2) -> np.ndarray:
     """A copy of (supported, contradicted, not found) with the `verdict`'s probability moved to not found: a reading
-    that rules a verdict out costs it, and never gives it to the other verdict."""
+    that rules a verdict out costs it, and never gives it to the other verdict (unless `to` says so: a reading that
+    finds the opposite stated)."""
     out = probabilities.copy()
-    out[2] += out[verdict]
+    out[to] += out[verdict]
     out[verdict] = 0.0
     return out

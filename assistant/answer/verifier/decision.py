@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from assistant.answer.verifier.metrics import kept_caught, macro_f1, macro_f1_rows, precision_recall, wilson_lower
-from assistant.answer.verifier.model import LABELS, Unit
+from assistant.answer.verifier.model import LABELS
+from assistant.answer.verifier.units import Unit
 
 if TYPE_CHECKING:
     from assistant.answer.verifier.data import Dataset

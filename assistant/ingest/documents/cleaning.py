@@ -179,6 +179,9 @@ _FIELD_KEYS: tuple[tuple[str, str], ...] = (
     ("issn", r"e?-?issn"),
     ("doi", r"dois|doi"),
     ("article_number", r"article number"),
+    # A plain-text header's "Authors: A, B" and "Year: 2019" lines (after the title, as papers are often saved).
+    ("authors", r"authors|author list"),
+    ("year", r"publication year|year"),
 )
 _FIELD_LINE = re.compile(
     r"(?P<key>(?i:" + "|".join(f"(?P<{name}>{regex})" for name, regex in _FIELD_KEYS) + r"))"

@@ -222,9 +222,9 @@ def extract_metadata(raw_text: str, cleaned: str) -> DocumentMetadata:
     author_line = _author_line(cleaned)
     from_text = DocumentMetadata(
         title=_title(cleaned),
-        authors=author_line[1] if author_line else (),
+        authors=author_line[1] if author_line else _split_names(found.get("authors", "")),
         journal=found.get("journal", ""),
-        year=year_of(published),
+        year=year_of(published) or year_of(found.get("year", "")),
         pages=normalise_pages(found.get("pages", "")),
         published=published,
     )
