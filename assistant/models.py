@@ -23,7 +23,6 @@ RefusalReason = Literal[
     "not together",
     "not combined",
     "not linked",
-    "other kind",
     "low answerability score",
 ]
 REFUSAL_REASONS: tuple[str, ...] = get_args(RefusalReason)

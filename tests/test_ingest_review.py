@@ -162,3 +162,16 @@ def test_a_plain_text_header_gives_title_authors_journal_and_year(tmp_path: Path
     assert meta.authors == ("K. Moreau", "L. Castellanos", "H. Nakamura")
     assert meta.journal == "Journal of Gynecologic Oncology Research"
     assert "Authors:" not in doc.text and "Year:" not in doc.text and "Olaparib lowered the risk" in doc.text
+
+
+def test_year_and_authors_lines_in_a_body_stay_text(tmp_path: Path) -> None:
+    # A code review's lines: a results table's "Year 5:" rows and a competing-interests "Authors:" line are text.
+    path = tmp_path / "survival.txt"
+    path.write_text(
+        "Long-term survival after lobectomy\n\nWe followed 400 patients after lobectomy for stage I lung cancer.\n\n"
+        "Survival by year\nYear 1: 94% (95% CI 91-96)\nYear 5: 71% (95% CI 66-75)\n\nCompeting interests\n"
+        "Authors: none declared.\n"
+    )
+    doc = load_documents(path)[0]
+    assert doc.metadata.year is None and doc.metadata.authors == ()
+    assert "Year 5: 71%" in doc.text and "Authors: none declared." in doc.text

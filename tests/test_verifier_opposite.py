@@ -1,4 +1,4 @@
-"""The opposite said in the same place (`rewording.opposed`): a reversal told with another verb, or put together from
+"""The opposite said in the same place (`placement.opposed`): a reversal told with another verb, or put together from
 two sentences (one's verb, the next one's object), is no support; nor are groups or values exchanged (`roles`); with
 the rules alone and with the shipped weights."""
 
@@ -8,7 +8,7 @@ import pytest
 
 from assistant.answer.verifier import DEFAULT_DIR, ClaimVerifier
 from assistant.answer.verifier.model import CONTRADICTED, SUPPORTED
-from assistant.answer.verifier.rewording import opposed
+from assistant.answer.verifier.placement import borrowed, opposed
 from assistant.answer.verifier.roles import compared_the_other_way, exchanged
 
 # Written for this test in an abstract's style: a decrease in one sentence, an increase of something else in the next.
@@ -38,6 +38,41 @@ def test_the_same_direction_another_object_a_negation_or_another_subject_is_not(
     both = "The drug increased IL-6 release in young mice. The drug decreased IL-6 release in old mice."
     assert not opposed(both, "The drug decreased IL-6 release."), "the passage says both directions there"
     assert not opposed("The visually impaired patients improved.", "The drug enhanced patients' vision.")
+
+
+# A code review's faithful pairs (2026-12-08), each a reading the first version of the rules took for a reversal.
+FAITHFUL = [
+    (
+        "LPS increased TNF-alpha secretion by macrophages, an effect that was abolished by pretreatment with curcumin.",
+        "Curcumin reduced LPS-induced TNF-alpha secretion.",
+    ),
+    ("Knockdown of SIRT1 increased p53 acetylation in HEK293 cells.", "SIRT1 reduced p53 acetylation in HEK293 cells."),
+    ("Niacin increased HDL by 20%, and LDL fell by 20%.", "Niacin lowered LDL by 20%."),
+    (
+        "Sorafenib inhibited VEGFR-2 phosphorylation and increased plasma VEGF concentrations.",
+        "Sorafenib inhibited VEGF signalling.",
+    ),
+    (
+        "Bleomycin increased collagen deposition in the lung, and treatment with nintedanib attenuated fibrosis.",
+        "Nintedanib decreased collagen deposition in bleomycin-injured lungs.",
+    ),
+]
+
+
+def test_an_agent_acting_elsewhere_or_by_its_absence_is_no_reversal() -> None:
+    for premise, faithful in FAITHFUL:
+        assert not opposed(premise, faithful), faithful
+    window = ["Atorvastatin lowered LDL cholesterol by 50%.", "Triglycerides fell by 20% and HDL rose by 5%."]
+    assert not borrowed(window, "Atorvastatin lowered triglycerides by 20%."), "a verb not listed is the model's"
+    assert not exchanged(
+        "Efficacy did not differ between patients receiving 10 mg daily and those receiving 20 mg.",
+        "Efficacy did not differ between patients receiving 20 mg daily and those receiving 10 mg.",
+    )
+    both = (
+        "HDL was higher in the statin group than in the placebo group; "
+        "LDL was higher in the placebo group than in the statin group."
+    )
+    assert not compared_the_other_way(both, "HDL was higher in the statin group than in the placebo group.")
 
 
 @pytest.mark.skipif(not (DEFAULT_DIR / "model.safetensors").is_file(), reason="verifier weights absent")
@@ -92,3 +127,22 @@ def test_exchanged_arms_are_not_supported_and_the_report_still_is() -> None:
     assert ClaimVerifier(roles=False).verify(swapped, [ARMS]).label == SUPPORTED, "the weights alone read it as support"
     assert verifier.verify(swapped, [ARMS]).label == CONTRADICTED
     assert verifier.verify(ARMS, [ARMS]).label == SUPPORTED
+
+
+def test_a_passive_a_borrowed_verb_and_a_decimal_side_are_read() -> None:
+    # Shapes of outside testers' false claims (2026-12-08), written anew for this test.
+    genes = (
+        "Expression of the lipogenic gene Fasn was reduced in knockout livers, whereas expression of the oxidation "
+        "gene Acox1 was increased."
+    )
+    assert opposed(genes, "Expression of the oxidation gene Acox1 was reduced in knockout livers.")
+    assert not opposed(genes, "Acox1 expression was increased in knockout livers.")
+    window = [
+        "The probiotic enhanced the expression of occludin.",
+        "Gut permeability to dextran was halved in treated mice.",
+    ]
+    assert borrowed(window, "The probiotic enhanced gut permeability to dextran.")
+    assert not borrowed(window, "The probiotic enhanced the expression of occludin.")
+    rates = "Nausea was more frequent with the drug (12.5%) than with placebo (3.1%)."
+    assert compared_the_other_way(rates, "Nausea was more frequent with placebo than with the drug.")
+    assert not compared_the_other_way(rates, "Nausea was less frequent with placebo than with the drug.")

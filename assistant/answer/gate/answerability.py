@@ -17,9 +17,7 @@ well as answerable ones on similarity alone, so besides a score threshold the ch
 - `not combined`: the question asks about using things together (combined, plus, together with)
   and no single document mentions all of them, even when it names several documents;
 - `not linked`: the names, cell types and asked-for kind of thing ("which receptor") of the
-  question occur in the passages but never in one pair of neighbouring sentences (`linking`);
-- `other kind`: a qualifier of the question ("preserved" ejection fraction) is in no passage, and a passage
-  says its opposite in its place ("reduced" ejection fraction): they answer another question (`kinds`).
+  question occur in the passages but never in one pair of neighbouring sentences (`linking`).
 
 With `answer.gate = "learned"` the reasons still fire as above, but the learned gate (`learned`) decides: it
 refuses when its p(answerable) from the same figures is below its threshold, and says why with the reasons that
@@ -35,7 +33,6 @@ from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass
 
 from assistant.answer.gate.figures import Figures, question_form, rule_reasons, vetoed
-from assistant.answer.gate.kinds import other_kind
 from assistant.answer.gate.learned import SCORE_REASON, LearnedGate
 from assistant.answer.gate.linking import unlinked
 from assistant.answer.lexicon import (
@@ -68,7 +65,6 @@ class Verdict:
     score: float | None = None  # the learned gate's p(answerable); None with the rule gate
     threshold: float | None = None  # the learned gate's least p(answerable) for an answer
     missing: tuple[str, ...] = ()  # the question's names that no passage holds, as the question writes them
-    kinds: tuple[tuple[str, str], ...] = ()  # (the question's qualifier, the passages' opposite) for `other kind`
 
     @property
     def answerable(self) -> bool:
@@ -76,11 +72,8 @@ class Verdict:
 
     def explain(self) -> str:
         """The reasons in words, for the answer's `refusal_reason` (with the learned gate's score)."""
-        detail = {
-            "missing names": f" ({', '.join(self.missing)})" if self.missing else "",
-            "other kind": "".join(f" ('{theirs}' where the question says '{asked}')" for asked, theirs in self.kinds),
-        }
-        text = "; ".join(f"{r}: {EXPLANATIONS[r]}{detail.get(r, '')}" for r in self.reasons)
+        named = f" ({', '.join(self.missing)})" if self.missing else ""
+        text = "; ".join(f"{r}: {EXPLANATIONS[r]}{named if r == 'missing names' else ''}" for r in self.reasons)
         if self.reasons and self.score is not None and self.threshold is not None:
             # A veto refuses whatever the score: the score is then no reason and is not called one.
             relation = "below" if self.score < self.threshold else "refused whatever the score; its least is"
@@ -96,7 +89,6 @@ EXPLANATIONS = {
     "no date": "the question asks when and no chosen sentence gives a date",
     "not together": "no single document mentions together the things the question links",
     "not combined": "no single document mentions all the things the question asks about in combination",
-    "other kind": "the passages say the opposite of a qualifier of the question in its place",
     "not linked": "the things the question names never occur in neighbouring sentences",
     SCORE_REASON: "the learned gate scores these passages as unlikely to answer the question",
 }
@@ -141,9 +133,6 @@ def judge(
     fired += split
     if unlinked(question, passages, expand):
         fired.append("not linked")
-    kinds = other_kind(question, (p.chunk.text for p in passages))
-    if kinds:
-        fired.append("other kind")
     form = question_form(question)
     retrieved = max((p.score for p in passages), default=0.0)
     similarity = max((p.similarity for p in passages), default=0.0)
@@ -152,7 +141,7 @@ def judge(
     )
     reasons, score = decide(figures, settings, model)
     threshold = model.threshold if score is not None and model is not None else None
-    return Verdict(figures, reasons, score, threshold, _as_written(missing, question), tuple(kinds))
+    return Verdict(figures, reasons, score, threshold, _as_written(missing, question))
 
 
 def decide(

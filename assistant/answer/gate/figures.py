@@ -15,14 +15,12 @@ from assistant.answer.lexicon import QUESTION_WORD, SUBJECT_ASKED
 from assistant.models import RULE_REASONS
 
 # The reasons that fire without a threshold: `judge` records them whatever the settings say.
-THRESHOLD_FREE = ("missing names", "no quantity", "no date", "not combined", "not linked", "other kind")
+THRESHOLD_FREE = ("missing names", "no quantity", "no date", "not combined", "not linked")
 # Reasons that refuse under the learned gate too, whatever its score: conditions of logic, not of degree. A question
 # about things used together that no document names together cannot be answered from the library (the learned gate
 # let "Is imatinib combined with imiquimod more effective against skin cancer?" through once backward elimination
 # on tune data left the reason's feature out, 2026-12-07; it fires on few tune questions).
-# `other kind` (`kinds`) is a veto for the same reason: passages that say a thing of its opposite kind ("reduced"
-# where the question asks "preserved" ejection fraction) answer another question, however well they score.
-VETOES = ("not combined", "other kind")
+VETOES = ("not combined",)
 
 
 Form = Literal["wh", "yes/no", "statement", "other"]

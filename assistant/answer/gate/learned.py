@@ -56,8 +56,7 @@ FEATURE_REASONS: dict[str, str | None] = {
 # elimination on the tune suites left out (2026-12-07: leaving out either raised the tune objective, 0.8660 ->
 # 0.8680 -> 0.8689; held-out sets not read). A gate trained with them (`gate_training.train(features=...)`) still
 # reads them; `relevance` then needs `answer.relevance_candidates`.
-# `other kind` is a veto added after that gate (2026-12-08), read by no gate trained before it.
-FEATURES = tuple(f for f in FEATURE_REASONS if f not in ("relevance", "not combined", "other kind"))
+FEATURES = tuple(f for f in FEATURE_REASONS if f not in ("relevance", "not combined"))
 
 
 def feature_values(figures: Figures) -> dict[str, float | None]:

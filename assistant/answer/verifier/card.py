@@ -35,9 +35,9 @@ def write_card(folder: Path, manifest: dict[str, Any], config: dict[str, Any], c
         "lets a statement of aim contradict no finding (`aims`), nor a title or heading, a unit that is no sentence "
         "(`headings`), nor a table row, joins no citation line into a window, reads a contradiction again with a "
         "verb of the same direction so written (not found when no unit contradicts then), and takes no support "
-        "from a unit that says the opposite direction before the same object (`rewording.opposed`: a "
+        "from a unit that says the opposite direction before the same object (`placement.opposed`: a "
         "contradiction), exchanges two groups, arms or values or compares them the other way (`roles`: a "
-        "contradiction), or, as a window, lends one sentence's verb to the other's object (`rewording.borrowed`: "
+        "contradiction), or, as a window, lends one sentence's verb to the other's object (`placement.borrowed`: "
         "not found); the benchmark below runs the runtime, the validation figures are the model's alone (read as "
         "calibration reads them).",
         "",

@@ -35,7 +35,8 @@ from assistant.answer.terms import content_terms, key_terms
 from assistant.answer.verifier.aims import aim_read
 from assistant.answer.verifier.contrast import read_apart, rule_out
 from assistant.answer.verifier.encoder import batched_logits, open_encoder, quantized
-from assistant.answer.verifier.rewording import align, borrowed, opposed
+from assistant.answer.verifier.placement import borrowed, opposed
+from assistant.answer.verifier.rewording import align
 from assistant.answer.verifier.roles import roles_swapped
 from assistant.answer.verifier.surface import restates
 from assistant.answer.verifier.units import Unit, citation_lines, names_held, not_a_statement, window_unit
@@ -141,10 +142,10 @@ class ClaimVerifier:
     # `named`: a unit that lacks a name of the sentence (`names_held`) contradicts nothing: it is about something
     # else, as a swapped name is (`not_found` in training too).
     # `opposite`: a unit that says the opposite direction of the same thing as a verb of the sentence does not
-    # support it (`rewording.opposed`): its support is read as a contradiction ("weakened antitumor immune
+    # support it (`placement.opposed`): its support is read as a contradiction ("weakened antitumor immune
     # responses" was supported by a window of one sentence's "decreased" and the next one's "enhanced antitumor
     # immune responses"); nor does a window that lends one sentence's verb to the other's object
-    # (`rewording.borrowed`; not found). `roles`: nor one whose groups, arms or values the sentence exchanges
+    # (`placement.borrowed`; not found). `roles`: nor one whose groups, arms or values the sentence exchanges
     # (`roles`: "9.7% in the placebo group and 8.9% in the colchicine group" against the passage's other way round).
     def __init__(
         self, path: Path | str = DEFAULT_DIR, *, batch_size: int = 16, quantize: bool | None = None,
@@ -310,8 +311,9 @@ class ClaimVerifier:
         """The unit says the opposite in place, or exchanges roles (in a window, within one of its sentences too:
         the other sentence may name the same groups)."""
         unit, sentence = pair
-        swapped = any(roles_swapped(text, sentence) for text in dict.fromkeys([unit, *sentences]))
-        return (self.opposite and opposed(unit, sentence)) or (self.roles and swapped)
+        if self.opposite and opposed(unit, sentence):
+            return True
+        return self.roles and any(roles_swapped(text, sentence) for text in dict.fromkeys([unit, *sentences]))
 
     def pair(self, unit: str, sentence: str) -> tuple[str, str]:
         """The (premise, hypothesis) the model reads for a sentence (its names already as the unit writes them)

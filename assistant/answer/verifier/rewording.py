@@ -16,9 +16,6 @@ from __future__ import annotations
 
 import random
 import re
-from typing import NamedTuple
-
-from assistant.answer.terms import key_terms
 
 # Sense -> lemmas, read in their inflected forms only (`inflections`: "lowered", "lowers", "lowering", never the
 # bare "lower", an adjective). Left out: "raise" ("raised concerns"), "amplify" (a PCR step).
@@ -55,7 +52,7 @@ def _forms(senses: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, str, str]
 # runs drew stay as they were; added after outside testers' sentences ("weakened", "raises", "blocks") were read
 # against the passage's own verb of their sense as a contradiction, or as no reversal.
 _READ_ONLY: dict[str, tuple[str, ...]] = {
-    "weaker": ("weaken", "block"), "stronger": ("strengthen",), "more": ("raise",),
+    "weaker": ("weaken", "block"), "stronger": ("strengthen",), "more": ("raise", "double"), "less": ("halve",),
 }  # fmt: skip
 # word -> (sense, form, lemma); (sense, form) -> words.
 _DRAWN = _forms(_SENSES)
@@ -248,97 +245,19 @@ def align(hypothesis: str, premise: str, *, across: bool = False, tense: bool = 
     return "".join(out) + hypothesis[last:]
 
 
-# What a verb acts on: the next words of its clause that are no article, adverb, preposition or determiner, up to
-# another direction verb ("increased IL-6 and decreased IL-10"); two words, or a name among them, identify it.
-_CLAUSE_END = re.compile(r"[.;:,()\[\]]")
-_LINKS = frozenset(
-    "of in on to for by with at from into onto than and or their its his her this these that those both our whereas"
-    " while but".split()
-)
-_BE = re.compile(r"\b(?:is|are|was|were|be|been|being)\s+(?:\w+ly\s+)?$", re.I)
-_NEGATED = re.compile(r"\b(?:not|no|never|without|nor|neither|failed\s+to)\W+(?:[\w-]+\W+){0,2}$", re.I)
-_OBJECT_WORDS = 2
+def verb_direction(word: str) -> str | None:
+    """ "up" or "down" for a direction verb in one of its inflected forms ("lowered", "boosts"), else None."""
+    verb = _WORDS.get(word.lower())
+    return _DIRECTION[verb[0]] if verb else None
+
+
 # After an adverb, a participle is an adjective only after an article ("the visually impaired"); "imatinib
 # significantly enhanced antitumor responses" is a finding's verb.
 _ADJECTIVE_AFTER_ARTICLE = re.compile(r"\b(?:a|an|the)\s+\w+ly\s+$", re.I)
 
 
-class _Placed(NamedTuple):
-    direction: str  # up or down
-    thing: tuple[str, ...]  # the object's first words, lower-cased
-    names: frozenset[str]  # the names among them (`key_terms`)
-    subject: str  # the word before the verb
-
-
-def _acting(text: str, m: re.Match[str]) -> bool:
+def acts(text: str, m: re.Match[str]) -> bool:
+    """Whether the direction verb at `m` is a finding's verb (`_free`, or a participle after an adverb that no
+    article precedes)."""
     before = text[: m.start()]
     return _free(text, m) or (bool(_ADJECTIVAL.search(before)) and not _ADJECTIVE_AFTER_ARTICLE.search(before))
-
-
-def _acted_on(text: str, m: re.Match[str]) -> list[str]:
-    """What the verb at `m` acts on: the words after it, up to another direction verb; for a passive ("Cpt1a was
-    increased"), the last words of its clause before the auxiliary."""
-    keep = _TOKEN.findall(_CLAUSE_END.split(text[m.end() :], maxsplit=1)[0])
-    cut = next((k for k, w in enumerate(keep) if w.lower() in _WORDS), len(keep))
-    words = [w for w in keep[:cut] if not _FILLER.match(w.lower()) and w.lower() not in _LINKS][:_OBJECT_WORDS]
-    passive = _BE.search(text[: m.start()])
-    if passive:
-        before = _CLAUSE_END.split(text[: passive.start()])[-1]
-        words = [w for w in _TOKEN.findall(before) if not _FILLER.match(w.lower()) and w.lower() not in _LINKS]
-        words = words[-_OBJECT_WORDS:]
-    return words
-
-
-def _placed(text: str) -> list[_Placed]:
-    """Each free, unnegated direction verb of `text` with what it acts on (a verb with nothing after it is left
-    out)."""
-    tokens = list(_TOKEN.finditer(text))
-    words = [t.group().lower() for t in tokens]
-    out = []
-    for i, m in enumerate(tokens):
-        verb = _WORDS.get(words[i])
-        if not verb or not _acting(text, m) or _NEGATED.search(text[: m.start()]):
-            continue
-        thing = _acted_on(text, m)
-        if thing:
-            names = frozenset(key_terms(" ".join(thing)))
-            out.append(_Placed(_DIRECTION[verb[0]], tuple(w.lower() for w in thing), names, neighbours(words, i)[0]))
-    return out
-
-
-def opposed(premise: str, hypothesis: str) -> bool:
-    """The premise writes a direction verb of the opposite direction before the same object as a direction verb of
-    the hypothesis (its first two words, or a name among them), none of the hypothesis's direction before it, and
-    holds that verb's subject word: "imatinib weakened antitumor immune responses" against "... imatinib mesylate
-    significantly enhanced antitumor immune responses"; "LGG decreased colonic interleukin-10" against "LGG
-    decreased colonic TNF-alpha by 48% and increased interleukin-10". Negated verbs count on neither side. A
-    reversal told with another verb, or built from two sentences (one's verb, the other's object), which the model
-    may read as support."""
-    there = _placed(premise)
-    held = {w.lower() for w in _TOKEN.findall(premise)}
-    for said in _placed(hypothesis):
-        if said.subject not in held:
-            continue
-        found = {p.direction for p in there if p.thing == said.thing or p.names & said.names}
-        if found == {"down" if said.direction == "up" else "up"}:
-            return True
-    return False
-
-
-def borrowed(sentences: list[str], hypothesis: str) -> bool:
-    """A window's support that joins one sentence's direction verb to another sentence's object: the hypothesis
-    places a verb before an object that the window's sentences place no verb of its direction before, one sentence
-    places a verb of that direction before something else, and the object's first word is in another sentence only
-    ("LGG enhanced intestinal permeability" from "LGG enhanced the expression of tight junction proteins." and
-    "Intestinal permeability ... was halved in LGG-treated mice.")."""
-    placed = [_placed(s) for s in sentences]
-    held = [{w.lower() for w in _TOKEN.findall(s)} for s in sentences]
-    for said in _placed(hypothesis):
-        same = [[p for p in ps if p.direction == said.direction] for ps in placed]
-        if any(p.thing == said.thing or p.names & said.names for ps in same for p in ps):
-            continue
-        verb_in = {k for k, ps in enumerate(same) if ps}
-        thing_in = {k for k, words in enumerate(held) if said.thing[0] in words}
-        if verb_in and thing_in and not verb_in & thing_in:
-            return True
-    return False

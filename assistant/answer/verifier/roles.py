@@ -3,7 +3,7 @@ passage. The model reads such a sentence as the passage's own (it holds every wo
 it: `exchanged` ("9.7% in the placebo group and 8.9% in the colchicine group" against "9.7% ... colchicine ...
 8.9% ... placebo") and `compared_the_other_way` ("lower in the vehicle group than in the metformin group" against
 "lower in the metformin group than in the vehicle group"). Added after an outside tester's group and arm swaps were
-all supported (2026-12-07); neither was chosen on any benchmark.
+all supported, and narrowed after a code review's faithful pairs (2026-12-08); neither was chosen on a benchmark.
 """
 
 from __future__ import annotations
@@ -24,11 +24,17 @@ def _number(token: str) -> bool:
     return token[0].isdigit()
 
 
+# Relations said of both sides alike: their sides may come in either order ("did not differ between 10 mg and 20 mg").
+_SYMMETRIC = re.compile(r"\b(?:between|similar|comparable|differ|difference|equal|each|respectively|versus|vs)\b", re.I)
+
+
 def exchanged(premise: str, hypothesis: str) -> bool:
     """Of the words and numbers each text says once (stop words aside), the hypothesis says them in the premise's
     order but for two of a kind that trade places, with something between them that they are bound to: two numbers
     with anything between, or two words with a number between. Two words that trade places around other words are
     a list said in another order ("IL-6, TNF and IL-1b"), not a swap."""
+    if _SYMMETRIC.search(premise) or _SYMMETRIC.search(hypothesis):
+        return False
     said, there = _anchored(hypothesis), _anchored(premise)
     once = {t for t, n in Counter(said).items() if n == 1} & {t for t, n in Counter(there).items() if n == 1}
     h = [t for t in said if t in once]
@@ -52,28 +58,38 @@ _COMPARED = re.compile(
 _UP = frozenset({"higher", "greater", "more", "larger", "longer"})
 
 
-def _comparisons(text: str) -> list[tuple[bool, set[str], set[str]]]:
-    """(up, one side's words, the other side's words) of each "higher in A than in B" in the text; the words both
-    sides share ("group") are left out."""
+def _comparisons(text: str) -> list[tuple[bool, set[str], set[str], set[str]]]:
+    """(up, what is compared, one side's words, the other side's words) of each "X was higher in A than in B" in the
+    text; the words both sides share ("group") are left out. What is compared: the words of the clause before the
+    comparative (none for "It was ...": it refers back)."""
     out = []
     for m in _COMPARED.finditer(text):
         a, b = set(_anchored(m.group(2))), set(_anchored(m.group(3)))
         a, b = a - b, b - a
+        what = set(_anchored(re.split(r"[;:,]|\.(?!\d)", text[: m.start()])[-1]))
         if a and b:
-            out.append((m.group(1).lower() in _UP, a, b))
+            out.append((m.group(1).lower() in _UP, what, a, b))
     return out
 
 
 def compared_the_other_way(premise: str, hypothesis: str) -> bool:
-    """The hypothesis compares two things the premise compares, with their sides exchanged and the same comparative
-    ("higher in the controls than in the patients" against "higher in the patients than in the controls"), or with
-    their sides kept and the opposite comparative. The other comparative with exchanged sides says the same."""
+    """The hypothesis compares two things the premise compares, about the same quantity (or one the premise refers
+    back to), with their sides exchanged and the same comparative ("higher in the controls than in the patients"
+    against "higher in the patients than in the controls"), or with their sides kept and the opposite comparative,
+    and no comparison of the premise says the same. The other comparative with exchanged sides says the same."""
     there = _comparisons(premise)
-    for up, a, b in _comparisons(hypothesis):
-        for their_up, pa, pb in there:
-            kept, swapped = a & pa and b & pb, a & pb and b & pa
-            if (up == their_up and swapped and not kept) or (up != their_up and kept and not swapped):
-                return True
+    for up, what, a, b in _comparisons(hypothesis):
+        against, agrees = False, False
+        for their_up, their_what, pa, pb in there:
+            if their_what and what and not their_what & what:
+                continue
+            kept, swapped = bool(a & pa and b & pb), bool(a & pb and b & pa)
+            if (up == their_up and kept and not swapped) or (up != their_up and swapped and not kept):
+                agrees = True
+            elif (up == their_up and swapped and not kept) or (up != their_up and kept and not swapped):
+                against = True
+        if against and not agrees:
+            return True
     return False
 
 

@@ -179,8 +179,8 @@ _FIELD_KEYS: tuple[tuple[str, str], ...] = (
     ("issn", r"e?-?issn"),
     ("doi", r"dois|doi"),
     ("article_number", r"article number"),
-    # A plain-text header's "Authors: A, B" and "Year: 2019" lines (after the title, as papers are often saved).
-    ("authors", r"authors|author list"),
+    # A plain-text header's "Year: 2019" (after the title, as papers are often saved; a bare year only, not "Year 5:
+    # 71%" of a results table); its "Authors: A, B" line is `metadata.parse_author_line`'s.
     ("year", r"publication year|year"),
 )
 _FIELD_LINE = re.compile(
@@ -191,6 +191,9 @@ _FIELD_LINE = re.compile(
 )
 
 
+_BARE_YEAR = re.compile(r"(?:1[6-9]|20)\d\d")
+
+
 def parse_field(line: str) -> tuple[str, str] | None:
     """("journal", "Journal of Immunology") for a portal field line, else None. Expects a tidied line."""
     match = _FIELD_LINE.fullmatch(line)
@@ -199,7 +202,10 @@ def parse_field(line: str) -> tuple[str, str] | None:
     if match["sep"] == " " and any(w[0].islower() and not w.startswith("http") for w in match["value"].split()):
         return None  # "Volume 12 and the rest of" is a wrapped sentence line, not "Volume 12"
     name = next(name for name, _ in _FIELD_KEYS if match[name] is not None)
-    return name, match["value"].replace("\t", " ").strip()
+    value = match["value"].replace("\t", " ").strip()
+    if name == "year" and not _BARE_YEAR.fullmatch(value):
+        return None
+    return name, value
 
 
 def boilerplate_rule(line: str) -> str | None:

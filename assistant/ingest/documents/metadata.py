@@ -117,8 +117,13 @@ def _is_name(words: list[str]) -> bool:
     )
 
 
+_AUTHORS_LABEL = re.compile(r"^(?:authors?|author list)\s*:\s*", re.I)
+
+
 def parse_author_line(line: str) -> tuple[str, ...]:
-    """The names of a line that is only a list of 2+ person names ("A Smith, B Jones and C Wu"), else ()."""
+    """The names of a line that is only a list of 2+ person names ("A Smith, B Jones and C Wu", or after "Authors:"
+    as a plain-text header writes it), else ()."""
+    line = _AUTHORS_LABEL.sub("", line, count=1)
     if len(line) > _MAX_AUTHOR_LINE or line.endswith(("?", "!", ":")):
         return ()
     parts = [_AFFILIATION_MARKS.sub("", p).strip() for p in _NAME_SEPARATORS.split(line.replace("\t", " "))]
@@ -222,7 +227,7 @@ def extract_metadata(raw_text: str, cleaned: str) -> DocumentMetadata:
     author_line = _author_line(cleaned)
     from_text = DocumentMetadata(
         title=_title(cleaned),
-        authors=author_line[1] if author_line else _split_names(found.get("authors", "")),
+        authors=author_line[1] if author_line else (),
         journal=found.get("journal", ""),
         year=year_of(published) or year_of(found.get("year", "")),
         pages=normalise_pages(found.get("pages", "")),
