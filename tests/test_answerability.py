@@ -293,3 +293,27 @@ def test_a_short_sentence_answers_when_it_ends_as_one(fresh: Assistant, tmp_path
     assert "Donepezil mechanism of action" not in texts
     answer = fresh.ask("What enzyme does donepezil inhibit?")
     assert not answer.refused and "Donepezil inhibits acetylcholinesterase." in answer.text
+
+
+def test_a_common_word_one_neighbour_holds_alone_makes_no_second_subject(fresh: Assistant, tmp_path: Path) -> None:
+    """ "Which journal published the olaparib maintenance trial, and in what year?" was split into parts about two
+    documents (an outside tester's): "trial" was a question term only another retrieved abstract held. A document is
+    a subject only when a term only it holds is in its title or is no word of general English."""
+    olaparib = tmp_path / "olaparib.txt"
+    olaparib.write_text(
+        "Maintenance olaparib in advanced ovarian cancer\n\nOlaparib maintenance lowered the risk of progression "
+        "or death by 70% in patients with a BRCA mutation.\n",
+        encoding="utf-8",
+    )
+    other = tmp_path / "cftr.txt"
+    other.write_text(
+        "In this 24-week trial, the triple combination improved lung function in cystic fibrosis by 14 points.\n",
+        encoding="utf-8",
+    )
+    fresh.index([olaparib, other])
+    question = "Which journal published the olaparib maintenance trial, and in what year?"
+    passages = fresh.retriever.retrieve(question)
+    assert {p.document.source for p in passages} >= {"olaparib.txt", "cftr.txt"}
+    assert document_focus(question, passages) == {}
+    both = "What does olaparib lower, and what does the triple combination improve in cystic fibrosis?"
+    assert len(document_focus(both, fresh.retriever.retrieve(both))) == 2, "two named subjects still split"
