@@ -263,11 +263,11 @@ class ClaimVerifier:
             sentence, passage = items[i]
             texts = [" ".join(passage[j] for j in u) for u, p in scored[i].items() if p[1] >= threshold]
             named = [(text, rename(sentence, text) if rename else sentence) for text in texts]
-            if any(self._reversed(self.pair(text, n), [text]) for text, n in named):
+            read = [self.pair(text, n) for text, n in named]
+            if any(self._reversed(pair, [pair[0]]) for pair in read):
                 continue  # the opposite said in the same place: no choice of verb to read again
             pairs = [(text, align(n, text, across=True, tense=self.tense, bare=self.bare)) for text, n in named]
-            plain = [self.pair(text, n)[1] for text, n in named]
-            if pairs and all(loose != read for (_, loose), read in zip(pairs, plain, strict=True)):
+            if pairs and all(loose != plain for (_, loose), (_, plain) in zip(pairs, read, strict=True)):
                 todo[i] = pairs
         fresh = list(dict.fromkeys(p for pairs in todo.values() for p in pairs if p not in seen))
         seen.update(zip(fresh, self.probabilities(fresh), strict=True))

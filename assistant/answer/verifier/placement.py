@@ -10,9 +10,9 @@ import re
 from typing import NamedTuple
 
 from assistant.answer.terms import key_terms
+from assistant.answer.verifier.rewording import TOKEN as _TOKEN
 from assistant.answer.verifier.rewording import acts, verb_direction
 
-_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]*")
 # What a verb acts on: the next words of its clause that are no article, adverb, preposition or determiner, up to
 # another direction verb ("increased IL-6 and decreased IL-10"); two words, or a name among them, identify it.
 _CLAUSE_END = re.compile(r"[;:,()\[\]]|\.(?!\d)")

@@ -79,7 +79,8 @@ def _free(sentence: str, m: re.Match[str]) -> bool:
     return not _ADJECTIVAL.search(sentence[: m.start()])
 
 
-_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]*")
+# A word as the direction-verb rules read it (`placement` reads the same).
+TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]*")
 
 
 def _case_like(word: str, like: str) -> str:
@@ -164,7 +165,7 @@ def _past_verbs(sentence: str) -> list[re.Match[str]]:
     """The direction verbs the sentence says in the past tense of a finding (not a participle after an auxiliary or
     an adverb)."""
     return [
-        m for m in _TOKEN.finditer(sentence)
+        m for m in TOKEN.finditer(sentence)
         if _DRAWN.get(m.group().lower(), ("", "", ""))[1] == "past" and _free(sentence, m)
         and not _PASSIVE.search(sentence[: m.start()])
     ]  # fmt: skip
@@ -212,7 +213,7 @@ def align(hypothesis: str, premise: str, *, across: bool = False, tense: bool = 
     # (sense or direction, a neighbouring word) -> the premise's lemma and form
     slots: dict[tuple[str, str], tuple[str, str]] = {}
     beside: dict[str, set[str]] = {}  # a neighbouring word -> the directions of the premise verbs it stands beside
-    found_in = list(_TOKEN.finditer(premise))
+    found_in = list(TOKEN.finditer(premise))
     words = [m.group().lower() for m in found_in]
     for i, word in enumerate(words):
         verb = _WORDS.get(word) or (_bare(premise, found_in[i]) if bare else None)
@@ -222,7 +223,7 @@ def align(hypothesis: str, premise: str, *, across: bool = False, tense: bool = 
                 slots.setdefault((key(sense), near), (lemma, form))
                 beside.setdefault(near, set()).add(_DIRECTION[sense])
     places = {slot: lemma for slot, lemma in slots.items() if not across or len(beside[slot[1]]) == 1}
-    tokens = list(_TOKEN.finditer(hypothesis))
+    tokens = list(TOKEN.finditer(hypothesis))
     said = [t.group().lower() for t in tokens]
 
     def written(k: int, m: re.Match[str]) -> str:

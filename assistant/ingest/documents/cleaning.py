@@ -191,7 +191,9 @@ _FIELD_LINE = re.compile(
 )
 
 
-_BARE_YEAR = re.compile(r"(?:1[6-9]|20)\d\d")
+# A publication year (metadata reads the same range in dates).
+YEAR = r"(?:1[6-9]|20)\d\d"
+_BARE_YEAR = re.compile(YEAR)
 
 
 def parse_field(line: str) -> tuple[str, str] | None:

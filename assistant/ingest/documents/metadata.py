@@ -11,7 +11,7 @@ import re
 from dataclasses import fields, replace
 from datetime import date
 
-from assistant.ingest.documents.cleaning import FIELD_CHARS, field_line, parse_field, tidy_lines, title_line
+from assistant.ingest.documents.cleaning import FIELD_CHARS, YEAR, field_line, parse_field, tidy_lines, title_line
 from assistant.models import DocumentMetadata
 from assistant.text.sentences import ends_sentence
 
@@ -28,7 +28,7 @@ _FRONT_KEYS = {
     "pages": "pages",
 }
 _FRONT_LINE = re.compile(r"(?P<key>[A-Za-z][A-Za-z ]{0,20}?)[ \t]*:[ \t]*(?P<value>.*?)\s*")
-_YEAR = re.compile(r"\b(1[6-9]\d\d|20\d\d)\b")
+_YEAR = re.compile(rf"\b({YEAR})\b")
 # "Published - Nov 15 2008" in a portal "State" field; only a published date is a publication date.
 _STATE_DATE = re.compile(r"(?:published|e-pub ahead of print|epub)\s*[-\u2013\u2014:]?\s*(?P<date>.+)", re.I)
 _DASHES = re.compile(r"\s*[\u2010-\u2015-]\s*")
